@@ -1,0 +1,119 @@
+import type { Server } from 'node:http';
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import { pino, type Logger } from 'pino';
+import { AccountService } from './accounts/account-service.js';
+import { createFindAccount } from './accounts/find-account.js';
+import { PasswordHasher, type PasswordParams } from './accounts/password.js';
+import type { Config } from './config/schema.js';
+import { createHttpApp } from './http/create-http-app.js';
+import { providerPages } from './http/provider-pages.js';
+import { Views } from './http/views.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { ClientAdmin } from './oidc/client-admin.js';
+import { ClientSecretHasher } from './oidc/client-secret.js';
+import { createProvider } from './oidc/create-provider.js';
+import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
+import { loadKeys } from './oidc/key-manager.js';
+import { openMongoStore } from './storage/mongo/mongo-store.js';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+import type { Clock, Store } from './storage/store.js';
+import { startSweeper } from './storage/sweeper.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  passwordParams?: Partial<PasswordParams>;
+  sweepIntervalMs?: number;
+}
+
+export interface SignetApp {
+  config: Readonly<Config>;
+  app: Koa;
+  provider: Provider;
+  store: Store;
+  accounts: AccountService;
+  secrets: ClientSecretHasher;
+  clients: ClientAdmin;
+  logger: Logger;
+  /** Starts listening; port 0 picks a free one. Resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<{ port: number; server: Server }>;
+  /** Stops accepting, lets in-flight requests finish, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function openStore(config: Readonly<Config>, clock: Clock): Promise<Store> {
+  return config.store.kind === 'mongodb'
+    ? openMongoStore({ uri: config.store.uri, clock })
+    : openSqliteStore({ dataDir: config.store.dataDir, clock });
+}
+
+/** The composition root: the only place that constructs things and wires them together. */
+export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
+  const clock = overrides.clock ?? Date.now;
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'signet' } });
+  const store = await openStore(config, clock);
+  try {
+    const sealer = new KeySealer(config.keyEncryptionSecret ?? developmentSecret(config.dataDir));
+    const keys = await loadKeys(store.keys, sealer, clock);
+    const secrets = new ClientSecretHasher(keys.pepper);
+    const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
+    const views = new Views();
+    const Adapter = createAdapterClass(store.oidc, secrets);
+    const provider = createProvider({
+      config,
+      keys,
+      records: store.oidc,
+      adapter: Adapter,
+      findAccount: createFindAccount(accounts),
+      pages: providerPages(views),
+      secrets,
+      logger,
+    });
+    const app = createHttpApp({ config, provider, accounts, views, logger, cookieKeys: keys.cookie, ping: () => store.ping() });
+    const stopSweeper = startSweeper(store.oidc, overrides.sweepIntervalMs ?? 60_000, (err) =>
+      logger.warn({ err }, 'expired-record sweep failed'),
+    );
+
+    let server: Server | undefined;
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      app,
+      provider,
+      store,
+      accounts,
+      secrets,
+      clients: new ClientAdmin(provider, store.oidc, Adapter),
+      logger,
+      listen(port = config.port, host?: string) {
+        return new Promise((resolve, reject) => {
+          const s = app.listen(port, host);
+          s.once('error', reject);
+          s.once('listening', () => {
+            server = s;
+            const address = s.address();
+            resolve({ port: typeof address === 'object' && address ? address.port : port, server: s });
+          });
+        });
+      },
+      close() {
+        closing ??= (async () => {
+          stopSweeper();
+          if (server) {
+            const s = server;
+            await new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeIdleConnections();
+            });
+          }
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { createApp, type SignetApp } from './app.js';
+import { COMMANDS, type Command } from './cli-commands.js';
+import { loadConfig } from './config/load-config.js';
+import { AppError } from './errors.js';
+
+function helpText(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\nEach command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n`;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new AppError('invalid_request', 'expected the password on standard input', 400);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`signet: ${message.split('\n').join(' ')}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [noun, verb, ...rest] = argv;
+  if (!noun || noun === '--help' || noun === '-h' || noun === 'help') {
+    process.stdout.write(helpText());
+    return;
+  }
+  const command: Command | undefined = COMMANDS[`${noun} ${verb ?? ''}`.trim()];
+  if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, options: { ...command.flags, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    fail(`${(err as Error).message}; usage: ${command.usage}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(`usage: npm run --silent cli -- ${command.usage}\n  ${command.summary}\n`);
+    return;
+  }
+
+  const config = loadConfig(process.env);
+  let app: SignetApp | undefined;
+  try {
+    app = await createApp(config, { logger: pino({ level: 'error' }, pino.destination(2)) });
+    const result = await command.run(app, values, readStdin);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await app?.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof AppError && err.expose ? err.message : err instanceof Error ? err.message : String(err);
+  fail(message);
+});

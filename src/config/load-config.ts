@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { type Config, envSchema } from './schema.js';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Reads the environment once, reports every problem at once (each naming its variable), and returns a
+ * frozen Config. Nothing else in the program looks at process.env.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+
+  if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
+  let keyEncryptionSecret = e.KEY_ENCRYPTION_SECRET;
+  if (e.KEY_ENCRYPTION_SECRET_FILE) {
+    if (keyEncryptionSecret) {
+      problems.push('KEY_ENCRYPTION_SECRET_FILE: set either it or KEY_ENCRYPTION_SECRET, not both');
+    } else {
+      try {
+        keyEncryptionSecret = readFileSync(e.KEY_ENCRYPTION_SECRET_FILE, 'utf8').trim();
+        if (keyEncryptionSecret.length < 32) problems.push('KEY_ENCRYPTION_SECRET_FILE: the secret must be at least 32 characters');
+      } catch (err) {
+        problems.push(`KEY_ENCRYPTION_SECRET_FILE: cannot read ${e.KEY_ENCRYPTION_SECRET_FILE} (${(err as Error).message})`);
+      }
+    }
+  }
+
+  if (production) {
+    if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
+      problems.push('ISSUER: must be https in production (NODE_ENV=production)');
+    }
+    if (!keyEncryptionSecret) {
+      problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused');
+    }
+    if (e.REGISTRATION_OPEN && !e.INITIAL_ACCESS_TOKEN) {
+      problems.push('REGISTRATION_OPEN: open registration without INITIAL_ACCESS_TOKEN is refused in production');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(e.DATA_DIR);
+  const config: Config = {
+    port: e.PORT,
+    issuer,
+    production,
+    dataDir,
+    store: e.MONGODB_URI ? { kind: 'mongodb', uri: e.MONGODB_URI } : { kind: 'sqlite', dataDir },
+    registration: {
+      ...(e.INITIAL_ACCESS_TOKEN ? { initialAccessToken: e.INITIAL_ACCESS_TOKEN } : {}),
+      open: e.REGISTRATION_OPEN || Boolean(e.INITIAL_ACCESS_TOKEN),
+    },
+    ...(keyEncryptionSecret ? { keyEncryptionSecret } : {}),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      grant: e.GRANT_TTL,
+      session: e.SESSION_TTL,
+      interaction: e.INTERACTION_TTL,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Raw environment → typed values. Cross-field rules live in load-config.ts. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URI')
+    .optional(),
+  INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  REGISTRATION_OPEN: flag,
+  NODE_ENV: z.string().optional(),
+  KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  KEY_ENCRYPTION_SECRET_FILE: z.string().min(1).optional(),
+  TRUST_PROXY: flag,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_TOKEN_TTL: seconds(600),
+  ID_TOKEN_TTL: seconds(600),
+  AUTHORIZATION_CODE_TTL: seconds(60).pipe(z.number().max(600, 'must be at most 600 (RFC 6749 4.1.2)')),
+  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  GRANT_TTL: seconds(90 * 24 * 3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  INTERACTION_TTL: seconds(600),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface Ttls {
+  accessToken: number;
+  idToken: number;
+  authorizationCode: number;
+  refreshToken: number;
+  grant: number;
+  session: number;
+  interaction: number;
+}
+
+export interface Config {
+  port: number;
+  issuer: string;
+  production: boolean;
+  dataDir: string;
+  store: { kind: 'sqlite'; dataDir: string } | { kind: 'mongodb'; uri: string };
+  registration: { initialAccessToken?: string; open: boolean };
+  /** Literal secret, or undefined: then a development secret is generated and kept in DATA_DIR. */
+  keyEncryptionSecret?: string;
+  trustProxy: boolean;
+  logLevel: RawEnv['LOG_LEVEL'];
+  ttl: Ttls;
+}

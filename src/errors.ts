@@ -1,0 +1,45 @@
+// One error vocabulary for everything that is ours (protocol errors stay oidc-provider's own).
+// `expose` says whether the message may be shown to the caller as is.
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 500,
+    readonly expose = status < 500,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string) {
+    super('invalid_request', message, 400);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', message, 404);
+  }
+}
+
+export class DuplicateError extends AppError {
+  constructor(message: string) {
+    super('conflict', message, 409);
+  }
+}
+
+export class StoreUnavailableError extends AppError {
+  constructor(cause?: unknown) {
+    super('temporarily_unavailable', 'the store is unreachable', 503, true);
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+export class ConfigError extends AppError {
+  constructor(readonly problems: string[]) {
+    super('invalid_config', `invalid configuration:\n  - ${problems.join('\n  - ')}`, 500, true);
+  }
+}

@@ -1,0 +1,47 @@
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/account-service.js';
+import type { Config } from '../config/schema.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { assetRoutes } from './routes/asset-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { homeRoutes } from './routes/home-routes.js';
+import { interactionRoutes } from './routes/interaction-routes.js';
+import type { Views } from './views.js';
+
+export interface HttpDeps {
+  config: Readonly<Config>;
+  provider: Provider;
+  accounts: AccountService;
+  views: Views;
+  logger: Logger;
+  cookieKeys: string[];
+  ping(): Promise<void>;
+}
+
+/** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
+export function createHttpApp(deps: HttpDeps): Koa {
+  const { config } = deps;
+  const secure = new URL(config.issuer).protocol === 'https:';
+  const app = new Koa({ proxy: config.trustProxy });
+  // The same keys as the provider's cookies.keys, so both sign and verify alike.
+  app.keys = deps.cookieKeys;
+  app.silent = true;
+
+  app.use(errorHandler(deps.views, deps.logger));
+  app.use(securityHeaders({ hsts: secure }));
+  for (const router of [
+    healthRoutes({ ping: deps.ping }),
+    assetRoutes(),
+    homeRoutes(deps.views, config.issuer),
+    interactionRoutes({ provider: deps.provider, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.use(mount(deps.provider));
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderPages } from '../oidc/provider-config.js';
+import { errorView } from './view-models/error-view.js';
+import { clientDisplayName } from './view-models/interaction-view.js';
+import type { Views } from './views.js';
+
+/** The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. */
+export function providerPages(views: Views): ProviderPages {
+  const name = (ctx: KoaContextWithOIDC) => (ctx.oidc?.client ? clientDisplayName(ctx.oidc.client) : null);
+  return {
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = views.render('error', errorView(ctx.status || 400, out.error, out.error_description ?? null));
+    },
+    async logoutSource(ctx, form) {
+      ctx.type = 'html';
+      // `form` is built by oidc-provider (its action and xsrf value); it is the only unescaped input.
+      ctx.body = views.render('logout', { title: 'Sign out', form, clientName: name(ctx) });
+    },
+    async postLogoutSuccessSource(ctx) {
+      ctx.type = 'html';
+      ctx.body = views.render('logged-out', { title: 'Signed out', clientName: name(ctx) });
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Router from '@koa/router';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
+
+/** A fixed list of files, read once: no path from a request ever reaches the file system. */
+const ASSETS: Record<string, string> = { 'signet.css': 'text/css; charset=utf-8' };
+
+export function assetRoutes(): Router {
+  const router = new Router();
+  const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(PUBLIC_DIR + name) }]));
+  router.get('/assets/:name', (ctx) => {
+    const file = files.get(ctx.params.name ?? '');
+    if (!file) return;
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = file.body;
+  });
+  return router;
+}

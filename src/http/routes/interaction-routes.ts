@@ -1,0 +1,125 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { AccountService } from '../../accounts/account-service.js';
+import { AppError } from '../../errors.js';
+import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
+import { formBody } from '../middleware/form-body.js';
+import { noStore } from '../middleware/no-store.js';
+import { clientDisplayName, scopeViews } from '../view-models/interaction-view.js';
+import type { Views } from '../views.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountService;
+  views: Views;
+  secureCookies: boolean;
+}
+
+/** The only message for any failed login: it must not tell which part was wrong (no enumeration). */
+export const LOGIN_FAILED = 'Invalid email or password.';
+
+function field(body: unknown, name: string): string {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+function wrongStep(): AppError {
+  return new AppError('invalid_request', 'This step of the sign-in does not match. Go back to the application and start again.', 400);
+}
+
+/** Login, consent and abort pages for oidc-provider interactions (anchor: oidc-provider example/routes/koa.js). */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { provider, accounts, views } = deps;
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(noStore);
+
+  const details = async (ctx: Context) => {
+    const found = await provider.interactionDetails(ctx.req, ctx.res);
+    // The cookie-bound interaction must be the one in the URL, or a stale tab could act on another.
+    if (found.uid !== ctx.params.uid) throw wrongStep();
+    return found;
+  };
+
+  const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
+    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(to);
+  };
+
+  const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { error: string | null; email: string }) => {
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    ctx.type = 'html';
+    ctx.body = views.render('login', {
+      title: 'Sign in',
+      uid,
+      clientName: clientDisplayName(client),
+      csrf: csrfToken(ctx, deps.secureCookies),
+      ...extra,
+    });
+  };
+
+  router.get('/', async (ctx) => {
+    const { uid, prompt, params, session } = await details(ctx);
+    if (prompt.name === 'login') {
+      const hint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 320) : '';
+      return renderLogin(ctx, uid, params.client_id, { error: null, email: hint });
+    }
+    if (prompt.name === 'consent') {
+      const client = await provider.Client.find(String(params.client_id));
+      const account = session?.accountId ? await accounts.findById(session.accountId) : undefined;
+      const missing = (prompt.details.missingOIDCScope as string[] | undefined) ?? String(params.scope ?? '').split(' ');
+      ctx.type = 'html';
+      ctx.body = views.render('consent', {
+        title: 'Allow access',
+        uid,
+        clientName: clientDisplayName(client),
+        scopes: scopeViews(missing.filter(Boolean)),
+        accountEmail: account?.email ?? 'your account',
+        csrf: csrfToken(ctx, deps.secureCookies),
+      });
+      return;
+    }
+    throw wrongStep();
+  });
+
+  router.post('/login', formBody, verifyCsrf, async (ctx) => {
+    const { uid, prompt, params } = await details(ctx);
+    if (prompt.name !== 'login') throw wrongStep();
+    const email = field(ctx.request.body, 'email');
+    const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
+    if (!account) {
+      ctx.status = 401;
+      return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
+    }
+    await finish(ctx, { login: { accountId: account.id } }, false);
+  });
+
+  router.post('/confirm', formBody, verifyCsrf, async (ctx) => {
+    const interaction = await details(ctx);
+    const { prompt, params, session } = interaction;
+    if (prompt.name !== 'consent' || !session?.accountId) throw wrongStep();
+    const grant = interaction.grantId
+      ? await provider.Grant.find(interaction.grantId)
+      : new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
+    if (!grant) throw wrongStep();
+    const missingScope = prompt.details.missingOIDCScope as string[] | undefined;
+    const missingClaims = prompt.details.missingOIDCClaims as string[] | undefined;
+    const missingResource = prompt.details.missingResourceScopes as Record<string, string[]> | undefined;
+    if (missingScope) grant.addOIDCScope(missingScope.join(' '));
+    if (missingClaims) grant.addOIDCClaims(missingClaims);
+    for (const [indicator, scopes] of Object.entries(missingResource ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finish(ctx, { consent: interaction.grantId ? {} : { grantId } }, true);
+  });
+
+  router.post('/abort', formBody, verifyCsrf, async (ctx) => {
+    await details(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'The user denied the request.' }, false);
+  });
+
+  return router;
+}

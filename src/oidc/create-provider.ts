@@ -1,0 +1,35 @@
+import Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { ClientSecretHasher } from './client-secret.js';
+import { buildProviderConfig, type ProviderConfigDeps } from './provider-config.js';
+
+export interface CreateProviderDeps extends ProviderConfigDeps {
+  secrets: ClientSecretHasher;
+  logger: Logger;
+}
+
+/** Provider errors worth an operator's attention; the rest are ordinary client mistakes (4xx). */
+const ERROR_EVENTS = ['server_error'] as const;
+
+export function createProvider(deps: CreateProviderDeps): Provider {
+  const provider = new Provider(deps.config.issuer, buildProviderConfig(deps));
+  provider.proxy = deps.config.trustProxy;
+
+  // Secrets are stored as keyed hashes (see client-secret.ts), so the default plain comparison
+  // cannot work. Each Provider has its own Client class: this touches no global state.
+  const { secrets } = deps;
+  Object.defineProperty(provider.Client.prototype, 'compareClientSecret', {
+    value(this: { clientSecret?: string }, actual: string) {
+      return secrets.matches(this.clientSecret, actual);
+    },
+  });
+
+  for (const event of ERROR_EVENTS) {
+    provider.on(event, (...args: unknown[]) => {
+      const err = args.find((a) => a instanceof Error);
+      deps.logger.error({ event, err }, 'provider error');
+    });
+  }
+  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => deps.logger.info({ event: 'grant.revoked', grantId }));
+  return provider;
+}

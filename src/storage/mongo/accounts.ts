@@ -1,0 +1,48 @@
+import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { DuplicateError } from '../../errors.js';
+import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
+
+type AccountDocument = Omit<AccountRecord, 'id'> & { _id: string };
+
+function toRecord(doc: AccountDocument | null): AccountRecord | undefined {
+  if (!doc) return undefined;
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest };
+}
+
+export class MongoAccounts implements AccountStore {
+  private readonly col: Collection<AccountDocument>;
+
+  constructor(db: Db) {
+    this.col = db.collection<AccountDocument>('accounts');
+  }
+
+  async create(account: AccountRecord): Promise<void> {
+    const { id, ...rest } = account;
+    try {
+      await this.col.insertOne({ _id: id, ...rest });
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) {
+        throw new DuplicateError('an account with this email already exists');
+      }
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<AccountRecord | undefined> {
+    return toRecord(await this.col.findOne({ _id: id }));
+  }
+
+  async findByEmail(email: string): Promise<AccountRecord | undefined> {
+    return toRecord(await this.col.findOne({ email }));
+  }
+
+  async update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined> {
+    const set: Partial<AccountDocument> = { updatedAt: now };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
+    if (patch.disabled !== undefined) set.disabled = patch.disabled;
+    const doc = await this.col.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' });
+    return toRecord(doc);
+  }
+}

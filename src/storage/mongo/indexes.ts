@@ -1,0 +1,40 @@
+import type { Db } from 'mongodb';
+import { OIDC_MODELS } from '../store.js';
+import { collectionFor } from './oidc-records.js';
+
+/** Unique lookups exist only where the field is always present (a unique index treats "missing" as a value). */
+const UNIQUE_FIELDS: Partial<Record<string, string>> = {
+  Session: 'payload.uid',
+  DeviceCode: 'payload.userCode',
+  BackchannelAuthenticationRequest: undefined,
+};
+
+/**
+ * Creates every index at start. Returns whether the server honours TTL indexes: FerretDB v1 accepts
+ * the option silently or refuses it, and in either case a periodic sweep has to remove expired data.
+ */
+export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
+  const ferret = await isFerretDb(db);
+  let ttl = !ferret;
+  for (const model of OIDC_MODELS) {
+    const col = collectionFor(db, model);
+    await col.createIndex({ 'payload.grantId': 1 });
+    const unique = UNIQUE_FIELDS[model];
+    if (unique) await col.createIndex({ [unique]: 1 }, { unique: true });
+    if (model === 'Grant') await col.createIndex({ 'payload.accountId': 1, 'payload.clientId': 1, createdAt: -1 });
+    try {
+      await col.createIndex({ expiresAt: 1 }, ttl ? { expireAfterSeconds: 0 } : {});
+    } catch {
+      ttl = false;
+      await col.createIndex({ expiresAt: 1 });
+    }
+  }
+  await db.collection('accounts').createIndex({ email: 1 }, { unique: true });
+  await db.collection('keys').createIndex({ kind: 1, createdAt: 1 });
+  return { ttl };
+}
+
+async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info || 'ferretdb' in info || JSON.stringify(info).toLowerCase().includes('ferretdb');
+}

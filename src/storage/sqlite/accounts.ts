@@ -1,0 +1,83 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { DuplicateError } from '../../errors.js';
+import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
+
+interface Row {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function toRecord(row: Row | undefined): AccountRecord | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    passwordHash: row.password_hash,
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class SqliteAccounts implements AccountStore {
+  constructor(private readonly db: DatabaseSync) {}
+
+  async create(account: AccountRecord): Promise<void> {
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          account.id,
+          account.email,
+          account.name,
+          account.passwordHash,
+          account.disabled ? 1 : 0,
+          account.createdAt,
+          account.updatedAt,
+        );
+    } catch (err) {
+      if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
+        throw new DuplicateError('an account with this email already exists');
+      }
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<AccountRecord | undefined> {
+    return toRecord(this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined);
+  }
+
+  async findByEmail(email: string): Promise<AccountRecord | undefined> {
+    return toRecord(this.db.prepare('SELECT * FROM accounts WHERE email = ?').get(email) as Row | undefined);
+  }
+
+  async update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined> {
+    const row = this.db
+      .prepare(
+        `UPDATE accounts SET
+           name = CASE WHEN :setName THEN :name ELSE name END,
+           password_hash = COALESCE(:passwordHash, password_hash),
+           disabled = COALESCE(:disabled, disabled),
+           updated_at = :now
+         WHERE id = :id RETURNING *`,
+      )
+      .get({
+        id,
+        now,
+        setName: patch.name !== undefined ? 1 : 0,
+        name: patch.name ?? null,
+        passwordHash: patch.passwordHash ?? null,
+        disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
+      }) as Row | undefined;
+    return toRecord(row);
+  }
+}

@@ -1,0 +1,21 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+export const DATABASE_FILE = 'signet.db';
+
+/**
+ * Opens the embedded database. WAL lets the CLI read and write while the server runs;
+ * synchronous=FULL makes every acknowledged commit survive a power cut or kill -9, which an
+ * identity provider owes its users (a lost grant is a logged-out user, a lost revocation is a hole).
+ */
+export function openDatabase(dataDir: string): DatabaseSync {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = ON');
+  // Another process (the CLI, a second worker) may hold the write lock for a moment.
+  db.exec('PRAGMA busy_timeout = 5000');
+  return db;
+}

@@ -1,0 +1,76 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/**
+ * Schema versions, applied in order and recorded in schema_migrations. Never edit a shipped entry:
+ * append a new one, so every existing DATA_DIR upgrades the same way.
+ */
+const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE oidc_records (
+        model       TEXT NOT NULL,
+        id          TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        grant_id    TEXT,
+        uid         TEXT,
+        user_code   TEXT,
+        account_id  TEXT,
+        client_id   TEXT,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER,
+        consumed_at INTEGER,
+        PRIMARY KEY (model, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX oidc_records_grant ON oidc_records (model, grant_id) WHERE grant_id IS NOT NULL;
+      CREATE UNIQUE INDEX oidc_records_uid ON oidc_records (model, uid) WHERE uid IS NOT NULL;
+      CREATE UNIQUE INDEX oidc_records_user_code ON oidc_records (model, user_code) WHERE user_code IS NOT NULL;
+      CREATE INDEX oidc_records_account_client ON oidc_records (model, account_id, client_id, created_at)
+        WHERE account_id IS NOT NULL;
+      CREATE INDEX oidc_records_expiry ON oidc_records (expires_at) WHERE expires_at IS NOT NULL;
+
+      CREATE TABLE accounts (
+        id            TEXT PRIMARY KEY,
+        email         TEXT NOT NULL UNIQUE,
+        name          TEXT,
+        password_hash TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+
+      CREATE TABLE keys (
+        kid        TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        alg        TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        sealed     TEXT NOT NULL
+      );
+      CREATE INDEX keys_kind ON keys (kind, created_at);
+    `,
+  },
+];
+
+export function migrate(db: DatabaseSync, now: number): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  let current = row.v ?? 0;
+  for (const { version, sql } of MIGRATIONS) {
+    if (version <= current) continue;
+    // BEGIN IMMEDIATE: two processes starting at once must not both apply the same step.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version);
+      if (!again) {
+        db.exec(sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, now);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+    current = version;
+  }
+  return current;
+}

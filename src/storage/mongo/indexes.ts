@@ -6,7 +6,6 @@ import { collectionFor } from './oidc-records.js';
 const UNIQUE_FIELDS: Partial<Record<string, string>> = {
   Session: 'payload.uid',
   DeviceCode: 'payload.userCode',
-  BackchannelAuthenticationRequest: undefined,
 };
 
 /**
@@ -29,6 +28,7 @@ export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
       await col.createIndex({ expiresAt: 1 });
     }
   }
+  await db.collection('oidc_consumed').createIndex({ expiresAt: 1 }, ttl ? { expireAfterSeconds: 0 } : {});
   await db.collection('accounts').createIndex({ email: 1 }, { unique: true });
   await db.collection('keys').createIndex({ kind: 1, createdAt: 1 });
   return { ttl };

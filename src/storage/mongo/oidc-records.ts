@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import { MongoServerError, type Collection, type Db } from 'mongodb';
 import type { Clock, OidcModel, OidcPayload, OidcRecordStore } from '../store.js';
 import { OIDC_MODELS } from '../store.js';
 
@@ -7,6 +7,14 @@ export interface OidcDocument {
   payload: OidcPayload;
   createdAt: Date;
   /** null: never expires. A Date so that MongoDB's TTL monitor can act on it. */
+  expiresAt: Date | null;
+}
+
+/** One document per redeemed code or token: see consume(). */
+export const CLAIMS = 'oidc_consumed';
+
+interface ConsumedClaim {
+  _id: string;
   expiresAt: Date | null;
 }
 
@@ -31,7 +39,8 @@ export class MongoOidcRecords implements OidcRecordStore {
     await collectionFor(this.db, model).updateOne(
       { _id: id },
       { $set: { payload, expiresAt }, $setOnInsert: { createdAt: new Date(now) } },
-      { upsert: true },
+      // Drop undefined fields as SQLite's JSON does, rather than storing them as null.
+      { upsert: true, ignoreUndefined: true },
     );
   }
 
@@ -48,13 +57,23 @@ export class MongoOidcRecords implements OidcRecordStore {
   }
 
   async consume(model: OidcModel, id: string): Promise<boolean> {
-    // A single-document conditional update is atomic on MongoDB and FerretDB alike:
-    // of N parallel callers exactly one matches the "not yet consumed" filter.
-    const result = await collectionFor(this.db, model).updateOne(
+    const now = this.clock();
+    const current = await collectionFor(this.db, model).findOne(
       { $and: [{ _id: id }, { 'payload.consumed': { $exists: false } }, this.live()] },
-      { $set: { 'payload.consumed': Math.floor(this.clock() / 1000) } },
+      { projection: { expiresAt: 1 } },
     );
-    return result.modifiedCount === 1;
+    if (!current) return false;
+    // The winner is decided by a unique-key insert, not by a conditional update: FerretDB v1 does not
+    // make "update where not yet consumed" atomic (parallel callers all matched), while a duplicate
+    // _id is refused by every MongoDB-compatible server. The claim expires with the record.
+    try {
+      await this.db.collection<ConsumedClaim>(CLAIMS).insertOne({ _id: `${model}:${id}`, expiresAt: current.expiresAt });
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) return false;
+      throw err;
+    }
+    await collectionFor(this.db, model).updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
+    return true;
   }
 
   async destroy(model: OidcModel, id: string): Promise<void> {
@@ -89,6 +108,7 @@ export class MongoOidcRecords implements OidcRecordStore {
       const result = await collectionFor(this.db, model).deleteMany({ expiresAt: { $ne: null, $lte: cutoff } });
       removed += result.deletedCount;
     }
+    await this.db.collection<ConsumedClaim>(CLAIMS).deleteMany({ expiresAt: { $ne: null, $lte: cutoff } });
     return removed;
   }
 

@@ -1,0 +1,102 @@
+// The AccountStore contract, run against every backend.
+
+import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
+import { DuplicateError } from '../../src/errors.js';
+import type { AccountRecord, Store } from '../../src/storage/store.js';
+import type { StoreFactory } from '../support/stores.js';
+
+const T0 = Date.UTC(2030, 0, 1);
+
+function account(overrides: Partial<AccountRecord> = {}): AccountRecord {
+  return {
+    id: 'acc-1',
+    email: 'alice@example.com',
+    name: 'Alice Ærø 👩‍💻',
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
+    disabled: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function accountsContract(factory: StoreFactory): void {
+  let store: Store;
+
+  beforeEach(async () => {
+    store = await factory();
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('create and find', () => {
+    test('findById and findByEmail return the created record', async () => {
+      await store.accounts.create(account());
+      await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com', name: null }));
+      expect(await store.accounts.findById('acc-1')).toEqual(account());
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account());
+      expect(await store.accounts.findById('acc-2')).toEqual(
+        account({ id: 'acc-2', email: 'bob@example.com', name: null }),
+      );
+    });
+
+    test('unknown id or email resolves undefined', async () => {
+      await store.accounts.create(account());
+      expect(await store.accounts.findById('acc-404')).toBeUndefined();
+      expect(await store.accounts.findByEmail('nobody@example.com')).toBeUndefined();
+    });
+
+    test('a taken email is refused with DuplicateError and the original is kept', async () => {
+      await store.accounts.create(account());
+      const attempt = store.accounts.create(account({ id: 'acc-2', name: 'Mallory' }));
+      await expect(attempt).rejects.toBeInstanceOf(DuplicateError);
+      expect(await store.accounts.findById('acc-2')).toBeUndefined();
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account());
+    });
+
+    test('the disabled flag round-trips as a boolean', async () => {
+      await store.accounts.create(account({ id: 'off', email: 'off@example.com', disabled: true }));
+      await store.accounts.create(account({ id: 'on', email: 'on@example.com', disabled: false }));
+      expect((await store.accounts.findById('off'))?.disabled).toBe(true);
+      expect((await store.accounts.findByEmail('off@example.com'))?.disabled).toBe(true);
+      expect((await store.accounts.findById('on'))?.disabled).toBe(false);
+    });
+  });
+
+  describe('update', () => {
+    beforeEach(async () => {
+      await store.accounts.create(account());
+      await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('applies the patch, bumps updatedAt, and returns the new record', async () => {
+      const later = T0 + 60_000;
+      const updated = await store.accounts.update('acc-1', { name: 'Alice Liddell' }, later);
+      const expected = account({ name: 'Alice Liddell', updatedAt: later });
+      expect(updated).toEqual(expected);
+      expect(await store.accounts.findById('acc-1')).toEqual(expected);
+      expect(await store.accounts.findById('acc-2')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('patches several fields, including name to null and disabled', async () => {
+      const later = T0 + 120_000;
+      const patch = { name: null, passwordHash: '$argon2id$new', disabled: true };
+      const updated = await store.accounts.update('acc-1', patch, later);
+      expect(updated).toEqual(account({ ...patch, updatedAt: later }));
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account({ ...patch, updatedAt: later }));
+
+      const back = await store.accounts.update('acc-1', { disabled: false }, later + 1);
+      expect(back?.disabled).toBe(false);
+      expect(back?.passwordHash).toBe('$argon2id$new');
+      expect(back?.updatedAt).toBe(later + 1);
+      expect(back?.createdAt).toBe(T0);
+    });
+
+    test('of an unknown id resolves undefined and creates nothing', async () => {
+      expect(await store.accounts.update('ghost', { name: 'Ghost' }, T0 + 1)).toBeUndefined();
+      expect(await store.accounts.findById('ghost')).toBeUndefined();
+    });
+  });
+}

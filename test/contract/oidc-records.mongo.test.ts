@@ -1,0 +1,4 @@
+import { describeMongo, mongoStoreFactory } from '../support/stores.js';
+import { oidcRecordsContract } from './oidc-records.contract.js';
+
+describeMongo('OidcRecordStore on MongoDB', () => oidcRecordsContract(mongoStoreFactory));

@@ -1,0 +1,148 @@
+// Starts a throwaway FerretDB (SQLite handler) so the Mongo contract suites run without a MongoDB server.
+// MONGODB_URI wins when set (e.g. a real replica set in CI). Outside CI a missing binary means "skip,
+// loudly"; in CI it is an error, so the Mongo suites fail instead of silently not running.
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export interface MongoTestServer {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export async function startFerretDb(): Promise<MongoTestServer | undefined> {
+  const external = process.env.MONGODB_URI;
+  if (external) return { uri: external, stop: async () => {} };
+
+  const binary = findFerretDb();
+  if (!binary) {
+    const message =
+      'ferretdb binary not found (looked on PATH, in $(go env GOPATH)/bin and /root/go/bin); ' +
+      'install it with `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1` or set MONGODB_URI';
+    if (process.env.CI === 'true') throw new Error(message);
+    console.warn(`\n!!! ${message}. The MongoDB contract suites will be SKIPPED. !!!\n`);
+    return undefined;
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'signet-ferretdb-'));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dir}`,
+      '--debug-addr=127.0.0.1:0',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = captureOutput(child);
+
+  const stop = async (): Promise<void> => {
+    await kill(child);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForPort(port, child, READY_TIMEOUT_MS);
+  } catch (err) {
+    await stop();
+    throw new Error(`ferretdb (${binary}) did not start: ${(err as Error).message}\n--- its output ---\n${output()}`);
+  }
+  return { uri: `mongodb://127.0.0.1:${port}/`, stop };
+}
+
+function findFerretDb(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  try {
+    const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    for (const p of gopath.trim().split(delimiter)) if (p) dirs.push(join(p, 'bin'));
+  } catch {
+    // no Go toolchain: fall through to the usual install location
+  }
+  dirs.push('/root/go/bin');
+  for (const dir of dirs) {
+    const candidate = join(dir, 'ferretdb');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Asks the kernel for a free port by listening on 0; tiny race until ferretdb binds it, fine for tests. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not read the free port'))));
+    });
+  });
+}
+
+function captureOutput(child: ChildProcess): () => string {
+  const limit = 64 * 1024;
+  let text = '';
+  const append = (chunk: Buffer): void => {
+    if (text.length < limit) text += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => text || '(no output)';
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  while (Date.now() < deadline) {
+    if (spawnError) throw spawnError;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited early (code ${child.exitCode}, signal ${child.signalCode})`);
+    }
+    if (await canConnect(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port 127.0.0.1:${port} not accepting connections after ${timeoutMs} ms`);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  // pid is undefined when the spawn itself failed: there is nothing to stop.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

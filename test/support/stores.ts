@@ -1,0 +1,85 @@
+// Store fixtures for the contract suites: every call gets a store of its own (fresh SQLite directory,
+// fresh Mongo database), and close() also removes what the fixture created.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from '@jest/globals';
+import { MongoClient } from 'mongodb';
+import type { Clock, Store } from '../../src/storage/store.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { openMongoStore } from '../../src/storage/mongo/mongo-store.js';
+
+export type StoreFactory = (clock?: Clock) => Promise<Store>;
+
+/** A clock that only moves when told to: `now` is the Clock to inject. */
+export interface ManualClock {
+  readonly now: Clock;
+  advance(ms: number): void;
+}
+
+export function manualClock(start: number): ManualClock {
+  let current = start;
+  return {
+    now: () => current,
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+export const sqliteStoreFactory: StoreFactory = async (clock) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'signet-sqlite-'));
+  const store = await openSqliteStore(clock ? { dataDir, clock } : { dataDir });
+  return withCleanup(store, () => rm(dataDir, { recursive: true, force: true }));
+};
+
+export const mongoStoreFactory: StoreFactory = async (clock) => {
+  const uri = mongoUri();
+  const dbName = `t_${randomBytes(8).toString('hex')}`;
+  const store = await openMongoStore(clock ? { uri, dbName, clock } : { uri, dbName });
+  return withCleanup(store, async () => {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+    try {
+      await client.connect();
+      await client.db(dbName).dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+};
+
+/** `describe` when global-setup found a MongoDB (or FerretDB), otherwise a loudly announced skip. */
+export const describeMongo = (name: string, fn: () => void): void => {
+  if (process.env.SIGNET_TEST_MONGODB_URI) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env.CI === 'true') throw new Error(`${name}: no MongoDB for the tests (SIGNET_TEST_MONGODB_URI unset) in CI`);
+  console.warn(`\n!!! SKIPPING "${name}": no MongoDB/FerretDB available (see test/support/ferretdb.ts) !!!\n`);
+  describe.skip(name, fn);
+};
+
+function mongoUri(): string {
+  const uri = process.env.SIGNET_TEST_MONGODB_URI;
+  if (!uri) throw new Error('SIGNET_TEST_MONGODB_URI is unset: global-setup did not start FerretDB');
+  return uri;
+}
+
+function withCleanup(store: Store, cleanup: () => Promise<unknown>): Store {
+  return {
+    kind: store.kind,
+    oidc: store.oidc,
+    accounts: store.accounts,
+    keys: store.keys,
+    ping: () => store.ping(),
+    close: async () => {
+      try {
+        await store.close();
+      } finally {
+        await cleanup();
+      }
+    },
+  };
+}

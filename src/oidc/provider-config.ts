@@ -65,8 +65,16 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client learns about its own tokens, or tokens issued for it as an audience (a resource
+      // server); anyone else gets {"active": false}, as RFC 7662 section 4 advises.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId ||
+          ('aud' in token && [token.aud ?? []].flat().includes(client.clientId)),
+      },
+      // Only the client a token was issued to may revoke it (RFC 7009 section 2.1).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: deps.pages.logoutSource,
@@ -111,6 +119,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       },
     },
     renderError: deps.pages.renderError,
-    conformIdTokenClaims: true,
+    // Put the granted claims (email, name) in the id_token too, as most relying parties expect.
+    conformIdTokenClaims: false,
   };
 }

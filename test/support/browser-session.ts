@@ -1,0 +1,69 @@
+// A minimal user agent for HTTP-level tests: follows nothing by itself, keeps cookies, and can fill
+// Signet's forms. Tests use it to walk login and consent the way a browser would.
+
+export interface Step {
+  status: number;
+  location: string | null;
+  body: string;
+  headers: Headers;
+}
+
+export class BrowserSession {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly origin: string) {}
+
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Step> {
+    const target = new URL(url, this.origin);
+    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    if (target.origin === this.origin && this.cookies.size > 0) {
+      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const res = await fetch(target, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    if (target.origin === this.origin) {
+      for (const line of res.headers.getSetCookie()) {
+        const [pair = ''] = line.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq).trim();
+        const value = pair.slice(eq + 1).trim();
+        if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
+        else this.cookies.set(name, value);
+      }
+    }
+    const location = res.headers.get('location');
+    return { status: res.status, location: location ? new URL(location, target).toString() : null, body: await res.text(), headers: res.headers };
+  }
+
+  /** Follows redirects on our origin; stops at the first response that is not a redirect, or leaves it. */
+  async follow(url: string): Promise<Step & { url: string }> {
+    let current = url;
+    for (let hops = 0; hops < 10; hops++) {
+      const step = await this.request(current);
+      if (step.status < 300 || step.status >= 400 || !step.location) return { ...step, url: current };
+      if (new URL(step.location).origin !== this.origin) return { ...step, url: current };
+      current = step.location;
+    }
+    throw new Error('too many redirects');
+  }
+
+  cookieNames(): string[] {
+    return [...this.cookies.keys()];
+  }
+}
+
+export function csrfFrom(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no csrf field in the page');
+  return match[1];
+}
+
+export function formAction(html: string, suffix: string): string {
+  const match = new RegExp(`action="([^"]*${suffix})"`).exec(html);
+  if (!match?.[1]) throw new Error(`no form posting to ${suffix}`);
+  return match[1];
+}

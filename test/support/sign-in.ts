@@ -1,0 +1,100 @@
+// Drives the authorization code + PKCE flow over HTTP with openid-client as the relying party and
+// BrowserSession as the user's browser: login form, consent, callback, token exchange.
+
+import { expect } from '@jest/globals';
+import * as oidc from 'openid-client';
+import { BrowserSession, csrfFrom, formAction } from './browser-session.js';
+
+export const REDIRECT_URI = 'http://127.0.0.1:8787/cb';
+
+export interface RelyingParty {
+  config: oidc.Configuration;
+  clientId: string;
+  clientSecret: string;
+}
+
+export async function relyingParty(issuer: string, clientId: string, clientSecret: string): Promise<RelyingParty> {
+  const config = await oidc.discovery(new URL(issuer), clientId, clientSecret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+  return { config, clientId, clientSecret };
+}
+
+export interface AuthorizationStart {
+  url: string;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+export async function startAuthorization(rp: RelyingParty, scope = 'openid email profile offline_access'): Promise<AuthorizationStart> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: REDIRECT_URI,
+    scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    // OIDC Core 11: offline_access is honoured only with prompt=consent.
+    prompt: 'consent',
+  });
+  return { url: url.toString(), verifier, state, nonce };
+}
+
+/** Logs in and consents in `browser`; resolves with the callback URL the RP receives. */
+export async function authorize(browser: BrowserSession, start: AuthorizationStart, email: string, password: string): Promise<URL> {
+  const login = await browser.follow(start.url);
+  expect(login.status).toBe(200);
+  const afterLogin = await browser.request(formAction(login.body, '/login'), {
+    form: { email, password, csrf: csrfFrom(login.body) },
+  });
+  expect(afterLogin.status).toBe(303);
+  let page = await browser.follow(afterLogin.location ?? '');
+  if (page.body.includes('/confirm"')) {
+    const afterConsent = await browser.request(formAction(page.body, '/confirm'), { form: { csrf: csrfFrom(page.body) } });
+    expect(afterConsent.status).toBe(303);
+    page = await browser.follow(afterConsent.location ?? '');
+  }
+  expect(page.status).toBe(303);
+  const callback = new URL(page.location ?? '');
+  expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
+  return callback;
+}
+
+export async function exchange(rp: RelyingParty, start: AuthorizationStart, callback: URL) {
+  return oidc.authorizationCodeGrant(rp.config, callback, {
+    pkceCodeVerifier: start.verifier,
+    expectedState: start.state,
+    expectedNonce: start.nonce,
+    idTokenExpected: true,
+  });
+}
+
+/** Raw token endpoint call, for the cases openid-client would refuse to send. */
+export async function tokenRequest(issuer: string, rp: Pick<RelyingParty, 'clientId' | 'clientSecret'>, form: Record<string, string>) {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(rp.clientId)}:${encodeURIComponent(rp.clientSecret)}`).toString('base64')}`,
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function introspect(issuer: string, rp: Pick<RelyingParty, 'clientId' | 'clientSecret'>, token: string) {
+  const res = await fetch(`${issuer}/token/introspection`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${rp.clientId}:${rp.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { active: boolean } & Record<string, unknown>;
+}

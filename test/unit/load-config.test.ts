@@ -1,0 +1,67 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/errors.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('defaults give a working development setup on the embedded store', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.store.kind).toBe('sqlite');
+    expect(config.registration.open).toBe(false);
+    expect(config.production).toBe(false);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.ttl)).toBe(true);
+  });
+
+  test('ISSUER follows PORT when unset; MONGODB_URI selects MongoDB', () => {
+    const config = loadConfig({ PORT: '4100', MONGODB_URI: 'mongodb://127.0.0.1:27017/signet' });
+    expect(config.issuer).toBe('http://localhost:4100');
+    expect(config.store).toEqual({ kind: 'mongodb', uri: 'mongodb://127.0.0.1:27017/signet' });
+  });
+
+  test('every bad value is reported at once, each naming its variable', () => {
+    const found = problems({ PORT: 'eighty', ISSUER: 'ftp://x', MONGODB_URI: 'postgres://x', INITIAL_ACCESS_TOKEN: 'short' });
+    for (const name of ['PORT', 'ISSUER', 'MONGODB_URI', 'INITIAL_ACCESS_TOKEN']) {
+      expect(found.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  test('INITIAL_ACCESS_TOKEN opens registration and requires the token', () => {
+    const config = loadConfig({ INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' });
+    expect(config.registration).toEqual({ open: true, initialAccessToken: 'a-long-enough-token-123' });
+  });
+
+  test('production refuses development defaults, naming each problem', () => {
+    const found = problems({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', REGISTRATION_OPEN: 'true' });
+    expect(found.some((p) => p.startsWith('ISSUER:'))).toBe(true);
+    expect(found.some((p) => p.startsWith('KEY_ENCRYPTION_SECRET:'))).toBe(true);
+    expect(found.some((p) => p.startsWith('REGISTRATION_OPEN:'))).toBe(true);
+  });
+
+  test('production starts with an https issuer and a secret from a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-cfg-'));
+    const file = join(dir, 'kek');
+    writeFileSync(file, `${'s'.repeat(40)}\n`);
+    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com/', KEY_ENCRYPTION_SECRET_FILE: file });
+    expect(config.issuer).toBe('https://id.example.com');
+    expect(config.keyEncryptionSecret).toBe('s'.repeat(40));
+  });
+
+  test('authorization codes may not live longer than ten minutes', () => {
+    expect(problems({ AUTHORIZATION_CODE_TTL: '3600' }).some((p) => p.startsWith('AUTHORIZATION_CODE_TTL:'))).toBe(true);
+  });
+});

@@ -18,6 +18,7 @@ import { startTestServer, type StoreKind, type TestServer } from '../support/sta
 
 const EMAIL = 'alice@example.com';
 const PASSWORD = 'correct horse battery staple';
+const LOGGED_OUT_URI = 'http://127.0.0.1:8787/bye';
 
 export function oidcFlowSuite(store: StoreKind): void {
   let server: TestServer;
@@ -27,7 +28,11 @@ export function oidcFlowSuite(store: StoreKind): void {
   beforeAll(async () => {
     server = await startTestServer({ store });
     accountId = (await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Alice' })).id;
-    const client = await server.signet.clients.create({ name: 'Test RP', redirectUris: [REDIRECT_URI] });
+    const client = await server.signet.clients.create({
+      name: 'Test RP',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [LOGGED_OUT_URI],
+    });
     rp = await relyingParty(server.issuer, client.client_id, client.client_secret ?? '');
   });
 
@@ -37,8 +42,9 @@ export function oidcFlowSuite(store: StoreKind): void {
 
   const signIn = async () => {
     const start = await startAuthorization(rp);
-    const callback = await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD);
-    return { start, callback, tokens: await exchange(rp, start, callback) };
+    const browser = new BrowserSession(server.issuer);
+    const callback = await authorize(browser, start, EMAIL, PASSWORD);
+    return { start, callback, browser, tokens: await exchange(rp, start, callback) };
   };
 
   test('code + PKCE: id_token verifies against jwks_uri, userinfo answers, introspection sees the token', async () => {
@@ -232,6 +238,40 @@ export function oidcFlowSuite(store: StoreKind): void {
     const badSecret = await tokenRequest(server.issuer, { clientId: rp.clientId, clientSecret: 'wrong' }, { grant_type: 'refresh_token', refresh_token: 'x' });
     expect(badSecret.status).toBe(401);
     expect(badSecret.body.error).toBe('invalid_client');
+  });
+
+  test('RP-initiated logout: our confirmation page, then back to the registered URI; the session is gone', async () => {
+    const { browser, tokens } = await signIn();
+    const end = new URL(`${server.issuer}/session/end`);
+    end.searchParams.set('id_token_hint', tokens.id_token ?? '');
+    end.searchParams.set('post_logout_redirect_uri', LOGGED_OUT_URI);
+    end.searchParams.set('state', 'bye-state');
+    const confirm = await browser.request(end.toString());
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Sign out?');
+    expect(confirm.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const action = /<form[^>]*action="([^"]+)"/.exec(confirm.body)?.[1] ?? '';
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.body)?.[1] ?? '';
+    const done = await browser.request(action, { form: { xsrf, logout: 'yes' } });
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`${LOGGED_OUT_URI}?state=bye-state`);
+
+    // Signed out: the next authorization asks for the password again.
+    const again = await browser.follow((await startAuthorization(rp)).url);
+    expect(again.body).toContain('type="password"');
+  });
+
+  test('pages carry the security headers and no-store', async () => {
+    const start = await startAuthorization(rp);
+    const login = await new BrowserSession(server.issuer).follow(start.url);
+    const csp = login.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(login.headers.get('x-frame-options')).toBe('DENY');
+    expect(login.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(login.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(login.headers.get('cache-control')).toBe('no-store');
   });
 
   test('health and readiness', async () => {

@@ -69,6 +69,7 @@ export class AccountService {
 }
 
 export function checkPasswordPolicy(password: string): void {
+  if (password.trim().length === 0) throw new ValidationError('password must not be blank');
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new ValidationError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   }

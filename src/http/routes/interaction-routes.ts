@@ -90,7 +90,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const email = field(ctx.request.body, 'email');
     const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
     if (!account) {
-      ctx.status = 401;
+      // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
       return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
     }
     await finish(ctx, { login: { accountId: account.id } }, false);

@@ -7,7 +7,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Reads the environment once, reports every problem at once (each naming its variable), and returns a
- * frozen Config. Nothing else in the program looks at process.env.
+ * frozen Config. main.ts and cli.ts hand it the environment; nothing else reads it.
  */
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

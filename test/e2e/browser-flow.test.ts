@@ -2,16 +2,15 @@
 // The account and the client come from the admin CLI (spawned, as an operator would run it); the relying
 // party is a tiny node:http server that uses openid-client to build the request and redeem the code.
 
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,7 +24,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const TIMEOUT = 60_000;
 
 const ALICE_EMAIL = 'alice@example.com';
@@ -35,25 +33,6 @@ const DENY_CLIENT_NAME = 'Acme Photos';
 const APPROVE = /^\s*(Allow|Continue|Approve|Authorize)\b/i;
 const DENY = /^\s*(Deny|Decline|Reject|Cancel)\b/i;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
-}
 
 async function cliJson(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Record<string, string>> {
   const result = await runCli(args, env, stdin);

@@ -2,44 +2,17 @@
 // `npm run cli` would run it, on a throwaway DATA_DIR (and, in the Mongo variant, a throwaway database).
 // What it wrote is then checked through a real server started on the same store.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MongoClient } from 'mongodb';
 import { mongoTestUri, startTestServer, type StoreKind } from '../support/start-test-server.js';
 import { describeMongo } from '../support/stores.js';
+import { runCli, runNode, type CliResult } from '../support/run-cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const TIMEOUT = 60_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/cli.js ...args` with the given environment; `stdin` is written then closed. */
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    // The CLI may exit before reading stdin (argument errors): ignore the resulting EPIPE.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
-}
 
 /** Success: exit 0 and exactly one line on stdout, holding one JSON object. */
 function jsonLine(result: CliResult): Record<string, unknown> {
@@ -63,15 +36,7 @@ function expectOneLineError(result: CliResult, mentions?: RegExp): void {
 test('jest and the spawned CLI both run on Node 24', async () => {
   console.log(`jest worker: ${process.version} (${process.execPath})`);
   expect(process.version).toMatch(/^v24\./);
-  const child = await new Promise<CliResult>((resolve, reject) => {
-    const p = spawn(process.execPath, ['-p', 'process.version'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const child = await runNode(['-p', 'process.version'], process.env);
   console.log(`spawned node: ${child.stdout.trim()}`);
   expect(child.code).toBe(0);
   expect(child.stdout.trim()).toMatch(/^v24\./);

@@ -21,6 +21,17 @@ export const OIDC_MODELS = [
 
 export type OidcModel = (typeof OIDC_MODELS)[number];
 
+/**
+ * Signet's own short-lived records, kept with the same semantics (expiry, account index):
+ * SessionActivity (device, IP, last seen of a provider session) and AppSession (the server-side session
+ * of a first-party relying party such as the account page).
+ */
+export const SIGNET_MODELS = ['SessionActivity', 'AppSession'] as const;
+
+export const RECORD_MODELS = [...OIDC_MODELS, ...SIGNET_MODELS] as const;
+
+export type RecordModel = (typeof RECORD_MODELS)[number];
+
 /** oidc-provider's opaque payload; we only look inside for the indexed fields. */
 export type OidcPayload = Record<string, unknown> & {
   grantId?: string;
@@ -31,24 +42,31 @@ export type OidcPayload = Record<string, unknown> & {
   consumed?: number;
 };
 
+export interface StoredRecord {
+  id: string;
+  payload: OidcPayload;
+  /** When the record was first written, ms since the epoch. */
+  createdAt: number;
+}
+
 export interface OidcRecordStore {
   /** Insert or overwrite. `expiresInSeconds` undefined means the record never expires. */
-  upsert(model: OidcModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void>;
+  upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void>;
   /** Expired records are never returned, whatever the backend still holds. */
-  find(model: OidcModel, id: string): Promise<OidcPayload | undefined>;
-  findByUid(model: OidcModel, uid: string): Promise<OidcPayload | undefined>;
-  findByUserCode(model: OidcModel, userCode: string): Promise<OidcPayload | undefined>;
+  find(model: RecordModel, id: string): Promise<OidcPayload | undefined>;
+  findByUid(model: RecordModel, uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(model: RecordModel, userCode: string): Promise<OidcPayload | undefined>;
   /**
    * Marks the record consumed with one conditional write. Resolves true only for the single caller
    * that flipped it; false when it was already consumed, expired or missing.
    */
-  consume(model: OidcModel, id: string): Promise<boolean>;
-  destroy(model: OidcModel, id: string): Promise<void>;
-  revokeByGrantId(model: OidcModel, grantId: string): Promise<void>;
-  /** Newest live Grant of an account for a client: consent is remembered across sessions. */
-  findLatestGrantId(accountId: string, clientId: string): Promise<string | undefined>;
+  consume(model: RecordModel, id: string): Promise<boolean>;
+  destroy(model: RecordModel, id: string): Promise<void>;
+  revokeByGrantId(model: RecordModel, grantId: string): Promise<void>;
+  /** Live records of one account (optionally for one client), newest first, at most `limit`. */
+  findByAccount(model: RecordModel, accountId: string, clientId?: string, limit?: number): Promise<StoredRecord[]>;
   /** Live records of one model, newest first (admin listings, e.g. clients). */
-  list(model: OidcModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>>;
+  list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>>;
   /** Removes expired records; returns how many. Backends with TTL indexes may do little here. */
   sweepExpired(): Promise<number>;
 }
@@ -73,6 +91,8 @@ export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   /** Returns the updated record, or undefined when there is no such account. */
   update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined>;
+  /** Resolves false when there was no such account. */
+  delete(id: string): Promise<boolean>;
 }
 
 /** signing: JWKs for id_tokens; cookie: Keygrip keys; pepper: the HMAC key for client secrets. */
@@ -93,11 +113,40 @@ export interface KeyStore {
   insert(key: KeyRecord): Promise<boolean>;
 }
 
+/** One security event. Never a password, secret or token value: ids and hashes only. */
+export interface AuditEvent {
+  id: string;
+  /** ms since the epoch */
+  at: number;
+  type: string;
+  accountId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  accountId?: string;
+  /** Only events at or after this time (ms since the epoch). */
+  since?: number;
+  types?: readonly string[];
+  limit: number;
+}
+
+/** Append-only: there is deliberately no update or delete. */
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(query: AuditQuery): Promise<AuditEvent[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly oidc: OidcRecordStore;
   readonly accounts: AccountStore;
   readonly keys: KeyStore;
+  readonly audit: AuditStore;
   /** Resolves when the backend answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

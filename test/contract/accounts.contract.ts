@@ -99,4 +99,47 @@ export function accountsContract(factory: StoreFactory): void {
       expect(await store.accounts.findById('ghost')).toBeUndefined();
     });
   });
+
+  describe('delete', () => {
+    beforeEach(async () => {
+      await store.accounts.create(account());
+      await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('resolves true once, then false', async () => {
+      expect(await store.accounts.delete('acc-1')).toBe(true);
+      expect(await store.accounts.delete('acc-1')).toBe(false);
+    });
+
+    test('of an unknown id resolves false and removes nothing', async () => {
+      expect(await store.accounts.delete('ghost')).toBe(false);
+      expect(await store.accounts.delete('alice@example.com')).toBe(false);
+      expect(await store.accounts.findById('acc-1')).toEqual(account());
+      expect(await store.accounts.findById('acc-2')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('removes only that account: findById and findByEmail resolve undefined afterwards', async () => {
+      expect(await store.accounts.delete('acc-1')).toBe(true);
+      expect(await store.accounts.findById('acc-1')).toBeUndefined();
+      expect(await store.accounts.findByEmail('alice@example.com')).toBeUndefined();
+      expect(await store.accounts.update('acc-1', { name: 'Back' }, T0 + 1)).toBeUndefined();
+      expect(await store.accounts.findById('acc-1')).toBeUndefined();
+      expect(await store.accounts.findById('acc-2')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
+      expect(await store.accounts.findByEmail('bob@example.com')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('frees the email for a new account, and even the id', async () => {
+      expect(await store.accounts.delete('acc-1')).toBe(true);
+      const successor = account({ id: 'acc-3', name: 'Alice again', createdAt: T0 + 5, updatedAt: T0 + 5 });
+      await store.accounts.create(successor);
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(successor);
+      expect(await store.accounts.findById('acc-3')).toEqual(successor);
+      expect(await store.accounts.findById('acc-1')).toBeUndefined();
+
+      expect(await store.accounts.delete('acc-3')).toBe(true);
+      await store.accounts.create(account());
+      expect(await store.accounts.findById('acc-1')).toEqual(account());
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account());
+    });
+  });
 }

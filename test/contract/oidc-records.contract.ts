@@ -3,7 +3,7 @@
 // monitor, which uses the wall clock, never deletes anything behind the sweepExpired test's back.
 
 import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
-import type { OidcPayload, Store } from '../../src/storage/store.js';
+import type { OidcPayload, RecordModel, Store, StoredRecord } from '../../src/storage/store.js';
 import { manualClock, type ManualClock, type StoreFactory } from '../support/stores.js';
 
 const START = Date.UTC(2100, 0, 1); // a whole second, so second- and millisecond-based expiry agree
@@ -227,30 +227,225 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect(await store.oidc.findByUserCode('DeviceCode', 'NONE-NONE')).toBeUndefined();
       expect(await store.oidc.findByUserCode('BackchannelAuthenticationRequest', 'WDJB-MJHT')).toBeUndefined();
     });
+  });
 
-    test('findLatestGrantId returns the newest live Grant of that account for that client', async () => {
-      const grant = (accountId: string, clientId: string) => ({ kind: 'Grant', accountId, clientId, iat: iat() });
-      expect(await store.oidc.findLatestGrantId('acc-1', 'client-1')).toBeUndefined();
+  describe('findByAccount', () => {
+    // Every record gets a uid of its own: a provider Session always has one, and it is unique per model.
+    let uids = 0;
+    const owned = (model: RecordModel, accountId: string, clientId?: string, extra: OidcPayload = {}): OidcPayload => ({
+      kind: model,
+      uid: `uid-${++uids}`,
+      accountId,
+      ...(clientId === undefined ? {} : { clientId }),
+      iat: iat(),
+      ...extra,
+    });
+    const ids = (records: StoredRecord[]): string[] => records.map((r) => r.id);
 
-      await store.oidc.upsert('Grant', 'g-old', grant('acc-1', 'client-1'));
-      clock.advance(1_000);
-      await store.oidc.upsert('Grant', 'g-mid', grant('acc-1', 'client-1'), 3600);
-      clock.advance(1_000);
-      await store.oidc.upsert('Grant', 'g-new-short', grant('acc-1', 'client-1'), 10);
-      clock.advance(1_000);
-      await store.oidc.upsert('Grant', 'g-other-account', grant('acc-2', 'client-1'));
-      await store.oidc.upsert('Grant', 'g-other-client', grant('acc-1', 'client-2'));
-      // not a Grant, even though it names the same account and client
-      await store.oidc.upsert('AccessToken', 'at-newest', { ...grant('acc-1', 'client-1'), kind: 'AccessToken' }, 600);
+    test('of an account with nothing resolves an empty list', async () => {
+      expect(await store.oidc.findByAccount('Grant', 'acc-1')).toEqual([]);
+      expect(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1')).toEqual([]);
+    });
 
-      expect(await store.oidc.findLatestGrantId('acc-1', 'client-1')).toBe('g-new-short');
-      clock.advance(10_000);
-      expect(await store.oidc.findLatestGrantId('acc-1', 'client-1')).toBe('g-mid');
-      await store.oidc.destroy('Grant', 'g-mid');
-      expect(await store.oidc.findLatestGrantId('acc-1', 'client-1')).toBe('g-old');
-      expect(await store.oidc.findLatestGrantId('acc-2', 'client-1')).toBe('g-other-account');
-      expect(await store.oidc.findLatestGrantId('acc-1', 'client-2')).toBe('g-other-client');
-      expect(await store.oidc.findLatestGrantId('acc-2', 'client-2')).toBeUndefined();
+    test('returns id, payload and createdAt (ms), newest first', async () => {
+      const p1 = owned('Grant', 'acc-1', 'client-1', { nested: { openid: { scope: 'openid email' } }, text: 'é 🔐' });
+      await store.oidc.upsert('Grant', 'g-1', p1);
+      clock.advance(1_000);
+      const p2 = owned('Grant', 'acc-1', 'client-2');
+      await store.oidc.upsert('Grant', 'g-2', p2, 3600);
+      clock.advance(1_500);
+      const p3 = owned('Grant', 'acc-1', 'client-1');
+      await store.oidc.upsert('Grant', 'g-3', p3, 600);
+
+      expect(await store.oidc.findByAccount('Grant', 'acc-1')).toEqual([
+        { id: 'g-3', payload: p3, createdAt: START + 2_500 },
+        { id: 'g-2', payload: p2, createdAt: START + 1_000 },
+        { id: 'g-1', payload: p1, createdAt: START },
+      ]);
+    });
+
+    test('orders by createdAt, not by id or insertion; ties are ordered by id', async () => {
+      await store.oidc.upsert('Grant', 'b', owned('Grant', 'acc-1', 'client-1'));
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'a', owned('Grant', 'acc-1', 'client-1'));
+      clock.advance(1_000);
+      // three records written within the same millisecond
+      await store.oidc.upsert('Grant', 'tie-c', owned('Grant', 'acc-1', 'client-1'));
+      await store.oidc.upsert('Grant', 'tie-a', owned('Grant', 'acc-1', 'client-1'));
+      await store.oidc.upsert('Grant', 'tie-b', owned('Grant', 'acc-1', 'client-1'));
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['tie-a', 'tie-b', 'tie-c', 'a', 'b']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1', 2))).toEqual(['tie-a', 'tie-b']);
+    });
+
+    test('filters by account', async () => {
+      await store.oidc.upsert('Grant', 'g-mine', owned('Grant', 'acc-1', 'client-1'));
+      await store.oidc.upsert('Grant', 'g-theirs', owned('Grant', 'acc-2', 'client-1'));
+      await store.oidc.upsert('Grant', 'g-prefix', owned('Grant', 'acc-10', 'client-1'));
+      await store.oidc.upsert('Grant', 'g-case', owned('Grant', 'ACC-1', 'client-1'));
+      await store.oidc.upsert('Grant', 'g-anonymous', { kind: 'Grant', clientId: 'client-1' });
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-mine']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-2'))).toEqual(['g-theirs']);
+      expect(await store.oidc.findByAccount('Grant', 'acc-3')).toEqual([]);
+    });
+
+    test('filters by client when one is given, and returns every client otherwise', async () => {
+      await store.oidc.upsert('Grant', 'g-c1-old', owned('Grant', 'acc-1', 'client-1'));
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'g-c2', owned('Grant', 'acc-1', 'client-2'));
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'g-c1-new', owned('Grant', 'acc-1', 'client-1'));
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'g-no-client', owned('Grant', 'acc-1'));
+      await store.oidc.upsert('Grant', 'g-other-account', owned('Grant', 'acc-2', 'client-1'));
+
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual(['g-c1-new', 'g-c1-old']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-2'))).toEqual(['g-c2']);
+      expect(await store.oidc.findByAccount('Grant', 'acc-1', 'client-3')).toEqual([]);
+      expect(await store.oidc.findByAccount('Grant', 'acc-2', 'client-2')).toEqual([]);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-no-client', 'g-c1-new', 'g-c2', 'g-c1-old']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', undefined, 200))).toEqual([
+        'g-no-client',
+        'g-c1-new',
+        'g-c2',
+        'g-c1-old',
+      ]);
+    });
+
+    test('ignores expired records (live until just before expiry) and destroyed ones', async () => {
+      await store.oidc.upsert('Grant', 'g-forever', owned('Grant', 'acc-1', 'client-1'));
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'g-hour', owned('Grant', 'acc-1', 'client-1'), 3600);
+      clock.advance(1_000);
+      await store.oidc.upsert('Grant', 'g-short', owned('Grant', 'acc-1', 'client-1'), 10);
+
+      clock.advance(9_999);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual(['g-short', 'g-hour', 'g-forever']);
+      clock.advance(1);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual(['g-hour', 'g-forever']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-hour', 'g-forever']);
+      // an expired record does not use up the limit
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', undefined, 1))).toEqual(['g-hour']);
+
+      await store.oidc.destroy('Grant', 'g-hour');
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-forever']);
+      clock.advance(3600_000);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-forever']);
+    });
+
+    test('respects the limit, keeping the newest', async () => {
+      for (const n of [1, 2, 3, 4, 5]) {
+        await store.oidc.upsert('Session', `s-${n}`, owned('Session', 'acc-1'), 3600);
+        clock.advance(1_000);
+      }
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 2))).toEqual(['s-5', 's-4']);
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 1))).toEqual(['s-5']);
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 5))).toHaveLength(5);
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 50))).toEqual(['s-5', 's-4', 's-3', 's-2', 's-1']);
+    });
+
+    test('returns at most 200 records by default', async () => {
+      for (let n = 0; n < 201; n++) {
+        await store.oidc.upsert('SessionActivity', `sa-${String(n).padStart(3, '0')}`, owned('SessionActivity', 'acc-1'), 3600);
+        clock.advance(1);
+      }
+      const all = await store.oidc.findByAccount('SessionActivity', 'acc-1');
+      expect(all).toHaveLength(200);
+      expect(all[0]?.id).toBe('sa-200');
+      expect(all[199]?.id).toBe('sa-001');
+    });
+
+    test('createdAt is the time of the first write and survives an overwrite', async () => {
+      await store.oidc.upsert('Grant', 'g-1', owned('Grant', 'acc-1', 'client-1', { n: 1 }), 60);
+      clock.advance(5_000);
+      const second = owned('Grant', 'acc-1', 'client-1', { n: 2 });
+      await store.oidc.upsert('Grant', 'g-2', second, 60);
+      clock.advance(5_000);
+      // the overwrite also extends the expiry past the original 60 s
+      const rewritten = owned('Grant', 'acc-1', 'client-1', { n: 3 });
+      await store.oidc.upsert('Grant', 'g-1', rewritten, 3600);
+
+      expect(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1')).toEqual([
+        { id: 'g-2', payload: second, createdAt: START + 5_000 },
+        { id: 'g-1', payload: rewritten, createdAt: START },
+      ]);
+      clock.advance(60_000);
+      expect(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1')).toEqual([
+        { id: 'g-1', payload: rewritten, createdAt: START },
+      ]);
+    });
+
+    test('an overwrite that moves a record to another account or client moves it in the index', async () => {
+      await store.oidc.upsert('Grant', 'g-1', owned('Grant', 'acc-1', 'client-1'));
+      await store.oidc.upsert('Grant', 'g-1', owned('Grant', 'acc-2', 'client-2'));
+      expect(await store.oidc.findByAccount('Grant', 'acc-1')).toEqual([]);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-2', 'client-2'))).toEqual(['g-1']);
+      await store.oidc.upsert('Grant', 'g-1', { kind: 'Grant' });
+      expect(await store.oidc.findByAccount('Grant', 'acc-2')).toEqual([]);
+    });
+
+    test.each(['Session', 'Grant', 'SessionActivity', 'AppSession'] as const)('works for the %s model', async (model) => {
+      const first = owned(model, 'acc-1', 'client-1', { uid: `${model}-uid-1` });
+      const second = owned(model, 'acc-1', undefined, { uid: `${model}-uid-2`, device: 'Firefox on Linux 🐧' });
+      await store.oidc.upsert(model, 'r-1', first, 600);
+      clock.advance(1_000);
+      await store.oidc.upsert(model, 'r-2', second, 60);
+      await store.oidc.upsert(model, 'r-other', owned(model, 'acc-2', 'client-1'), 600);
+
+      expect(await store.oidc.findByAccount(model, 'acc-1')).toEqual([
+        { id: 'r-2', payload: second, createdAt: START + 1_000 },
+        { id: 'r-1', payload: first, createdAt: START },
+      ]);
+      expect(ids(await store.oidc.findByAccount(model, 'acc-1', 'client-1'))).toEqual(['r-1']);
+      clock.advance(60_000);
+      expect(ids(await store.oidc.findByAccount(model, 'acc-1'))).toEqual(['r-1']);
+    });
+
+    test('other models are kept apart', async () => {
+      await store.oidc.upsert('Grant', 'g-1', owned('Grant', 'acc-1', 'client-1'), 600);
+      clock.advance(1_000);
+      // newer, same account and client, same id in another model
+      await store.oidc.upsert('AccessToken', 'g-1', owned('AccessToken', 'acc-1', 'client-1'), 600);
+      await store.oidc.upsert('AccessToken', 'at-1', owned('AccessToken', 'acc-1', 'client-1'), 600);
+      await store.oidc.upsert('Session', 's-1', owned('Session', 'acc-1'), 600);
+      await store.oidc.upsert('SessionActivity', 's-1', owned('SessionActivity', 'acc-1'), 600);
+
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-1']);
+      expect((await store.oidc.findByAccount('Grant', 'acc-1'))[0]?.payload.kind).toBe('Grant');
+      expect(ids(await store.oidc.findByAccount('AccessToken', 'acc-1', 'client-1'))).toEqual(['at-1', 'g-1']);
+      expect((await store.oidc.findByAccount('Session', 'acc-1')).map((r) => r.payload.kind)).toEqual(['Session']);
+      expect((await store.oidc.findByAccount('SessionActivity', 'acc-1')).map((r) => r.payload.kind)).toEqual(['SessionActivity']);
+      expect(await store.oidc.findByAccount('AppSession', 'acc-1')).toEqual([]);
+      expect(await store.oidc.findByAccount('RefreshToken', 'acc-1')).toEqual([]);
+
+      await store.oidc.destroy('SessionActivity', 's-1');
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1'))).toEqual(['s-1']);
+      expect(await store.oidc.findByAccount('SessionActivity', 'acc-1')).toEqual([]);
+    });
+  });
+
+  describe("Signet's own models", () => {
+    test.each(['SessionActivity', 'AppSession'] as const)('%s supports every operation', async (model) => {
+      const payload: OidcPayload = { kind: model, uid: `${model}-uid`, accountId: 'acc-1', grantId: 'g-1', ip: '2001:db8::1' };
+      await store.oidc.upsert(model, 'r-1', payload, 60);
+      await store.oidc.upsert(model, 'r-2', { kind: model, grantId: 'g-2' }, 30);
+      await store.oidc.upsert(model, 'r-3', { kind: model, grantId: 'g-1' });
+      expect(await store.oidc.find(model, 'r-1')).toEqual(payload);
+      expect(await store.oidc.findByUid(model, `${model}-uid`)).toEqual(payload);
+      expect((await store.oidc.list(model, 10)).map((r) => r.id).sort()).toEqual(['r-1', 'r-2', 'r-3']);
+      expect(await store.oidc.consume(model, 'r-1')).toBe(true);
+      expect(await store.oidc.consume(model, 'r-1')).toBe(false);
+
+      clock.advance(30_000);
+      expect(await store.oidc.find(model, 'r-2')).toBeUndefined();
+      expect(await store.oidc.sweepExpired()).toBeGreaterThanOrEqual(1);
+      expect(await store.oidc.find(model, 'r-1')).toEqual({ ...payload, consumed: Math.floor(START / 1000) });
+
+      await store.oidc.revokeByGrantId(model, 'g-1');
+      expect(await store.oidc.find(model, 'r-1')).toBeUndefined();
+      expect(await store.oidc.find(model, 'r-3')).toBeUndefined();
+      await store.oidc.upsert(model, 'r-4', { kind: model });
+      await store.oidc.destroy(model, 'r-4');
+      expect(await store.oidc.list(model, 10)).toEqual([]);
     });
   });
 

@@ -29,11 +29,20 @@ export function manualClock(start: number): ManualClock {
   };
 }
 
-export const sqliteStoreFactory: StoreFactory = async (clock) => {
+/** A SQLite store together with its data directory, for suites that must reach the database file itself. */
+export interface SqliteFixture {
+  readonly store: Store;
+  /** The store's DATA_DIR: the database file is `signet.db` in it. Removed by `store.close()`. */
+  readonly dataDir: string;
+}
+
+export async function openSqliteFixture(clock?: Clock): Promise<SqliteFixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'signet-sqlite-'));
   const store = await openSqliteStore(clock ? { dataDir, clock } : { dataDir });
-  return withCleanup(store, () => rm(dataDir, { recursive: true, force: true }));
-};
+  return { store: withCleanup(store, () => rm(dataDir, { recursive: true, force: true })), dataDir };
+}
+
+export const sqliteStoreFactory: StoreFactory = async (clock) => (await openSqliteFixture(clock)).store;
 
 export const mongoStoreFactory: StoreFactory = async (clock) => {
   const uri = mongoUri();
@@ -73,6 +82,7 @@ function withCleanup(store: Store, cleanup: () => Promise<unknown>): Store {
     oidc: store.oidc,
     accounts: store.accounts,
     keys: store.keys,
+    audit: store.audit,
     ping: () => store.ping(),
     close: async () => {
       try {

@@ -45,4 +45,8 @@ export class MongoAccounts implements AccountStore {
     const doc = await this.col.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' });
     return toRecord(doc);
   }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.col.deleteOne({ _id: id })).deletedCount === 1;
+  }
 }

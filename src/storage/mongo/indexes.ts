@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { OIDC_MODELS } from '../store.js';
+import { RECORD_MODELS } from '../store.js';
 import { collectionFor } from './oidc-records.js';
 
 /** Unique lookups exist only where the field is always present (a unique index treats "missing" as a value). */
@@ -15,12 +15,12 @@ const UNIQUE_FIELDS: Partial<Record<string, string>> = {
 export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
   const ferret = await isFerretDb(db);
   let ttl = !ferret;
-  for (const model of OIDC_MODELS) {
+  for (const model of RECORD_MODELS) {
     const col = collectionFor(db, model);
     await col.createIndex({ 'payload.grantId': 1 });
     const unique = UNIQUE_FIELDS[model];
     if (unique) await col.createIndex({ [unique]: 1 }, { unique: true });
-    if (model === 'Grant') await col.createIndex({ 'payload.accountId': 1, 'payload.clientId': 1, createdAt: -1 });
+    await col.createIndex({ 'payload.accountId': 1, 'payload.clientId': 1, createdAt: -1 });
     try {
       await col.createIndex({ expiresAt: 1 }, ttl ? { expireAfterSeconds: 0 } : {});
     } catch {
@@ -31,6 +31,8 @@ export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
   await db.collection('oidc_consumed').createIndex({ expiresAt: 1 }, ttl ? { expireAfterSeconds: 0 } : {});
   await db.collection('accounts').createIndex({ email: 1 }, { unique: true });
   await db.collection('keys').createIndex({ kind: 1, createdAt: 1 });
+  await db.collection('audit_events').createIndex({ at: -1 });
+  await db.collection('audit_events').createIndex({ accountId: 1, at: -1 });
   return { ttl };
 }
 

@@ -1,5 +1,6 @@
 import type { Clock, Store } from '../store.js';
 import { MongoAccounts } from './accounts.js';
+import { MongoAudit } from './audit.js';
 import { connectMongo } from './connection.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoKeys } from './keys.js';
@@ -23,6 +24,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store 
       oidc: new MongoOidcRecords(db, clock),
       accounts: new MongoAccounts(db),
       keys: new MongoKeys(db),
+      audit: new MongoAudit(db),
       async ping() {
         await db.command({ ping: 1 });
       },

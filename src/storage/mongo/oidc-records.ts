@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import type { Clock, OidcModel, OidcPayload, OidcRecordStore } from '../store.js';
-import { OIDC_MODELS } from '../store.js';
+import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
+import { RECORD_MODELS } from '../store.js';
 
 export interface OidcDocument {
   _id: string;
@@ -18,7 +18,7 @@ interface ConsumedClaim {
   expiresAt: Date | null;
 }
 
-export function collectionFor(db: Db, model: OidcModel): Collection<OidcDocument> {
+export function collectionFor(db: Db, model: RecordModel): Collection<OidcDocument> {
   return db.collection<OidcDocument>(`oidc_${model}`);
 }
 
@@ -33,7 +33,7 @@ export class MongoOidcRecords implements OidcRecordStore {
     return { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(this.clock()) } }] };
   }
 
-  async upsert(model: OidcModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
+  async upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
     const now = this.clock();
     const expiresAt = expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000);
     await collectionFor(this.db, model).updateOne(
@@ -44,19 +44,19 @@ export class MongoOidcRecords implements OidcRecordStore {
     );
   }
 
-  async find(model: OidcModel, id: string): Promise<OidcPayload | undefined> {
+  async find(model: RecordModel, id: string): Promise<OidcPayload | undefined> {
     return this.findOne(model, { _id: id });
   }
 
-  async findByUid(model: OidcModel, uid: string): Promise<OidcPayload | undefined> {
+  async findByUid(model: RecordModel, uid: string): Promise<OidcPayload | undefined> {
     return this.findOne(model, { 'payload.uid': uid });
   }
 
-  async findByUserCode(model: OidcModel, userCode: string): Promise<OidcPayload | undefined> {
+  async findByUserCode(model: RecordModel, userCode: string): Promise<OidcPayload | undefined> {
     return this.findOne(model, { 'payload.userCode': userCode });
   }
 
-  async consume(model: OidcModel, id: string): Promise<boolean> {
+  async consume(model: RecordModel, id: string): Promise<boolean> {
     const now = this.clock();
     const current = await collectionFor(this.db, model).findOne(
       { $and: [{ _id: id }, { 'payload.consumed': { $exists: false } }, this.live()] },
@@ -76,23 +76,25 @@ export class MongoOidcRecords implements OidcRecordStore {
     return true;
   }
 
-  async destroy(model: OidcModel, id: string): Promise<void> {
+  async destroy(model: RecordModel, id: string): Promise<void> {
     await collectionFor(this.db, model).deleteOne({ _id: id });
   }
 
-  async revokeByGrantId(model: OidcModel, grantId: string): Promise<void> {
+  async revokeByGrantId(model: RecordModel, grantId: string): Promise<void> {
     await collectionFor(this.db, model).deleteMany({ 'payload.grantId': grantId });
   }
 
-  async findLatestGrantId(accountId: string, clientId: string): Promise<string | undefined> {
-    const doc = await collectionFor(this.db, 'Grant').findOne(
-      { $and: [{ 'payload.accountId': accountId, 'payload.clientId': clientId }, this.live()] },
-      { sort: { createdAt: -1 }, projection: { _id: 1 } },
-    );
-    return doc?._id;
+  async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
+    const owner = clientId === undefined ? { 'payload.accountId': accountId } : { 'payload.accountId': accountId, 'payload.clientId': clientId };
+    const docs = await collectionFor(this.db, model)
+      .find({ $and: [owner, this.live()] })
+      .sort({ createdAt: -1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => ({ id: doc._id, payload: doc.payload, createdAt: doc.createdAt.getTime() }));
   }
 
-  async list(model: OidcModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
+  async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
     const docs = await collectionFor(this.db, model)
       .find(this.live())
       .sort({ createdAt: -1, _id: 1 })
@@ -104,7 +106,7 @@ export class MongoOidcRecords implements OidcRecordStore {
   async sweepExpired(): Promise<number> {
     const cutoff = new Date(this.clock());
     let removed = 0;
-    for (const model of OIDC_MODELS) {
+    for (const model of RECORD_MODELS) {
       const result = await collectionFor(this.db, model).deleteMany({ expiresAt: { $ne: null, $lte: cutoff } });
       removed += result.deletedCount;
     }
@@ -112,7 +114,7 @@ export class MongoOidcRecords implements OidcRecordStore {
     return removed;
   }
 
-  private async findOne(model: OidcModel, filter: object): Promise<OidcPayload | undefined> {
+  private async findOne(model: RecordModel, filter: object): Promise<OidcPayload | undefined> {
     const doc = await collectionFor(this.db, model).findOne({ $and: [filter, this.live()] });
     return doc?.payload;
   }

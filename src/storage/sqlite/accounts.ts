@@ -80,4 +80,8 @@ export class SqliteAccounts implements AccountStore {
       }) as Row | undefined;
     return toRecord(row);
   }
+
+  async delete(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id).changes === 1;
+  }
 }

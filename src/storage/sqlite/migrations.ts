@@ -49,6 +49,33 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX keys_kind ON keys (kind, created_at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE audit_events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        at         INTEGER NOT NULL,
+        type       TEXT NOT NULL,
+        account_id TEXT,
+        client_id  TEXT,
+        ip         TEXT,
+        user_agent TEXT,
+        details    TEXT NOT NULL
+      );
+      CREATE INDEX audit_events_at ON audit_events (at);
+      CREATE INDEX audit_events_account ON audit_events (account_id, at) WHERE account_id IS NOT NULL;
+      -- Append-only, enforced by the database itself and not only by the code above it.
+      CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+      CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+      -- REPLACE deletes without firing DELETE triggers: refuse any insert that would collide.
+      CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+        WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id OR seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    `,
+  },
 ];
 
 export function migrate(db: DatabaseSync, now: number): number {

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Clock, OidcModel, OidcPayload, OidcRecordStore } from '../store.js';
+import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
 
 const LIVE = '(expires_at IS NULL OR expires_at > :now)';
 
@@ -18,7 +18,7 @@ export class SqliteOidcRecords implements OidcRecordStore {
     private readonly clock: Clock,
   ) {}
 
-  async upsert(model: OidcModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
+  async upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
     const now = this.clock();
     this.db
       .prepare(
@@ -45,19 +45,19 @@ export class SqliteOidcRecords implements OidcRecordStore {
       });
   }
 
-  async find(model: OidcModel, id: string): Promise<OidcPayload | undefined> {
+  async find(model: RecordModel, id: string): Promise<OidcPayload | undefined> {
     return this.findBy(model, 'id', id);
   }
 
-  async findByUid(model: OidcModel, uid: string): Promise<OidcPayload | undefined> {
+  async findByUid(model: RecordModel, uid: string): Promise<OidcPayload | undefined> {
     return this.findBy(model, 'uid', uid);
   }
 
-  async findByUserCode(model: OidcModel, userCode: string): Promise<OidcPayload | undefined> {
+  async findByUserCode(model: RecordModel, userCode: string): Promise<OidcPayload | undefined> {
     return this.findBy(model, 'user_code', userCode);
   }
 
-  async consume(model: OidcModel, id: string): Promise<boolean> {
+  async consume(model: RecordModel, id: string): Promise<boolean> {
     const now = this.clock();
     // One conditional UPDATE: SQLite serialises writers, so exactly one caller sees changes = 1.
     const { changes } = this.db
@@ -70,26 +70,30 @@ export class SqliteOidcRecords implements OidcRecordStore {
     return changes === 1;
   }
 
-  async destroy(model: OidcModel, id: string): Promise<void> {
+  async destroy(model: RecordModel, id: string): Promise<void> {
     this.db.prepare('DELETE FROM oidc_records WHERE model = ? AND id = ?').run(model, id);
   }
 
-  async revokeByGrantId(model: OidcModel, grantId: string): Promise<void> {
+  async revokeByGrantId(model: RecordModel, grantId: string): Promise<void> {
     this.db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?').run(model, grantId);
   }
 
-  async findLatestGrantId(accountId: string, clientId: string): Promise<string | undefined> {
-    const row = this.db
+  async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
+    const rows = this.db
       .prepare(
-        `SELECT id FROM oidc_records
-          WHERE model = 'Grant' AND account_id = :accountId AND client_id = :clientId AND ${LIVE}
-          ORDER BY created_at DESC LIMIT 1`,
+        `SELECT id, payload, created_at FROM oidc_records
+          WHERE model = :model AND account_id = :accountId AND (:clientId IS NULL OR client_id = :clientId) AND ${LIVE}
+          ORDER BY created_at DESC, id LIMIT :limit`,
       )
-      .get({ accountId, clientId, now: this.clock() }) as { id: string } | undefined;
-    return row?.id;
+      .all({ model, accountId, clientId: clientId ?? null, now: this.clock(), limit }) as Array<{
+      id: string;
+      payload: string;
+      created_at: number;
+    }>;
+    return rows.map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as OidcPayload, createdAt: row.created_at }));
   }
 
-  async list(model: OidcModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
+  async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
     const rows = this.db
       .prepare(
         `SELECT id, payload FROM oidc_records WHERE model = :model AND ${LIVE}
@@ -106,7 +110,7 @@ export class SqliteOidcRecords implements OidcRecordStore {
     return Number(changes);
   }
 
-  private findBy(model: OidcModel, column: 'id' | 'uid' | 'user_code', value: string): OidcPayload | undefined {
+  private findBy(model: RecordModel, column: 'id' | 'uid' | 'user_code', value: string): OidcPayload | undefined {
     const row = this.db
       .prepare(`SELECT payload FROM oidc_records WHERE model = :model AND ${column} = :value AND ${LIVE}`)
       .get({ model, value, now: this.clock() });

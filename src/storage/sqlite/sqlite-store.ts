@@ -1,5 +1,6 @@
 import type { Clock, Store } from '../store.js';
 import { SqliteAccounts } from './accounts.js';
+import { SqliteAudit } from './audit.js';
 import { openDatabase } from './connection.js';
 import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
@@ -19,6 +20,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     oidc: new SqliteOidcRecords(db, clock),
     accounts: new SqliteAccounts(db),
     keys: new SqliteKeys(db),
+    audit: new SqliteAudit(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -1,0 +1,49 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
+
+interface Row {
+  id: string;
+  at: number;
+  type: string;
+  account_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string;
+}
+
+export class SqliteAudit implements AuditStore {
+  constructor(private readonly db: DatabaseSync) {}
+
+  async append(e: AuditEvent): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO audit_events (id, at, type, account_id, client_id, ip, user_agent, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.id, e.at, e.type, e.accountId, e.clientId, e.ip, e.userAgent, JSON.stringify(e.details));
+  }
+
+  async list(q: AuditQuery): Promise<AuditEvent[]> {
+    const types = q.types && q.types.length > 0 ? JSON.stringify(q.types) : null;
+    const rows = this.db
+      .prepare(
+        `SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events
+          WHERE (:accountId IS NULL OR account_id = :accountId)
+            AND (:since IS NULL OR at >= :since)
+            AND (:types IS NULL OR type IN (SELECT value FROM json_each(:types)))
+          ORDER BY at DESC, id DESC LIMIT :limit`,
+      )
+      .all({ accountId: q.accountId ?? null, since: q.since ?? null, types, limit: q.limit }) as unknown as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      accountId: r.account_id,
+      clientId: r.client_id,
+      ip: r.ip,
+      userAgent: r.user_agent,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+}

@@ -10,9 +10,17 @@ import { createHttpApp } from './http/create-http-app.js';
 import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { AuditLog } from './audit/audit-log.js';
+import { AccountRelyingParty } from './http/account/account-relying-party.js';
+import { AccountOverview } from './oidc/account-overview.js';
+import { AccountSecurity } from './oidc/account-security.js';
+import { AppSessions } from './oidc/app-sessions.js';
 import { ClientAdmin } from './oidc/client-admin.js';
+import { accountClient } from './oidc/first-party-clients.js';
+import { AccessRevoker } from './oidc/revocation.js';
 import { ClientSecretHasher } from './oidc/client-secret.js';
 import { createProvider } from './oidc/create-provider.js';
+import { PROVIDER_SESSION_COOKIE } from './oidc/provider-config.js';
 import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
 import { loadKeys } from './oidc/key-manager.js';
 import { openMongoStore } from './storage/mongo/mongo-store.js';
@@ -35,6 +43,8 @@ export interface SignetApp {
   accounts: AccountService;
   secrets: ClientSecretHasher;
   clients: ClientAdmin;
+  audit: AuditLog;
+  security: AccountSecurity;
   logger: Logger;
   /** Starts listening; port 0 picks a free one. Resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ port: number; server: Server }>;
@@ -58,8 +68,12 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
+    const audit = new AuditLog(store.audit, logger, clock);
+    const revoker = new AccessRevoker(store.oidc);
+    const security = new AccountSecurity(accounts, revoker, audit);
+    const account = accountClient(config.issuer, keys.pepper, secrets);
     const views = new Views();
-    const Adapter = createAdapterClass(store.oidc, secrets);
+    const Adapter = createAdapterClass(store.oidc, secrets, { clock, refreshReuseLeeway: config.refreshReuseLeeway });
     const provider = createProvider({
       config,
       keys,
@@ -67,10 +81,36 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       adapter: Adapter,
       findAccount: createFindAccount(accounts),
       pages: providerPages(views),
+      firstParty: [account],
       secrets,
       logger,
+      events: {
+        audit,
+        records: store.oidc,
+        revoker,
+        clock,
+        sessionIdleTtl: config.ttl.sessionIdle,
+        maxSessionsPerAccount: config.maxSessionsPerAccount,
+      },
     });
-    const app = createHttpApp({ config, provider, accounts, views, logger, cookieKeys: keys.cookie, ping: () => store.ping() });
+    let internalOrigin: string | undefined;
+    const app = createHttpApp({
+      config,
+      provider,
+      accounts,
+      audit,
+      views,
+      logger,
+      cookieKeys: keys.cookie,
+      ping: () => store.ping(),
+      account: {
+        security,
+        overview: new AccountOverview(store.oidc, provider, audit, new Set([account.metadata.client_id])),
+        sessions: new AppSessions(store.oidc, config.ttl.sessionIdle),
+        relyingParty: new AccountRelyingParty(config.issuer, account, () => internalOrigin),
+        providerSessionCookie: PROVIDER_SESSION_COOKIE,
+      },
+    });
     const stopSweeper = startSweeper(store.oidc, overrides.sweepIntervalMs ?? 60_000, (err) =>
       logger.warn({ err }, 'expired-record sweep failed'),
     );
@@ -85,6 +125,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       accounts,
       secrets,
       clients: new ClientAdmin(provider, store.oidc, Adapter),
+      audit,
+      security,
       logger,
       listen(port = config.port, host?: string) {
         return new Promise((resolve, reject) => {
@@ -93,7 +135,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
           s.once('listening', () => {
             server = s;
             const address = s.address();
-            resolve({ port: typeof address === 'object' && address ? address.port : port, server: s });
+            const bound = typeof address === 'object' && address ? address.port : port;
+            internalOrigin = `http://127.0.0.1:${bound}`;
+            resolve({ port: bound, server: s });
           });
         });
       },

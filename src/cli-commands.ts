@@ -1,4 +1,6 @@
 import type { SignetApp } from './app.js';
+import { AUDIT } from './audit/audit-log.js';
+import type { Actor } from './oidc/account-security.js';
 import { ValidationError } from './errors.js';
 
 export interface Flags {
@@ -19,6 +21,28 @@ function required(flags: Flags, name: string): string {
   return value;
 }
 
+const CLI_ACTOR: Actor = { via: 'cli' };
+
+async function passwordFromStdin(flags: Flags, stdin: () => Promise<string>): Promise<string> {
+  if (flags['password-stdin'] !== true) throw new ValidationError('--password-stdin is required (passwords never go in arguments)');
+  return (await stdin()).split(/\r?\n/)[0] ?? '';
+}
+
+/** "2026-01-31", an ISO date-time, or a look-back such as "90m", "24h", "7d". */
+export function parseSince(value: string, now: number): number {
+  const ago = /^(\d+)([mhd])$/.exec(value.trim());
+  if (ago) return now - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm' | 'h' | 'd'];
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new ValidationError('--since must be an ISO date/time or a duration like 24h or 7d');
+  return at;
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ValidationError('--limit must be a whole number from 1 to 10000');
+  return n;
+}
+
 function list(flags: Flags, name: string): string[] {
   const value = flags[name];
   return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
@@ -31,29 +55,75 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'create an account; the password is the first line of stdin',
     flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' } },
     async run(app, flags, stdin) {
-      if (flags['password-stdin'] !== true) throw new ValidationError('--password-stdin is required (passwords never go in arguments)');
-      const password = (await stdin()).split(/\r?\n/)[0] ?? '';
+      const password = await passwordFromStdin(flags, stdin);
       const name = typeof flags.name === 'string' ? flags.name : undefined;
       const account = await app.accounts.create({ email: required(flags, 'email'), password, ...(name ? { name } : {}) });
+      await app.audit.record(AUDIT.accountCreated, { accountId: account.id, details: { via: 'cli' } });
       return { id: account.id, email: account.email };
     },
   },
   'user disable': {
     usage: 'user disable --email E',
-    summary: 'disable an account: it can no longer sign in',
+    summary: 'disable an account: it cannot sign in, and its sessions and tokens end at once',
     flags: { email: { type: 'string' } },
     async run(app, flags) {
-      const account = await app.accounts.setDisabled(required(flags, 'email'), true);
+      const account = await app.accounts.findByEmail(required(flags, 'email'));
+      await app.security.disable(account, CLI_ACTOR);
       return { id: account.id, disabled: true };
     },
   },
   'user enable': {
     usage: 'user enable --email E',
-    summary: 'enable a disabled account again',
+    summary: 'enable a disabled account again (it signs in afresh; nothing revoked comes back)',
     flags: { email: { type: 'string' } },
     async run(app, flags) {
-      const account = await app.accounts.setDisabled(required(flags, 'email'), false);
+      const account = await app.accounts.findByEmail(required(flags, 'email'));
+      await app.security.enable(account, CLI_ACTOR);
       return { id: account.id, disabled: false };
+    },
+  },
+  'user delete': {
+    usage: 'user delete --email E',
+    summary: 'delete an account; its sessions and tokens end at once',
+    flags: { email: { type: 'string' } },
+    async run(app, flags) {
+      const account = await app.accounts.findByEmail(required(flags, 'email'));
+      await app.security.delete(account, CLI_ACTOR);
+      return { id: account.id, deleted: true };
+    },
+  },
+  'user set-password': {
+    usage: 'user set-password --email E --password-stdin',
+    summary: 'set a new password (first line of stdin); every session and token of the account ends',
+    flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    async run(app, flags, stdin) {
+      const password = await passwordFromStdin(flags, stdin);
+      const account = await app.accounts.findByEmail(required(flags, 'email'));
+      await app.security.setPassword(account, password, CLI_ACTOR);
+      return { id: account.id, password_changed: true };
+    },
+  },
+  'grant revoke': {
+    usage: 'grant revoke --user E [--client ID]',
+    summary: "revoke a user's grants (all, or one client's): their tokens stop working at once",
+    flags: { user: { type: 'string' }, client: { type: 'string' } },
+    async run(app, flags) {
+      const account = await app.accounts.findByEmail(required(flags, 'user'));
+      const clientId = typeof flags.client === 'string' ? flags.client : undefined;
+      const clients = await app.security.revokeApps(account, clientId, CLI_ACTOR);
+      return { id: account.id, revoked_clients: clients };
+    },
+  },
+  'audit list': {
+    usage: 'audit list [--user E] [--since T] [--limit N]',
+    summary: 'security events, newest first; T is an ISO date/time or a duration such as 24h or 7d',
+    flags: { user: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
+    async run(app, flags) {
+      const accountId = typeof flags.user === 'string' ? (await app.accounts.findByEmail(flags.user)).id : undefined;
+      const since = typeof flags.since === 'string' ? parseSince(flags.since, Date.now()) : undefined;
+      const limit = typeof flags.limit === 'string' ? parseLimit(flags.limit) : 100;
+      const events = await app.audit.list({ ...(accountId ? { accountId } : {}), ...(since !== undefined ? { since } : {}), limit });
+      return { events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
     },
   },
   'client create': {
@@ -66,12 +136,14 @@ export const COMMANDS: Record<string, Command> = {
       public: { type: 'boolean' },
     },
     async run(app, flags) {
-      return app.clients.create({
+      const created = await app.clients.create({
         name: required(flags, 'name'),
         redirectUris: list(flags, 'redirect-uri'),
         postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri'),
         public: flags.public === true,
       });
+      await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli' } });
+      return created;
     },
   },
   'client list': {
@@ -89,6 +161,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
       await app.clients.delete(clientId);
+      await app.audit.record(AUDIT.clientDeleted, { clientId, details: { via: 'cli' } });
       return { client_id: clientId, deleted: true };
     },
   },

@@ -59,12 +59,39 @@ export class AccountService {
     return this.accounts.findById(id);
   }
 
-  async setDisabled(emailInput: string, disabled: boolean): Promise<AccountRecord> {
+  async findByEmail(emailInput: string): Promise<AccountRecord> {
     const account = await this.accounts.findByEmail(parseEmail(emailInput));
     if (!account) throw new NotFoundError('no account with this email');
-    const updated = await this.accounts.update(account.id, { disabled }, this.clock());
-    if (!updated) throw new NotFoundError('no account with this email');
-    return updated;
+    return account;
+  }
+
+  async setDisabled(accountId: string, disabled: boolean): Promise<AccountRecord> {
+    return this.updated(await this.accounts.update(accountId, { disabled }, this.clock()));
+  }
+
+  async setPassword(accountId: string, password: string): Promise<AccountRecord> {
+    checkPasswordPolicy(password);
+    const passwordHash = await this.hasher.hash(password);
+    return this.updated(await this.accounts.update(accountId, { passwordHash }, this.clock()));
+  }
+
+  /** For a signed-in user proving it is still them (password change); same cost on every path. */
+  async verifyPassword(accountId: string, password: string): Promise<boolean> {
+    const account = await this.accounts.findById(accountId);
+    if (!account || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
+      await this.hasher.burn(password.slice(0, MAX_PASSWORD_LENGTH));
+      return false;
+    }
+    return (await this.hasher.verify(account.passwordHash, password)).ok;
+  }
+
+  async delete(accountId: string): Promise<void> {
+    if (!(await this.accounts.delete(accountId))) throw new NotFoundError('no such account');
+  }
+
+  private updated(account: AccountRecord | undefined): AccountRecord {
+    if (!account) throw new NotFoundError('no such account');
+    return account;
   }
 }
 

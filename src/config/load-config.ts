@@ -21,6 +21,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
 
+  if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL) problems.push('SESSION_IDLE_TTL: must not exceed SESSION_ABSOLUTE_TTL');
+  if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL) problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
   let keyEncryptionSecret = e.KEY_ENCRYPTION_SECRET;
   if (e.KEY_ENCRYPTION_SECRET_FILE) {
@@ -63,13 +65,16 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ...(keyEncryptionSecret ? { keyEncryptionSecret } : {}),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
+    ...(e.MAX_SESSIONS_PER_ACCOUNT ? { maxSessionsPerAccount: e.MAX_SESSIONS_PER_ACCOUNT } : {}),
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,
       authorizationCode: e.AUTHORIZATION_CODE_TTL,
       refreshToken: e.REFRESH_TOKEN_TTL,
       grant: e.GRANT_TTL,
-      session: e.SESSION_TTL,
+      sessionIdle: e.SESSION_IDLE_TTL,
+      sessionAbsolute: e.SESSION_ABSOLUTE_TTL,
       interaction: e.INTERACTION_TTL,
     },
   };

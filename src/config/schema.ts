@@ -28,7 +28,10 @@ export const envSchema = z.object({
   AUTHORIZATION_CODE_TTL: seconds(60).pipe(z.number().max(600, 'must be at most 600 (RFC 6749 4.1.2)')),
   REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
   GRANT_TTL: seconds(90 * 24 * 3600),
-  SESSION_TTL: seconds(14 * 24 * 3600),
+  SESSION_IDLE_TTL: seconds(3 * 24 * 3600),
+  SESSION_ABSOLUTE_TTL: seconds(30 * 24 * 3600),
+  REFRESH_TOKEN_REUSE_LEEWAY: z.coerce.number().int().min(0).max(60).default(0),
+  MAX_SESSIONS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).optional(),
   INTERACTION_TTL: seconds(600),
 });
 
@@ -40,7 +43,8 @@ export interface Ttls {
   authorizationCode: number;
   refreshToken: number;
   grant: number;
-  session: number;
+  sessionIdle: number;
+  sessionAbsolute: number;
   interaction: number;
 }
 
@@ -55,5 +59,9 @@ export interface Config {
   keyEncryptionSecret?: string;
   trustProxy: boolean;
   logLevel: RawEnv['LOG_LEVEL'];
+  /** Seconds during which a just-rotated refresh token is refused without revoking the grant. */
+  refreshReuseLeeway: number;
+  /** Oldest sessions of an account end when it signs in beyond this many; undefined = no cap. */
+  maxSessionsPerAccount?: number;
   ttl: Ttls;
 }

@@ -3,9 +3,11 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/account-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { accountRoutes, type AccountRouteDeps } from './routes/account-routes.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { homeRoutes } from './routes/home-routes.js';
@@ -16,10 +18,12 @@ export interface HttpDeps {
   config: Readonly<Config>;
   provider: Provider;
   accounts: AccountService;
+  audit: AuditLog;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
   ping(): Promise<void>;
+  account: Omit<AccountRouteDeps, 'accounts' | 'views' | 'secureCookies'>;
 }
 
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
@@ -37,7 +41,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
     healthRoutes({ ping: deps.ping }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
-    interactionRoutes({ provider: deps.provider, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
+    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
+    interactionRoutes({ provider: deps.provider, accounts: deps.accounts, audit: deps.audit, views: deps.views, secureCookies: secure }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

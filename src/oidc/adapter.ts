@@ -1,5 +1,5 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { OIDC_MODELS, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
+import { OIDC_MODELS, type Clock, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
 import type { ClientSecretHasher } from './client-secret.js';
 
 function asModel(name: string): OidcModel {
@@ -20,7 +20,17 @@ const CONSUMABLE: ReadonlySet<OidcModel> = new Set([
  * (expiry, atomic consume) belong to the store; client secrets are hashed here because the store must
  * never see one in the clear.
  */
-export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecretHasher) {
+export interface AdapterOptions {
+  clock: Clock;
+  /**
+   * Seconds after its rotation during which a used refresh token is answered "not found"
+   * (invalid_grant, grant kept) instead of "already used" (invalid_grant, grant revoked as theft).
+   * 0, the default, treats every late presentation as theft.
+   */
+  refreshReuseLeeway: number;
+}
+
+export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecretHasher, options: AdapterOptions) {
   return class StoreAdapter implements Adapter {
     private readonly model: OidcModel;
 
@@ -38,7 +48,15 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return (await records.find(this.model, id)) as AdapterPayload | undefined;
+      const found = await records.find(this.model, id);
+      if (
+        this.model === 'RefreshToken' &&
+        typeof found?.consumed === 'number' &&
+        options.clock() / 1000 - found.consumed < options.refreshReuseLeeway
+      ) {
+        return undefined;
+      }
+      return found as AdapterPayload | undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {

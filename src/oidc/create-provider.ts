@@ -2,10 +2,12 @@ import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { ClientSecretHasher } from './client-secret.js';
 import { buildProviderConfig, type ProviderConfigDeps } from './provider-config.js';
+import { wireProviderEvents, type ProviderEventDeps } from './provider-events.js';
 
 export interface CreateProviderDeps extends ProviderConfigDeps {
   secrets: ClientSecretHasher;
   logger: Logger;
+  events: Omit<ProviderEventDeps, 'logger'>;
 }
 
 /** Provider errors worth an operator's attention; the rest are ordinary client mistakes (4xx). */
@@ -30,6 +32,6 @@ export function createProvider(deps: CreateProviderDeps): Provider {
       deps.logger.error({ event, err }, 'provider error');
     });
   }
-  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => deps.logger.info({ event: 'grant.revoked', grantId }));
+  wireProviderEvents(provider, { ...deps.events, logger: deps.logger });
   return provider;
 }

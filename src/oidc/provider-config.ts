@@ -2,7 +2,9 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
+import type { FirstPartyClient } from './first-party-clients.js';
 import type { LoadedKeys } from './key-manager.js';
+import { loadExistingGrant } from './load-existing-grant.js';
 
 /** The three pages oidc-provider renders itself; the http layer supplies them (views live there). */
 export interface ProviderPages {
@@ -18,7 +20,11 @@ export interface ProviderConfigDeps {
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: (ctx: KoaContextWithOIDC, sub: string) => Promise<OidcAccount | undefined>;
   pages: ProviderPages;
+  /** Signet's own relying parties (the account page): registered statically, consent implied. */
+  firstParty: FirstPartyClient[];
 }
+
+export const PROVIDER_SESSION_COOKIE = 'signet.session';
 
 /** Asymmetric only: an HS256 id_token would be forgeable by anyone holding the client secret. */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
@@ -33,7 +39,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     jwks: { keys: keys.signing as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookie,
-      names: { session: 'signet.session', interaction: 'signet.interaction', resume: 'signet.resume' },
+      names: { session: PROVIDER_SESSION_COOKIE, interaction: 'signet.interaction', resume: 'signet.resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
@@ -62,6 +68,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       id_token_signed_response_alg: 'RS256',
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    clients: deps.firstParty.map((c) => c.metadata),
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
@@ -69,9 +76,15 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       // server); anyone else gets {"active": false}, as RFC 7662 section 4 advises.
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId ||
-          ('aud' in token && [token.aud ?? []].flat().includes(client.clientId)),
+        allowedPolicy: async (ctx, client, token) => {
+          const mayAsk =
+            token.clientId === client.clientId || ('aud' in token && [token.aud ?? []].flat().includes(client.clientId));
+          // oidc-provider does not look at the account here; we do, so that a disabled or deleted account's
+          // tokens read as inactive at once (no cache between the store and this answer).
+          const accountId = 'accountId' in token ? token.accountId : undefined;
+          if (!mayAsk || !accountId) return mayAsk;
+          return (await deps.findAccount(ctx, accountId)) !== undefined;
+        },
       },
       // Only the client a token was issued to may revoke it (RFC 7009 section 2.1).
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
@@ -92,24 +105,19 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     // Every refresh returns a new refresh token; presenting a rotated one revokes the grant.
     rotateRefreshToken: true,
-    // Consent is remembered per account and client, across sessions, until the grant is revoked.
-    loadExistingGrant: async (ctx) => {
-      const clientId = ctx.oidc.client?.clientId;
-      const session = ctx.oidc.session;
-      if (!clientId || !session) return undefined;
-      const grantId =
-        ctx.oidc.result?.consent?.grantId ||
-        session.grantIdFor(clientId) ||
-        (session.accountId ? await records.findLatestGrantId(session.accountId, clientId) : undefined);
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
-    },
+    loadExistingGrant: (ctx) => loadExistingGrant(ctx, records, deps.firstParty),
     ttl: {
       AccessToken: ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
       ClientCredentials: ttl.accessToken,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
-      Session: ttl.session,
+      // Sliding idle expiry (renewed whenever the session is saved), never past the absolute cap.
+      Session: (_ctx, session) => {
+        const loginTs = typeof session.loginTs === 'number' ? session.loginTs : Math.floor(Date.now() / 1000);
+        const left = loginTs + ttl.sessionAbsolute - Math.floor(Date.now() / 1000);
+        return Math.max(1, Math.min(ttl.sessionIdle, left));
+      },
       Grant: ttl.grant,
       // Sliding idle expiry (a fresh one at every rotation), capped by what is left of the grant.
       RefreshToken: (ctx) => {

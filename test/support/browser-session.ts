@@ -24,7 +24,7 @@ export class BrowserSession {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(target, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(target, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     if (target.origin === this.origin) {
       for (const line of res.headers.getSetCookie()) {
         const [pair = ''] = line.split(';');
@@ -53,6 +53,10 @@ export class BrowserSession {
 
   cookieNames(): string[] {
     return [...this.cookies.keys()];
+  }
+
+  cookieValue(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 }
 

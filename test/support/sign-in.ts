@@ -44,19 +44,19 @@ export async function startAuthorization(rp: RelyingParty, scope = 'openid email
   return { url: url.toString(), verifier, state, nonce };
 }
 
-/** Logs in and consents in `browser`; resolves with the callback URL the RP receives. */
+/**
+ * Walks the browser through whatever Signet asks (login unless already signed in, consent unless
+ * remembered); resolves with the callback URL the RP receives.
+ */
 export async function authorize(browser: BrowserSession, start: AuthorizationStart, email: string, password: string): Promise<URL> {
-  const login = await browser.follow(start.url);
-  expect(login.status).toBe(200);
-  const afterLogin = await browser.request(formAction(login.body, '/login'), {
-    form: { email, password, csrf: csrfFrom(login.body) },
-  });
-  expect(afterLogin.status).toBe(303);
-  let page = await browser.follow(afterLogin.location ?? '');
-  if (page.body.includes('/confirm"')) {
-    const afterConsent = await browser.request(formAction(page.body, '/confirm'), { form: { csrf: csrfFrom(page.body) } });
-    expect(afterConsent.status).toBe(303);
-    page = await browser.follow(afterConsent.location ?? '');
+  let page = await browser.follow(start.url);
+  for (let step = 0; step < 3 && page.status === 200; step++) {
+    const kind = page.body.includes('/login"') ? 'login' : page.body.includes('/confirm"') ? 'confirm' : undefined;
+    if (!kind) break;
+    const form: Record<string, string> = kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : { csrf: csrfFrom(page.body) };
+    const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
+    expect(posted.status).toBe(303);
+    page = await browser.follow(posted.location ?? '');
   }
   expect(page.status).toBe(303);
   const callback = new URL(page.location ?? '');

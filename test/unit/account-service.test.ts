@@ -43,7 +43,7 @@ describe('AccountService (argon2id on the embedded store)', () => {
     expect(await service.authenticate('BOB@example.com', 'long enough pw')).toBeDefined();
     expect(await service.authenticate('bob@example.com', 'wrong password')).toBeUndefined();
     expect(await service.authenticate('eve@example.com', 'long enough pw')).toBeUndefined();
-    await service.setDisabled('bob@example.com', true);
+    await service.setDisabled((await service.findByEmail('bob@example.com')).id, true);
     expect(await service.authenticate('bob@example.com', 'long enough pw')).toBeUndefined();
   });
 

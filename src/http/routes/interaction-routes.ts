@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../../accounts/account-service.js';
+import { AUDIT, type AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors.js';
+import { emailFingerprint, requestOrigin } from '../request-info.js';
 import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
@@ -13,6 +15,7 @@ import type { Views } from '../views.js';
 export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
+  audit: AuditLog;
   views: Views;
   secureCookies: boolean;
 }
@@ -89,10 +92,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (prompt.name !== 'login') throw wrongStep();
     const email = field(ctx.request.body, 'email');
     const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
+    const clientId = typeof params.client_id === 'string' ? params.client_id : null;
     if (!account) {
+      // No password and no email in the trail: a hash is enough to correlate attempts.
+      await deps.audit.record(AUDIT.loginFailed, { ...requestOrigin(ctx), clientId, details: { email_sha256: emailFingerprint(email) } });
       // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
       return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
     }
+    await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });
     await finish(ctx, { login: { accountId: account.id } }, false);
   });
 
@@ -113,6 +120,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    await deps.audit.record(AUDIT.consentGranted, {
+      ...requestOrigin(ctx),
+      accountId: session.accountId,
+      clientId: String(params.client_id),
+      details: { grant_id: grantId, scope: missingScope?.join(' ') ?? null },
+    });
     await finish(ctx, { consent: interaction.grantId ? {} : { grantId } }, true);
   });
 

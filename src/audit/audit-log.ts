@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AuditEvent, AuditQuery, AuditStore, Clock } from '../storage/store.js';
+
+/** The names of security events: one vocabulary for the log, the CLI and the account page. */
+export const AUDIT = {
+  loginSucceeded: 'login.succeeded',
+  loginFailed: 'login.failed',
+  consentGranted: 'consent.granted',
+  tokenIssued: 'token.issued',
+  tokenRefreshed: 'token.refreshed',
+  tokenRevoked: 'token.revoked',
+  grantRevoked: 'grant.revoked',
+  refreshReuseDetected: 'refresh_token.reuse_detected',
+  sessionEnded: 'session.ended',
+  accountCreated: 'account.created',
+  accountDisabled: 'account.disabled',
+  accountEnabled: 'account.enabled',
+  accountDeleted: 'account.deleted',
+  passwordChanged: 'account.password_changed',
+  clientRegistered: 'client.registered',
+  clientUpdated: 'client.updated',
+  clientDeleted: 'client.deleted',
+} as const;
+
+export type AuditType = (typeof AUDIT)[keyof typeof AUDIT];
+
+export interface AuditFields {
+  accountId?: string | null | undefined;
+  clientId?: string | null | undefined;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Writes every security event to the append-only audit store and to the structured log. Ids sort by
+ * time (then by a per-process sequence), so events of the same millisecond keep their order.
+ */
+export class AuditLog {
+  /** Orders the events one process writes within the same millisecond. */
+  private sequence = 0;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(type: AuditType, fields: AuditFields = {}): Promise<AuditEvent> {
+    const at = this.clock();
+    const event: AuditEvent = {
+      id: `${at.toString(36).padStart(10, '0')}-${(this.sequence++ % 1_679_616).toString(36).padStart(4, '0')}-${randomBytes(6).toString('hex')}`,
+      at,
+      type,
+      accountId: fields.accountId ?? null,
+      clientId: fields.clientId ?? null,
+      ip: fields.ip ?? null,
+      userAgent: fields.userAgent?.slice(0, 512) ?? null,
+      details: fields.details ?? {},
+    };
+    await this.store.append(event);
+    this.logger.info({ audit: event }, type);
+    return event;
+  }
+
+  /** For callers that cannot wait (event listeners): a failed write is logged, never thrown. */
+  recordLater(type: AuditType, fields: AuditFields = {}): void {
+    this.record(type, fields).catch((err: unknown) => this.logger.error({ err, type }, 'audit write failed'));
+  }
+
+  list(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.store.list(query);
+  }
+}

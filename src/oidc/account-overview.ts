@@ -1,0 +1,77 @@
+import type Provider from 'oidc-provider';
+import { AUDIT, type AuditLog } from '../audit/audit-log.js';
+import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
+
+export interface SessionSummary {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  firstSeen: number | null;
+  lastSeen: number | null;
+}
+
+export interface AppSummary {
+  clientId: string;
+  clientName: string | null;
+  scopes: string[];
+  since: number;
+}
+
+/** Events the account owner is shown as security notices on the account page. */
+export const NOTICE_TYPES = [
+  AUDIT.refreshReuseDetected,
+  AUDIT.passwordChanged,
+  AUDIT.accountEnabled,
+  AUDIT.sessionEnded,
+  AUDIT.grantRevoked,
+] as const;
+
+/** What the account page shows: read from the store on every view, nothing cached. */
+export class AccountOverview {
+  constructor(
+    private readonly records: OidcRecordStore,
+    private readonly provider: Provider,
+    private readonly audit: AuditLog,
+    private readonly hiddenClients: ReadonlySet<string>,
+  ) {}
+
+  async sessions(accountId: string): Promise<SessionSummary[]> {
+    const sessions = await this.records.findByAccount('Session', accountId);
+    return Promise.all(
+      sessions.map(async ({ id, createdAt }) => {
+        const activity = await this.records.find('SessionActivity', id);
+        return {
+          id,
+          ip: typeof activity?.ip === 'string' ? activity.ip : null,
+          userAgent: typeof activity?.userAgent === 'string' ? activity.userAgent : null,
+          firstSeen: typeof activity?.firstSeen === 'number' ? activity.firstSeen : createdAt,
+          lastSeen: typeof activity?.lastSeen === 'number' ? activity.lastSeen : null,
+        };
+      }),
+    );
+  }
+
+  /** One entry per client the account has granted access to (Signet's own pages excluded). */
+  async apps(accountId: string): Promise<AppSummary[]> {
+    const byClient = new Map<string, { scopes: Set<string>; since: number }>();
+    for (const grant of await this.records.findByAccount('Grant', accountId)) {
+      const clientId = grant.payload.clientId;
+      if (typeof clientId !== 'string' || this.hiddenClients.has(clientId)) continue;
+      const entry = byClient.get(clientId) ?? { scopes: new Set<string>(), since: grant.createdAt };
+      const openid = grant.payload.openid as { scope?: unknown } | undefined;
+      if (typeof openid?.scope === 'string') for (const s of openid.scope.split(' ')) if (s) entry.scopes.add(s);
+      entry.since = Math.min(entry.since, grant.createdAt);
+      byClient.set(clientId, entry);
+    }
+    return Promise.all(
+      [...byClient].map(async ([clientId, { scopes, since }]) => {
+        const client = await this.provider.Client.find(clientId);
+        return { clientId, clientName: client?.clientName ?? null, scopes: [...scopes], since };
+      }),
+    );
+  }
+
+  notices(accountId: string): Promise<AuditEvent[]> {
+    return this.audit.list({ accountId, types: NOTICE_TYPES, limit: 20 });
+  }
+}

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import { createFindAccount } from './accounts/find-account.js';
 import { PasswordHasher, type PasswordParams } from './accounts/password.js';
+import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { providerPages } from './http/provider-pages.js';
@@ -99,6 +100,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       provider,
       accounts,
       audit,
+      throttle: new Throttle(store.throttle, clock),
       views,
       logger,
       cookieKeys: keys.cookie,
@@ -111,7 +113,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         providerSessionCookie: PROVIDER_SESSION_COOKIE,
       },
     });
-    const stopSweeper = startSweeper(store.oidc, overrides.sweepIntervalMs ?? 60_000, (err) =>
+    const stopSweeper = startSweeper(store, overrides.sweepIntervalMs ?? 60_000, clock, (err) =>
       logger.warn({ err }, 'expired-record sweep failed'),
     );
 

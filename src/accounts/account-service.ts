@@ -59,6 +59,12 @@ export class AccountService {
     return this.accounts.findById(id);
   }
 
+  /** The account of an email, if any: never for deciding a login (see authenticate). */
+  async lookup(emailInput: string): Promise<AccountRecord | undefined> {
+    if (emailInput.length > 320) return undefined;
+    return this.accounts.findByEmail(normalizeEmail(emailInput));
+  }
+
   async findByEmail(emailInput: string): Promise<AccountRecord> {
     const account = await this.accounts.findByEmail(parseEmail(emailInput));
     if (!account) throw new NotFoundError('no account with this email');

@@ -6,6 +6,7 @@ import type { AuditEvent, AuditQuery, AuditStore, Clock } from '../storage/store
 export const AUDIT = {
   loginSucceeded: 'login.succeeded',
   loginFailed: 'login.failed',
+  loginLocked: 'login.locked',
   consentGranted: 'consent.granted',
   tokenIssued: 'token.issued',
   tokenRefreshed: 'token.refreshed',
@@ -62,11 +63,6 @@ export class AuditLog {
     await this.store.append(event);
     this.logger.info({ audit: event }, type);
     return event;
-  }
-
-  /** For callers that cannot wait (event listeners): a failed write is logged, never thrown. */
-  recordLater(type: AuditType, fields: AuditFields = {}): void {
-    this.record(type, fields).catch((err: unknown) => this.logger.error({ err, type }, 'audit write failed'));
   }
 
   list(query: AuditQuery): Promise<AuditEvent[]> {

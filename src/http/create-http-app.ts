@@ -5,7 +5,11 @@ import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/account-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
+import type { Throttle } from '../accounts/throttle.js';
+import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { requestLimits } from './middleware/request-limits.js';
+import { settleWrites } from './middleware/settle-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { accountRoutes, type AccountRouteDeps } from './routes/account-routes.js';
 import { assetRoutes } from './routes/asset-routes.js';
@@ -19,6 +23,7 @@ export interface HttpDeps {
   provider: Provider;
   accounts: AccountService;
   audit: AuditLog;
+  throttle: Throttle;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
@@ -37,16 +42,26 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   app.use(errorHandler(deps.views, deps.logger));
   app.use(securityHeaders({ hsts: secure }));
+  app.use(requestLimits);
+  app.use(settleWrites);
   for (const router of [
     healthRoutes({ ping: deps.ping }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
-    interactionRoutes({ provider: deps.provider, accounts: deps.accounts, audit: deps.audit, views: deps.views, secureCookies: secure }),
+    interactionRoutes({
+      provider: deps.provider,
+      accounts: deps.accounts,
+      audit: deps.audit,
+      throttle: deps.throttle,
+      views: deps.views,
+      secureCookies: secure,
+    }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  app.use(clientAuthThrottle(deps.throttle));
   app.use(mount(deps.provider));
   return app;
 }

@@ -20,6 +20,7 @@ export interface AppSummary {
 /** Events the account owner is shown as security notices on the account page. */
 export const NOTICE_TYPES = [
   AUDIT.refreshReuseDetected,
+  AUDIT.loginLocked,
   AUDIT.passwordChanged,
   AUDIT.accountEnabled,
   AUDIT.sessionEnded,

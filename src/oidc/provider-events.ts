@@ -18,6 +18,18 @@ export interface ProviderEventDeps {
 /** oidc-provider's error_detail when a rotated refresh token comes back (lib/actions/grants/refresh_token.js). */
 const REUSED_REFRESH_TOKEN = 'refresh token already used';
 
+/**
+ * Where listeners park their writes on the request. http/middleware/settle-writes.ts awaits them
+ * before the response leaves, so an audit event is in the store by the time the client sees the result.
+ */
+export const PENDING_WRITES = 'signetPendingWrites';
+
+function settleWithRequest(ctx: KoaContextWithOIDC | undefined, work: Promise<unknown>, logger: Logger): void {
+  const guarded = work.catch((err: unknown) => logger.error({ err }, 'event bookkeeping failed'));
+  const pending = ctx?.state?.[PENDING_WRITES] as Array<Promise<unknown>> | undefined;
+  if (pending) pending.push(guarded);
+}
+
 function requestFields(ctx: KoaContextWithOIDC | undefined): AuditFields {
   return { ip: ctx?.ip ?? null, userAgent: ctx?.get('user-agent') || null };
 }
@@ -27,13 +39,14 @@ function requestFields(ctx: KoaContextWithOIDC | undefined): AuditFields {
  * by the emitter, so each write reports its own failure to the log.
  */
 export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps): void {
-  const { audit } = deps;
+  const record = (ctx: KoaContextWithOIDC | undefined, type: AuditType, fields: AuditFields) =>
+    settleWithRequest(ctx, deps.audit.record(type, fields), deps.logger);
 
   provider.on('grant.success', (ctx) => {
     const { entities, params } = ctx.oidc;
     const token = entities.AccessToken ?? entities.ClientCredentials;
     const type = params?.grant_type === 'refresh_token' ? AUDIT.tokenRefreshed : AUDIT.tokenIssued;
-    audit.recordLater(type, {
+    record(ctx, type, {
       ...requestFields(ctx),
       accountId: entities.Account?.accountId ?? null,
       clientId: ctx.oidc.client?.clientId ?? null,
@@ -50,7 +63,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
     if ((error as { error_detail?: string }).error_detail !== REUSED_REFRESH_TOKEN) return;
     const token = ctx.oidc.entities.RefreshToken;
     // oidc-provider has already revoked the grant; this is the trail the user and the operator see.
-    audit.recordLater(AUDIT.refreshReuseDetected, {
+    record(ctx, AUDIT.refreshReuseDetected, {
       ...requestFields(ctx),
       accountId: token?.accountId ?? null,
       clientId: token?.clientId ?? ctx.oidc.client?.clientId ?? null,
@@ -59,7 +72,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   });
 
   provider.on('grant.revoked', (ctx, grantId) => {
-    audit.recordLater(AUDIT.grantRevoked, {
+    record(ctx, AUDIT.grantRevoked, {
       ...requestFields(ctx),
       accountId: ctx.oidc.entities.Grant?.accountId ?? ctx.oidc.session?.accountId ?? null,
       clientId: ctx.oidc.client?.clientId ?? null,
@@ -68,7 +81,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   });
 
   provider.on('access_token.destroyed', (token) => {
-    audit.recordLater(AUDIT.tokenRevoked, {
+    record(undefined, AUDIT.tokenRevoked, {
       accountId: token.accountId ?? null,
       clientId: token.clientId ?? null,
       details: { kind: 'access_token', grant_id: token.grantId },
@@ -76,13 +89,13 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   });
 
   const clientEvent = (type: AuditType) => (ctx: KoaContextWithOIDC, client: { clientId: string }) =>
-    audit.recordLater(type, { ...requestFields(ctx), clientId: client.clientId, details: { via: 'registration' } });
+    record(ctx, type, { ...requestFields(ctx), clientId: client.clientId, details: { via: 'registration' } });
   provider.on('registration_create.success', clientEvent(AUDIT.clientRegistered));
   provider.on('registration_update.success', clientEvent(AUDIT.clientUpdated));
   provider.on('registration_delete.success', clientEvent(AUDIT.clientDeleted));
 
   provider.on('end_session.success', (ctx) => {
-    audit.recordLater(AUDIT.sessionEnded, {
+    record(ctx, AUDIT.sessionEnded, {
       ...requestFields(ctx),
       accountId: ctx.oidc.session?.accountId ?? null,
       clientId: ctx.oidc.client?.clientId ?? null,
@@ -91,7 +104,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   });
 
   provider.on('authorization.success', (ctx) => {
-    trackSession(ctx, deps).catch((err: unknown) => deps.logger.error({ err }, 'session bookkeeping failed'));
+    settleWithRequest(ctx, trackSession(ctx, deps), deps.logger);
   });
 }
 

@@ -141,12 +141,31 @@ export interface AuditStore {
   list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
+/** Failures counted for one key (an email hash, an IP, a client) in a fixed window from the first. */
+export interface ThrottleState {
+  failures: number;
+  windowStart: number;
+  lastFailureAt: number;
+}
+
+/** Kept in the store, not in memory, so limits hold across nodes and restarts. */
+export interface ThrottleStore {
+  /** Counts one failure; a window older than `windowMs` starts over at 1. */
+  recordFailure(key: string, now: number, windowMs: number): Promise<ThrottleState>;
+  /** The key's state within its window, or undefined. */
+  get(key: string, now: number, windowMs: number): Promise<ThrottleState | undefined>;
+  reset(key: string): Promise<void>;
+  /** Drops keys whose last failure is older than `before`. */
+  sweep(before: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly oidc: OidcRecordStore;
   readonly accounts: AccountStore;
   readonly keys: KeyStore;
   readonly audit: AuditStore;
+  readonly throttle: ThrottleStore;
   /** Resolves when the backend answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

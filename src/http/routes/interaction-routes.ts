@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../../accounts/account-service.js';
+import { humanWait, loginKeys, type Throttle } from '../../accounts/throttle.js';
 import { AUDIT, type AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors.js';
 import { emailFingerprint, requestOrigin } from '../request-info.js';
@@ -16,6 +17,7 @@ export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
   audit: AuditLog;
+  throttle: Throttle;
   views: Views;
   secureCookies: boolean;
 }
@@ -91,14 +93,30 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { uid, prompt, params } = await details(ctx);
     if (prompt.name !== 'login') throw wrongStep();
     const email = field(ctx.request.body, 'email');
-    const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
     const clientId = typeof params.client_id === 'string' ? params.client_id : null;
+    const keys = loginKeys(email, ctx.ip);
+    // Checked before the password: during a lockout even the right password does not sign in.
+    const wait = await deps.throttle.check(keys);
+    if (wait > 0) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(wait));
+      return renderLogin(ctx, uid, params.client_id, { error: `Too many attempts. Try again in ${humanWait(wait)}.`, email: email.slice(0, 320) });
+    }
+    const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
     if (!account) {
+      const origin = requestOrigin(ctx);
       // No password and no email in the trail: a hash is enough to correlate attempts.
-      await deps.audit.record(AUDIT.loginFailed, { ...requestOrigin(ctx), clientId, details: { email_sha256: emailFingerprint(email) } });
+      const fingerprint = { email_sha256: emailFingerprint(email) };
+      await deps.audit.record(AUDIT.loginFailed, { ...origin, clientId, details: fingerprint });
+      const verdict = await deps.throttle.fail(keys);
+      if (verdict.lockedNow) {
+        const owner = await accounts.lookup(email);
+        await deps.audit.record(AUDIT.loginLocked, { ...origin, accountId: owner?.id, clientId, details: { ...fingerprint, retry_after: verdict.retryAfter } });
+      }
       // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
       return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
     }
+    await deps.throttle.succeed(keys.slice(0, 1));
     await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });
     await finish(ctx, { login: { accountId: account.id } }, false);
   });

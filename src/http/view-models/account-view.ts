@@ -25,6 +25,10 @@ const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; text: string }> = {
     tone: 'danger',
     text: 'A refresh token that had already been used was presented again. Signet assumed it was stolen and signed that app out.',
   },
+  'login.locked': {
+    tone: 'danger',
+    text: 'Several wrong passwords were tried for your account, so signing in was paused for 15 minutes. If it was not you, change your password.',
+  },
   'account.password_changed': { tone: 'info', text: 'Your password was changed.' },
   'account.enabled': { tone: 'info', text: 'Your account was re-enabled by an administrator.' },
   'session.ended': { tone: 'info', text: 'A session was ended.' },

@@ -10,6 +10,9 @@ const HEADINGS: Record<number, string> = {
   401: 'Sign-in required',
   403: 'Not allowed',
   404: 'Page not found',
+  413: 'This request is too large',
+  414: 'This address is too long',
+  415: 'This request cannot be completed',
   429: 'Too many attempts',
   503: 'Temporarily unavailable',
 };

@@ -5,6 +5,7 @@ import { connectMongo } from './connection.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoKeys } from './keys.js';
 import { MongoOidcRecords } from './oidc-records.js';
+import { MongoThrottle } from './throttle.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -25,6 +26,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store 
       accounts: new MongoAccounts(db),
       keys: new MongoKeys(db),
       audit: new MongoAudit(db),
+      throttle: new MongoThrottle(db),
       async ping() {
         await db.command({ ping: 1 });
       },

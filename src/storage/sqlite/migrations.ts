@@ -76,6 +76,18 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE throttle (
+        key             TEXT PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        window_start    INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX throttle_last ON throttle (last_failure_at);
+    `,
+  },
 ];
 
 export function migrate(db: DatabaseSync, now: number): number {

@@ -5,6 +5,7 @@ import { openDatabase } from './connection.js';
 import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
+import { SqliteThrottle } from './throttle.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -21,6 +22,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     accounts: new SqliteAccounts(db),
     keys: new SqliteKeys(db),
     audit: new SqliteAudit(db),
+    throttle: new SqliteThrottle(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

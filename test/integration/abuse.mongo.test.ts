@@ -1,0 +1,7 @@
+import { describeMongo } from '../support/stores.js';
+import { abuseSuite, enumerationSuite } from './abuse.suite.js';
+
+describeMongo('abuse resistance on MongoDB', () => {
+  abuseSuite('mongodb');
+  enumerationSuite('mongodb');
+});

@@ -23,7 +23,10 @@ import { ClientSecretHasher } from './oidc/client-secret.js';
 import { createProvider } from './oidc/create-provider.js';
 import { PROVIDER_SESSION_COOKIE } from './oidc/provider-config.js';
 import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
-import { loadKeys } from './oidc/key-manager.js';
+import { KeyAdmin } from './oidc/key-admin.js';
+import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
+import { startKeyRefresher } from './oidc/key-refresher.js';
+import { ProviderHost } from './oidc/provider-host.js';
 import { openMongoStore } from './storage/mongo/mongo-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
@@ -39,7 +42,11 @@ export interface AppOverrides {
 export interface SignetApp {
   config: Readonly<Config>;
   app: Koa;
-  provider: Provider;
+  /** The provider in service (rebuilt when keys rotate). */
+  readonly provider: Provider;
+  /** Re-reads the key store now instead of at the next interval. */
+  refreshKeys(): Promise<void>;
+  keyAdmin: KeyAdmin;
   store: Store;
   accounts: AccountService;
   secrets: ClientSecretHasher;
@@ -65,7 +72,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'signet' } });
   const store = await openStore(config, clock);
   try {
-    const sealer = new KeySealer(config.keyEncryptionSecret ?? developmentSecret(config.dataDir));
+    const secret = config.keyEncryptionSecret ?? developmentSecret(config.dataDir);
+    const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
@@ -75,29 +83,31 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const account = accountClient(config.issuer, keys.pepper, secrets);
     const views = new Views();
     const Adapter = createAdapterClass(store.oidc, secrets, { clock, refreshReuseLeeway: config.refreshReuseLeeway });
-    const provider = createProvider({
-      config,
-      keys,
-      records: store.oidc,
-      adapter: Adapter,
-      findAccount: createFindAccount(accounts),
-      pages: providerPages(views),
-      firstParty: [account],
-      secrets,
-      logger,
-      events: {
-        audit,
+    const buildProvider = (current: LoadedKeys) =>
+      createProvider({
+        config,
+        keys: current,
         records: store.oidc,
-        revoker,
-        clock,
-        sessionIdleTtl: config.ttl.sessionIdle,
-        maxSessionsPerAccount: config.maxSessionsPerAccount,
-      },
-    });
+        adapter: Adapter,
+        findAccount: createFindAccount(accounts),
+        pages: providerPages(views),
+        firstParty: [account],
+        secrets,
+        logger,
+        events: {
+          audit,
+          records: store.oidc,
+          revoker,
+          clock,
+          sessionIdleTtl: config.ttl.sessionIdle,
+          maxSessionsPerAccount: config.maxSessionsPerAccount,
+        },
+      });
+    const host = new ProviderHost(buildProvider(keys));
     let internalOrigin: string | undefined;
     const app = createHttpApp({
       config,
-      provider,
+      host,
       accounts,
       audit,
       throttle: new Throttle(store.throttle, clock),
@@ -107,11 +117,22 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       ping: () => store.ping(),
       account: {
         security,
-        overview: new AccountOverview(store.oidc, provider, audit, new Set([account.metadata.client_id])),
+        overview: new AccountOverview(store.oidc, host, audit, new Set([account.metadata.client_id])),
         sessions: new AppSessions(store.oidc, config.ttl.sessionIdle),
         relyingParty: new AccountRelyingParty(config.issuer, account, () => internalOrigin),
         providerSessionCookie: PROVIDER_SESSION_COOKIE,
       },
+    });
+    const keyRefresher = startKeyRefresher({
+      initial: keys,
+      load: () => loadKeys(store.keys, sealer, clock),
+      onChange: (next) => {
+        host.swap(buildProvider(next));
+        app.keys = next.cookie;
+      },
+      intervalMs: config.keys.refreshInterval * 1000,
+      clock,
+      logger,
     });
     const stopSweeper = startSweeper(store, overrides.sweepIntervalMs ?? 60_000, clock, (err) =>
       logger.warn({ err }, 'expired-record sweep failed'),
@@ -122,11 +143,19 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     return {
       config,
       app,
-      provider,
+      get provider() {
+        return host.current;
+      },
+      refreshKeys: keyRefresher.refresh,
+      keyAdmin: new KeyAdmin(store.keys, sealer, audit, clock, {
+        activationDelayMs: config.keys.activationDelay * 1000,
+        idTokenTtlMs: config.ttl.idToken * 1000,
+        sessionTtlMs: config.ttl.sessionAbsolute * 1000,
+      }),
       store,
       accounts,
       secrets,
-      clients: new ClientAdmin(provider, store.oidc, Adapter),
+      clients: new ClientAdmin(host, store.oidc, Adapter),
       audit,
       security,
       logger,
@@ -146,6 +175,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       close() {
         closing ??= (async () => {
           stopSweeper();
+          keyRefresher.stop();
           if (server) {
             const s = server;
             await new Promise<void>((resolve) => {

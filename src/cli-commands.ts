@@ -32,7 +32,7 @@ async function passwordFromStdin(flags: Flags, stdin: () => Promise<string>): Pr
 export function parseSince(value: string, now: number): number {
   const ago = /^(\d+)([mhd])$/.exec(value.trim());
   if (ago) return now - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm' | 'h' | 'd'];
-  const at = Date.parse(value);
+  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(at)) throw new ValidationError('--since must be an ISO date/time or a duration like 24h or 7d');
   return at;
 }
@@ -123,7 +123,44 @@ export const COMMANDS: Record<string, Command> = {
       const since = typeof flags.since === 'string' ? parseSince(flags.since, Date.now()) : undefined;
       const limit = typeof flags.limit === 'string' ? parseLimit(flags.limit) : 100;
       const events = await app.audit.list({ ...(accountId ? { accountId } : {}), ...(since !== undefined ? { since } : {}), limit });
-      return { events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
+      return {
+        events: events.map((e) => ({
+          id: e.id,
+          at: new Date(e.at).toISOString(),
+          type: e.type,
+          account_id: e.accountId,
+          client_id: e.clientId,
+          ip: e.ip,
+          user_agent: e.userAgent,
+          details: e.details,
+        })),
+      };
+    },
+  },
+  'keys list': {
+    usage: 'keys list',
+    summary: 'signing and cookie keys with their state (next, current, retiring, retired) and dates',
+    flags: {},
+    async run(app) {
+      return { keys: await app.keyAdmin.list() };
+    },
+  },
+  'keys rotate': {
+    usage: 'keys rotate [--kind signing|cookie]',
+    summary: 'publish the next key now, sign with it after KEY_ACTIVATION_DELAY, retire the old one once nothing it signed is alive',
+    flags: { kind: { type: 'string' } },
+    async run(app, flags) {
+      const kind = flags.kind ?? 'signing';
+      if (kind !== 'signing' && kind !== 'cookie') throw new ValidationError('--kind must be signing or cookie');
+      return { rotated: await app.keyAdmin.rotate(kind) };
+    },
+  },
+  'keys rewrap': {
+    usage: 'keys rewrap',
+    summary: 're-encrypt every stored key under KEY_ENCRYPTION_SECRET (the old one given as KEY_ENCRYPTION_SECRET_PREVIOUS)',
+    flags: {},
+    async run(app) {
+      return { rewrapped: await app.keyAdmin.rewrap() };
     },
   },
   'client create': {

@@ -22,6 +22,8 @@ export const AUDIT = {
   clientRegistered: 'client.registered',
   clientUpdated: 'client.updated',
   clientDeleted: 'client.deleted',
+  keysRotated: 'keys.rotated',
+  keysRewrapped: 'keys.rewrapped',
 } as const;
 
 export type AuditType = (typeof AUDIT)[keyof typeof AUDIT];

@@ -21,6 +21,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
 
+  if (e.KEY_ACTIVATION_DELAY < 2 * e.KEY_REFRESH_INTERVAL) {
+    problems.push('KEY_ACTIVATION_DELAY: must be at least twice KEY_REFRESH_INTERVAL, so every node publishes a key before any signs with it');
+  }
   if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL) problems.push('SESSION_IDLE_TTL: must not exceed SESSION_ABSOLUTE_TTL');
   if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL) problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
@@ -63,6 +66,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       open: e.REGISTRATION_OPEN || Boolean(e.INITIAL_ACCESS_TOKEN),
     },
     ...(keyEncryptionSecret ? { keyEncryptionSecret } : {}),
+    ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS ? { previousKeyEncryptionSecret: e.KEY_ENCRYPTION_SECRET_PREVIOUS } : {}),
+    keys: { activationDelay: e.KEY_ACTIVATION_DELAY, refreshInterval: e.KEY_REFRESH_INTERVAL },
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,

@@ -21,6 +21,9 @@ export const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   KEY_ENCRYPTION_SECRET_FILE: z.string().min(1).optional(),
+  KEY_ENCRYPTION_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+  KEY_ACTIVATION_DELAY: seconds(3600),
+  KEY_REFRESH_INTERVAL: seconds(60).pipe(z.number().max(3600, 'must be at most 3600')),
   TRUST_PROXY: flag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_TOKEN_TTL: seconds(600),
@@ -57,6 +60,14 @@ export interface Config {
   registration: { initialAccessToken?: string; open: boolean };
   /** Literal secret, or undefined: then a development secret is generated and kept in DATA_DIR. */
   keyEncryptionSecret?: string;
+  /** The secret before the last change, still accepted for opening keys while they are re-wrapped. */
+  previousKeyEncryptionSecret?: string;
+  keys: {
+    /** Seconds a rotated-in key is published before it signs (every node must have fetched it). */
+    activationDelay: number;
+    /** Seconds between each node's re-reads of the key store. */
+    refreshInterval: number;
+  };
   trustProxy: boolean;
   logLevel: RawEnv['LOG_LEVEL'];
   /** Seconds during which a just-rotated refresh token is refused without revoking the grant. */

@@ -1,12 +1,14 @@
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/account-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Throttle } from '../accounts/throttle.js';
 import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
+import { AppError } from '../errors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLimits } from './middleware/request-limits.js';
 import { settleWrites } from './middleware/settle-writes.js';
@@ -20,7 +22,7 @@ import type { Views } from './views.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
-  provider: Provider;
+  host: ProviderHost;
   accounts: AccountService;
   audit: AuditLog;
   throttle: Throttle;
@@ -40,8 +42,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
 
-  app.use(errorHandler(deps.views, deps.logger));
   app.use(securityHeaders({ hsts: secure }));
+  app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
   for (const router of [
@@ -50,7 +52,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
     interactionRoutes({
-      provider: deps.provider,
+      host: deps.host,
       accounts: deps.accounts,
       audit: deps.audit,
       throttle: deps.throttle,
@@ -59,9 +61,20 @@ export function createHttpApp(deps: HttpDeps): Koa {
     }),
   ]) {
     app.use(router.routes());
-    app.use(router.allowedMethods());
+    // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
+    app.use(router.allowedMethods({ throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
   }
   app.use(clientAuthThrottle(deps.throttle));
-  app.use(mount(deps.provider));
+  // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.
+  const mounted = new WeakMap<Provider, Koa.Middleware>();
+  app.use((ctx, next) => {
+    const provider = deps.host.current;
+    let middleware = mounted.get(provider);
+    if (!middleware) {
+      middleware = mount(provider);
+      mounted.set(provider, middleware);
+    }
+    return middleware(ctx, next);
+  });
   return app;
 }

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ACCOUNT_CLIENT_ID } from '../oidc/first-party-clients.js';
 import type { ProviderPages } from '../oidc/provider-config.js';
 import { errorView } from './view-models/error-view.js';
 import { clientDisplayName } from './view-models/interaction-view.js';
@@ -6,7 +7,9 @@ import type { Views } from './views.js';
 
 /** The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. */
 export function providerPages(views: Views): ProviderPages {
-  const name = (ctx: KoaContextWithOIDC) => (ctx.oidc?.client ? clientDisplayName(ctx.oidc.client) : null);
+  // Signet's own account page is not "another app" to sign out of.
+  const name = (ctx: KoaContextWithOIDC) =>
+    ctx.oidc?.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID ? clientDisplayName(ctx.oidc.client) : null;
   return {
     async renderError(ctx, out) {
       ctx.type = 'html';

@@ -1,4 +1,4 @@
-import type Provider from 'oidc-provider';
+import type { ProviderHost } from './provider-host.js';
 import { AUDIT, type AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
 
@@ -31,7 +31,7 @@ export const NOTICE_TYPES = [
 export class AccountOverview {
   constructor(
     private readonly records: OidcRecordStore,
-    private readonly provider: Provider,
+    private readonly host: ProviderHost,
     private readonly audit: AuditLog,
     private readonly hiddenClients: ReadonlySet<string>,
   ) {}
@@ -66,7 +66,7 @@ export class AccountOverview {
     }
     return Promise.all(
       [...byClient].map(async ([clientId, { scopes, since }]) => {
-        const client = await this.provider.Client.find(clientId);
+        const client = await this.host.current.Client.find(clientId);
         return { clientId, clientName: client?.clientName ?? null, scopes: [...scopes], since };
       }),
     );

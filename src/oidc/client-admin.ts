@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Provider from 'oidc-provider';
+import type { ProviderHost } from './provider-host.js';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { OidcRecordStore } from '../storage/store.js';
@@ -27,7 +27,7 @@ export class ClientAdmin {
   private readonly adapter: Adapter;
 
   constructor(
-    private readonly provider: Provider,
+    private readonly host: ProviderHost,
     private readonly records: OidcRecordStore,
     AdapterClass: new (name: string) => Adapter,
   ) {
@@ -51,7 +51,7 @@ export class ClientAdmin {
       ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
     };
     try {
-      await this.provider.Client.validate(metadata);
+      await this.host.current.Client.validate(metadata);
     } catch (err) {
       const e = err as { error_description?: string; message?: string };
       throw new ValidationError(e.error_description ?? e.message ?? 'invalid client metadata');

@@ -113,7 +113,10 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
       // Sliding idle expiry (renewed whenever the session is saved), never past the absolute cap.
+      // A session nobody signed in to (e.g. a bare logout request) lives only as long as an interaction:
+      // anonymous requests must not be able to fill the store.
       Session: (_ctx, session) => {
+        if (!session.accountId) return ttl.interaction;
         const loginTs = typeof session.loginTs === 'number' ? session.loginTs : Math.floor(Date.now() / 1000);
         const left = loginTs + ttl.sessionAbsolute - Math.floor(Date.now() / 1000);
         return Math.max(1, Math.min(ttl.sessionIdle, left));

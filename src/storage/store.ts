@@ -103,14 +103,24 @@ export interface KeyRecord {
   kid: string;
   kind: KeyKind;
   alg: string;
+  /** Published (JWKS, cookie verification) from this moment. */
   createdAt: number;
+  /** Used to sign from this moment: later than createdAt so every node publishes it first. */
+  activatesAt: number;
+  /** Neither used nor published from this moment (null: until superseded and scheduled). */
+  retiresAt: number | null;
   sealed: string;
 }
 
+export type KeyPatch = Partial<Pick<KeyRecord, 'retiresAt' | 'sealed'>>;
+
 export interface KeyStore {
+  /** Every key of a kind, retired ones included, ordered by createdAt. */
   list(kind: KeyKind): Promise<KeyRecord[]>;
   /** Inserts unless the kid exists; resolves false in that case. */
   insert(key: KeyRecord): Promise<boolean>;
+  /** Resolves false when there is no such kid. */
+  update(kid: string, patch: KeyPatch): Promise<boolean>;
 }
 
 /** One security event. Never a password, secret or token value: ids and hashes only. */

@@ -7,7 +7,7 @@ import type { StoreFactory } from '../support/stores.js';
 const T0 = Date.UTC(2030, 0, 1);
 
 function key(kid: string, kind: KeyKind, createdAt: number, sealed = `sealed:${kid}`): KeyRecord {
-  return { kid, kind, alg: kind === 'signing' ? 'RS256' : 'HS256', createdAt, sealed };
+  return { kid, kind, alg: kind === 'signing' ? 'RS256' : 'HS256', createdAt, activatesAt: createdAt + 60_000, retiresAt: null, sealed };
 }
 
 export function keysContract(factory: StoreFactory): void {
@@ -52,5 +52,16 @@ export function keysContract(factory: StoreFactory): void {
     const keys = [key('k-c', 'signing', T0 + 3000), key('k-a', 'signing', T0 + 1000), key('k-b', 'signing', T0 + 2000)];
     for (const k of keys) expect(await store.keys.insert(k)).toBe(true);
     expect((await store.keys.list('signing')).map((k) => k.kid)).toEqual(['k-a', 'k-b', 'k-c']);
+  });
+
+  test('update schedules retirement and reseals; unknown kids resolve false', async () => {
+    const k = key('kid-r', 'signing', T0);
+    await store.keys.insert(k);
+    expect(await store.keys.update('kid-r', { retiresAt: T0 + 5_000 })).toBe(true);
+    expect(await store.keys.update('kid-r', { sealed: 'resealed' })).toBe(true);
+    expect(await store.keys.list('signing')).toEqual([{ ...k, retiresAt: T0 + 5_000, sealed: 'resealed' }]);
+    expect(await store.keys.update('kid-r', { retiresAt: null })).toBe(true);
+    expect((await store.keys.list('signing'))[0]?.retiresAt).toBeNull();
+    expect(await store.keys.update('nope', { retiresAt: T0 })).toBe(false);
   });
 }

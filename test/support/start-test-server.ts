@@ -58,7 +58,13 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...(options.store === 'mongodb' ? { MONGODB_URI: mongoTestUri(mongoDb) } : {}),
     ...options.env,
   });
-  const signet = await createApp(config, options.overrides);
+  let signet: SignetApp;
+  try {
+    signet = await createApp(config, options.overrides);
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
   server.on('request', signet.app.callback());
 
   const stop = async () => {

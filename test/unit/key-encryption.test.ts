@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { developmentSecret, DEV_SECRET_FILE, KeySealer } from '../../src/oidc/key-encryption.js';
 
 describe('KeySealer', () => {
-  const sealer = new KeySealer('x'.repeat(32));
+  const sealer = new KeySealer(['x'.repeat(32)]);
 
   test('round-trips and never stores the plaintext', () => {
     const sealed = sealer.seal('{"d":"private-part"}', 'kid-1');
@@ -15,10 +15,10 @@ describe('KeySealer', () => {
 
   test('fails on another secret, another record, or a tampered blob', () => {
     const sealed = sealer.seal('secret', 'kid-1');
-    expect(() => new KeySealer('y'.repeat(32)).open(sealed, 'kid-1')).toThrow(/key-encryption secret/);
+    expect(() => new KeySealer(['y'.repeat(32)]).open(sealed, 'kid-1')).toThrow(/key-encryption secret/);
     expect(() => sealer.open(sealed, 'kid-2')).toThrow();
     const parts = sealed.split('.');
-    parts[2] = Buffer.from('tampered').toString('base64url');
+    parts[3] = Buffer.from('tampered').toString('base64url');
     expect(() => sealer.open(parts.join('.'), 'kid-1')).toThrow();
   });
 
@@ -28,5 +28,15 @@ describe('KeySealer', () => {
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(developmentSecret(dir)).toBe(first);
     expect(statSync(join(dir, DEV_SECRET_FILE)).mode & 0o077).toBe(0);
+  });
+  test('a node holding the new and the previous secret opens blobs of both; only the new one seals', () => {
+    const old = new KeySealer(['old-secret-'.padEnd(32, 'o')]);
+    const both = new KeySealer(['new-secret-'.padEnd(32, 'n'), 'old-secret-'.padEnd(32, 'o')]);
+    const before = old.seal('k', 'kid');
+    expect(both.open(before, 'kid')).toBe('k');
+    const after = both.seal('k', 'kid');
+    expect(both.sealedWith(after)).toBe(both.currentId);
+    expect(both.sealedWith(after)).not.toBe(old.currentId);
+    expect(() => old.open(after, 'kid')).toThrow(/does not have/);
   });
 });

@@ -13,15 +13,17 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Set before anything else runs: error pages get them too, and oidc-provider's self-submitting pages
+ * (form_post, logout without a session) add their script's hash to this CSP rather than finding none.
+ */
 export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
-    await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', CSP);
     if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy')) {
-      ctx.set('Content-Security-Policy', CSP);
-    }
+    await next();
   };
 }

@@ -10,6 +10,11 @@ const ASSETS: Record<string, string> = { 'signet.css': 'text/css; charset=utf-8'
 export function assetRoutes(): Router {
   const router = new Router();
   const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(PUBLIC_DIR + name) }]));
+  // Browsers ask for it on every page oidc-provider renders itself; Signet has no icon, and says so quietly.
+  router.get('/favicon.ico', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.status = 204;
+  });
   router.get('/assets/:name', (ctx) => {
     const file = files.get(ctx.params.name ?? '');
     if (!file) return;

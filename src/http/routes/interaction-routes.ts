@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
+import type { ProviderHost } from '../../oidc/provider-host.js';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../../accounts/account-service.js';
 import { humanWait, loginKeys, type Throttle } from '../../accounts/throttle.js';
@@ -14,7 +14,7 @@ import { clientDisplayName, scopeViews } from '../view-models/interaction-view.j
 import type { Views } from '../views.js';
 
 export interface InteractionDeps {
-  provider: Provider;
+  host: ProviderHost;
   accounts: AccountService;
   audit: AuditLog;
   throttle: Throttle;
@@ -36,25 +36,25 @@ function wrongStep(): AppError {
 
 /** Login, consent and abort pages for oidc-provider interactions (anchor: oidc-provider example/routes/koa.js). */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { provider, accounts, views } = deps;
+  const { host, accounts, views } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(noStore);
 
   const details = async (ctx: Context) => {
-    const found = await provider.interactionDetails(ctx.req, ctx.res);
+    const found = await host.current.interactionDetails(ctx.req, ctx.res);
     // The cookie-bound interaction must be the one in the URL, or a stale tab could act on another.
     if (found.uid !== ctx.params.uid) throw wrongStep();
     return found;
   };
 
   const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
-    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const to = await host.current.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(to);
   };
 
   const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { error: string | null; email: string }) => {
-    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    const client = typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined;
     ctx.type = 'html';
     ctx.body = views.render('login', {
       title: 'Sign in',
@@ -72,7 +72,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderLogin(ctx, uid, params.client_id, { error: null, email: hint });
     }
     if (prompt.name === 'consent') {
-      const client = await provider.Client.find(String(params.client_id));
+      const client = await host.current.Client.find(String(params.client_id));
       const account = session?.accountId ? await accounts.findById(session.accountId) : undefined;
       const missing = (prompt.details.missingOIDCScope as string[] | undefined) ?? String(params.scope ?? '').split(' ');
       ctx.type = 'html';
@@ -126,8 +126,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { prompt, params, session } = interaction;
     if (prompt.name !== 'consent' || !session?.accountId) throw wrongStep();
     const grant = interaction.grantId
-      ? await provider.Grant.find(interaction.grantId)
-      : new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
+      ? await host.current.Grant.find(interaction.grantId)
+      : new host.current.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
     if (!grant) throw wrongStep();
     const missingScope = prompt.details.missingOIDCScope as string[] | undefined;
     const missingClaims = prompt.details.missingOIDCClaims as string[] | undefined;

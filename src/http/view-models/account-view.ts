@@ -15,7 +15,7 @@ export type AccountView = {
 };
 
 const FLASH: Record<string, string> = {
-  password: 'Your password was changed. Every other session and app was signed out.',
+  password: 'Your password was changed. Every session and app was signed out, this device included; this page stays open until you sign out.',
   session: 'The session was ended.',
   app: 'Access was revoked. The app must ask you again.',
 };

@@ -1,7 +1,12 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import type { KeyKind, KeyRecord, KeyStore } from '../store.js';
+import type { KeyKind, KeyPatch, KeyRecord, KeyStore } from '../store.js';
 
-type KeyDocument = Omit<KeyRecord, 'kid'> & { _id: string };
+type KeyDocument = Omit<KeyRecord, 'kid' | 'activatesAt' | 'retiresAt'> & {
+  _id: string;
+  /** Absent on keys written before rotation existed: they were active from creation. */
+  activatesAt?: number;
+  retiresAt?: number | null;
+};
 
 export class MongoKeys implements KeyStore {
   private readonly col: Collection<KeyDocument>;
@@ -12,7 +17,12 @@ export class MongoKeys implements KeyStore {
 
   async list(kind: KeyKind): Promise<KeyRecord[]> {
     const docs = await this.col.find({ kind }).sort({ createdAt: 1, _id: 1 }).toArray();
-    return docs.map(({ _id, ...rest }) => ({ kid: _id, ...rest }));
+    return docs.map(({ _id, activatesAt, retiresAt, ...rest }) => ({
+      kid: _id,
+      ...rest,
+      activatesAt: activatesAt ?? rest.createdAt,
+      retiresAt: retiresAt ?? null,
+    }));
   }
 
   async insert(key: KeyRecord): Promise<boolean> {
@@ -24,5 +34,12 @@ export class MongoKeys implements KeyStore {
       if (err instanceof MongoServerError && err.code === 11000) return false;
       throw err;
     }
+  }
+
+  async update(kid: string, patch: KeyPatch): Promise<boolean> {
+    const set: Partial<KeyDocument> = {};
+    if (patch.retiresAt !== undefined) set.retiresAt = patch.retiresAt;
+    if (patch.sealed !== undefined) set.sealed = patch.sealed;
+    return (await this.col.updateOne({ _id: kid }, { $set: set })).matchedCount === 1;
   }
 }

@@ -88,6 +88,14 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX throttle_last ON throttle (last_failure_at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE keys ADD COLUMN activates_at INTEGER;
+      ALTER TABLE keys ADD COLUMN retires_at INTEGER;
+      UPDATE keys SET activates_at = created_at;
+    `,
+  },
 ];
 
 export function migrate(db: DatabaseSync, now: number): number {

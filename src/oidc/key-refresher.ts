@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../storage/store.js';
+import type { LoadedKeys } from './key-manager.js';
+
+/**
+ * Re-reads the key store every `intervalMs` (and right at the next scheduled activation or
+ * retirement) and calls `onChange` when what is published or used differs. A failed read keeps the
+ * keys in service: a node never stops signing because the store or the secret hiccupped.
+ */
+export function startKeyRefresher(opts: {
+  initial: LoadedKeys;
+  load: () => Promise<LoadedKeys>;
+  onChange: (keys: LoadedKeys) => void;
+  intervalMs: number;
+  clock: Clock;
+  logger: Logger;
+}): { refresh: () => Promise<void>; stop: () => void } {
+  let fingerprint = opts.initial.fingerprint;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const schedule = (nextChangeAt: number | null) => {
+    if (stopped) return;
+    const untilChange = nextChangeAt === null ? Number.POSITIVE_INFINITY : Math.max(0, nextChangeAt - opts.clock()) + 10;
+    timer = setTimeout(() => void refresh(), Math.min(opts.intervalMs, untilChange));
+    timer.unref();
+  };
+
+  const refresh = async () => {
+    if (timer) clearTimeout(timer);
+    let next: number | null = null;
+    try {
+      const keys = await opts.load();
+      next = keys.nextChangeAt;
+      if (keys.fingerprint !== fingerprint) {
+        fingerprint = keys.fingerprint;
+        opts.onChange(keys);
+        opts.logger.info({ event: 'keys.reloaded', signing: keys.signing.map((k) => k.kid) }, 'key set changed; provider rebuilt');
+      }
+    } catch (err) {
+      opts.logger.error({ err }, 'key refresh failed; keeping the keys in service');
+    }
+    schedule(next);
+  };
+
+  schedule(opts.initial.nextChangeAt);
+  return {
+    refresh,
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

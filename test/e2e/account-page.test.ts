@@ -1,0 +1,362 @@
+// The account page (/account) driven in headless Chromium: it signs in through Signet's own login page
+// (first party, so no consent), lists sessions and connected apps, revokes an app, changes the password
+// and signs out. The app to revoke comes from a real sign-in over HTTP with openid-client beforehand.
+
+import { accessSync, constants } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
+import { BrowserSession } from '../support/browser-session.js';
+import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
+import { startTestServer, type TestServer } from '../support/start-test-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TIMEOUT = 60_000;
+
+const EMAIL = 'grace@example.com';
+const NAME = 'Grace Hopper';
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a completely different passphrase';
+const APP_NAME = 'Acme Notes';
+
+/** What a page did that a user would never want: console errors (CSP violations included) and uncaught exceptions. */
+interface PageWatch {
+  problems: string[];
+  /** Every Set-Cookie line Signet sent, read from the raw headers (context.cookies() reports a missing SameSite as Lax). */
+  setCookies: Promise<string[]>[];
+  /** Signet's responses with a status of 400 or more. */
+  failures: string[];
+  /** Every document Signet served: its URL, status and Content-Security-Policy. */
+  documents: Array<{ url: string; status: number; csp: string | undefined }>;
+}
+
+function watch(page: Page, issuer: string): PageWatch {
+  const w: PageWatch = { problems: [], setCookies: [], failures: [], documents: [] };
+  page.on('console', (msg) => {
+    const url = msg.location().url;
+    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${url})`);
+  });
+  page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
+  page.on('response', (res: Response) => {
+    const url = new URL(res.url());
+    if (url.origin !== issuer) return;
+    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${url.pathname}`);
+    if (res.request().resourceType() === 'document' && (res.status() < 300 || res.status() >= 400)) {
+      w.documents.push({ url: res.url(), status: res.status(), csp: res.headers()['content-security-policy'] });
+    }
+    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
+  });
+  return w;
+}
+
+/** Every cookie the browser holds for Signet (whatever its path) and every Set-Cookie line: HttpOnly, with SameSite. */
+async function expectCookiesSafe(context: BrowserContext, w: PageWatch): Promise<string[]> {
+  const cookies = await context.cookies();
+  expect(cookies.length).toBeGreaterThan(0);
+  for (const cookie of cookies) {
+    expect({ name: cookie.name, domain: cookie.domain }).toEqual({ name: cookie.name, domain: '127.0.0.1' });
+    expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
+    expect(['Strict', 'Lax', 'None']).toContain(cookie.sameSite);
+  }
+  // A header may carry several cookies joined by newlines.
+  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    expect(line).toMatch(/;\s*httponly\s*(;|$)/i);
+    expect(line).toMatch(/;\s*samesite=(strict|lax|none)\s*(;|$)/i);
+  }
+  return cookies.map((c) => c.name);
+}
+
+function expectStrictCsp(csp: string | undefined): void {
+  expect(csp).toEqual(expect.any(String));
+  expect(csp).toMatch(/frame-ancestors 'none'/);
+  expect(csp).not.toMatch(/unsafe-inline/);
+  expect(csp).not.toMatch(/unsafe-eval/);
+}
+
+/** The login form: one password field, its email field and one submit button. */
+async function loginForm(page: Page) {
+  const form = page.locator('form', { has: page.locator('input[type="password"]') });
+  expect(await form.count()).toBe(1);
+  const email = form.locator('input[type="email"], input[name="email"]');
+  const password = form.locator('input[type="password"]');
+  const submit = form.locator('button[type="submit"], button:not([type]), input[type="submit"]');
+  expect(await email.count()).toBe(1);
+  expect(await password.count()).toBe(1);
+  expect(await submit.count()).toBe(1);
+  return { email, password, submit };
+}
+
+/** A section of the account page, found by its heading. */
+function section(page: Page, heading: RegExp): Locator {
+  return page.locator('section', { has: page.getByRole('heading', { name: heading }) });
+}
+
+// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
+const haveChromium = (() => {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!haveChromium && process.env.CI !== 'true') {
+  console.warn(`\n!!! SKIPPING the account page browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
+}
+const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
+
+describeBrowser('the account page in Chromium', () => {
+  let browser: Browser | undefined;
+  let signet: TestServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  let w: PageWatch;
+  let rp: RelyingParty;
+  let tokens: { access_token: string; refresh_token?: string; id_token?: string };
+  let issuer: string;
+
+  const ready = () => {
+    if (!browser || !signet || !context || !page) throw new Error('setup failed');
+    return { signet, context, page };
+  };
+
+  /** The account page's document response, to be awaited after the action that leads to it. */
+  const accountDocument = (p: Page) =>
+    p.waitForResponse((r) => r.request().resourceType() === 'document' && new URL(r.url()).origin === issuer && new URL(r.url()).pathname === '/account' && r.status() === 200);
+
+  beforeAll(async () => {
+    try {
+      accessSync(CHROMIUM, constants.X_OK);
+    } catch {
+      throw new Error(`Chromium is required for the e2e suite and was not found at ${CHROMIUM} (apt-get install chromium)`);
+    }
+    signet = await startTestServer({ store: 'sqlite' });
+    issuer = signet.issuer;
+    await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: NAME });
+    const client = await signet.signet.clients.create({ name: APP_NAME, redirectUris: [REDIRECT_URI] });
+    rp = await relyingParty(issuer, client.client_id, client.client_secret ?? '');
+
+    // One sign-in of the app over HTTP, so the account has a connected app and live tokens.
+    const start = await startAuthorization(rp);
+    tokens = await exchange(rp, start, await authorize(new BrowserSession(issuer), start, EMAIL, PASSWORD));
+    expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(true);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await browser.newContext();
+    page = await context.newPage();
+    w = watch(page, issuer);
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await signet?.destroy();
+  }, TIMEOUT);
+
+  test('/account signs in through the login page, with no consent, and shows email, app, this device and the password form', async () => {
+    const { page } = ready();
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+
+    await page.goto(`${issuer}/account`);
+    expect(new URL(page.url()).origin).toBe(issuer);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    const login = await loginForm(page);
+    await login.email.fill(EMAIL);
+    await login.password.fill(PASSWORD);
+    const landed = accountDocument(page);
+    await login.submit.click();
+    const response = await landed;
+    await page.waitForURL(`${issuer}/account`);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
+
+    // Login, then straight to /account: no consent page (nor anything else) in between.
+    expect(navigations.map((u) => new URL(u).pathname)).toEqual([expect.stringMatching(/^\/interaction\/[^/]+$/), '/account']);
+    expect(await page.getByRole('button', { name: /^\s*(Allow|Continue|Approve|Authorize)\b/i }).count()).toBe(0);
+    expectStrictCsp(response.headers()['content-security-policy']);
+
+    const text = await page.locator('main').innerText();
+    expect(text).toContain(EMAIL);
+    expect(text).toContain(NAME);
+
+    const apps = section(page, /Connected apps/);
+    expect(await apps.count()).toBe(1);
+    const appRow = apps.locator('li.row', { hasText: APP_NAME });
+    expect(await appRow.count()).toBe(1);
+    expect(await appRow.getByRole('button', { name: 'Revoke access' }).count()).toBe(1);
+    // Signet's own account page is not listed as an app.
+    expect(await apps.locator('li.row').count()).toBe(1);
+    expect(await apps.innerText()).not.toMatch(/Signet account/);
+
+    const sessions = section(page, /Where you are signed in/);
+    // The app's HTTP sign-in and this browser: two sessions, and exactly one is this device (Chromium's).
+    expect(await sessions.locator('li.row').count()).toBe(2);
+    const thisDevice = sessions.locator('li.row', { has: page.locator('.badge', { hasText: 'this device' }) });
+    expect(await thisDevice.count()).toBe(1);
+    await thisDevice.locator('.badge').waitFor({ state: 'visible' });
+    expect(await thisDevice.innerText()).toMatch(/Chrome on Linux/);
+    expect(await sessions.locator('.badge', { hasText: 'this device' }).count()).toBe(1);
+
+    const password = page.locator('form[action="/account/password"]');
+    expect(await password.count()).toBe(1);
+    expect(await password.locator('input[type="password"]').count()).toBe(3);
+    for (const name of ['current_password', 'new_password', 'confirm_password']) expect(await password.locator(`input[name="${name}"]`).count()).toBe(1);
+    expect(await password.getByRole('button', { name: 'Change password' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+
+    await page.screenshot({ path: '/tmp/signet-account.png', fullPage: true });
+  }, TIMEOUT);
+
+  test('no token is reachable from JavaScript: HttpOnly cookies only, empty storage, nothing token-like in the page', async () => {
+    const { context, page } = ready();
+    const names = await expectCookiesSafe(context, w);
+    expect(names).toContain('signet.account');
+    // Runs in the page (the tests compile without the DOM lib, hence the cast).
+    const reachable = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number }; document: { cookie: string } };
+      return { localStorage: g.localStorage.length, sessionStorage: g.sessionStorage.length, cookie: g.document.cookie };
+    });
+    expect(reachable).toEqual({ localStorage: 0, sessionStorage: 0, cookie: '' });
+    const html = await page.content();
+    // No JWT (the account page's id_token) and none of the app's tokens in the markup.
+    expect(html).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}\./);
+    for (const token of [tokens.access_token, tokens.refresh_token, tokens.id_token]) if (token) expect(html).not.toContain(token);
+    expect(w.problems).toEqual([]);
+    expect(w.failures).toEqual([]);
+  }, TIMEOUT);
+
+  test('"Revoke access" removes the app and its access token is inactive at introspection at once', async () => {
+    const { page } = ready();
+    const apps = section(page, /Connected apps/);
+    const landed = accountDocument(page);
+    await apps.locator('li.row', { hasText: APP_NAME }).getByRole('button', { name: 'Revoke access' }).click();
+    expectStrictCsp((await landed).headers()['content-security-policy']);
+    await page.waitForURL(`${issuer}/account?done=app`);
+
+    const flash = page.getByRole('status');
+    await flash.waitFor({ state: 'visible' });
+    expect(await flash.innerText()).toContain('Access was revoked');
+    expect(await apps.locator('li.row').count()).toBe(0);
+    expect(await apps.innerText()).not.toContain(APP_NAME);
+    expect(await apps.innerText()).toContain('No app has access to your account.');
+
+    expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(false);
+    expect((await tokenRequest(issuer, rp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' })).body.error).toBe('invalid_grant');
+    expect(w.problems).toEqual([]);
+    expect(w.failures).toEqual([]);
+  }, TIMEOUT);
+
+  test('changing the password: a wrong current password gets a friendly 400 page, the right one a flash', async () => {
+    const { signet, page } = ready();
+    const fill = async (current: string) => {
+      const form = page.locator('form[action="/account/password"]');
+      await form.locator('input[name="current_password"]').fill(current);
+      await form.locator('input[name="new_password"]').fill(NEW_PASSWORD);
+      await form.locator('input[name="confirm_password"]').fill(NEW_PASSWORD);
+      return form.getByRole('button', { name: 'Change password' });
+    };
+
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/account/password');
+    await (await fill('not my password')).click();
+    const wrong = await refused;
+    expect(wrong.status()).toBe(400);
+    // An error page is a page like any other: the same CSP and framing rules.
+    expectStrictCsp(wrong.headers()['content-security-policy']);
+    expect(wrong.headers()['x-frame-options']).toBe('DENY');
+    await page.getByRole('heading', { level: 1 }).waitFor({ state: 'visible' });
+    const errorText = await page.locator('main').innerText();
+    expect(errorText).toContain('The current password is not correct. Nothing was changed.');
+    expect(errorText).not.toMatch(/at .+\(.*:\d+:\d+\)|Error:|stack/i);
+    await page.screenshot({ path: '/tmp/signet-account-wrong-password.png', fullPage: true });
+    expect(await signet.signet.accounts.authenticate(EMAIL, PASSWORD)).toBeDefined();
+    expect(await signet.signet.accounts.authenticate(EMAIL, NEW_PASSWORD)).toBeUndefined();
+
+    // Back to the account page (a person would press Back; the page is no-store, so it is fetched again).
+    await page.goto(`${issuer}/account`);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
+    const landed = accountDocument(page);
+    await (await fill(PASSWORD)).click();
+    await landed;
+    await page.waitForURL(`${issuer}/account?done=password`);
+    const flash = page.getByRole('status');
+    await flash.waitFor({ state: 'visible' });
+    expect(await flash.innerText()).toContain('Your password was changed');
+    await page.screenshot({ path: '/tmp/signet-account-password-changed.png', fullPage: true });
+
+    expect((await signet.signet.accounts.authenticate(EMAIL, NEW_PASSWORD))?.email).toBe(EMAIL);
+    expect(await signet.signet.accounts.authenticate(EMAIL, PASSWORD)).toBeUndefined();
+    expect(w.failures).toEqual(['400 POST /account/password']);
+    // Chromium reports a document that answered 400 as a failed load; anything else is a problem.
+    expect(w.problems.filter((p) => !/Failed to load resource: the server responded with a status of 400/.test(p))).toEqual([]);
+  }, TIMEOUT);
+
+  test('"Sign out" ends on a signed-out page; /account then asks for the password again', async () => {
+    const { context, page } = ready();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // Signet's end-session endpoint may ask "Sign out?" first: confirm it like a person would.
+    const signedOut = page.getByRole('heading', { name: /signed out/i });
+    const confirm = page.locator('button[name="logout"][value="yes"]');
+    await Promise.race([signedOut.waitFor({ state: 'visible' }), confirm.waitFor({ state: 'visible' })]);
+    if (await confirm.isVisible()) await confirm.click();
+    await signedOut.waitFor({ state: 'visible' });
+    expect(new URL(page.url()).origin).toBe(issuer);
+    expect(new URL(page.url()).pathname).toBe('/account/signed-out');
+    await page.screenshot({ path: '/tmp/signet-account-signed-out.png', fullPage: true });
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('signet.account');
+
+    await page.goto(`${issuer}/account`);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    const login = await loginForm(page);
+    expect(await login.password.inputValue()).toBe('');
+    expect(await page.getByRole('heading', { name: 'Your account' }).count()).toBe(0);
+
+    // Signing in again takes the new password.
+    await login.email.fill(EMAIL);
+    await login.password.fill(NEW_PASSWORD);
+    const landed = accountDocument(page);
+    await login.submit.click();
+    await landed;
+    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
+
+    await expectCookiesSafe(context, w);
+    for (const doc of w.documents) expectStrictCsp(doc.csp);
+    expect(w.failures).toEqual(['400 POST /account/password']);
+    expect(w.problems.filter((p) => !/Failed to load resource: the server responded with a status of 400/.test(p))).toEqual([]);
+  }, TIMEOUT);
+
+  test('"Sign out" while signed in to Signet as well: "Sign out?" is asked and answered, then the signed-out page', async () => {
+    const { context, page } = ready();
+    // The previous test signed in again, so the provider session is alive: Signet asks before ending it.
+    expect(new URL(page.url()).pathname).toBe('/account');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign out?' }).waitFor({ state: 'visible' });
+    expect(new URL(page.url()).pathname).toBe('/session/end');
+    await page.screenshot({ path: '/tmp/signet-account-sign-out-confirm.png', fullPage: true });
+    await page.locator('button[name="logout"][value="yes"]').click();
+    await page.getByRole('heading', { name: /signed out/i }).waitFor({ state: 'visible' });
+    expect(new URL(page.url()).pathname).toBe('/account/signed-out');
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('signet.account');
+
+    // Both the account page session and Signet's own session are gone: the password is asked again.
+    await page.goto(`${issuer}/account`);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    await loginForm(page);
+    await expectCookiesSafe(context, w);
+    for (const doc of w.documents) expectStrictCsp(doc.csp);
+    expect(w.failures).toEqual(['400 POST /account/password']);
+    expect(w.problems.filter((p) => !/Failed to load resource: the server responded with a status of 400/.test(p))).toEqual([]);
+  }, TIMEOUT);
+});

@@ -1,0 +1,6 @@
+import { describe } from '@jest/globals';
+import { fuzzSuite } from './fuzz.suite.js';
+
+describe('HTTP fuzzing on SQLite', () => {
+  fuzzSuite('sqlite');
+});

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type Config, envSchema } from './schema.js';
@@ -48,6 +48,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     if (!keyEncryptionSecret) {
       problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused');
     }
+    if (issuerUrl.protocol === 'https:' && !e.TRUST_PROXY) {
+      problems.push('TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)');
+    }
+    const dataDirMode = worldAccess(resolve(e.DATA_DIR));
+    if (dataDirMode) problems.push(`DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`);
     if (e.REGISTRATION_OPEN && !e.INITIAL_ACCESS_TOKEN) {
       problems.push('REGISTRATION_OPEN: open registration without INITIAL_ACCESS_TOKEN is refused in production');
     }
@@ -84,6 +89,18 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
   };
   return deepFreeze(config);
+}
+
+/** 'readable' / 'writable' when others may touch the folder; undefined when private or not there yet. */
+function worldAccess(dir: string): string | undefined {
+  try {
+    const { mode } = statSync(dir);
+    if (mode & 0o002) return 'writable';
+    if (mode & 0o005) return 'readable';
+  } catch {
+    return undefined; // created later with mode 0700
+  }
+  return undefined;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -30,7 +30,7 @@ export interface HttpDeps {
   logger: Logger;
   cookieKeys: string[];
   ping(): Promise<void>;
-  account: Omit<AccountRouteDeps, 'accounts' | 'views' | 'secureCookies'>;
+  account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
 }
 
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
@@ -50,14 +50,13 @@ export function createHttpApp(deps: HttpDeps): Koa {
     healthRoutes({ ping: deps.ping }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
-    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, secureCookies: secure }),
+    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),
     interactionRoutes({
       host: deps.host,
       accounts: deps.accounts,
       audit: deps.audit,
       throttle: deps.throttle,
       views: deps.views,
-      secureCookies: secure,
     }),
   ]) {
     app.use(router.routes());

@@ -1,7 +1,8 @@
 import { describeMongo } from '../support/stores.js';
-import { abuseSuite, enumerationSuite } from './abuse.suite.js';
+import { abuseSuite, enumerationSuite, proxySuite } from './abuse.suite.js';
 
 describeMongo('abuse resistance on MongoDB', () => {
   abuseSuite('mongodb');
   enumerationSuite('mongodb');
+  proxySuite('mongodb');
 });

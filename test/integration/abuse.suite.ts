@@ -125,6 +125,44 @@ export function abuseSuite(store: StoreKind): void {
     expect(bigJson.status).toBe(400);
   });
 
+  test('a planted session id does not survive login (no session fixation)', async () => {
+    await server.signet.accounts.create({ email: `fixation-${store}@example.com`, password: PASSWORD });
+    // The attacker gets an anonymous session of their own (a bare logout request makes one)...
+    const attacker = new BrowserSession(server.issuer);
+    await attacker.request(`${server.issuer}/session/end`);
+    const planted = attacker.cookieValue('signet.session');
+    const plantedSig = attacker.cookieValue('signet.session.sig');
+    expect(planted).toBeDefined();
+    // ...and writes it into the victim's browser, who then signs in.
+    const victim = new BrowserSession(server.issuer);
+    victim.setCookie('signet.session', planted ?? '');
+    victim.setCookie('signet.session.sig', plantedSig ?? '');
+    const start = await startAuthorization(rp);
+    await exchange(rp, start, await authorize(victim, start, `fixation-${store}@example.com`, PASSWORD));
+    expect(victim.cookieValue('signet.session')).toBeDefined();
+    expect(victim.cookieValue('signet.session')).not.toBe(planted);
+    // The attacker's id never became a signed-in session.
+    expect((await server.signet.store.oidc.find('Session', planted ?? ''))?.accountId).toBeUndefined();
+  });
+
+  test("a login POST with another browser's CSRF token is refused", async () => {
+    const mine = new BrowserSession(server.issuer);
+    const page = await mine.follow((await startAuthorization(rp)).url);
+    const theirs = new BrowserSession(server.issuer);
+    await theirs.follow((await startAuthorization(rp)).url);
+    const cross = await theirs.request(formAction(page.body, '/login'), { form: { email: 'x@example.com', password: PASSWORD, csrf: csrfFrom(page.body) } });
+    expect(cross.status).toBe(403);
+  });
+
+  test('token and account responses are never cached', async () => {
+    const res = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: 'nope' });
+    expect(res.status).toBe(400);
+    const token = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=x' });
+    expect(token.headers.get('cache-control')).toContain('no-store');
+    const account = await fetch(`${server.issuer}/account`, { redirect: 'manual' });
+    expect(account.headers.get('cache-control')).toBe('no-store');
+  });
+
   test('sign-in still works for everyone else', async () => {
     await server.signet.accounts.create({ email: `fine-${store}@example.com`, password: PASSWORD });
     const start = await startAuthorization(rp);
@@ -182,5 +220,41 @@ export function enumerationSuite(store: StoreKind): void {
     } finally {
       await server.destroy();
     }
+  });
+}
+
+/** Behind a TLS-terminating proxy: X-Forwarded-* counts only when TRUST_PROXY says so. */
+export function proxySuite(store: StoreKind): void {
+  const probe = async (env: Record<string, string>) => {
+    const server = await startTestServer({ store, env: { ISSUER: 'https://id.example.test', ...env } });
+    try {
+      const c = await server.signet.clients.create({ name: 'Proxied', redirectUris: ['https://rp.example.test/cb'] });
+      const query = new URLSearchParams({
+        client_id: c.client_id,
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: 'https://rp.example.test/cb',
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
+      });
+      const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.example.test' };
+      const auth = await fetch(`http://127.0.0.1:${server.port}/auth?${query}`, { redirect: 'manual', headers });
+      const login = await fetch(new URL(auth.headers.get('location') ?? '/', `http://127.0.0.1:${server.port}`), {
+        headers: { ...headers, cookie: auth.headers.getSetCookie().map((l) => l.split(';')[0]).join('; ') },
+      });
+      return { cookies: [...auth.headers.getSetCookie(), ...login.headers.getSetCookie()], hsts: auth.headers.get('strict-transport-security') };
+    } finally {
+      await server.destroy();
+    }
+  };
+
+  test('with TRUST_PROXY, cookies behind an https proxy are Secure; without it, forwarded headers are ignored', async () => {
+    const trusted = await probe({ TRUST_PROXY: 'true' });
+    expect(trusted.cookies.length).toBeGreaterThan(0);
+    expect(trusted.cookies.every((c) => /;\s*secure/i.test(c))).toBe(true);
+    expect(trusted.hsts).toContain('max-age=');
+    const untrusted = await probe({});
+    expect(untrusted.cookies.length).toBeGreaterThan(0);
+    expect(untrusted.cookies.some((c) => /;\s*secure/i.test(c))).toBe(false);
   });
 }

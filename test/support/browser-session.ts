@@ -58,6 +58,11 @@ export class BrowserSession {
   cookieValue(name: string): string | undefined {
     return this.cookies.get(name);
   }
+
+  /** Plants a cookie, as an attacker who can write cookies for this site would. */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
 }
 
 export function csrfFrom(html: string): string {

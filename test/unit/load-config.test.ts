@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -56,9 +56,26 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'signet-cfg-'));
     const file = join(dir, 'kek');
     writeFileSync(file, `${'s'.repeat(40)}\n`);
-    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com/', KEY_ENCRYPTION_SECRET_FILE: file });
+    const dataDir = mkdtempSync(join(tmpdir(), 'signet-data-'));
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      ISSUER: 'https://id.example.com/',
+      KEY_ENCRYPTION_SECRET_FILE: file,
+      TRUST_PROXY: 'true',
+      DATA_DIR: dataDir,
+    });
     expect(config.issuer).toBe('https://id.example.com');
     expect(config.keyEncryptionSecret).toBe('s'.repeat(40));
+  });
+
+  test('production refuses an https issuer without a trusted proxy, and a DATA_DIR others can read', () => {
+    const open = mkdtempSync(join(tmpdir(), 'signet-open-'));
+    chmodSync(open, 0o755);
+    const found = problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: open });
+    expect(found.some((p) => p.startsWith('TRUST_PROXY:'))).toBe(true);
+    expect(found.some((p) => p.startsWith('DATA_DIR:') && p.includes('readable'))).toBe(true);
+    chmodSync(open, 0o700);
+    expect(problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: open, TRUST_PROXY: 'true' })).toEqual([]);
   });
 
   test('authorization codes may not live longer than ten minutes', () => {

@@ -5,14 +5,15 @@ import { AppError } from '../../errors.js';
 const COOKIE = 'signet.csrf';
 
 /**
+ * Secure whenever the request is (directly, or through a proxy trusted with TRUST_PROXY).
  * Double-submit token: a random value in a signed, HttpOnly, SameSite cookie, repeated in every form.
  * Another origin can neither read the cookie nor forge its signature, so it cannot build a valid form.
  */
-export function csrfToken(ctx: Context, secure: boolean): string {
+export function csrfToken(ctx: Context): string {
   const existing = ctx.cookies.get(COOKIE, { signed: true });
   if (existing) return existing;
   const token = randomBytes(24).toString('base64url');
-  ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure, overwrite: true, path: '/' });
+  ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, overwrite: true, path: '/' });
   return token;
 }
 

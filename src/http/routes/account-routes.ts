@@ -20,7 +20,6 @@ export interface AccountRouteDeps {
   sessions: AppSessions;
   relyingParty: AccountRelyingParty;
   views: Views;
-  secureCookies: boolean;
   /** The provider's session cookie name, to mark "this device" in the list. */
   providerSessionCookie: string;
 }
@@ -36,7 +35,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const { views } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(noStore);
-  const cookie = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: deps.secureCookies, path: '/account', overwrite: true };
+  const cookie = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/account', overwrite: true });
 
   /** The signed-in account, or undefined after clearing a session that no longer holds. */
   const current = async (ctx: Context) => {
@@ -58,7 +57,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   const signIn = async (ctx: Context) => {
     const { url, pending } = await deps.relyingParty.start();
-    ctx.cookies.set(PENDING_COOKIE, await deps.sessions.savePending(pending), { ...cookie, maxAge: 600_000 });
+    ctx.cookies.set(PENDING_COOKIE, await deps.sessions.savePending(pending), { ...cookie(ctx), maxAge: 600_000 });
     ctx.status = 303;
     ctx.redirect(url);
   };
@@ -83,14 +82,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
         apps,
         notices,
         flash,
-        csrf: csrfToken(ctx, deps.secureCookies),
+        csrf: csrfToken(ctx),
       }),
     );
   });
 
   router.get('/callback', async (ctx) => {
     const pendingId = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null, cookie);
+    ctx.cookies.set(PENDING_COOKIE, null, cookie(ctx));
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
     if (!pending) throw new AppError('invalid_request', 'This sign-in link has expired or was already used. Open your account page again.', 400);
     if (typeof ctx.query.error === 'string') {
@@ -103,7 +102,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       throw new AppError('invalid_grant', 'Signing in to your account page did not complete. Please try again.', 400);
     }
     const id = await deps.sessions.create({ accountId: result.sub, idToken: result.idToken });
-    ctx.cookies.set(SESSION_COOKIE, id, cookie);
+    ctx.cookies.set(SESSION_COOKIE, id, cookie(ctx));
     ctx.status = 303;
     ctx.redirect('/account');
   });
@@ -139,7 +138,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   router.post('/logout', formBody, verifyCsrf, async (ctx) => {
     const signedIn = await current(ctx);
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    ctx.cookies.set(SESSION_COOKIE, null, cookie(ctx));
     if (!signedIn) {
       ctx.status = 303;
       ctx.redirect('/account/signed-out');

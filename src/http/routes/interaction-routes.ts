@@ -19,7 +19,6 @@ export interface InteractionDeps {
   audit: AuditLog;
   throttle: Throttle;
   views: Views;
-  secureCookies: boolean;
 }
 
 /** The only message for any failed login: it must not tell which part was wrong (no enumeration). */
@@ -60,7 +59,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       title: 'Sign in',
       uid,
       clientName: clientDisplayName(client),
-      csrf: csrfToken(ctx, deps.secureCookies),
+      csrf: csrfToken(ctx),
       ...extra,
     });
   };
@@ -82,7 +81,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         clientName: clientDisplayName(client),
         scopes: scopeViews(missing.filter(Boolean)),
         accountEmail: account?.email ?? 'your account',
-        csrf: csrfToken(ctx, deps.secureCookies),
+        csrf: csrfToken(ctx),
       });
       return;
     }

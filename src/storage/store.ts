@@ -151,21 +151,27 @@ export interface AuditStore {
   list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
-/** Failures counted for one key (an email hash, an IP, a client) in a fixed window from the first. */
+/** Failures of one key (an email hash, an IP, a client) in the sliding window (now - windowMs, now]. */
 export interface ThrottleState {
   failures: number;
+  /** The oldest failure still in the window. */
   windowStart: number;
   lastFailureAt: number;
 }
 
-/** Kept in the store, not in memory, so limits hold across nodes and restarts. */
+/**
+ * Kept in the store, not in memory, so limits hold across nodes and restarts. Each failure is its own
+ * record: an insert is atomic on every backend, where a counter increment is not (FerretDB v1 loses
+ * concurrent $inc updates).
+ */
 export interface ThrottleStore {
-  /** Counts one failure; a window older than `windowMs` starts over at 1. */
+  /** Records one failure at `now`; resolves with the key's state afterwards. */
   recordFailure(key: string, now: number, windowMs: number): Promise<ThrottleState>;
-  /** The key's state within its window, or undefined. */
+  /** The key's failures in the window, or undefined when there are none. */
   get(key: string, now: number, windowMs: number): Promise<ThrottleState | undefined>;
+  /** Forgets every failure of the key. */
   reset(key: string): Promise<void>;
-  /** Drops keys whose last failure is older than `before`. */
+  /** Drops failures older than `before`; resolves with how many. */
   sweep(before: number): Promise<number>;
 }
 

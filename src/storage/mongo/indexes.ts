@@ -32,7 +32,8 @@ export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
   await db.collection('accounts').createIndex({ email: 1 }, { unique: true });
   await db.collection('keys').createIndex({ kind: 1, createdAt: 1 });
   await db.collection('audit_events').createIndex({ at: -1 });
-  await db.collection('throttle').createIndex({ lastFailureAt: 1 });
+  await db.collection('throttle_failures').createIndex({ key: 1, at: 1 });
+  await db.collection('throttle_failures').createIndex({ at: 1 });
   await db.collection('audit_events').createIndex({ accountId: 1, at: -1 });
   return { ttl };
 }

@@ -1,4 +1,5 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { retryUpsert } from './retry-upsert.js';
 import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
 import { RECORD_MODELS } from '../store.js';
 
@@ -36,11 +37,13 @@ export class MongoOidcRecords implements OidcRecordStore {
   async upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
     const now = this.clock();
     const expiresAt = expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000);
-    await collectionFor(this.db, model).updateOne(
-      { _id: id },
-      { $set: { payload, expiresAt }, $setOnInsert: { createdAt: new Date(now) } },
-      // Drop undefined fields as SQLite's JSON does, rather than storing them as null.
-      { upsert: true, ignoreUndefined: true },
+    await retryUpsert(() =>
+      collectionFor(this.db, model).updateOne(
+        { _id: id },
+        { $set: { payload, expiresAt }, $setOnInsert: { createdAt: new Date(now) } },
+        // Drop undefined fields as SQLite's JSON does, rather than storing them as null.
+        { upsert: true, ignoreUndefined: true },
+      ),
     );
   }
 

@@ -1,46 +1,39 @@
 import type { Collection, Db } from 'mongodb';
 import type { ThrottleState, ThrottleStore } from '../store.js';
 
-interface ThrottleDocument {
-  _id: string;
-  failures: number;
-  windowStart: number;
-  lastFailureAt: number;
+interface FailureDocument {
+  key: string;
+  at: number;
 }
 
-const toState = (d: ThrottleDocument): ThrottleState => ({ failures: d.failures, windowStart: d.windowStart, lastFailureAt: d.lastFailureAt });
-
 export class MongoThrottle implements ThrottleStore {
-  private readonly col: Collection<ThrottleDocument>;
+  private readonly col: Collection<FailureDocument>;
 
   constructor(db: Db) {
-    this.col = db.collection<ThrottleDocument>('throttle');
+    this.col = db.collection<FailureDocument>('throttle_failures');
   }
 
   async recordFailure(key: string, now: number, windowMs: number): Promise<ThrottleState> {
-    // $inc inside the current window is atomic; starting a new window is a plain overwrite (no pipeline
-    // updates: FerretDB v1 lacks them). Two failures racing at a window's start may count as one.
-    const inWindow = await this.col.findOneAndUpdate(
-      { _id: key, windowStart: { $gt: now - windowMs } },
-      { $inc: { failures: 1 }, $set: { lastFailureAt: now } },
-      { returnDocument: 'after' },
-    );
-    if (inWindow) return toState(inWindow);
-    const fresh = { failures: 1, windowStart: now, lastFailureAt: now };
-    await this.col.updateOne({ _id: key }, { $set: fresh }, { upsert: true });
-    return fresh;
+    await this.col.insertOne({ key, at: now });
+    return (await this.get(key, now, windowMs)) ?? { failures: 1, windowStart: now, lastFailureAt: now };
   }
 
   async get(key: string, now: number, windowMs: number): Promise<ThrottleState | undefined> {
-    const doc = await this.col.findOne({ _id: key, windowStart: { $gt: now - windowMs } });
-    return doc ? toState(doc) : undefined;
+    const filter = { key, at: { $gt: now - windowMs, $lte: now } };
+    const [failures, first, last] = await Promise.all([
+      this.col.countDocuments(filter),
+      this.col.findOne(filter, { sort: { at: 1 }, projection: { at: 1 } }),
+      this.col.findOne(filter, { sort: { at: -1 }, projection: { at: 1 } }),
+    ]);
+    if (failures === 0 || !first || !last) return undefined;
+    return { failures, windowStart: first.at, lastFailureAt: last.at };
   }
 
   async reset(key: string): Promise<void> {
-    await this.col.deleteOne({ _id: key });
+    await this.col.deleteMany({ key });
   }
 
   async sweep(before: number): Promise<number> {
-    return (await this.col.deleteMany({ lastFailureAt: { $lt: before } })).deletedCount;
+    return (await this.col.deleteMany({ at: { $lt: before } })).deletedCount;
   }
 }

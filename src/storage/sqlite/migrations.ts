@@ -79,13 +79,12 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 3,
     sql: `
-      CREATE TABLE throttle (
-        key             TEXT PRIMARY KEY,
-        failures        INTEGER NOT NULL,
-        window_start    INTEGER NOT NULL,
-        last_failure_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
-      CREATE INDEX throttle_last ON throttle (last_failure_at);
+      CREATE TABLE throttle_failures (
+        key TEXT NOT NULL,
+        at  INTEGER NOT NULL
+      );
+      CREATE INDEX throttle_failures_key ON throttle_failures (key, at);
+      CREATE INDEX throttle_failures_at ON throttle_failures (at);
     `,
   },
   {

@@ -9,7 +9,9 @@ import type { Config } from '../config/schema.js';
 import type { Throttle } from '../accounts/throttle.js';
 import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
 import { AppError } from '../errors.js';
+import type { ClientSecretHasher } from '../oidc/client-secret.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { registrationSecrets } from './middleware/registration-secrets.js';
 import { requestLimits } from './middleware/request-limits.js';
 import { settleWrites } from './middleware/settle-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -26,6 +28,7 @@ export interface HttpDeps {
   accounts: AccountService;
   audit: AuditLog;
   throttle: Throttle;
+  secrets: ClientSecretHasher;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
@@ -64,6 +67,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     app.use(router.allowedMethods({ throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
   }
   app.use(clientAuthThrottle(deps.throttle));
+  app.use(registrationSecrets(deps.host, deps.secrets));
   // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProviderHost } from './provider-host.js';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { checkClientPolicy } from './client-policy.js';
 import type { OidcRecordStore } from '../storage/store.js';
 
 export interface NewClient {
@@ -30,6 +31,7 @@ export class ClientAdmin {
     private readonly host: ProviderHost,
     private readonly records: OidcRecordStore,
     AdapterClass: new (name: string) => Adapter,
+    private readonly production: boolean,
   ) {
     this.adapter = new AdapterClass('Client');
   }
@@ -51,6 +53,7 @@ export class ClientAdmin {
       ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
     };
     try {
+      checkClientPolicy(metadata as Record<string, unknown>, { production: this.production });
       await this.host.current.Client.validate(metadata);
     } catch (err) {
       const e = err as { error_description?: string; message?: string };

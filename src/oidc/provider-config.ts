@@ -1,8 +1,10 @@
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
+import { checkClientPolicy, ClientPolicyError } from './client-policy.js';
 import type { FirstPartyClient } from './first-party-clients.js';
+import { guardedFetch } from './guarded-fetch.js';
 import type { LoadedKeys } from './key-manager.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 
@@ -25,6 +27,9 @@ export interface ProviderConfigDeps {
 }
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
+
+/** Request fields of RFC 7592 updates that are not client metadata and are checked by oidc-provider. */
+const IGNORED_REQUEST_FIELDS = new Set(['client_id', 'client_secret']);
 
 /** Asymmetric only: an HS256 id_token would be forgeable by anyone holding the client secret. */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
@@ -130,6 +135,26 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       },
     },
     renderError: deps.pages.renderError,
+    fetch: guardedFetch,
+    // Signet's registration policy (client-policy.ts) on top of oidc-provider's. The validator runs for
+    // the listed property; it looks at the whole request once. Without a ctx (stored or static clients
+    // being loaded) there is nothing to police.
+    extraClientMetadata: {
+      properties: ['redirect_uris'],
+      validator: (ctx, key, _value, metadata) => {
+        if (!ctx || key !== 'redirect_uris') return;
+        const body = (ctx.oidc as { body?: Record<string, unknown> } | undefined)?.body ?? {};
+        const unknown = Object.keys(body).filter((k) => !(k in metadata) && !IGNORED_REQUEST_FIELDS.has(k));
+        if (unknown.length > 0) throw new errors.InvalidClientMetadata(`unknown client metadata: ${unknown.join(', ')}`);
+        try {
+          checkClientPolicy({ ...(metadata as Record<string, unknown>), client_secret: body.client_secret }, { production: config.production });
+        } catch (err) {
+          if (!(err instanceof ClientPolicyError)) throw err;
+          // InvalidRedirectUri carries a fixed description meant for authorization requests.
+          throw new errors.CustomOIDCProviderError(err.code, err.message);
+        }
+      },
+    },
     // Put the granted claims (email, name) in the id_token too, as most relying parties expect.
     conformIdTokenClaims: false,
   };

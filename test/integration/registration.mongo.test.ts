@@ -1,0 +1,7 @@
+import { describeMongo } from '../support/stores.js';
+import { registrationPolicySuite } from './registration.suite.js';
+
+describeMongo('dynamic registration on MongoDB', () => {
+  registrationPolicySuite('mongodb', 'development');
+  registrationPolicySuite('mongodb', 'production');
+});

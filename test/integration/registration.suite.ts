@@ -1,0 +1,153 @@
+// Issue 4: dynamic registration (RFC 7591/7592) under Signet's policy. Every refusal is a 400 with
+// the RFC 7591 error naming the field, and the client store is left as it was.
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+
+const IAT = 'initial-access-token-for-tests-0123';
+const OK_URI = 'https://rp.example.com/cb';
+
+type Body = Record<string, unknown>;
+
+export function registrationPolicySuite(store: StoreKind, mode: 'development' | 'production'): void {
+  describe(`registration policy (${mode})`, () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({
+        store,
+        env: {
+          INITIAL_ACCESS_TOKEN: IAT,
+          ...(mode === 'production' ? { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: 's'.repeat(40) } : {}),
+        },
+      });
+    });
+    afterAll(async () => {
+      await server?.destroy();
+    });
+
+    const register = async (body: Body | string, contentType = 'application/json') => {
+      const res = await fetch(`${server.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${IAT}` },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json().catch(() => ({}))) as Body };
+    };
+    const count = async () => (await server.signet.clients.list()).length;
+
+    const refused: Array<[string, Body, string, RegExp]> = [
+      ['http on a public host', { redirect_uris: ['http://rp.example.com/cb'] }, 'invalid_redirect_uri', /redirect_uris.*https/],
+      ['javascript:', { redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri', /redirect_uris/],
+      ['data:', { redirect_uris: ['data:text/html,hi'] }, 'invalid_redirect_uri', /redirect_uris/],
+      ['a wildcard', { redirect_uris: ['https://*.example.com/cb'] }, 'invalid_redirect_uri', /wildcard/],
+      ['a fragment', { redirect_uris: ['https://rp.example.com/cb#x'] }, 'invalid_redirect_uri', /fragment/],
+      ['a duplicate', { redirect_uris: [OK_URI, OK_URI] }, 'invalid_redirect_uri', /repeat/],
+      ['a custom scheme for a web client', { redirect_uris: ['com.example.app:/cb'] }, 'invalid_redirect_uri', /redirect_uris/],
+      ['the implicit grant', { redirect_uris: [OK_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /grant_types/],
+      ['the password grant', { redirect_uris: [OK_URI], grant_types: ['password'] }, 'invalid_client_metadata', /grant_types/],
+      ['alg none', { redirect_uris: [OK_URI], id_token_signed_response_alg: 'none' }, 'invalid_client_metadata', /id_token_signed_response_alg/],
+      ['a symmetric alg', { redirect_uris: [OK_URI], id_token_signed_response_alg: 'HS256' }, 'invalid_client_metadata', /id_token_signed_response_alg/],
+      ['an http jwks_uri', { redirect_uris: [OK_URI], jwks_uri: 'http://keys.example.com/jwks' }, 'invalid_client_metadata', /jwks_uri/],
+      ['a loopback jwks_uri', { redirect_uris: [OK_URI], jwks_uri: 'https://127.0.0.1/jwks' }, 'invalid_client_metadata', /jwks_uri/],
+      ['a private jwks_uri', { redirect_uris: [OK_URI], jwks_uri: 'https://10.1.2.3/jwks' }, 'invalid_client_metadata', /jwks_uri/],
+      ['localhost sector_identifier_uri', { redirect_uris: [OK_URI], sector_identifier_uri: 'https://localhost/s.json' }, 'invalid_client_metadata', /sector_identifier_uri/],
+      ['an http logo_uri', { redirect_uris: [OK_URI], logo_uri: 'http://cdn.example.com/logo.png' }, 'invalid_client_metadata', /logo_uri/],
+      ['a link-local policy_uri', { redirect_uris: [OK_URI], policy_uri: 'https://169.254.169.254/latest' }, 'invalid_client_metadata', /policy_uri/],
+      ['an unknown field', { redirect_uris: [OK_URI], favourite_colour: 'blue' }, 'invalid_client_metadata', /favourite_colour/],
+      ['a secret with auth method none', { redirect_uris: [OK_URI], token_endpoint_auth_method: 'none', client_secret: 'x' }, 'invalid_client_metadata', /client_secret/],
+    ];
+
+    test.each(refused)('refuses %s with a precise error, storing nothing', async (_label, body, error, mentions) => {
+      const before = await count();
+      const res = await register(body);
+      expect(res.status).toBe(400);
+      expect(res.json.error).toBe(error);
+      expect(String(res.json.error_description)).toMatch(mentions);
+      expect(await count()).toBe(before);
+    });
+
+    test('malformed JSON, a wrong content type and an oversize body: 400, nothing stored', async () => {
+      const before = await count();
+      for (const [body, type] of [
+        ['{"redirect_uris": [', 'application/json'],
+        ['redirect_uris=https://rp.example.com/cb', 'application/x-www-form-urlencoded'],
+        ['hello', 'text/plain'],
+        [JSON.stringify({ redirect_uris: [OK_URI], client_name: 'x'.repeat(100_000) }), 'application/json'],
+      ] as const) {
+        const res = await register(body, type);
+        expect(res.status).toBe(400);
+        expect(typeof res.json.error).toBe('string');
+      }
+      expect(await count()).toBe(before);
+    });
+
+    test('accepted: https redirects, native loopback and private-use schemes (RFC 8252)', async () => {
+      expect((await register({ redirect_uris: [OK_URI] })).status).toBe(201);
+      const native = await register({ application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:43110/cb', 'com.example.app:/oauth'] });
+      expect(native.status).toBe(201);
+      expect(native.json.client_secret).toBeUndefined();
+    });
+
+    test(`loopback http for a web client is ${mode === 'production' ? 'refused in production' : 'accepted outside production'} (CONTRACT.md)`, async () => {
+      const res = await register({ redirect_uris: ['http://localhost:8080/cb'] });
+      if (mode === 'production') {
+        expect(res.status).toBe(400);
+        expect(res.json.error).toBe('invalid_redirect_uri');
+      } else {
+        expect(res.status).toBe(201);
+      }
+    });
+
+    test('RFC 7592 update is held to the same policy and leaves the client as it was', async () => {
+      const created = await register({ redirect_uris: [OK_URI], client_name: 'Before' });
+      const { client_id, registration_access_token, registration_client_uri, client_secret } = created.json as Record<string, string>;
+      const update = (body: Body) =>
+        fetch(String(registration_client_uri), {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${registration_access_token}` },
+          body: JSON.stringify({ client_id, client_secret, ...body }),
+        });
+      const bad = await update({ redirect_uris: ['javascript:alert(1)'], client_name: 'After' });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as Body).error).toBe('invalid_redirect_uri');
+      const stored = await server.signet.store.oidc.find('Client', client_id ?? '');
+      expect(stored?.client_name).toBe('Before');
+      expect(stored?.redirect_uris).toEqual([OK_URI]);
+    });
+
+    test('RFC 7592 read and update work with the real secret; the stored hash never leaves', async () => {
+      const created = await register({ redirect_uris: [OK_URI], client_name: 'Managed' });
+      const { client_id, registration_access_token, registration_client_uri, client_secret } = created.json as Record<string, string>;
+      const auth = { authorization: `Bearer ${registration_access_token}` };
+      const read = await fetch(String(registration_client_uri), { headers: auth });
+      expect(read.status).toBe(200);
+      const readJson = (await read.json()) as Body;
+      expect(readJson.client_id).toBe(client_id);
+      expect(readJson.client_secret).toBeUndefined();
+      const nextToken = String(readJson.registration_access_token ?? registration_access_token);
+      const updated = await fetch(String(registration_client_uri), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${nextToken}` },
+        body: JSON.stringify({ client_id, client_secret, redirect_uris: [OK_URI, 'https://rp.example.com/cb2'], client_name: 'Renamed' }),
+      });
+      expect(updated.status).toBe(200);
+      const json = (await updated.json()) as Body;
+      expect(json.client_name).toBe('Renamed');
+      expect(json.client_secret).toBeUndefined();
+      // The original secret still authenticates the client.
+      const token = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}` },
+        body: 'grant_type=refresh_token&refresh_token=nope',
+      });
+      expect(((await token.json()) as Body).error).toBe('invalid_grant');
+      // A wrong secret in an update is refused.
+      const wrong = await fetch(String(registration_client_uri), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${String(json.registration_access_token ?? nextToken)}` },
+        body: JSON.stringify({ client_id, client_secret: 'not-it', redirect_uris: [OK_URI] }),
+      });
+      expect(wrong.status).toBe(400);
+    });
+  });
+}

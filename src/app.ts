@@ -104,6 +104,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         },
       });
     const host = new ProviderHost(buildProvider(keys));
+    if (config.registration.initialAccessToken) {
+      // Idempotent: the same id (stored hashed) is written at every start, never expiring.
+      await new host.current.InitialAccessToken({ jti: config.registration.initialAccessToken }).save();
+    }
     let internalOrigin: string | undefined;
     const app = createHttpApp({
       config,

@@ -21,6 +21,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
 
+  if (e.INITIAL_ACCESS_TOKEN && e.REGISTRATION && e.REGISTRATION !== 'token') {
+    problems.push(`REGISTRATION: ${e.REGISTRATION} contradicts INITIAL_ACCESS_TOKEN (which requires a token); leave it unset or use token`);
+  }
   if (e.KEY_ACTIVATION_DELAY < 2 * e.KEY_REFRESH_INTERVAL) {
     problems.push('KEY_ACTIVATION_DELAY: must be at least twice KEY_REFRESH_INTERVAL, so every node publishes a key before any signs with it');
   }
@@ -53,8 +56,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     }
     const dataDirMode = worldAccess(resolve(e.DATA_DIR));
     if (dataDirMode) problems.push(`DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`);
-    if (e.REGISTRATION_OPEN && !e.INITIAL_ACCESS_TOKEN) {
-      problems.push('REGISTRATION_OPEN: open registration without INITIAL_ACCESS_TOKEN is refused in production');
+    if (e.REGISTRATION === 'open') {
+      problems.push('REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token');
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -66,10 +69,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     production,
     dataDir,
     store: e.MONGODB_URI ? { kind: 'mongodb', uri: e.MONGODB_URI } : { kind: 'sqlite', dataDir },
-    registration: {
-      ...(e.INITIAL_ACCESS_TOKEN ? { initialAccessToken: e.INITIAL_ACCESS_TOKEN } : {}),
-      open: e.REGISTRATION_OPEN || Boolean(e.INITIAL_ACCESS_TOKEN),
-    },
+    registration: registrationMode(e.REGISTRATION, e.INITIAL_ACCESS_TOKEN),
     ...(keyEncryptionSecret ? { keyEncryptionSecret } : {}),
     ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS ? { previousKeyEncryptionSecret: e.KEY_ENCRYPTION_SECRET_PREVIOUS } : {}),
     keys: { activationDelay: e.KEY_ACTIVATION_DELAY, refreshInterval: e.KEY_REFRESH_INTERVAL },
@@ -89,6 +89,15 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     },
   };
   return deepFreeze(config);
+}
+
+function registrationMode(mode: 'closed' | 'token' | 'open' | undefined, fixed: string | undefined): Config['registration'] {
+  const effective = mode ?? (fixed ? 'token' : 'closed');
+  return {
+    enabled: effective !== 'closed',
+    requireToken: effective === 'token',
+    ...(fixed ? { initialAccessToken: fixed } : {}),
+  };
 }
 
 /** 'readable' / 'writable' when others may touch the folder; undefined when private or not there yet. */

@@ -17,7 +17,8 @@ export const envSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URI')
     .optional(),
   INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  REGISTRATION_OPEN: flag,
+  /** closed: no dynamic registration; token: an initial access token is required; open: anyone may register. */
+  REGISTRATION: z.enum(['closed', 'token', 'open']).optional(),
   NODE_ENV: z.string().optional(),
   KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   KEY_ENCRYPTION_SECRET_FILE: z.string().min(1).optional(),
@@ -57,7 +58,8 @@ export interface Config {
   production: boolean;
   dataDir: string;
   store: { kind: 'sqlite'; dataDir: string } | { kind: 'mongodb'; uri: string };
-  registration: { initialAccessToken?: string; open: boolean };
+  /** enabled: /reg exists; requireToken: only with an initial access token (INITIAL_ACCESS_TOKEN or CLI-issued). */
+  registration: { enabled: boolean; requireToken: boolean; initialAccessToken?: string };
   /** Literal secret, or undefined: then a development secret is generated and kept in DATA_DIR. */
   keyEncryptionSecret?: string;
   /** The secret before the last change, still accepted for opening keys while they are re-wrapped. */

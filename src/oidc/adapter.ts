@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { OIDC_MODELS, type Clock, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
 import type { ClientSecretHasher } from './client-secret.js';
@@ -5,6 +6,26 @@ import type { ClientSecretHasher } from './client-secret.js';
 function asModel(name: string): OidcModel {
   if (!(OIDC_MODELS as readonly string[]).includes(name)) throw new Error(`unknown oidc-provider model ${name}`);
   return name as OidcModel;
+}
+
+/**
+ * Bearer artefacts: whoever holds the id holds the token. They are stored under a SHA-256 of the id,
+ * with the id itself removed from the payload, so a copy of the store yields no usable token. The id
+ * is put back on the way out, where the caller has just presented it.
+ */
+const HASHED_IDS: ReadonlySet<OidcModel> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+  // Not DeviceCode or BackchannelAuthenticationRequest: they are also found by user code or auth_req_id,
+  // where the id is not known to put back (both flows are off).
+]);
+
+export function storedTokenId(id: string): string {
+  return `sha256.${createHash('sha256').update(id).digest('base64url')}`;
 }
 
 /** Models whose `consume` redeems something once: losing the race must be a protocol error, not a 500. */
@@ -34,8 +55,20 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
   return class StoreAdapter implements Adapter {
     private readonly model: OidcModel;
 
+    private readonly hashed: boolean;
+
     constructor(name: string) {
       this.model = asModel(name);
+      this.hashed = HASHED_IDS.has(this.model);
+    }
+
+    private key(id: string): string {
+      return this.hashed ? storedTokenId(id) : id;
+    }
+
+    private restore(id: string, payload: OidcPayload | undefined): AdapterPayload | undefined {
+      if (!payload) return undefined;
+      return (this.hashed ? { ...payload, jti: id } : payload) as AdapterPayload;
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -44,11 +77,15 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
       if (this.model === 'Client' && typeof secret === 'string' && !secrets.isHashed(secret)) {
         stored = { ...stored, client_secret: secrets.hash(secret) };
       }
-      await records.upsert(this.model, id, stored, expiresIn && expiresIn > 0 ? expiresIn : undefined);
+      if (this.hashed) {
+        const { jti: _secretId, ...rest } = stored;
+        stored = rest;
+      }
+      await records.upsert(this.model, this.key(id), stored, expiresIn && expiresIn > 0 ? expiresIn : undefined);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const found = await records.find(this.model, id);
+      const found = await records.find(this.model, this.key(id));
       if (
         this.model === 'RefreshToken' &&
         typeof found?.consumed === 'number' &&
@@ -56,7 +93,7 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
       ) {
         return undefined;
       }
-      return found as AdapterPayload | undefined;
+      return this.restore(id, found);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -68,7 +105,7 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
     }
 
     async consume(id: string): Promise<void> {
-      const first = await records.consume(this.model, id);
+      const first = await records.consume(this.model, this.key(id));
       // oidc-provider checks `consumed` before calling us, but two parallel requests can both pass
       // that check; the store's conditional write picks one winner and the rest are refused here.
       if (!first && CONSUMABLE.has(this.model)) {
@@ -77,7 +114,7 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
     }
 
     async destroy(id: string): Promise<void> {
-      await records.destroy(this.model, id);
+      await records.destroy(this.model, this.key(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

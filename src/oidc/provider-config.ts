@@ -28,6 +28,14 @@ export interface ProviderConfigDeps {
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
 
+/** Client metadata of a resource server: "jwt" opts its access tokens in to RFC 9068 JWTs. */
+export const ACCESS_TOKEN_FORMAT = 'signet_access_token_format';
+
+/** Resource server metadata: the scopes it offers. */
+export const RESOURCE_SCOPE = 'signet_resource_scope';
+/** Client metadata: the resource scopes a machine client may ask for (client_credentials). */
+export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
+
 /** Request fields of RFC 7592 updates that are not client metadata and are checked by oidc-provider. */
 const IGNORED_REQUEST_FIELDS = new Set(['client_id', 'client_secret']);
 
@@ -98,11 +106,38 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
         logoutSource: deps.pages.logoutSource,
         postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
       },
-      registration: {
-        enabled: config.registration.open,
-        initialAccessToken: config.registration.initialAccessToken ?? false,
+      // With a token required, every initial access token is a stored InitialAccessToken (hashed, like all
+      // bearer tokens): the fixed one from INITIAL_ACCESS_TOKEN is written at start (app.ts), CLI ones by `iat create`.
+      registration: { enabled: config.registration.enabled, initialAccessToken: config.registration.requireToken },
+      registrationManagement: { enabled: config.registration.enabled, rotateRegistrationAccessToken: true },
+      clientCredentials: { enabled: true },
+      // RFC 8707. A resource server is a client with no grants whose client_id is its resource indicator
+      // (an https URI). Its tokens are opaque unless it opted in to JWT access tokens, which then live at
+      // most 5 minutes: a JWT cannot be recalled before it expires (see README).
+      resourceIndicators: {
+        enabled: true,
+        useGrantedResource: () => true,
+        getResourceServerInfo: async (ctx, indicator, client) => {
+          const rs = await ctx.oidc.provider.Client.find(indicator);
+          if (!rs || rs.grantTypes?.length || rs.responseTypes?.length) {
+            throw new errors.InvalidTarget(`${indicator} is not a registered resource server`);
+          }
+          const extra = (c: unknown, key: string) => (c as Record<string, unknown>)[key];
+          const offered = String(extra(rs, RESOURCE_SCOPE) ?? '').split(' ').filter(Boolean);
+          // A machine client gets only what it was allowed; a user-facing client what the user consents to.
+          const allowed = extra(client, ALLOWED_RESOURCE_SCOPE);
+          const machine = ctx.oidc.params?.grant_type === 'client_credentials';
+          const permitted = typeof allowed === 'string' ? new Set(allowed.split(' ')) : machine ? new Set<string>() : undefined;
+          const jwt = extra(rs, ACCESS_TOKEN_FORMAT) === 'jwt';
+          return {
+            audience: indicator,
+            scope: offered.filter((s) => !permitted || permitted.has(s)).join(' '),
+            accessTokenFormat: jwt ? 'jwt' : 'opaque',
+            accessTokenTTL: jwt ? Math.min(300, ttl.accessToken) : ttl.accessToken,
+            ...(jwt ? { jwt: { sign: { alg: 'RS256' } } } : {}),
+          };
+        },
       },
-      registrationManagement: { enabled: config.registration.open, rotateRegistrationAccessToken: true },
       // RFC 9207: lets clients detect mix-up attacks.
       // (oidc-provider always sends iss in authorization responses.)
     },
@@ -112,9 +147,10 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     rotateRefreshToken: true,
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, records, deps.firstParty),
     ttl: {
-      AccessToken: ttl.accessToken,
+      // A resource server's own TTL wins (JWT access tokens are capped shorter, see resourceIndicators).
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
-      ClientCredentials: ttl.accessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
       // Sliding idle expiry (renewed whenever the session is saved), never past the absolute cap.
@@ -140,8 +176,21 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     // the listed property; it looks at the whole request once. Without a ctx (stored or static clients
     // being loaded) there is nothing to police.
     extraClientMetadata: {
-      properties: ['redirect_uris'],
+      properties: ['redirect_uris', ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE],
       validator: (ctx, key, _value, metadata) => {
+        if (key === RESOURCE_SCOPE || key === ALLOWED_RESOURCE_SCOPE) {
+          const value = metadata[key];
+          if (value !== undefined && (typeof value !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(value))) {
+            throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
+          }
+          return;
+        }
+        if (key === ACCESS_TOKEN_FORMAT) {
+          if (metadata[ACCESS_TOKEN_FORMAT] !== undefined && !['opaque', 'jwt'].includes(String(metadata[ACCESS_TOKEN_FORMAT]))) {
+            throw new errors.InvalidClientMetadata(`${ACCESS_TOKEN_FORMAT} must be opaque or jwt`);
+          }
+          return;
+        }
         if (!ctx || key !== 'redirect_uris') return;
         const body = (ctx.oidc as { body?: Record<string, unknown> } | undefined)?.body ?? {};
         const unknown = Object.keys(body).filter((k) => !(k in metadata) && !IGNORED_REQUEST_FIELDS.has(k));

@@ -74,6 +74,17 @@ export function oidcFlowSuite(store: StoreKind): void {
     expect(active).toMatchObject({ active: true, sub: accountId, client_id: rp.clientId });
   });
 
+  test('the store holds no usable token: bearer ids are kept only as hashes', async () => {
+    const { tokens } = await signIn();
+    const stored = JSON.stringify(
+      await Promise.all((['AccessToken', 'RefreshToken', 'AuthorizationCode'] as const).map((m) => server.signet.store.oidc.list(m, 1000))),
+    );
+    expect(stored).toContain('sha256.');
+    expect(stored).not.toContain(tokens.access_token);
+    expect(stored).not.toContain(tokens.refresh_token ?? '!');
+    expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(true);
+  });
+
   test('refresh rotates; a rotated token presented again revokes the whole grant', async () => {
     const { tokens } = await signIn();
     const first = tokens.refresh_token ?? '';

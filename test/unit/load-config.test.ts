@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.issuer).toBe('http://localhost:3000');
     expect(config.store.kind).toBe('sqlite');
-    expect(config.registration.open).toBe(false);
+    expect(config.registration).toEqual({ enabled: false, requireToken: false });
     expect(config.production).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.ttl)).toBe(true);
@@ -42,14 +42,17 @@ describe('loadConfig', () => {
 
   test('INITIAL_ACCESS_TOKEN opens registration and requires the token', () => {
     const config = loadConfig({ INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' });
-    expect(config.registration).toEqual({ open: true, initialAccessToken: 'a-long-enough-token-123' });
+    expect(config.registration).toEqual({ enabled: true, requireToken: true, initialAccessToken: 'a-long-enough-token-123' });
+    expect(loadConfig({ REGISTRATION: 'token' }).registration).toEqual({ enabled: true, requireToken: true });
+    expect(loadConfig({ REGISTRATION: 'open' }).registration).toEqual({ enabled: true, requireToken: false });
+    expect(problems({ REGISTRATION: 'open', INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' }).some((p) => p.startsWith('REGISTRATION:'))).toBe(true);
   });
 
   test('production refuses development defaults, naming each problem', () => {
-    const found = problems({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', REGISTRATION_OPEN: 'true' });
+    const found = problems({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', REGISTRATION: 'open' });
     expect(found.some((p) => p.startsWith('ISSUER:'))).toBe(true);
     expect(found.some((p) => p.startsWith('KEY_ENCRYPTION_SECRET:'))).toBe(true);
-    expect(found.some((p) => p.startsWith('REGISTRATION_OPEN:'))).toBe(true);
+    expect(found.some((p) => p.startsWith('REGISTRATION:'))).toBe(true);
   });
 
   test('production starts with an https issuer and a secret from a file', () => {

@@ -12,12 +12,12 @@ import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { AuditLog } from './audit/audit-log.js';
-import { AccountRelyingParty } from './http/account/account-relying-party.js';
+import { InProcessRelyingParty } from './http/relying-party.js';
 import { AccountOverview } from './oidc/account-overview.js';
 import { AccountSecurity } from './oidc/account-security.js';
 import { AppSessions } from './oidc/app-sessions.js';
 import { ClientAdmin } from './oidc/client-admin.js';
-import { accountClient } from './oidc/first-party-clients.js';
+import { accountClient, demoClient } from './oidc/first-party-clients.js';
 import { AccessRevoker } from './oidc/revocation.js';
 import { ClientSecretHasher } from './oidc/client-secret.js';
 import { createProvider } from './oidc/create-provider.js';
@@ -81,6 +81,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
     const account = accountClient(config.issuer, keys.pepper, secrets);
+    const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
+    const appSessions = new AppSessions(store.oidc, config.ttl.sessionIdle);
     const views = new Views();
     const Adapter = createAdapterClass(store.oidc, secrets, { clock, refreshReuseLeeway: config.refreshReuseLeeway });
     const buildProvider = (current: LoadedKeys) =>
@@ -91,7 +93,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         adapter: Adapter,
         findAccount: createFindAccount(accounts),
         pages: providerPages(views),
-        firstParty: [account],
+        firstParty: demo ? [account, demo] : [account],
         secrets,
         logger,
         events: {
@@ -123,10 +125,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       account: {
         security,
         overview: new AccountOverview(store.oidc, host, audit, new Set([account.metadata.client_id])),
-        sessions: new AppSessions(store.oidc, config.ttl.sessionIdle),
-        relyingParty: new AccountRelyingParty(config.issuer, account, () => internalOrigin),
+        sessions: appSessions,
+        relyingParty: new InProcessRelyingParty(config.issuer, account, () => internalOrigin),
         providerSessionCookie: PROVIDER_SESSION_COOKIE,
       },
+      ...(demo ? { demo: { relyingParty: new InProcessRelyingParty(config.issuer, demo, () => internalOrigin), sessions: appSessions, issuer: config.issuer } } : {}),
     });
     const keyRefresher = startKeyRefresher({
       initial: keys,

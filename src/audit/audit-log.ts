@@ -23,6 +23,8 @@ export const AUDIT = {
   clientUpdated: 'client.updated',
   clientDeleted: 'client.deleted',
   keysRotated: 'keys.rotated',
+  backchannelDelivered: 'backchannel_logout.delivered',
+  backchannelFailed: 'backchannel_logout.failed',
   keysRewrapped: 'keys.rewrapped',
 } as const;
 

@@ -56,6 +56,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     }
     const dataDirMode = worldAccess(resolve(e.DATA_DIR));
     if (dataDirMode) problems.push(`DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`);
+    if (e.DEMO !== undefined && ['true', '1', 'yes'].includes(e.DEMO)) {
+      problems.push('DEMO: the demo relying party is refused in production');
+    }
     if (e.REGISTRATION === 'open') {
       problems.push('REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token');
     }
@@ -76,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
+    demo: production ? false : e.DEMO === undefined || ['true', '1', 'yes'].includes(e.DEMO),
     ...(e.MAX_SESSIONS_PER_ACCOUNT ? { maxSessionsPerAccount: e.MAX_SESSIONS_PER_ACCOUNT } : {}),
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,

@@ -16,6 +16,8 @@ import { requestLimits } from './middleware/request-limits.js';
 import { settleWrites } from './middleware/settle-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { accountRoutes, type AccountRouteDeps } from './routes/account-routes.js';
+import { buttonRoutes } from './routes/button-routes.js';
+import { demoRoutes, type DemoDeps } from './routes/demo-routes.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { homeRoutes } from './routes/home-routes.js';
@@ -34,6 +36,8 @@ export interface HttpDeps {
   cookieKeys: string[];
   ping(): Promise<void>;
   account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
+  /** Present only when the demo relying party is on (never in production). */
+  demo?: Omit<DemoDeps, 'views'>;
 }
 
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
@@ -54,6 +58,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),
+    buttonRoutes(deps.views, config.issuer),
+    ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
     interactionRoutes({
       host: deps.host,
       accounts: deps.accounts,

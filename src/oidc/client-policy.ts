@@ -77,6 +77,14 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: { 
   for (const uri of checkArray('post_logout_redirect_uris', metadata.post_logout_redirect_uris, 'invalid_client_metadata')) {
     checkReturnUri('post_logout_redirect_uris', uri, native, options.production, 'invalid_client_metadata');
   }
+  if (metadata.backchannel_logout_uri !== undefined) {
+    // Signet POSTs here: a return URI's rules (https, loopback only in development), and never private.
+    checkReturnUri('backchannel_logout_uri', metadata.backchannel_logout_uri, false, options.production, 'invalid_client_metadata');
+    const host = new URL(String(metadata.backchannel_logout_uri)).hostname;
+    if (!LOOPBACK_HOSTS.has(host) && isPrivateAddress(host)) {
+      throw new ClientPolicyError('invalid_client_metadata', 'backchannel_logout_uri must not point at a private address');
+    }
+  }
   for (const grant of checkArray('grant_types', metadata.grant_types, 'invalid_client_metadata')) {
     if (!ALLOWED_GRANT_TYPES.has(String(grant))) {
       throw new ClientPolicyError('invalid_client_metadata', `grant_types: ${String(grant)} is not offered (only ${[...ALLOWED_GRANT_TYPES].join(', ')})`);

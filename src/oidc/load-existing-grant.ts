@@ -22,7 +22,7 @@ export async function loadExistingGrant(
 
   const accountId = session.accountId;
   if (!accountId) return undefined;
-  const own = firstParty.find((c) => c.metadata.client_id === client.clientId);
+  const own = firstParty.find((c) => c.impliedConsent && c.metadata.client_id === client.clientId);
   if (own) return saved(new provider.Grant({ accountId, clientId: client.clientId }), own.scope);
 
   const [latest] = await records.findByAccount('Grant', accountId, client.clientId, 1);

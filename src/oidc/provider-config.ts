@@ -111,6 +111,9 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       registration: { enabled: config.registration.enabled, initialAccessToken: config.registration.requireToken },
       registrationManagement: { enabled: config.registration.enabled, rotateRegistrationAccessToken: true },
       clientCredentials: { enabled: true },
+      // OpenID Back-Channel Logout 1.0: on logout, relying parties that asked are told server to server;
+      // failed deliveries are retried and every attempt audited (provider-events.ts).
+      backchannelLogout: { enabled: true },
       // RFC 8707. A resource server is a client with no grants whose client_id is its resource indicator
       // (an https URI). Its tokens are opaque unless it opted in to JWT access tokens, which then live at
       // most 5 minutes: a JWT cannot be recalled before it expires (see README).
@@ -171,7 +174,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       },
     },
     renderError: deps.pages.renderError,
-    fetch: guardedFetch,
+    fetch: guardedFetch({ production: config.production }),
     // Signet's registration policy (client-policy.ts) on top of oidc-provider's. The validator runs for
     // the listed property; it looks at the whole request once. Without a ctx (stored or static clients
     // being loaded) there is nothing to police.

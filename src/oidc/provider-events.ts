@@ -15,6 +15,14 @@ export interface ProviderEventDeps {
   maxSessionsPerAccount: number | undefined;
 }
 
+/** Delays before the 2nd, 3rd and 4th back-channel logout attempts. */
+const BACKCHANNEL_RETRIES = [1_000, 5_000, 30_000];
+
+interface BackchannelClient {
+  clientId: string;
+  backchannelLogout(accountId: string, sid: string): Promise<void>;
+}
+
 /** oidc-provider's error_detail when a rotated refresh token comes back (lib/actions/grants/refresh_token.js). */
 const REUSED_REFRESH_TOKEN = 'refresh token already used';
 
@@ -101,6 +109,30 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
       clientId: ctx.oidc.client?.clientId ?? null,
       details: { via: 'logout' },
     });
+  });
+
+  // Back-channel logout deliveries: each attempt audited; a failed one retried a few times with backoff,
+  // outside the logout request (the user is not kept waiting on a slow relying party).
+  const deliver = (client: BackchannelClient, accountId: string, sid: string, attempt: number) => {
+    client.backchannelLogout(accountId, sid).then(
+      () => void deps.audit.record(AUDIT.backchannelDelivered, { accountId, clientId: client.clientId, details: { attempt } }).catch(() => undefined),
+      (err: unknown) => failed(client, accountId, sid, attempt, err),
+    );
+  };
+  const failed = (client: BackchannelClient, accountId: string, sid: string, attempt: number, err: unknown) => {
+    const retry = attempt < BACKCHANNEL_RETRIES.length + 1;
+    deps.audit
+      .record(AUDIT.backchannelFailed, { accountId, clientId: client.clientId, details: { attempt, error: String((err as Error)?.message ?? err).slice(0, 200), will_retry: retry } })
+      .catch(() => undefined);
+    if (!retry) return;
+    const timer = setTimeout(() => deliver(client, accountId, sid, attempt + 1), BACKCHANNEL_RETRIES[attempt - 1]);
+    timer.unref();
+  };
+  provider.on('backchannel.success', (ctx, client, accountId) => {
+    record(ctx, AUDIT.backchannelDelivered, { ...requestFields(ctx), accountId, clientId: client.clientId, details: { attempt: 1 } });
+  });
+  provider.on('backchannel.error', (_ctx, err, client, accountId, sid) => {
+    failed(client as unknown as BackchannelClient, accountId, sid, 1, err);
   });
 
   provider.on('authorization.success', (ctx) => {

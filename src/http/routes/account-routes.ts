@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import type { AccountOverview } from '../../oidc/account-overview.js';
 import type { AccountSecurity } from '../../oidc/account-security.js';
 import type { AppSessions } from '../../oidc/app-sessions.js';
-import type { AccountRelyingParty } from '../account/account-relying-party.js';
+import type { InProcessRelyingParty } from '../relying-party.js';
 import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
@@ -18,7 +18,7 @@ export interface AccountRouteDeps {
   security: AccountSecurity;
   overview: AccountOverview;
   sessions: AppSessions;
-  relyingParty: AccountRelyingParty;
+  relyingParty: InProcessRelyingParty;
   views: Views;
   /** The provider's session cookie name, to mark "this device" in the list. */
   providerSessionCookie: string;
@@ -40,7 +40,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   /** The signed-in account, or undefined after clearing a session that no longer holds. */
   const current = async (ctx: Context) => {
     const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
-    const session = id ? await deps.sessions.use(id) : undefined;
+    const session = id ? await deps.sessions.use('account', id) : undefined;
     const account = session ? await deps.accounts.findById(session.accountId) : undefined;
     if (!id || !session || !account || account.disabled) {
       if (id) await deps.sessions.destroy(id);
@@ -101,7 +101,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     } catch {
       throw new AppError('invalid_grant', 'Signing in to your account page did not complete. Please try again.', 400);
     }
-    const id = await deps.sessions.create({ accountId: result.sub, idToken: result.idToken });
+    const id = await deps.sessions.create('account', { accountId: result.sub, idToken: result.idToken });
     ctx.cookies.set(SESSION_COOKIE, id, cookie(ctx));
     ctx.status = 303;
     ctx.redirect('/account');

@@ -5,7 +5,10 @@ import Router from '@koa/router';
 const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
 
 /** A fixed list of files, read once: no path from a request ever reaches the file system. */
-const ASSETS: Record<string, string> = { 'signet.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'signet.css': 'text/css; charset=utf-8',
+  'signet-button.css': 'text/css; charset=utf-8',
+};
 
 export function assetRoutes(): Router {
   const router = new Router();

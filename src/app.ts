@@ -8,6 +8,7 @@ import { PasswordHasher, type PasswordParams } from './accounts/password.js';
 import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { Metrics } from './http/metrics.js';
 import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
 import { createAdapterClass } from './oidc/adapter.js';
@@ -77,7 +78,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
-    const audit = new AuditLog(store.audit, logger, clock);
+    const metrics = new Metrics();
+    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.securityEvents.inc({ type }));
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
     const account = accountClient(config.issuer, keys.pepper, secrets);
@@ -118,6 +120,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       audit,
       throttle: new Throttle(store.throttle, clock),
       secrets,
+      metrics,
       views,
       logger,
       cookieKeys: keys.cookie,

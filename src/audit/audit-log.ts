@@ -22,6 +22,8 @@ export const AUDIT = {
   clientRegistered: 'client.registered',
   clientUpdated: 'client.updated',
   clientDeleted: 'client.deleted',
+  initialAccessTokenIssued: 'initial_access_token.issued',
+  initialAccessTokenRevoked: 'initial_access_token.revoked',
   keysRotated: 'keys.rotated',
   backchannelDelivered: 'backchannel_logout.delivered',
   backchannelFailed: 'backchannel_logout.failed',
@@ -50,6 +52,8 @@ export class AuditLog {
     private readonly store: AuditStore,
     private readonly logger: Logger,
     private readonly clock: Clock,
+    /** Told of every event type recorded (metrics count them). */
+    private readonly onRecorded: (type: AuditType) => void = () => undefined,
   ) {}
 
   async record(type: AuditType, fields: AuditFields = {}): Promise<AuditEvent> {
@@ -65,6 +69,7 @@ export class AuditLog {
       details: fields.details ?? {},
     };
     await this.store.append(event);
+    this.onRecorded(type);
     this.logger.info({ audit: event }, type);
     return event;
   }

@@ -79,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     demo: production ? false : e.DEMO === undefined || ['true', '1', 'yes'].includes(e.DEMO),
     ...(e.MAX_SESSIONS_PER_ACCOUNT ? { maxSessionsPerAccount: e.MAX_SESSIONS_PER_ACCOUNT } : {}),
     ttl: {

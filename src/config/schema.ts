@@ -34,6 +34,7 @@ export const envSchema = z.object({
   GRANT_TTL: seconds(90 * 24 * 3600),
   SESSION_IDLE_TTL: seconds(3 * 24 * 3600),
   SESSION_ABSOLUTE_TTL: seconds(30 * 24 * 3600),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   REFRESH_TOKEN_REUSE_LEEWAY: z.coerce.number().int().min(0).max(60).default(0),
   MAX_SESSIONS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).optional(),
@@ -73,6 +74,8 @@ export interface Config {
   };
   trustProxy: boolean;
   logLevel: RawEnv['LOG_LEVEL'];
+  /** Bearer token for /metrics; without it /metrics is served outside production only. */
+  metricsToken?: string;
   /** The /demo relying party: on by default outside production, refused in production. */
   demo: boolean;
   /** Seconds during which a just-rotated refresh token is refused without revoking the grant. */

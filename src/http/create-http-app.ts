@@ -10,7 +10,10 @@ import type { Throttle } from '../accounts/throttle.js';
 import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
 import { AppError } from '../errors.js';
 import type { ClientSecretHasher } from '../oidc/client-secret.js';
+import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { observeRequests } from './middleware/observe-requests.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { registrationSecrets } from './middleware/registration-secrets.js';
 import { requestLimits } from './middleware/request-limits.js';
 import { settleWrites } from './middleware/settle-writes.js';
@@ -31,6 +34,7 @@ export interface HttpDeps {
   audit: AuditLog;
   throttle: Throttle;
   secrets: ClientSecretHasher;
+  metrics: Metrics;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
@@ -49,12 +53,14 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
 
+  app.use(observeRequests(deps.metrics));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
   for (const router of [
     healthRoutes({ ping: deps.ping }),
+    metricsRoutes(deps.metrics, { ...(config.metricsToken ? { token: config.metricsToken } : {}), production: config.production }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),

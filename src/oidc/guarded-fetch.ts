@@ -10,7 +10,11 @@ export function guardedFetch(options: { production: boolean }) {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     // Outside production, loopback is a developer's own machine (CONTRACT.md): http and 127.0.0.1 are fine.
-    if (!options.production && LOOPBACK.has(url.hostname)) return fetch(url, { ...init, redirect: 'error' });
+    if (!options.production && LOOPBACK.has(url.hostname)) {
+      // oidc-provider passes its own SSRF-guarding dispatcher, which refuses loopback: not here.
+      const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return fetch(url, { ...rest, redirect: 'error' });
+    }
     if (url.protocol !== 'https:') throw new Error(`refusing to fetch ${url.protocol} URLs`);
     const addresses = await lookup(url.hostname.replace(/^\[|\]$/g, ''), { all: true });
     if (addresses.length === 0 || addresses.some(({ address }) => isPrivateAddress(address))) {

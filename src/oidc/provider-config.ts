@@ -3,6 +3,7 @@ import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
 import { checkClientPolicy, ClientPolicyError } from './client-policy.js';
+import { initialAccessTokenPolicies } from './initial-access-tokens.js';
 import type { FirstPartyClient } from './first-party-clients.js';
 import { guardedFetch } from './guarded-fetch.js';
 import type { LoadedKeys } from './key-manager.js';
@@ -108,7 +109,12 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       },
       // With a token required, every initial access token is a stored InitialAccessToken (hashed, like all
       // bearer tokens): the fixed one from INITIAL_ACCESS_TOKEN is written at start (app.ts), CLI ones by `iat create`.
-      registration: { enabled: config.registration.enabled, initialAccessToken: config.registration.requireToken },
+      registration: {
+        enabled: config.registration.enabled,
+        initialAccessToken: config.registration.requireToken,
+        // oidc-provider allows policies only with stored initial access tokens (not in open mode).
+        ...(config.registration.requireToken ? { policies: initialAccessTokenPolicies(records) } : {}),
+      },
       registrationManagement: { enabled: config.registration.enabled, rotateRegistrationAccessToken: true },
       clientCredentials: { enabled: true },
       // OpenID Back-Channel Logout 1.0: on logout, relying parties that asked are told server to server;

@@ -34,7 +34,7 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
       await next();
     } catch (err) {
       const d = describe(err);
-      if (d.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      if (d.status >= 500) logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
       ctx.status = d.status;
       ctx.set('Cache-Control', 'no-store');
       if (d.status === 503) ctx.set('Retry-After', '5');

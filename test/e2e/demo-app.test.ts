@@ -1,0 +1,315 @@
+// The development demo app (/demo) and the button kit (/button), driven in headless Chromium: sign in
+// through Signet's login and consent pages, see the id_token claims and a live userinfo answer, refresh,
+// sign out through Signet's logout confirmation. The tokens stay on the server: nothing the page's
+// JavaScript can reach holds one.
+
+import { accessSync, constants } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/start-test-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TIMEOUT = 60_000;
+
+const EMAIL = 'ada@example.com';
+const NAME = 'Ada Lovelace';
+const PASSWORD = 'correct horse battery staple';
+const DEMO_NAME = 'Signet demo app';
+const DEMO_SCOPES = ['openid', 'email', 'profile', 'offline_access'];
+
+/** What a page did that a user would never want, and everything Signet sent it. */
+interface PageWatch {
+  problems: string[];
+  /** Every Set-Cookie line Signet sent, read from the raw headers (context.cookies() reports a missing SameSite as Lax). */
+  setCookies: Promise<string[]>[];
+  /** Signet's responses with a status of 400 or more. */
+  failures: string[];
+  /** The body of every non-redirect response Signet served (pages, stylesheets). */
+  bodies: Promise<{ url: string; body: string }>[];
+  /** Every URL the page navigated to. */
+  urls: string[];
+}
+
+function watch(page: Page, issuer: string): PageWatch {
+  const w: PageWatch = { problems: [], setCookies: [], failures: [], bodies: [], urls: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
+  page.on('framenavigated', (frame) => w.urls.push(frame.url()));
+  page.on('response', (res: Response) => {
+    const url = new URL(res.url());
+    if (url.origin !== issuer) return;
+    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${url.pathname}`);
+    if (res.status() < 300 || res.status() >= 400) w.bodies.push(res.text().then((body) => ({ url: res.url(), body }), () => ({ url: res.url(), body: '' })));
+    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
+  });
+  return w;
+}
+
+async function expectCookiesSafe(context: BrowserContext, w: PageWatch, issuer: string): Promise<void> {
+  for (const cookie of await context.cookies(issuer)) {
+    expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
+    expect(['Strict', 'Lax']).toContain(cookie.sameSite);
+  }
+  // A header may carry several cookies joined by newlines.
+  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    expect(line).toMatch(/;\s*httponly\s*(;|$)/i);
+    expect(line).toMatch(/;\s*samesite=(strict|lax)\s*(;|$)/i);
+  }
+}
+
+function expectStrictCsp(response: Response | null, what: string): void {
+  if (!response) throw new Error(`no response for ${what}`);
+  const csp = response.headers()['content-security-policy'];
+  expect(csp).toEqual(expect.any(String));
+  expect(csp).toMatch(/default-src 'self'/);
+  expect(csp).toMatch(/script-src 'self'/);
+  expect(csp).toMatch(/frame-ancestors 'none'/);
+  expect(csp).not.toMatch(/unsafe-inline/);
+  expect(csp).not.toMatch(/unsafe-eval/);
+}
+
+/** The pre blocks of the demo page: the id_token claims, then the userinfo answer. */
+async function demoBlocks(page: Page): Promise<{ claims: Record<string, unknown>; userinfo: Record<string, unknown> }> {
+  const blocks = page.locator('pre.code');
+  expect(await blocks.count()).toBe(2);
+  return {
+    claims: JSON.parse(await blocks.nth(0).innerText()) as Record<string, unknown>,
+    userinfo: JSON.parse(await blocks.nth(1).innerText()) as Record<string, unknown>,
+  };
+}
+
+/** What JavaScript on the page can read for itself. */
+function scriptReach(page: Page) {
+  // Runs in the page (the tests compile without the DOM lib, hence the cast).
+  return page.evaluate(async () => {
+    const g = globalThis as unknown as {
+      document: { cookie: string };
+      localStorage: { length: number };
+      sessionStorage: { length: number };
+      indexedDB: { databases(): Promise<unknown[]> };
+    };
+    return {
+      cookie: g.document.cookie,
+      localStorage: g.localStorage.length,
+      sessionStorage: g.sessionStorage.length,
+      indexedDB: (await g.indexedDB.databases()).length,
+    };
+  });
+}
+
+// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
+const haveChromium = (() => {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!haveChromium && process.env.CI !== 'true') {
+  console.warn(`\n!!! SKIPPING the demo app browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
+}
+const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
+
+describeBrowser('the demo app and the button kit in Chromium', () => {
+  let browser: Browser | undefined;
+  let signet: TestServer | undefined;
+  let accountId: string;
+
+  beforeAll(async () => {
+    try {
+      accessSync(CHROMIUM, constants.X_OK);
+    } catch {
+      throw new Error(`Chromium is required for the e2e suite and was not found at ${CHROMIUM} (apt-get install chromium)`);
+    }
+    signet = await startTestServer({ store: 'sqlite' });
+    accountId = (await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: NAME })).id;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await signet?.destroy();
+  }, TIMEOUT);
+
+  /** The demo's server-side session of the account, tokens included (what must never reach the browser). */
+  const heldTokens = async (): Promise<string[]> => {
+    if (!signet) throw new Error('signet is not running');
+    const sessions = (await signet.signet.store.oidc.findByAccount('AppSession', accountId)).filter((r) => r.payload.kind === 'demo');
+    expect(sessions).toHaveLength(1);
+    const payload = sessions[0]?.payload as { idToken?: string; tokens?: { accessToken?: string; refreshToken?: string } };
+    const held = [payload.idToken, payload.tokens?.accessToken, payload.tokens?.refreshToken];
+    for (const token of held) expect(typeof token).toBe('string');
+    return held as string[];
+  };
+
+  test('sign in, see claims and userinfo, refresh, sign out; no token within reach of the page', async () => {
+    if (!browser || !signet) throw new Error('setup failed');
+    const issuer = signet.issuer;
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const w = watch(page, issuer);
+
+      // Signed out: the button.
+      const first = await page.goto(`${issuer}/demo`);
+      expect(first?.status()).toBe(200);
+      expectStrictCsp(first, 'the demo page');
+      expect(await page.locator('h1').innerText()).toBe('Demo app');
+      const button = page.getByRole('link', { name: /Sign in with Signet/ });
+      expect(await button.count()).toBe(1);
+      expect(await button.getAttribute('class')).toMatch(/\bsignet-button\b/);
+
+      // Signet's login page.
+      await button.click();
+      await page.waitForURL((url) => url.origin === issuer && url.pathname.startsWith('/interaction/'));
+      const login = page.locator('form', { has: page.locator('input[type="password"]') });
+      expect(await login.count()).toBe(1);
+      expect(await page.locator('body').innerText()).toContain(DEMO_NAME);
+      await login.locator('input[type="email"]').fill(EMAIL);
+      await login.locator('input[type="password"]').fill(PASSWORD);
+      const consentResponse = page.waitForResponse((r) => r.request().resourceType() === 'document' && r.status() === 200 && new URL(r.url()).origin === issuer);
+      await login.getByRole('button', { name: 'Sign in' }).click();
+
+      // Consent: the demo app asks like any third-party app, offline_access included.
+      const allow = page.getByRole('button', { name: 'Allow', exact: true });
+      await allow.waitFor({ state: 'visible' });
+      expectStrictCsp(await consentResponse, 'the consent page');
+      const consent = await page.locator('body').innerText();
+      expect(consent).toContain(DEMO_NAME);
+      const scopes = await page.locator('.scopes .scope-name').allInnerTexts();
+      expect([...scopes].sort()).toEqual([...DEMO_SCOPES].sort());
+      expect(await page.getByRole('button', { name: 'Deny', exact: true }).count()).toBe(1);
+
+      // Back on the demo, signed in: the id_token's claims and a userinfo answer fetched just now.
+      const demoResponse = page.waitForResponse((r) => r.request().resourceType() === 'document' && r.status() === 200 && new URL(r.url()).pathname === '/demo');
+      await allow.click();
+      await page.waitForURL((url) => url.origin === issuer && url.pathname === '/demo');
+      expectStrictCsp(await demoResponse, 'the signed-in demo page');
+      expect(await page.locator('.lead').innerText()).toBe(`Signed in as ${EMAIL} through Signet.`);
+      const { claims, userinfo } = await demoBlocks(page);
+      expect(claims).toMatchObject({ iss: issuer, aud: 'signet-demo', sub: accountId, email: EMAIL, email_verified: true, sid: expect.any(String) });
+      expect(userinfo).toMatchObject({ sub: accountId, email: EMAIL, name: NAME });
+      expect(await page.locator('body').innerText()).toContain('a refresh token is held on the server');
+      expect(await scriptReach(page)).toEqual({ cookie: '', localStorage: 0, sessionStorage: 0, indexedDB: 0 });
+      const held0 = await heldTokens();
+      const held = new Set(held0);
+
+      // The page itself: no token, no JWT, and no long opaque string outside the claims block.
+      const html = await page.content();
+      for (const token of held) expect(html.includes(token)).toBe(false);
+      expect(html).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/);
+      const outsideClaims = html.replace(/<h2>id_token claims<\/h2>\s*<pre class="code">[\s\S]*?<\/pre>/, '');
+      expect(outsideClaims).not.toBe(html);
+      expect(outsideClaims.match(/[A-Za-z0-9_-]{40,}/g) ?? []).toEqual([]);
+
+      // Refresh: a new access token and a rotated refresh token, on the server.
+      await page.getByRole('button', { name: 'Refresh tokens' }).click();
+      await page.waitForURL((url) => url.pathname === '/demo' && url.searchParams.get('done') === 'refreshed');
+      expect(await page.getByRole('status').innerText()).toContain('Tokens refreshed');
+      expect((await demoBlocks(page)).userinfo).toMatchObject({ sub: accountId, email: EMAIL });
+      const [, accessBefore, refreshBefore] = held0;
+      const heldAfterRefresh = heldTokens();
+      const [, accessAfter, refreshAfter] = await heldAfterRefresh;
+      expect(accessAfter).not.toBe(accessBefore);
+      expect(refreshAfter).not.toBe(refreshBefore);
+      for (const token of await heldAfterRefresh) held.add(token);
+      expect(await scriptReach(page)).toEqual({ cookie: '', localStorage: 0, sessionStorage: 0, indexedDB: 0 });
+
+      // Sign out: Signet's confirmation, naming the demo app, then back to the demo, signed out.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL((url) => url.origin === issuer && url.pathname.startsWith('/session/end'));
+      expect(await page.locator('h1').innerText()).toBe('Sign out?');
+      expect(await page.locator('.lead').innerText()).toContain(DEMO_NAME);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.waitForURL((url) => url.origin === issuer && url.pathname === '/demo' && !url.search.includes('done'));
+      await page.getByRole('link', { name: /Sign in with Signet/ }).waitFor({ state: 'visible' });
+      expect(await page.locator('body').innerText()).not.toContain('Signed in as');
+      expect((await signet.signet.store.oidc.findByAccount('AppSession', accountId)).filter((r) => r.payload.kind === 'demo')).toEqual([]);
+      const left = (await context.cookies(issuer)).map((c) => c.name);
+      expect(left).not.toContain('signet.demo');
+      expect(left).not.toContain('signet.session');
+
+      // Nothing Signet sent this browser, nor any URL it visited, carried a token.
+      const bodies = await Promise.all(w.bodies);
+      expect(bodies.length).toBeGreaterThan(0);
+      for (const { url, body } of bodies) {
+        for (const token of held) expect({ url, leaks: body.includes(token) }).toEqual({ url, leaks: false });
+        expect({ url, jwt: /eyJ[A-Za-z0-9_-]+\.eyJ/.test(body) }).toEqual({ url, jwt: false });
+      }
+      // The one exception is by design: RP-initiated logout sends the id_token as id_token_hint in the
+      // /session/end URL (OIDC RP-Initiated Logout 1.0, section 2). Access and refresh tokens never travel.
+      const idTokens = new Set([held0[0], (await heldAfterRefresh)[0]]);
+      for (const url of w.urls) {
+        for (const token of held) {
+          const allowed = idTokens.has(token) && new URL(url).pathname === '/session/end' && new URL(url).searchParams.get('id_token_hint') === token;
+          expect({ url, leaks: url.includes(token) && !allowed }).toEqual({ url, leaks: false });
+        }
+      }
+
+      await expectCookiesSafe(context, w, issuer);
+      expect(w.failures).toEqual([]);
+      expect(w.problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, TIMEOUT);
+
+  test('/button: both buttons, and the three snippets shown as text', async () => {
+    if (!browser || !signet) throw new Error('setup failed');
+    const issuer = signet.issuer;
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const w = watch(page, issuer);
+      const response = await page.goto(`${issuer}/button`);
+      expect(response?.status()).toBe(200);
+      expectStrictCsp(response, 'the button page');
+      expect(await page.locator('h1').innerText()).toBe('Sign in with Signet');
+
+      // The two rendered variants, styled by the button stylesheet.
+      const buttons = page.locator('a.signet-button');
+      expect(await buttons.count()).toBe(2);
+      expect(await page.locator('a.signet-button.signet-dark').count()).toBe(1);
+      expect(await page.locator('a.signet-button:not(.signet-dark)').count()).toBe(1);
+      for (const text of await buttons.allInnerTexts()) expect(text).toContain('Sign in with Signet');
+      const styled = await buttons
+        .first()
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display);
+      expect(styled).not.toBe('inline'); // signet-button.css applied (an unstyled <a> is inline)
+
+      // Three snippets, each plain text: no element inside a snippet block.
+      const snippets = page.locator('pre.code');
+      expect(await snippets.count()).toBe(3);
+      expect(await page.locator('pre.code *').count()).toBe(0);
+      const [html = '', node = '', next = ''] = await snippets.allTextContents();
+      expect(html).toContain('<a class="signet-button signet-auto" href="/login">');
+      expect(html).toContain(`<link rel="stylesheet" href="${issuer}/assets/signet-button.css">`);
+      expect(node).toContain(`oidc.discovery(new URL('${issuer}')`);
+      expect(node).toContain('authorizationCodeGrant');
+      expect(next).toContain('app/api/auth/login/route.ts');
+      expect(next).toContain(`new URL('${issuer}')`);
+      // Escaped in the markup itself, not merely rendered as text.
+      expect(await response?.text()).toContain('&lt;a class=');
+
+      expect(w.failures).toEqual([]);
+      expect(w.problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, TIMEOUT);
+});

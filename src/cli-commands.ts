@@ -1,26 +1,8 @@
-import type { SignetApp } from './app.js';
 import { AUDIT } from './audit/audit-log.js';
 import type { Actor } from './oidc/account-security.js';
 import { ValidationError } from './errors.js';
-import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
-
-export interface Flags {
-  [name: string]: string | string[] | boolean | undefined;
-}
-
-export interface Command {
-  usage: string;
-  summary: string;
-  /** Flags this command takes, with their parseArgs type. */
-  flags: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(app: SignetApp, flags: Flags, stdin: () => Promise<string>): Promise<unknown>;
-}
-
-function required(flags: Flags, name: string): string {
-  const value = flags[name];
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(`--${name} is required`);
-  return value;
-}
+import { CLIENT_COMMANDS } from './cli-client-commands.js';
+import { required, type Command, type Flags } from './cli-flags.js';
 
 const CLI_ACTOR: Actor = { via: 'cli' };
 
@@ -42,16 +24,6 @@ function parseLimit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ValidationError('--limit must be a whole number from 1 to 10000');
   return n;
-}
-
-function wholeNumber(value: string, name: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new ValidationError(`${name} must be a whole number`);
-  return Number(value);
-}
-
-function list(flags: Flags, name: string): string[] {
-  const value = flags[name];
-  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }
 
 /** The admin CLI of CONTRACT.md. Every command prints one JSON object. */
@@ -169,138 +141,5 @@ export const COMMANDS: Record<string, Command> = {
       return { rewrapped: await app.keyAdmin.rewrap() };
     },
   },
-  'client create': {
-    usage:
-      'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt]',
-    summary:
-      'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
-      '--public for no secret; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
-      'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
-      '--resource is its URI (and client_id), --scope the scopes it offers, --access-token-format jwt opts in to JWT access tokens',
-    flags: {
-      name: { type: 'string' },
-      type: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      public: { type: 'boolean' },
-      scope: { type: 'string' },
-      resource: { type: 'string' },
-      'access-token-format': { type: 'string' },
-    },
-    async run(app, flags) {
-      const type = flags.type ?? 'web';
-      if (!(CLIENT_TYPES as readonly unknown[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
-      const format = flags['access-token-format'];
-      if (format !== undefined && format !== 'opaque' && format !== 'jwt') throw new ValidationError('--access-token-format must be opaque or jwt');
-      const created = await app.clients.create({
-        name: required(flags, 'name'),
-        type: type as ClientType,
-        redirectUris: list(flags, 'redirect-uri'),
-        postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri'),
-        public: flags.public === true,
-        ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
-        ...(typeof flags.resource === 'string' ? { resource: flags.resource } : {}),
-        ...(format !== undefined ? { accessTokenFormat: format } : {}),
-      });
-      await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type } });
-      return created;
-    },
-  },
-  'client list': {
-    usage: 'client list',
-    summary: 'list registered clients',
-    flags: {},
-    async run(app) {
-      return { clients: await app.clients.list() };
-    },
-  },
-  'client show': {
-    usage: 'client show --client-id ID',
-    summary: "a client's metadata (never its secret)",
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      return app.clients.show(required(flags, 'client-id'));
-    },
-  },
-  'client update': {
-    usage: 'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"]',
-    summary: 'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients); checked like a new client',
-    flags: {
-      'client-id': { type: 'string' },
-      name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      scope: { type: 'string' },
-    },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      const result = await app.clients.update(clientId, {
-        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
-        ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
-        ...(flags['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') } : {}),
-        ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
-      });
-      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: result.updated } });
-      return result;
-    },
-  },
-  'client rotate-secret': {
-    usage: 'client rotate-secret --client-id ID',
-    summary: 'give a confidential client a new secret, shown once; the old one stops working at once',
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      const rotated = await app.clients.rotateSecret(clientId);
-      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: ['client_secret'] } });
-      return rotated;
-    },
-  },
-  'client delete': {
-    usage: 'client delete --client-id ID',
-    summary: 'delete a client; its tokens stop working at once',
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      await app.clients.delete(clientId);
-      await app.audit.record(AUDIT.clientDeleted, { clientId, details: { via: 'cli' } });
-      return { client_id: clientId, deleted: true };
-    },
-  },
-  'iat create': {
-    usage: 'iat create [--expires-in SECONDS] [--max-uses N]',
-    summary: 'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
-    flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' } },
-    async run(app, flags) {
-      const expiresIn = typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
-      const maxUses = typeof flags['max-uses'] === 'string' ? wholeNumber(flags['max-uses'], '--max-uses') : undefined;
-      const issued = await app.clients.initialAccessTokens.create({
-        ...(expiresIn !== undefined ? { expiresIn } : {}),
-        ...(maxUses !== undefined ? { maxUses } : {}),
-      });
-      await app.audit.record(AUDIT.initialAccessTokenIssued, {
-        details: { via: 'cli', id: issued.id, expires_at: issued.expires_at, max_uses: issued.max_uses },
-      });
-      return issued;
-    },
-  },
-  'iat list': {
-    usage: 'iat list',
-    summary: 'initial access tokens still valid: id (a hash, not the token), dates, uses left',
-    flags: {},
-    async run(app) {
-      return { initial_access_tokens: await app.clients.initialAccessTokens.list() };
-    },
-  },
-  'iat revoke': {
-    usage: 'iat revoke --id ID',
-    summary: 'revoke an initial access token by the id create and list show',
-    flags: { id: { type: 'string' } },
-    async run(app, flags) {
-      const id = required(flags, 'id');
-      await app.clients.initialAccessTokens.revoke(id);
-      await app.audit.record(AUDIT.initialAccessTokenRevoked, { details: { via: 'cli', id } });
-      return { id, revoked: true };
-    },
-  },
+  ...CLIENT_COMMANDS,
 };

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApp, type SignetApp } from './app.js';
-import { COMMANDS, type Command } from './cli-commands.js';
+import { COMMANDS } from './cli-commands.js';
+import type { Command } from './cli-flags.js';
 import { loadConfig } from './config/load-config.js';
 import { AppError } from './errors.js';
 

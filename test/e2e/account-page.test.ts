@@ -3,23 +3,13 @@
 // and signs out. The app to revoke comes from a real sign-in over HTTP with openid-client beforehand.
 
 import { accessSync, constants } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
 import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 60_000;
 
 const EMAIL = 'grace@example.com';
@@ -102,19 +92,6 @@ function section(page: Page, heading: RegExp): Locator {
   return page.locator('section', { has: page.getByRole('heading', { name: heading }) });
 }
 
-// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
-const haveChromium = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && process.env.CI !== 'true') {
-  console.warn(`\n!!! SKIPPING the account page browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
-}
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
 
 describeBrowser('the account page in Chromium', () => {
   let browser: Browser | undefined;

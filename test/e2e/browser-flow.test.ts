@@ -7,23 +7,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 60_000;
 
 const ALICE_EMAIL = 'alice@example.com';
@@ -89,19 +79,6 @@ function expectStrictCsp(response: Response | null, page: string): void {
   expect(csp).not.toMatch(/unsafe-eval/);
 }
 
-// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
-const haveChromium = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && process.env.CI !== 'true') {
-  console.warn(`\n!!! SKIPPING the browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
-}
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
 
 describeBrowser('sign-in through the real pages in Chromium', () => {
   let browser: Browser | undefined;

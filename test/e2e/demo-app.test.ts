@@ -4,21 +4,11 @@
 // JavaScript can reach holds one.
 
 import { accessSync, constants } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 60_000;
 
 const EMAIL = 'ada@example.com';
@@ -111,19 +101,6 @@ function scriptReach(page: Page) {
   });
 }
 
-// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
-const haveChromium = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && process.env.CI !== 'true') {
-  console.warn(`\n!!! SKIPPING the demo app browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
-}
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
 
 describeBrowser('the demo app and the button kit in Chromium', () => {
   let browser: Browser | undefined;

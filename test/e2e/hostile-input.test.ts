@@ -14,22 +14,12 @@
 
 import { accessSync, constants } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 60_000;
 
 const INITIAL_ACCESS_TOKEN = 'hostile-input-initial-access-token';
@@ -96,19 +86,6 @@ function watch(page: Page): PageWatch {
   return w;
 }
 
-// Like the MongoDB suites: a developer machine without Chromium skips loudly; CI must have it.
-const haveChromium = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && process.env.CI !== 'true') {
-  console.warn(`\n!!! SKIPPING the hostile-input browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
-}
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
 
 describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   let browser: Browser | undefined;

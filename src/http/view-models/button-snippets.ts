@@ -7,7 +7,8 @@ export function buttonSnippets(issuer: string): { html: string; node: string; ne
 </a>`;
   const node = `import * as oidc from 'openid-client';
 
-const config = await oidc.discovery(new URL('${issuer}'), process.env.CLIENT_ID, process.env.CLIENT_SECRET);
+// CLIENT_ID and CLIENT_SECRET come from your secret store, never from the browser.
+const config = await oidc.discovery(new URL('${issuer}'), CLIENT_ID, CLIENT_SECRET);
 
 // GET /login: PKCE + state + nonce kept in YOUR server-side session, never in the browser
 app.get('/login', async (req, res) => {
@@ -38,7 +39,7 @@ app.get('/callback', async (req, res) => {
 import * as oidc from 'openid-client';
 import { cookies } from 'next/headers';
 
-const config = oidc.discovery(new URL('${issuer}'), process.env.CLIENT_ID!, process.env.CLIENT_SECRET!);
+const config = oidc.discovery(new URL('${issuer}'), CLIENT_ID, CLIENT_SECRET); // from your secret store
 
 export async function GET() {
   const verifier = oidc.randomPKCECodeVerifier();

@@ -11,29 +11,10 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MongoClient } from 'mongodb';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { describeMongo } from '../support/stores.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
+import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 
 const TIMEOUT = 60_000;
 const REDIRECT = 'https://rp.example.com/cb';
-
-/** Success: exit 0 and exactly one line on stdout, holding one JSON object. */
-function jsonLine(result: CliResult): Record<string, unknown> {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-  expect(result.stdout).toMatch(/^[^\n]+\n$/);
-  const parsed: unknown = JSON.parse(result.stdout);
-  expect(parsed).toEqual(expect.any(Object));
-  expect(Array.isArray(parsed)).toBe(false);
-  return parsed as Record<string, unknown>;
-}
-
-/** Failure: non-zero exit, nothing on stdout, one non-empty line on stderr. */
-function expectOneLineError(result: CliResult, mentions?: RegExp): void {
-  expect(result.code).not.toBe(0);
-  expect(result.code).not.toBeNull();
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^[^\n]*\S[^\n]*\n?$/);
-  if (mentions) expect(result.stderr).toMatch(mentions);
-}
 
 /** RFC 6749 2.3.1: id and secret are form-encoded before Basic (a resource server's id is a URL). */
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -13,28 +13,9 @@ import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { describeMongo } from '../support/stores.js';
-import { runCli, runNode, type CliResult } from '../support/run-cli.js';
+import { expectOneLineError, jsonLine, runCli, runNode } from '../support/run-cli.js';
 
 const TIMEOUT = 60_000;
-
-/** Success: exit 0 and exactly one line on stdout, holding one JSON object. */
-function jsonLine(result: CliResult): Record<string, unknown> {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-  expect(result.stdout).toMatch(/^[^\n]+\n$/);
-  const parsed: unknown = JSON.parse(result.stdout);
-  expect(parsed).toEqual(expect.any(Object));
-  expect(Array.isArray(parsed)).toBe(false);
-  return parsed as Record<string, unknown>;
-}
-
-/** Failure: non-zero exit, nothing on stdout, one non-empty line on stderr. */
-function expectOneLineError(result: CliResult, mentions?: RegExp): void {
-  expect(result.code).not.toBe(0);
-  expect(result.code).not.toBeNull();
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^[^\n]*\S[^\n]*\n?$/);
-  if (mentions) expect(result.stderr).toMatch(mentions);
-}
 
 test('jest and the spawned CLI both run on Node 24', async () => {
   console.log(`jest worker: ${process.version} (${process.execPath})`);

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from '@jest/globals';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -33,3 +34,23 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Pro
 export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliResult> {
   return runNode(['--disable-warning=ExperimentalWarning', CLI, ...args], env, stdin);
 }
+
+/** Success: exit 0 and exactly one line on stdout, holding one JSON object. */
+export function jsonLine(result: CliResult): Record<string, unknown> {
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+  expect(result.stdout).toMatch(/^[^\n]+\n$/);
+  const parsed: unknown = JSON.parse(result.stdout);
+  expect(parsed).toEqual(expect.any(Object));
+  expect(Array.isArray(parsed)).toBe(false);
+  return parsed as Record<string, unknown>;
+}
+
+/** Failure: non-zero exit, nothing on stdout, one non-empty line on stderr. */
+export function expectOneLineError(result: CliResult, mentions?: RegExp): void {
+  expect(result.code).not.toBe(0);
+  expect(result.code).not.toBeNull();
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^[^\n]*\S[^\n]*\n?$/);
+  if (mentions) expect(result.stderr).toMatch(mentions);
+}
+

@@ -18,6 +18,26 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Generated ids and secrets are base64url and may start with "-", which parseArgs would read as a flag:
+ * a string flag's next argument is always its value, so it is attached as `--flag=value`.
+ */
+function attachValues(args: string[], command: Command): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    const next = args[i + 1];
+    if (name && command.flags[name]?.type === 'string' && next !== undefined) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function fail(message: string, code = 1): never {
   process.stderr.write(`signet: ${message.split('\n').join(' ')}\n`);
   process.exit(code);
@@ -33,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
   if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
   let values;
   try {
-    ({ values } = parseArgs({ args: rest, options: { ...command.flags, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args: attachValues(rest, command), options: { ...command.flags, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (err) {
     fail(`${(err as Error).message}; usage: ${command.usage}`, 2);
   }

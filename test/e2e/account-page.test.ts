@@ -2,13 +2,12 @@
 // (first party, so no consent), lists sessions and connected apps, revokes an app, changes the password
 // and signs out. The app to revoke comes from a real sign-in over HTTP with openid-client beforehand.
 
-import { accessSync, constants } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
 import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
-import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
+import { describeBrowser, launchChromium, loginForm } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
 
@@ -74,18 +73,6 @@ function expectStrictCsp(csp: string | undefined): void {
   expect(csp).not.toMatch(/unsafe-eval/);
 }
 
-/** The login form: one password field, its email field and one submit button. */
-async function loginForm(page: Page) {
-  const form = page.locator('form', { has: page.locator('input[type="password"]') });
-  expect(await form.count()).toBe(1);
-  const email = form.locator('input[type="email"], input[name="email"]');
-  const password = form.locator('input[type="password"]');
-  const submit = form.locator('button[type="submit"], button:not([type]), input[type="submit"]');
-  expect(await email.count()).toBe(1);
-  expect(await password.count()).toBe(1);
-  expect(await submit.count()).toBe(1);
-  return { email, password, submit };
-}
 
 /** A section of the account page, found by its heading. */
 function section(page: Page, heading: RegExp): Locator {
@@ -113,11 +100,6 @@ describeBrowser('the account page in Chromium', () => {
     p.waitForResponse((r) => r.request().resourceType() === 'document' && new URL(r.url()).origin === issuer && new URL(r.url()).pathname === '/account' && r.status() === 200);
 
   beforeAll(async () => {
-    try {
-      accessSync(CHROMIUM, constants.X_OK);
-    } catch {
-      throw new Error(`Chromium is required for the e2e suite and was not found at ${CHROMIUM} (apt-get install chromium)`);
-    }
     signet = await startTestServer({ store: 'sqlite' });
     issuer = signet.issuer;
     await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: NAME });
@@ -129,7 +111,7 @@ describeBrowser('the account page in Chromium', () => {
     tokens = await exchange(rp, start, await authorize(new BrowserSession(issuer), start, EMAIL, PASSWORD));
     expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(true);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     w = watch(page, issuer);

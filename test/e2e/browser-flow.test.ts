@@ -2,17 +2,16 @@
 // The account and the client come from the admin CLI (spawned, as an operator would run it); the relying
 // party is a tiny node:http server that uses openid-client to build the request and redeem the code.
 
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
-import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
+import { describeBrowser, launchChromium, loginForm } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
 
@@ -109,25 +108,8 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
     return { config, url, pkceCodeVerifier, state, nonce };
   }
 
-  /** The form with the password field, its email field and its one submit button. */
-  async function loginForm(page: Page) {
-    const form = page.locator('form', { has: page.locator('input[type="password"]') });
-    expect(await form.count()).toBe(1);
-    const email = form.locator('input[type="email"], input[name="email"]');
-    const password = form.locator('input[type="password"]');
-    const submit = form.locator('button[type="submit"], button:not([type]), input[type="submit"]');
-    expect(await email.count()).toBe(1);
-    expect(await password.count()).toBe(1);
-    expect(await submit.count()).toBe(1);
-    return { email, password, submit };
-  }
 
   beforeAll(async () => {
-    try {
-      accessSync(CHROMIUM, constants.X_OK);
-    } catch {
-      throw new Error(`Chromium is required for the e2e suite and was not found at ${CHROMIUM} (apt-get install chromium)`);
-    }
 
     rp = createServer((req, res) => {
       const url = new URL(req.url ?? '/', rpOrigin);
@@ -160,7 +142,7 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
     expect(client.client_secret).toEqual(expect.any(String));
 
     signet = await startTestServer({ store: 'sqlite', dataDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, TIMEOUT);
 
   afterAll(async () => {

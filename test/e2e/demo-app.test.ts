@@ -3,11 +3,10 @@
 // sign out through Signet's logout confirmation. The tokens stay on the server: nothing the page's
 // JavaScript can reach holds one.
 
-import { accessSync, constants } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
-import { CHROMIUM, CHROMIUM_ARGS, describeBrowser } from '../support/chromium.js';
+import { describeBrowser, launchChromium } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
 
@@ -108,14 +107,9 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
   let accountId: string;
 
   beforeAll(async () => {
-    try {
-      accessSync(CHROMIUM, constants.X_OK);
-    } catch {
-      throw new Error(`Chromium is required for the e2e suite and was not found at ${CHROMIUM} (apt-get install chromium)`);
-    }
     signet = await startTestServer({ store: 'sqlite' });
     accountId = (await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: NAME })).id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, TIMEOUT);
 
   afterAll(async () => {

@@ -8,9 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { MongoClient } from 'mongodb';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
-import { describeMongo } from '../support/stores.js';
+import { describeMongo, dropTestDatabase } from '../support/stores.js';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 
 const TIMEOUT = 60_000;
@@ -76,15 +75,7 @@ function cliClientsSuite(kind: StoreKind): void {
 
   afterAll(async () => {
     await server?.stop();
-    if (kind === 'mongodb' && process.env.SIGNET_TEST_MONGODB_URI) {
-      const client = new MongoClient(process.env.SIGNET_TEST_MONGODB_URI, { serverSelectionTimeoutMS: 5_000 });
-      try {
-        await client.connect();
-        await client.db(mongoDb).dropDatabase();
-      } finally {
-        await client.close();
-      }
-    }
+    if (kind === 'mongodb') await dropTestDatabase(mongoDb);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, TIMEOUT);
 

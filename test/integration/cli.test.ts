@@ -8,11 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { MongoClient } from 'mongodb';
 import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
-import { describeMongo } from '../support/stores.js';
+import { describeMongo, dropTestDatabase } from '../support/stores.js';
 import { expectOneLineError, jsonLine, runCli, runNode } from '../support/run-cli.js';
 
 const TIMEOUT = 60_000;
@@ -48,15 +47,7 @@ function cliSuite(kind: StoreKind): void {
   }, TIMEOUT);
 
   afterAll(async () => {
-    if (kind === 'mongodb' && process.env.SIGNET_TEST_MONGODB_URI) {
-      const client = new MongoClient(process.env.SIGNET_TEST_MONGODB_URI, { serverSelectionTimeoutMS: 5_000 });
-      try {
-        await client.connect();
-        await client.db(mongoDb).dropDatabase();
-      } finally {
-        await client.close();
-      }
-    }
+    if (kind === 'mongodb') await dropTestDatabase(mongoDb);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, TIMEOUT);
 
@@ -528,3 +519,13 @@ function cliSuite(kind: StoreKind): void {
 
 describe('admin CLI on SQLite (DATA_DIR)', () => cliSuite('sqlite'));
 describeMongo('admin CLI on MongoDB (FerretDB)', () => cliSuite('mongodb'));
+
+test('a value that starts with "-" (base64url ids and secrets can) is read as the value, not a flag', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'signet-cli-dash-'));
+  try {
+    const result = await runCli(['client', 'show', '--client-id', '-Xk3_dash'], { ...process.env, DATA_DIR: dir, MONGODB_URI: '' });
+    expectOneLineError(result, /no client -Xk3_dash/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, TIMEOUT);

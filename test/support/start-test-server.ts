@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type AppOverrides, type SignetApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { dropTestDatabase } from './stores.js';
 
 export type StoreKind = 'sqlite' | 'mongodb';
 
@@ -87,6 +88,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     async destroy() {
       await stop();
       await rm(dataDir, { recursive: true, force: true });
+      if (options.store === 'mongodb') await dropTestDatabase(mongoDb);
     },
   };
 }

@@ -48,16 +48,21 @@ export const mongoStoreFactory: StoreFactory = async (clock) => {
   const uri = mongoUri();
   const dbName = `t_${randomBytes(8).toString('hex')}`;
   const store = await openMongoStore(clock ? { uri, dbName, clock } : { uri, dbName });
-  return withCleanup(store, async () => {
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
-    try {
-      await client.connect();
-      await client.db(dbName).dropDatabase();
-    } finally {
-      await client.close();
-    }
-  });
+  return withCleanup(store, () => dropTestDatabase(dbName));
 };
+
+/** Drops a database a test made on the test MongoDB (FerretDB); nothing to do when there is none. */
+export async function dropTestDatabase(dbName: string): Promise<void> {
+  const uri = process.env.SIGNET_TEST_MONGODB_URI;
+  if (!uri) return;
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
 
 /** `describe` when global-setup found a MongoDB (or FerretDB), otherwise a loudly announced skip. */
 export const describeMongo = (name: string, fn: () => void): void => {

@@ -31,13 +31,6 @@ export class DuplicateError extends AppError {
   }
 }
 
-export class StoreUnavailableError extends AppError {
-  constructor(cause?: unknown) {
-    super('temporarily_unavailable', 'the store is unreachable', 503, true);
-    if (cause !== undefined) this.cause = cause;
-  }
-}
-
 export class ConfigError extends AppError {
   constructor(readonly problems: string[]) {
     super('invalid_config', `invalid configuration:\n  - ${problems.join('\n  - ')}`, 500, true);

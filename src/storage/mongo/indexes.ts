@@ -9,10 +9,10 @@ const UNIQUE_FIELDS: Partial<Record<string, string>> = {
 };
 
 /**
- * Creates every index at start. Returns whether the server honours TTL indexes: FerretDB v1 accepts
- * the option silently or refuses it, and in either case a periodic sweep has to remove expired data.
+ * Creates every index at start. TTL indexes only where the server honours them: FerretDB v1 accepts the
+ * option silently or refuses it, so there the periodic sweep (storage/sweeper.ts) removes expired data.
  */
-export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
+export async function ensureIndexes(db: Db): Promise<void> {
   const ferret = await isFerretDb(db);
   let ttl = !ferret;
   for (const model of RECORD_MODELS) {
@@ -35,7 +35,6 @@ export async function ensureIndexes(db: Db): Promise<{ ttl: boolean }> {
   await db.collection('throttle_failures').createIndex({ key: 1, at: 1 });
   await db.collection('throttle_failures').createIndex({ at: 1 });
   await db.collection('audit_events').createIndex({ accountId: 1, at: -1 });
-  return { ttl };
 }
 
 async function isFerretDb(db: Db): Promise<boolean> {

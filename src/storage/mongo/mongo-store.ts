@@ -14,14 +14,13 @@ export interface MongoStoreOptions {
   clock?: Clock;
 }
 
-export async function openMongoStore(options: MongoStoreOptions): Promise<Store & { ttlIndexes: boolean }> {
+export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
   const clock = options.clock ?? Date.now;
   const { client, db } = await connectMongo(options.uri, options.dbName ?? dbNameFromUri(options.uri));
   try {
-    const { ttl } = await ensureIndexes(db);
+    await ensureIndexes(db);
     return {
       kind: 'mongodb',
-      ttlIndexes: ttl,
       oidc: new MongoOidcRecords(db, clock),
       accounts: new MongoAccounts(db),
       keys: new MongoKeys(db),

@@ -6,6 +6,7 @@ import { ensureIndexes } from './indexes.js';
 import { MongoKeys } from './keys.js';
 import { MongoOidcRecords } from './oidc-records.js';
 import { MongoThrottle } from './throttle.js';
+import { MongoTransfer } from './transfer.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -26,6 +27,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       keys: new MongoKeys(db),
       audit: new MongoAudit(db),
       throttle: new MongoThrottle(db),
+      transfer: new MongoTransfer(db, clock),
       async ping() {
         await db.command({ ping: 1 });
       },

@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { DuplicateError } from '../../errors.js';
 import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
 
-interface Row {
+export interface Row {
   id: string;
   email: string;
   name: string | null;
@@ -12,7 +12,7 @@ interface Row {
   updated_at: number;
 }
 
-function toRecord(row: Row | undefined): AccountRecord | undefined {
+export function toRecord(row: Row | undefined): AccountRecord | undefined {
   if (!row) return undefined;
   return {
     id: row.id,

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
 
-interface Row {
+export interface Row {
   id: string;
   at: number;
   type: string;
@@ -10,6 +10,19 @@ interface Row {
   ip: string | null;
   user_agent: string | null;
   details: string;
+}
+
+export function toEvent(r: Row): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    type: r.type,
+    accountId: r.account_id,
+    clientId: r.client_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+  };
 }
 
 export class SqliteAudit implements AuditStore {
@@ -35,15 +48,6 @@ export class SqliteAudit implements AuditStore {
           ORDER BY at DESC, id DESC LIMIT :limit`,
       )
       .all({ accountId: q.accountId ?? null, since: q.since ?? null, types, limit: q.limit }) as unknown as Row[];
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      type: r.type,
-      accountId: r.account_id,
-      clientId: r.client_id,
-      ip: r.ip,
-      userAgent: r.user_agent,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    return rows.map(toEvent);
   }
 }

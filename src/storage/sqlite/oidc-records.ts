@@ -7,6 +7,18 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The columns copied out of the payload for lookups, as named parameters of the insert statements. */
+export function indexedColumns(payload: OidcPayload) {
+  return {
+    grantId: text(payload.grantId),
+    uid: text(payload.uid),
+    userCode: text(payload.userCode),
+    accountId: text(payload.accountId),
+    clientId: text(payload.clientId),
+    consumed: typeof payload.consumed === 'number' ? payload.consumed : null,
+  };
+}
+
 function parse(row: unknown): OidcPayload | undefined {
   if (!row) return undefined;
   return JSON.parse((row as { payload: string }).payload) as OidcPayload;
@@ -34,14 +46,9 @@ export class SqliteOidcRecords implements OidcRecordStore {
         model,
         id,
         payload: JSON.stringify(payload),
-        grantId: text(payload.grantId),
-        uid: text(payload.uid),
-        userCode: text(payload.userCode),
-        accountId: text(payload.accountId),
-        clientId: text(payload.clientId),
+        ...indexedColumns(payload),
         now,
         expiresAt: expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000,
-        consumed: typeof payload.consumed === 'number' ? payload.consumed : null,
       });
   }
 

@@ -6,6 +6,7 @@ import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
 import { SqliteThrottle } from './throttle.js';
+import { SqliteTransfer } from './transfer.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -23,6 +24,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     keys: new SqliteKeys(db),
     audit: new SqliteAudit(db),
     throttle: new SqliteThrottle(db),
+    transfer: new SqliteTransfer(db, clock),
     async ping() {
       db.prepare('SELECT 1').get();
     },

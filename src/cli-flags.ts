@@ -1,5 +1,9 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
 import { ValidationError } from './errors.js';
 import type { SignetApp } from './app.js';
+import type { Config } from './config/schema.js';
+import type { Store } from './storage/store.js';
 
 // What every admin CLI command is made of, and the flag readers they share.
 
@@ -13,6 +17,24 @@ export interface Command {
   /** Flags this command takes, with their parseArgs type. */
   flags: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   run(app: SignetApp, flags: Flags, stdin: () => Promise<string>): Promise<unknown>;
+}
+
+/** What a store command works with: the bare store, standard streams, and the configuration. */
+export interface StoreCommandContext {
+  config: Readonly<Config>;
+  store: Store;
+  logger: Logger;
+  stdin: Readable;
+  stdout: Writable;
+}
+
+/**
+ * A command on the bare store, run without starting the app: the app's start writes into the store
+ * (keys on first start), which an import needs untouched.
+ */
+export interface StoreCommand extends Omit<Command, 'run'> {
+  /** Resolves with the summary to print, and where: stderr when stdout carried the command's data. */
+  runOnStore(context: StoreCommandContext, flags: Flags): Promise<{ summary: unknown; to: 'stdout' | 'stderr' }>;
 }
 
 export function required(flags: Flags, name: string): string {

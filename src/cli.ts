@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createApp, type SignetApp } from './app.js';
+import { createApp, openStore, type SignetApp } from './app.js';
 import { COMMANDS } from './cli-commands.js';
-import type { Command } from './cli-flags.js';
+import type { Command, StoreCommand } from './cli-flags.js';
+import { STORE_COMMANDS } from './cli-store-commands.js';
 import { loadConfig } from './config/load-config.js';
 import { AppError } from './errors.js';
 
 function helpText(): string {
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  const lines = [...Object.values(COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
   return `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\nEach command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n`;
 }
 
@@ -22,7 +23,7 @@ async function readStdin(): Promise<string> {
  * Generated ids and secrets are base64url and may start with "-", which parseArgs would read as a flag:
  * a string flag's next argument is always its value, so it is attached as `--flag=value`.
  */
-function attachValues(args: string[], command: Command): string[] {
+function attachValues(args: string[], command: Pick<Command, 'flags'>): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -49,7 +50,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
-  const command: Command | undefined = COMMANDS[`${noun} ${verb ?? ''}`.trim()];
+  const name = `${noun} ${verb ?? ''}`.trim();
+  const command: Command | StoreCommand | undefined = COMMANDS[name] ?? STORE_COMMANDS[name];
   if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
   let values;
   try {
@@ -63,9 +65,20 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const config = loadConfig(process.env);
+  const logger = pino({ level: 'error' }, pino.destination(2));
+  if ('runOnStore' in command) {
+    const store = await openStore(config, Date.now);
+    try {
+      const { summary, to } = await command.runOnStore({ config, store, logger, stdin: process.stdin, stdout: process.stdout }, values);
+      (to === 'stdout' ? process.stdout : process.stderr).write(`${JSON.stringify(summary)}\n`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   let app: SignetApp | undefined;
   try {
-    app = await createApp(config, { logger: pino({ level: 'error' }, pino.destination(2)) });
+    app = await createApp(config, { logger });
     const result = await command.run(app, values, readStdin);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -28,6 +28,7 @@ export const AUDIT = {
   backchannelDelivered: 'backchannel_logout.delivered',
   backchannelFailed: 'backchannel_logout.failed',
   keysRewrapped: 'keys.rewrapped',
+  storeImported: 'store.imported',
 } as const;
 
 export type AuditType = (typeof AUDIT)[keyof typeof AUDIT];

@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import { AUDIT, AuditLog } from './audit/audit-log.js';
+import type { Flags, StoreCommand, StoreCommandContext } from './cli-flags.js';
+import { AppError, ValidationError } from './errors.js';
+import type { Config } from './config/schema.js';
+import type { KeySealer } from './oidc/key-encryption.js';
+import type { Store, TransferItem } from './storage/store.js';
+import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION } from './transfer/format.js';
+import { spoolToPrivateFile, writePrivateFile } from './transfer/private-file.js';
+import { ExportFileError, openExport, type ExportReader } from './transfer/read-export.js';
+import { assertOpens, targetSealer } from './transfer/target-sealer.js';
+import { writeExport } from './transfer/write-export.js';
+
+// What moves: keys (still sealed), accounts, every live OIDC record (clients, grants, tokens, sessions,
+// interactions, Signet's session activity and app sessions) and the audit trail. Throttle records do not:
+// they are failure counters with a window of an hour at most, keyed by hashes of emails and IPs; moving
+// them would carry an attacker's partial count across at best, and a migration is a planned stop anyway.
+
+const file = (flags: Flags): string | undefined => (typeof flags.file === 'string' ? flags.file : undefined);
+
+function describeTarget(config: Readonly<Config>): string {
+  return config.store.kind === 'sqlite' ? `the embedded store in ${config.store.dataDir}` : 'the MongoDB database of MONGODB_URI';
+}
+
+async function refuseOccupied(store: Store, config: Readonly<Config>): Promise<void> {
+  const { keys, accounts, records } = await store.transfer.occupancy();
+  if (keys + accounts + records === 0) return;
+  throw new ValidationError(
+    `${describeTarget(config)} is not empty (keys: ${keys}, accounts: ${accounts}, records: ${records}): import only into a fresh store, ` +
+      'a new MongoDB database or an empty DATA_DIR on which no server has started yet (a first start writes keys)',
+  );
+}
+
+/** Opens the export once per pass; the label names the file in every message. */
+async function exportSource(ctx: Pick<StoreCommandContext, 'stdin'>, path: string | undefined) {
+  if (path !== undefined) {
+    await access(path, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      throw new ValidationError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+    });
+    return { label: path, open: () => openExport(createReadStream(path)), remove: async () => undefined };
+  }
+  if ('isTTY' in ctx.stdin && ctx.stdin.isTTY) throw new ValidationError('expected an export on standard input, or --file F');
+  // Standard input can be read once only, and everything must be checked before anything is written.
+  const spooled = await spoolToPrivateFile(ctx.stdin);
+  return { label: 'standard input', open: () => openExport(createReadStream(spooled.path)), remove: spooled.remove };
+}
+
+async function withLabel<T>(label: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ExportFileError) throw new ExportFileError(`${label}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Pass 1: every line valid, the end line present, every key openable by the target. Writes nothing. */
+async function check(reader: ExportReader, sealer: KeySealer): Promise<void> {
+  for await (const item of reader.items()) if ('key' in item) assertOpens(sealer, item.key);
+}
+
+export const STORE_COMMANDS: Record<string, StoreCommand> = {
+  'store export': {
+    usage: 'store export [--file F]',
+    summary:
+      'write this store (keys still sealed, accounts, clients, grants, tokens, sessions, audit events; not expired records) as JSON Lines ' +
+      'to F, created mode 0600, or to standard output; the summary then goes to stderr',
+    flags: { file: { type: 'string' } },
+    async runOnStore({ store, stdout }, flags) {
+      const path = file(flags);
+      const exportedAt = new Date();
+      const summary = (counts: unknown) => ({ exported: counts, file: path ?? null, format: FORMAT_NAME, version: FORMAT_VERSION, source: store.kind });
+      if (path === undefined) {
+        if ('isTTY' in stdout && stdout.isTTY) throw new ValidationError('standard output is a terminal: give --file F or redirect it (the export holds password hashes)');
+        return { summary: summary(await writeExport(store, stdout, exportedAt, { end: false })), to: 'stderr' };
+      }
+      const counts = await writePrivateFile(path, (out) => writeExport(store, out, exportedAt, { end: true }));
+      return { summary: summary(counts), to: 'stdout' };
+    },
+  },
+  'store import': {
+    usage: 'store import [--file F]',
+    summary:
+      'load an export (from F or standard input) into this store, which must be fresh; everything is checked first, including that ' +
+      'this configuration\'s key-encryption secret opens the keys. SQLite imports all or nothing; on MongoDB a failure mid-way leaves a partial import: drop the database and retry',
+    flags: { file: { type: 'string' } },
+    async runOnStore(ctx, flags) {
+      const { store, config } = ctx;
+      await refuseOccupied(store, config);
+      const sealer = targetSealer(config);
+      const source = await exportSource(ctx, file(flags));
+      try {
+        await withLabel(source.label, async () => check(await source.open(), sealer));
+
+        const reader = await withLabel(source.label, source.open);
+        const now = Date.now();
+        const imported = emptyCounts();
+        let skippedExpired = 0;
+        async function* live(): AsyncGenerator<TransferItem> {
+          for await (const item of reader.items()) {
+            // Expired on the way: the target would never return it, so it is not written at all.
+            if ('record' in item && item.record.expiresAt !== null && item.record.expiresAt <= now) {
+              skippedExpired += 1;
+              continue;
+            }
+            addToCounts(imported, item);
+            yield item;
+          }
+        }
+        await withLabel(source.label, () => store.transfer.importAll(live())).catch((err: unknown) => {
+          const reason = err instanceof AppError || err instanceof Error ? err.message : String(err);
+          throw new AppError(
+            'import_failed',
+            store.transfer.atomicImport
+              ? `import failed, nothing was written: ${reason}`
+              : `import failed part way: ${reason}; ${describeTarget(config)} now holds a partial import: drop it and import again`,
+            500,
+            true,
+          );
+        });
+
+        const { header } = reader;
+        const details = { via: 'cli', source: header.source, exported_at: header.exportedAt, imported, skipped_expired: skippedExpired };
+        await new AuditLog(store.audit, ctx.logger, Date.now).record(AUDIT.storeImported, { details });
+        return { summary: { imported, skipped_expired: skippedExpired, source: header.source, exported_at: header.exportedAt, target: store.kind }, to: 'stdout' };
+      } finally {
+        await source.remove();
+      }
+    },
+  },
+};

@@ -27,7 +27,12 @@ export interface AuthorizationStart {
   nonce: string;
 }
 
-export async function startAuthorization(rp: RelyingParty, scope = 'openid email profile offline_access'): Promise<AuthorizationStart> {
+/** prompt=none asks for a code from the existing browser session, never a page (an error redirect instead). */
+export async function startAuthorization(
+  rp: RelyingParty,
+  scope = 'openid email profile offline_access',
+  prompt: 'consent' | 'none' = 'consent',
+): Promise<AuthorizationStart> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -39,7 +44,7 @@ export async function startAuthorization(rp: RelyingParty, scope = 'openid email
     state,
     nonce,
     // OIDC Core 11: offline_access is honoured only with prompt=consent.
-    prompt: 'consent',
+    prompt,
   });
   return { url: url.toString(), verifier, state, nonce };
 }

@@ -18,16 +18,30 @@ export interface ExportReader {
   readonly counts: Counts;
 }
 
-/** Reads and checks the header; the items follow through the returned reader. */
+/** Reads and checks the header; the items follow through the returned reader, which owns `input`. */
 export async function openExport(input: Readable): Promise<ExportReader> {
   // JSON.stringify escapes CR and LF inside strings, so a raw line break only ever ends a line.
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.done) throw new ExportFileError('the file is empty: not a Signet export');
-  const header = parseHeader(first.value);
+  let header: ExportHeader;
+  try {
+    const first = await lines.next();
+    if (first.done) throw new ExportFileError('the file is empty: not a Signet export');
+    header = parseHeader(first.value);
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
   const counts = emptyCounts();
 
   async function* items(): AsyncGenerator<TransferItem> {
+    try {
+      yield* readItems();
+    } finally {
+      input.destroy();
+    }
+  }
+
+  async function* readItems(): AsyncGenerator<TransferItem> {
     let lineNumber = 1;
     let end: Counts | undefined;
     for (let next = await lines.next(); !next.done; next = await lines.next()) {

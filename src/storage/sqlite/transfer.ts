@@ -62,7 +62,7 @@ export class SqliteTransfer implements TransferStore {
       for (const row of events) yield { audit: toEvent(row as unknown as AuditRow) };
     } finally {
       // Nothing was written: COMMIT only ends the read transaction.
-      this.db.exec('COMMIT');
+      if (this.db.isTransaction) this.db.exec('COMMIT');
     }
   }
 
@@ -90,7 +90,8 @@ export class SqliteTransfer implements TransferStore {
       }
       this.db.exec('COMMIT');
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      // SQLite has already rolled back after some errors (a full disk); a second ROLLBACK would hide the first error.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw err;
     }
   }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import { createFindAccount } from './accounts/find-account.js';
 import { PasswordHasher, type PasswordParams } from './accounts/password.js';
@@ -31,11 +31,14 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { openMongoStore } from './storage/mongo/mongo-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
+import { guardStore } from './storage/store-guard.js';
 import { startSweeper } from './storage/sweeper.js';
+import { RequestContext } from './request-context.js';
 
 export interface AppOverrides {
   clock?: Clock;
-  logger?: Logger;
+  /** Where log lines go (default stdout); tests read them from here. */
+  logStream?: DestinationStream;
   passwordParams?: Partial<PasswordParams>;
   sweepIntervalMs?: number;
 }
@@ -70,16 +73,26 @@ export function openStore(config: Readonly<Config>, clock: Clock): Promise<Store
 /** The composition root: the only place that constructs things and wires them together. */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
   const clock = overrides.clock ?? Date.now;
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'signet' } });
-  const store = await openStore(config, clock);
+  const context = new RequestContext();
+  // Every line logged while serving a request carries its id, the provider's event listeners included.
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'signet' }, mixin: () => (context.requestId ? { requestId: context.requestId } : {}) },
+    overrides.logStream,
+  );
+  const metrics = new Metrics();
+  const store = guardStore(
+    await openStore(config, clock),
+    metrics.storeObserver((up, cause) =>
+      up ? logger.info('store reachable again') : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back'),
+    ),
+  );
   try {
     const secret = config.keyEncryptionSecret ?? developmentSecret(config.dataDir);
     const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
-    const metrics = new Metrics();
-    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.securityEvents.inc({ type }));
+    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.auditRecorded(type), () => context.requestId);
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
     const account = accountClient(config.issuer, keys.pepper, secrets);
@@ -105,6 +118,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
           clock,
           sessionIdleTtl: config.ttl.sessionIdle,
           maxSessionsPerAccount: config.maxSessionsPerAccount,
+          tokenIssued: (type) => metrics.tokensIssued.inc({ type }),
         },
       });
     const host = new ProviderHost(buildProvider(keys));
@@ -121,6 +135,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       throttle: new Throttle(store.throttle, clock),
       secrets,
       metrics,
+      context,
       views,
       logger,
       cookieKeys: keys.cookie,

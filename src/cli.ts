@@ -65,7 +65,8 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig(process.env);
   let app: SignetApp | undefined;
   try {
-    app = await createApp(config, { logger: pino({ level: 'error' }, pino.destination(2)) });
+    // stdout carries the one JSON answer; only errors are logged, to stderr.
+    app = await createApp({ ...config, logLevel: 'error' }, { logStream: pino.destination(2) });
     const result = await command.run(app, values, readStdin);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

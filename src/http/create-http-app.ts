@@ -10,6 +10,7 @@ import type { Throttle } from '../accounts/throttle.js';
 import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
 import { AppError } from '../errors.js';
 import type { ClientSecretHasher } from '../oidc/client-secret.js';
+import type { RequestContext } from '../request-context.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
@@ -35,6 +36,7 @@ export interface HttpDeps {
   throttle: Throttle;
   secrets: ClientSecretHasher;
   metrics: Metrics;
+  context: RequestContext;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
@@ -53,7 +55,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
 
-  app.use(observeRequests(deps.metrics));
+  app.use(observeRequests(deps.metrics, deps.context));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);

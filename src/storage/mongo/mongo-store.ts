@@ -6,6 +6,7 @@ import { ensureIndexes } from './indexes.js';
 import { MongoKeys } from './keys.js';
 import { MongoOidcRecords } from './oidc-records.js';
 import { MongoThrottle } from './throttle.js';
+import { isMongoUnavailable } from './unavailable.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -29,6 +30,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       async ping() {
         await db.command({ ping: 1 });
       },
+      isUnavailable: isMongoUnavailable,
       async close() {
         await client.close();
       },

@@ -6,6 +6,7 @@ import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
 import { SqliteThrottle } from './throttle.js';
+import { isSqliteUnavailable } from './unavailable.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -26,6 +27,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     async ping() {
       db.prepare('SELECT 1').get();
     },
+    isUnavailable: isSqliteUnavailable,
     async close() {
       if (db.isOpen) db.close();
     },

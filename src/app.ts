@@ -8,6 +8,7 @@ import { PasswordHasher, type PasswordParams } from './accounts/password.js';
 import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { drainServer } from './http/drain-server.js';
 import { Metrics } from './http/metrics.js';
 import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
@@ -41,6 +42,8 @@ export interface AppOverrides {
   logStream?: DestinationStream;
   passwordParams?: Partial<PasswordParams>;
   sweepIntervalMs?: number;
+  /** The source of /metrics instead of this app's own registry (a cluster worker asks its primary). */
+  collectMetrics?: (own: Metrics) => () => Promise<string>;
 }
 
 export interface SignetApp {
@@ -69,6 +72,9 @@ export function openStore(config: Readonly<Config>, clock: Clock): Promise<Store
     ? openMongoStore({ uri: config.store.uri, clock })
     : openSqliteStore({ dataDir: config.store.dataDir, clock });
 }
+
+/** How long open connections may take to finish after close(): beyond Node's 5 s keep-alive timeout. */
+const DRAIN_GRACE_MS = 10_000;
 
 /** The composition root: the only place that constructs things and wires them together. */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
@@ -135,6 +141,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       throttle: new Throttle(store.throttle, clock),
       secrets,
       metrics,
+      ...(overrides.collectMetrics ? { collectMetrics: overrides.collectMetrics(metrics) } : {}),
       context,
       views,
       logger,
@@ -202,13 +209,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         closing ??= (async () => {
           stopSweeper();
           keyRefresher.stop();
-          if (server) {
-            const s = server;
-            await new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeIdleConnections();
-            });
-          }
+          if (server) await drainServer(server, DRAIN_GRACE_MS);
           await store.close();
         })();
         return closing;

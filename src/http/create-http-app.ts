@@ -36,6 +36,8 @@ export interface HttpDeps {
   throttle: Throttle;
   secrets: ClientSecretHasher;
   metrics: Metrics;
+  /** Replaces this process's registry as the source of /metrics (the cluster-wide sum under WORKERS > 1). */
+  collectMetrics?: () => Promise<string>;
   context: RequestContext;
   views: Views;
   logger: Logger;
@@ -62,7 +64,11 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(settleWrites);
   for (const router of [
     healthRoutes({ ping: deps.ping }),
-    metricsRoutes(deps.metrics, { ...(config.metricsToken ? { token: config.metricsToken } : {}), production: config.production }),
+    metricsRoutes(deps.metrics, {
+      ...(config.metricsToken ? { token: config.metricsToken } : {}),
+      ...(deps.collectMetrics ? { collect: deps.collectMetrics } : {}),
+      production: config.production,
+    }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),

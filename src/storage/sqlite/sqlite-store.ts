@@ -6,6 +6,7 @@ import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
 import { SqliteThrottle } from './throttle.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { isSqliteUnavailable } from './unavailable.js';
 
 export interface SqliteStoreOptions {
@@ -17,19 +18,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.dataDir);
   migrate(db, clock());
+  const sql = new SqliteWriter(db);
   return {
     kind: 'sqlite',
-    oidc: new SqliteOidcRecords(db, clock),
-    accounts: new SqliteAccounts(db),
-    keys: new SqliteKeys(db),
-    audit: new SqliteAudit(db),
-    throttle: new SqliteThrottle(db),
+    oidc: new SqliteOidcRecords(sql, clock),
+    accounts: new SqliteAccounts(sql),
+    keys: new SqliteKeys(sql),
+    audit: new SqliteAudit(sql),
+    throttle: new SqliteThrottle(sql),
     async ping() {
-      db.prepare('SELECT 1').get();
+      sql.statement('SELECT 1').get();
     },
     isUnavailable: isSqliteUnavailable,
     async close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      sql.flush();
+      db.close();
     },
   };
 }

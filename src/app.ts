@@ -1,13 +1,14 @@
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import { createFindAccount } from './accounts/find-account.js';
 import { PasswordHasher, type PasswordParams } from './accounts/password.js';
 import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { drainServer } from './http/drain-server.js';
 import { Metrics } from './http/metrics.js';
 import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
@@ -31,13 +32,18 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { openMongoStore } from './storage/mongo/mongo-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
+import { guardStore } from './storage/store-guard.js';
 import { startSweeper } from './storage/sweeper.js';
+import { RequestContext } from './request-context.js';
 
 export interface AppOverrides {
   clock?: Clock;
-  logger?: Logger;
+  /** Where log lines go (default stdout); tests read them from here. */
+  logStream?: DestinationStream;
   passwordParams?: Partial<PasswordParams>;
   sweepIntervalMs?: number;
+  /** The source of /metrics instead of this app's own registry (a cluster worker asks its primary). */
+  collectMetrics?: (own: Metrics) => () => Promise<string>;
 }
 
 export interface SignetApp {
@@ -67,19 +73,32 @@ export function openStore(config: Readonly<Config>, clock: Clock): Promise<Store
     : openSqliteStore({ dataDir: config.store.dataDir, clock });
 }
 
+/** How long open connections may take to finish after close(): beyond Node's 5 s keep-alive timeout. */
+const DRAIN_GRACE_MS = 10_000;
+
 /** The composition root: the only place that constructs things and wires them together. */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
   const clock = overrides.clock ?? Date.now;
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'signet' } });
-  const store = await openStore(config, clock);
+  const context = new RequestContext();
+  // Every line logged while serving a request carries its id, the provider's event listeners included.
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'signet' }, mixin: () => (context.requestId ? { requestId: context.requestId } : {}) },
+    overrides.logStream,
+  );
+  const metrics = new Metrics();
+  const store = guardStore(
+    await openStore(config, clock),
+    metrics.storeObserver((up, cause) =>
+      up ? logger.info('store reachable again') : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back'),
+    ),
+  );
   try {
     const secret = config.keyEncryptionSecret ?? developmentSecret(config.dataDir);
     const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
-    const metrics = new Metrics();
-    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.securityEvents.inc({ type }));
+    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.auditRecorded(type), () => context.requestId);
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
     const account = accountClient(config.issuer, keys.pepper, secrets);
@@ -105,6 +124,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
           clock,
           sessionIdleTtl: config.ttl.sessionIdle,
           maxSessionsPerAccount: config.maxSessionsPerAccount,
+          tokenIssued: (type) => metrics.tokensIssued.inc({ type }),
         },
       });
     const host = new ProviderHost(buildProvider(keys));
@@ -121,6 +141,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       throttle: new Throttle(store.throttle, clock),
       secrets,
       metrics,
+      ...(overrides.collectMetrics ? { collectMetrics: overrides.collectMetrics(metrics) } : {}),
+      context,
       views,
       logger,
       cookieKeys: keys.cookie,
@@ -187,13 +209,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         closing ??= (async () => {
           stopSweeper();
           keyRefresher.stop();
-          if (server) {
-            const s = server;
-            await new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeIdleConnections();
-            });
-          }
+          if (server) await drainServer(server, DRAIN_GRACE_MS);
           await store.close();
         })();
         return closing;

@@ -65,8 +65,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const config = loadConfig(process.env);
-  const logger = pino({ level: 'error' }, pino.destination(2));
   if ('runOnStore' in command) {
+    const logger = pino({ level: 'error' }, pino.destination(2));
     const store = await openStore(config, Date.now);
     try {
       const { summary, to } = await command.runOnStore({ config, store, logger, stdin: process.stdin, stdout: process.stdout }, values);
@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<void> {
   }
   let app: SignetApp | undefined;
   try {
-    app = await createApp(config, { logger });
+    // stdout carries the one JSON answer; only errors are logged, to stderr.
+    app = await createApp({ ...config, logLevel: 'error' }, { logStream: pino.destination(2) });
     const result = await command.run(app, values, readStdin);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

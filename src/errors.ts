@@ -36,3 +36,22 @@ export class ConfigError extends AppError {
     super('invalid_config', `invalid configuration:\n  - ${problems.join('\n  - ')}`, 500, true);
   }
 }
+
+/**
+ * The store cannot be reached right now (network, failover, disk): 503 with OAuth's
+ * `temporarily_unavailable`, so callers retry instead of treating it as a bug. Shaped for both error
+ * paths: oidc-provider's handler reads `expose`, `statusCode`, `message` (its error code) and
+ * `error_description`; ours reads `status` and `error`.
+ */
+export class StoreUnavailableError extends Error {
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = true;
+  readonly error = 'temporarily_unavailable';
+  readonly error_description = 'The service is briefly unavailable. Please try again in a few seconds.';
+
+  constructor(options?: { cause?: unknown }) {
+    super('temporarily_unavailable', options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -55,10 +55,13 @@ export class AuditLog {
     private readonly clock: Clock,
     /** Told of every event type recorded (metrics count them). */
     private readonly onRecorded: (type: AuditType) => void = () => undefined,
+    /** The request being served, if any: the trail and the request logs then point at each other. */
+    private readonly requestId: () => string | undefined = () => undefined,
   ) {}
 
   async record(type: AuditType, fields: AuditFields = {}): Promise<AuditEvent> {
     const at = this.clock();
+    const requestId = this.requestId();
     const event: AuditEvent = {
       id: `${at.toString(36).padStart(10, '0')}-${(this.sequence++ % 1_679_616).toString(36).padStart(4, '0')}-${randomBytes(6).toString('hex')}`,
       at,
@@ -67,7 +70,7 @@ export class AuditLog {
       clientId: fields.clientId ?? null,
       ip: fields.ip ?? null,
       userAgent: fields.userAgent?.slice(0, 512) ?? null,
-      details: fields.details ?? {},
+      details: requestId ? { ...fields.details, request_id: requestId } : (fields.details ?? {}),
     };
     await this.store.append(event);
     this.onRecorded(type);

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type Config, envSchema } from './schema.js';
@@ -92,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       sessionAbsolute: e.SESSION_ABSOLUTE_TTL,
       interaction: e.INTERACTION_TTL,
     },
+    workers: e.WORKERS ?? availableParallelism(),
   };
   return deepFreeze(config);
 }

@@ -39,6 +39,8 @@ export const envSchema = z.object({
   REFRESH_TOKEN_REUSE_LEEWAY: z.coerce.number().int().min(0).max(60).default(0),
   MAX_SESSIONS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).optional(),
   INTERACTION_TTL: seconds(600),
+  /** Processes serving the one port (node:cluster); unset: one per core. */
+  WORKERS: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -83,4 +85,6 @@ export interface Config {
   /** Oldest sessions of an account end when it signs in beyond this many; undefined = no cap. */
   maxSessionsPerAccount?: number;
   ttl: Ttls;
+  /** Worker processes behind the one port; 1 serves from the main process itself. */
+  workers: number;
 }

@@ -10,6 +10,7 @@ import type { Throttle } from '../accounts/throttle.js';
 import { clientAuthThrottle } from './middleware/client-auth-throttle.js';
 import { AppError } from '../errors.js';
 import type { ClientSecretHasher } from '../oidc/client-secret.js';
+import type { RequestContext } from '../request-context.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
@@ -35,6 +36,9 @@ export interface HttpDeps {
   throttle: Throttle;
   secrets: ClientSecretHasher;
   metrics: Metrics;
+  /** Replaces this process's registry as the source of /metrics (the cluster-wide sum under WORKERS > 1). */
+  collectMetrics?: () => Promise<string>;
+  context: RequestContext;
   views: Views;
   logger: Logger;
   cookieKeys: string[];
@@ -53,14 +57,18 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
 
-  app.use(observeRequests(deps.metrics));
+  app.use(observeRequests(deps.metrics, deps.context));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
   for (const router of [
     healthRoutes({ ping: deps.ping }),
-    metricsRoutes(deps.metrics, { ...(config.metricsToken ? { token: config.metricsToken } : {}), production: config.production }),
+    metricsRoutes(deps.metrics, {
+      ...(config.metricsToken ? { token: config.metricsToken } : {}),
+      ...(deps.collectMetrics ? { collect: deps.collectMetrics } : {}),
+      production: config.production,
+    }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),

@@ -13,6 +13,8 @@ export interface ProviderEventDeps {
   clock: Clock;
   sessionIdleTtl: number;
   maxSessionsPerAccount: number | undefined;
+  /** Told of every token issued, by type (metrics count them). */
+  tokenIssued?: (type: IssuedTokenType) => void;
 }
 
 /** Delays before the 2nd, 3rd and 4th back-channel logout attempts. */
@@ -22,6 +24,8 @@ interface BackchannelClient {
   clientId: string;
   backchannelLogout(accountId: string, sid: string): Promise<void>;
 }
+
+export type IssuedTokenType = 'authorization_code' | 'access_token' | 'client_credentials' | 'refresh_token' | 'id_token';
 
 /** oidc-provider's error_detail when a rotated refresh token comes back (lib/actions/grants/refresh_token.js). */
 const REUSED_REFRESH_TOKEN = 'refresh token already used';
@@ -50,8 +54,19 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   const record = (ctx: KoaContextWithOIDC | undefined, type: AuditType, fields: AuditFields) =>
     settleWithRequest(ctx, deps.audit.record(type, fields), deps.logger);
 
+  const tokenIssued = deps.tokenIssued;
+  if (tokenIssued) {
+    // Each opaque token is saved exactly once, when issued; a JWT access token is issued without a save.
+    provider.on('authorization_code.saved', () => tokenIssued('authorization_code'));
+    provider.on('access_token.saved', () => tokenIssued('access_token'));
+    provider.on('access_token.issued', () => tokenIssued('access_token'));
+    provider.on('client_credentials.saved', () => tokenIssued('client_credentials'));
+    provider.on('refresh_token.saved', () => tokenIssued('refresh_token'));
+  }
+
   provider.on('grant.success', (ctx) => {
     const { entities, params } = ctx.oidc;
+    if (ctx.body && typeof ctx.body === 'object' && 'id_token' in ctx.body) tokenIssued?.('id_token');
     const token = entities.AccessToken ?? entities.ClientCredentials;
     const type = params?.grant_type === 'refresh_token' ? AUDIT.tokenRefreshed : AUDIT.tokenIssued;
     record(ctx, type, {

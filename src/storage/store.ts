@@ -185,6 +185,11 @@ export interface Store {
   readonly transfer: TransferStore;
   /** Resolves when the backend answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
+  /**
+   * True when `err` means the backend cannot be reached or cannot take writes right now (network,
+   * failover, busy or full disk): worth a retry, not a bug. The composition root turns these into 503s.
+   */
+  isUnavailable(err: unknown): boolean;
   close(): Promise<void>;
 }
 

@@ -2,21 +2,10 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
+import { freePort, MAIN } from '../support/spawn-server.js';
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
@@ -51,9 +40,12 @@ describe('process lifecycle', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('ready on /healthz and /readyz; SIGTERM drains an in-flight request, closes, and exits 0', async () => {
+  test.each([
+    ['one process (WORKERS=1)', { WORKERS: '1' }],
+    ['a primary and one worker per core (the default)', {}],
+  ])('%s: ready on /healthz and /readyz; SIGTERM drains an in-flight request, closes, and exits 0', async (_name, extra: Record<string, string>) => {
     const port = await freePort();
-    const server = start({ PORT: String(port), DATA_DIR: dataDir });
+    const server = start({ PORT: String(port), DATA_DIR: dataDir, ...extra });
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/healthz`, 20_000);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

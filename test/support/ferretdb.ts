@@ -32,7 +32,30 @@ export async function startFerretDb(): Promise<MongoTestServer | undefined> {
   }
 
   const dir = await mkdtemp(join(tmpdir(), 'signet-ferretdb-'));
-  const port = await freePort();
+  let running: FerretDbProcess;
+  try {
+    running = await launchFerretDb(binary, dir, await freePort());
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    uri: running.uri,
+    stop: async () => {
+      await running.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface FerretDbProcess {
+  uri: string;
+  /** Ends the process (SIGTERM, then SIGKILL); the data in its directory stays for a relaunch. */
+  stop(): Promise<void>;
+}
+
+/** One FerretDB process on `port` keeping its data in `dir`: relaunching on both brings the same data back. */
+export async function launchFerretDb(binary: string, dir: string, port: number): Promise<FerretDbProcess> {
   const child = spawn(
     binary,
     [
@@ -47,22 +70,16 @@ export async function startFerretDb(): Promise<MongoTestServer | undefined> {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = captureOutput(child);
-
-  const stop = async (): Promise<void> => {
-    await kill(child);
-    await rm(dir, { recursive: true, force: true });
-  };
-
   try {
     await waitForPort(port, child, READY_TIMEOUT_MS);
   } catch (err) {
-    await stop();
+    await kill(child);
     throw new Error(`ferretdb (${binary}) did not start: ${(err as Error).message}\n--- its output ---\n${output()}`);
   }
-  return { uri: `mongodb://127.0.0.1:${port}/`, stop };
+  return { uri: `mongodb://127.0.0.1:${port}/`, stop: () => kill(child) };
 }
 
-function findFerretDb(): string | undefined {
+export function findFerretDb(): string | undefined {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   try {
     const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -17,7 +17,7 @@ function describe(err: unknown): Described {
   }
   const e = err as { status?: unknown; statusCode?: unknown; error?: unknown; error_description?: unknown; expose?: unknown };
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status < 500 && typeof e.error === 'string') {
+  if ((status < 500 || e.expose === true) && typeof e.error === 'string') {
     return { status, code: e.error, description: typeof e.error_description === 'string' ? e.error_description : null };
   }
   if (status < 500) return { status, code: 'invalid_request', description: null };
@@ -32,9 +32,12 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      // oidc-provider answers a store outage itself (503 temporarily_unavailable); tell clients when to retry.
+      if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', '5');
     } catch (err) {
       const d = describe(err);
-      if (d.status >= 500) logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
+      // A 503 is an outage the store guard has already logged once; logging each request would flood.
+      if (d.status >= 500 && d.status !== 503) logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
       ctx.status = d.status;
       ctx.set('Cache-Control', 'no-store');
       if (d.status === 503) ctx.set('Retry-After', '5');

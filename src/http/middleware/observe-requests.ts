@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
+import type { RequestContext } from '../../request-context.js';
 import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -13,10 +14,11 @@ function routeOf(ctx: Parameters<Middleware>[0]): string {
 }
 
 /**
- * Request ids (X-Request-Id: a caller's well-formed one, else a fresh UUID) on the response and in the
- * logs, and request counts and latency for /metrics.
+ * Request ids (X-Request-Id: a caller's well-formed one, else a fresh UUID) on the response, in every
+ * log line and audit event written while serving it (through the request context), and request counts
+ * and latency for /metrics.
  */
-export function observeRequests(metrics: Metrics): Middleware {
+export function observeRequests(metrics: Metrics, context: RequestContext): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -24,7 +26,7 @@ export function observeRequests(metrics: Metrics): Middleware {
     ctx.set('X-Request-Id', id);
     const stop = metrics.latency.startTimer();
     try {
-      await next();
+      await context.run({ requestId: id }, next);
     } finally {
       const route = routeOf(ctx);
       stop({ route, method: ctx.method });

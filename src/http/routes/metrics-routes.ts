@@ -6,7 +6,10 @@ import type { Metrics } from '../metrics.js';
  * /metrics in Prometheus format. With METRICS_TOKEN set, only `Authorization: Bearer <token>` gets in;
  * without one it is served outside production only.
  */
-export function metricsRoutes(metrics: Metrics, options: { token?: string; production: boolean }): Router {
+export function metricsRoutes(
+  metrics: Metrics,
+  options: { token?: string; production: boolean; /** The whole process group's numbers (WORKERS > 1). */ collect?: () => Promise<string> },
+): Router {
   const router = new Router();
   const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
   router.get('/metrics', async (ctx) => {
@@ -22,7 +25,7 @@ export function metricsRoutes(metrics: Metrics, options: { token?: string; produ
       }
     }
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await (options.collect ? options.collect() : metrics.registry.metrics());
   });
   return router;
 }

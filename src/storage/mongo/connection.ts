@@ -15,6 +15,8 @@ export async function connectMongo(uri: string, dbName?: string): Promise<MongoC
     readConcern: { level: 'majority' },
     retryWrites: true,
     serverSelectionTimeoutMS: 3000,
+    // A partitioned (not refused) connection would otherwise hang a request forever.
+    socketTimeoutMS: 20_000,
     connectTimeoutMS: 3000,
     maxPoolSize: 50,
     appName: 'signet',

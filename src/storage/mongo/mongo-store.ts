@@ -7,6 +7,7 @@ import { MongoKeys } from './keys.js';
 import { MongoOidcRecords } from './oidc-records.js';
 import { MongoThrottle } from './throttle.js';
 import { MongoTransfer } from './transfer.js';
+import { isMongoUnavailable } from './unavailable.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -31,6 +32,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       async ping() {
         await db.command({ ping: 1 });
       },
+      isUnavailable: isMongoUnavailable,
       async close() {
         await client.close();
       },

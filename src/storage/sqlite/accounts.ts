@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqliteWriter } from './sqlite-writer.js';
 import { DuplicateError } from '../../errors.js';
 import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
 
@@ -26,12 +26,13 @@ export function toRecord(row: Row | undefined): AccountRecord | undefined {
 }
 
 export class SqliteAccounts implements AccountStore {
-  constructor(private readonly db: DatabaseSync) {}
+  constructor(private readonly sql: SqliteWriter) {}
 
   async create(account: AccountRecord): Promise<void> {
     try {
-      this.db
-        .prepare(
+      await this.sql.write(() =>
+        this.sql
+          .statement(
           `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -43,7 +44,8 @@ export class SqliteAccounts implements AccountStore {
           account.disabled ? 1 : 0,
           account.createdAt,
           account.updatedAt,
-        );
+        ),
+      );
     } catch (err) {
       if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
         throw new DuplicateError('an account with this email already exists');
@@ -53,16 +55,16 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async findById(id: string): Promise<AccountRecord | undefined> {
-    return toRecord(this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined);
+    return toRecord(this.sql.statement('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined);
   }
 
   async findByEmail(email: string): Promise<AccountRecord | undefined> {
-    return toRecord(this.db.prepare('SELECT * FROM accounts WHERE email = ?').get(email) as Row | undefined);
+    return toRecord(this.sql.statement('SELECT * FROM accounts WHERE email = ?').get(email) as Row | undefined);
   }
 
   async update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined> {
-    const row = this.db
-      .prepare(
+    const row = await this.sql.write(() =>
+      this.sql.statement(
         `UPDATE accounts SET
            name = CASE WHEN :setName THEN :name ELSE name END,
            password_hash = COALESCE(:passwordHash, password_hash),
@@ -77,11 +79,12 @@ export class SqliteAccounts implements AccountStore {
         name: patch.name ?? null,
         passwordHash: patch.passwordHash ?? null,
         disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
-      }) as Row | undefined;
+      }) as Row | undefined,
+    );
     return toRecord(row);
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id).changes === 1;
+    return (await this.sql.write(() => this.sql.statement('DELETE FROM accounts WHERE id = ?').run(id))).changes === 1;
   }
 }

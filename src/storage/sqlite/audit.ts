@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqliteWriter } from './sqlite-writer.js';
 import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
 
 export interface Row {
@@ -26,21 +26,22 @@ export function toEvent(r: Row): AuditEvent {
 }
 
 export class SqliteAudit implements AuditStore {
-  constructor(private readonly db: DatabaseSync) {}
+  constructor(private readonly sql: SqliteWriter) {}
 
   async append(e: AuditEvent): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO audit_events (id, at, type, account_id, client_id, ip, user_agent, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.id, e.at, e.type, e.accountId, e.clientId, e.ip, e.userAgent, JSON.stringify(e.details));
+    await this.sql.write(() =>
+      this.sql
+        .statement(
+          `INSERT INTO audit_events (id, at, type, account_id, client_id, ip, user_agent, details)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(e.id, e.at, e.type, e.accountId, e.clientId, e.ip, e.userAgent, JSON.stringify(e.details)),
+    );
   }
 
   async list(q: AuditQuery): Promise<AuditEvent[]> {
     const types = q.types && q.types.length > 0 ? JSON.stringify(q.types) : null;
-    const rows = this.db
-      .prepare(
+    const rows = this.sql.statement(
         `SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events
           WHERE (:accountId IS NULL OR account_id = :accountId)
             AND (:since IS NULL OR at >= :since)

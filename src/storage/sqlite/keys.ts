@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqliteWriter } from './sqlite-writer.js';
 import type { KeyKind, KeyPatch, KeyRecord, KeyStore } from '../store.js';
 
 interface Row {
@@ -12,11 +12,10 @@ interface Row {
 }
 
 export class SqliteKeys implements KeyStore {
-  constructor(private readonly db: DatabaseSync) {}
+  constructor(private readonly sql: SqliteWriter) {}
 
   async list(kind: KeyKind): Promise<KeyRecord[]> {
-    const rows = this.db
-      .prepare('SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid')
+    const rows = this.sql.statement('SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid')
       .all(kind) as unknown as Row[];
     return rows.map((r) => ({
       kid: r.kid,
@@ -30,24 +29,28 @@ export class SqliteKeys implements KeyStore {
   }
 
   async insert(key: KeyRecord): Promise<boolean> {
-    const { changes } = this.db
-      .prepare(
+    const { changes } = await this.sql.write(() =>
+      this.sql
+        .statement(
         `INSERT INTO keys (kid, kind, alg, created_at, activates_at, retires_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       )
-      .run(key.kid, key.kind, key.alg, key.createdAt, key.activatesAt, key.retiresAt, key.sealed);
+      .run(key.kid, key.kind, key.alg, key.createdAt, key.activatesAt, key.retiresAt, key.sealed),
+    );
     return changes === 1;
   }
 
   async update(kid: string, patch: KeyPatch): Promise<boolean> {
-    const { changes } = this.db
-      .prepare(
+    const { changes } = await this.sql.write(() =>
+      this.sql
+        .statement(
         `UPDATE keys SET
            retires_at = CASE WHEN :setRetires THEN :retiresAt ELSE retires_at END,
            sealed = COALESCE(:sealed, sealed)
          WHERE kid = :kid`,
       )
-      .run({ kid, setRetires: patch.retiresAt !== undefined ? 1 : 0, retiresAt: patch.retiresAt ?? null, sealed: patch.sealed ?? null });
+      .run({ kid, setRetires: patch.retiresAt !== undefined ? 1 : 0, retiresAt: patch.retiresAt ?? null, sealed: patch.sealed ?? null }),
+    );
     return changes === 1;
   }
 }

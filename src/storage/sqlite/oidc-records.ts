@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqliteWriter } from './sqlite-writer.js';
 import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
 
 const LIVE = '(expires_at IS NULL OR expires_at > :now)';
@@ -26,14 +26,15 @@ function parse(row: unknown): OidcPayload | undefined {
 
 export class SqliteOidcRecords implements OidcRecordStore {
   constructor(
-    private readonly db: DatabaseSync,
+    private readonly sql: SqliteWriter,
     private readonly clock: Clock,
   ) {}
 
   async upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
     const now = this.clock();
-    this.db
-      .prepare(
+    await this.sql.write(() =>
+      this.sql
+        .statement(
         `INSERT INTO oidc_records
            (model, id, payload, grant_id, uid, user_code, account_id, client_id, created_at, expires_at, consumed_at)
          VALUES (:model, :id, :payload, :grantId, :uid, :userCode, :accountId, :clientId, :now, :expiresAt, :consumed)
@@ -49,7 +50,8 @@ export class SqliteOidcRecords implements OidcRecordStore {
         ...indexedColumns(payload),
         now,
         expiresAt: expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000,
-      });
+      }),
+    );
   }
 
   async find(model: RecordModel, id: string): Promise<OidcPayload | undefined> {
@@ -67,27 +69,28 @@ export class SqliteOidcRecords implements OidcRecordStore {
   async consume(model: RecordModel, id: string): Promise<boolean> {
     const now = this.clock();
     // One conditional UPDATE: SQLite serialises writers, so exactly one caller sees changes = 1.
-    const { changes } = this.db
-      .prepare(
+    const { changes } = await this.sql.write(() =>
+      this.sql
+        .statement(
         `UPDATE oidc_records
             SET consumed_at = :now, payload = json_set(payload, '$.consumed', :seconds)
           WHERE model = :model AND id = :id AND consumed_at IS NULL AND ${LIVE}`,
       )
-      .run({ model, id, now, seconds: Math.floor(now / 1000) });
+      .run({ model, id, now, seconds: Math.floor(now / 1000) }),
+    );
     return changes === 1;
   }
 
   async destroy(model: RecordModel, id: string): Promise<void> {
-    this.db.prepare('DELETE FROM oidc_records WHERE model = ? AND id = ?').run(model, id);
+    await this.sql.write(() => this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND id = ?').run(model, id));
   }
 
   async revokeByGrantId(model: RecordModel, grantId: string): Promise<void> {
-    this.db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?').run(model, grantId);
+    await this.sql.write(() => this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?').run(model, grantId));
   }
 
   async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql.statement(
         `SELECT id, payload, created_at FROM oidc_records
           WHERE model = :model AND account_id = :accountId AND (:clientId IS NULL OR client_id = :clientId) AND ${LIVE}
           ORDER BY created_at DESC, id LIMIT :limit`,
@@ -101,8 +104,7 @@ export class SqliteOidcRecords implements OidcRecordStore {
   }
 
   async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql.statement(
         `SELECT id, payload FROM oidc_records WHERE model = :model AND ${LIVE}
           ORDER BY created_at DESC, id LIMIT :limit`,
       )
@@ -111,15 +113,14 @@ export class SqliteOidcRecords implements OidcRecordStore {
   }
 
   async sweepExpired(): Promise<number> {
-    const { changes } = this.db
-      .prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?')
-      .run(this.clock());
+    const { changes } = await this.sql.write(() =>
+      this.sql.statement('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.clock()),
+    );
     return Number(changes);
   }
 
   private findBy(model: RecordModel, column: 'id' | 'uid' | 'user_code', value: string): OidcPayload | undefined {
-    const row = this.db
-      .prepare(`SELECT payload FROM oidc_records WHERE model = :model AND ${column} = :value AND ${LIVE}`)
+    const row = this.sql.statement(`SELECT payload FROM oidc_records WHERE model = :model AND ${column} = :value AND ${LIVE}`)
       .get({ model, value, now: this.clock() });
     return parse(row);
   }

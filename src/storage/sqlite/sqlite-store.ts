@@ -7,6 +7,8 @@ import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
 import { SqliteThrottle } from './throttle.js';
 import { SqliteTransfer } from './transfer.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import { isSqliteUnavailable } from './unavailable.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -17,19 +19,23 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.dataDir);
   migrate(db, clock());
+  const sql = new SqliteWriter(db);
   return {
     kind: 'sqlite',
-    oidc: new SqliteOidcRecords(db, clock),
-    accounts: new SqliteAccounts(db),
-    keys: new SqliteKeys(db),
-    audit: new SqliteAudit(db),
-    throttle: new SqliteThrottle(db),
-    transfer: new SqliteTransfer(db, clock),
+    oidc: new SqliteOidcRecords(sql, clock),
+    accounts: new SqliteAccounts(sql),
+    keys: new SqliteKeys(sql),
+    audit: new SqliteAudit(sql),
+    throttle: new SqliteThrottle(sql),
+    transfer: new SqliteTransfer(sql, clock),
     async ping() {
-      db.prepare('SELECT 1').get();
+      sql.statement('SELECT 1').get();
     },
+    isUnavailable: isSqliteUnavailable,
     async close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      sql.flush();
+      db.close();
     },
   };
 }

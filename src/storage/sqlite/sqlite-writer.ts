@@ -1,0 +1,74 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The one way the SQLite stores touch the database: cached prepared statements, and group commit.
+ *
+ * With synchronous=FULL each commit waits for the disk, on the event loop (node:sqlite is synchronous):
+ * committing every write alone made the disk the ceiling of a busy server (two fsyncs per token grant).
+ * So writes issued during one turn of the event loop share one transaction, committed on the next
+ * turn, and each caller's promise settles only after that commit: nothing is acknowledged before it is
+ * on disk. A failing write is undone alone (a savepoint); a failing commit rejects the whole batch.
+ */
+export class SqliteWriter {
+  private readonly statements = new Map<string, StatementSync>();
+  private batch: Waiter[] | undefined;
+
+  constructor(readonly db: DatabaseSync) {}
+
+  /** A prepared statement, compiled once per SQL text. */
+  statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `work` now, in the current batch; resolves with its result once the batch is committed. */
+  write<T>(work: () => T): Promise<T> {
+    let batch = this.batch;
+    if (!batch) {
+      // IMMEDIATE takes the write lock now, so another process's writer waits rather than deadlocks.
+      this.db.exec('BEGIN IMMEDIATE');
+      batch = this.batch = [];
+      setImmediate(() => this.commit());
+    }
+    this.db.exec('SAVEPOINT write');
+    let result: T;
+    try {
+      result = work();
+      this.db.exec('RELEASE write');
+    } catch (err) {
+      this.db.exec('ROLLBACK TO write');
+      this.db.exec('RELEASE write');
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const waiters = batch;
+    return new Promise<T>((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
+  }
+
+  /** Commits what is pending now (close() calls it so nothing waits on a timer that will not run). */
+  flush(): void {
+    this.commit();
+  }
+
+  private commit(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const waiter of batch) waiter.reject(err);
+      return;
+    }
+    for (const waiter of batch) waiter.resolve();
+  }
+}

@@ -1,0 +1,83 @@
+// Runs the built server (dist/main.js) as its own process, as `npm start` does, for tests that must
+// treat it as a black box: signals, crashes, restarts on the same store.
+
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+const READY_TIMEOUT_MS = 20_000;
+
+// A restart reuses the port, so the issuer stays the same.
+export { freePort } from './ferretdb.js';
+
+export interface SpawnedServer {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** http://127.0.0.1:PORT, also passed as ISSUER. */
+  readonly issuer: string;
+  /** Resolves once the process is gone, with how it ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the process wrote to stderr so far (startup failures land here). */
+  stderr(): string;
+  /** Everything it wrote to stdout so far (the JSON log lines, at the LOG_LEVEL given). */
+  stdout(): string;
+  /** Sends `signal` (unless already gone) and resolves when the process has exited. */
+  stop(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `node dist/main.js` on 127.0.0.1:`port` with only `env` (plus PATH) and resolves when /healthz
+ * answers 200. ISSUER is set to the address the test fetches, so the discovery document matches it.
+ */
+export async function spawnServer(port: number, env: Record<string, string>): Promise<SpawnedServer> {
+  const issuer = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env, PORT: String(port), ISSUER: issuer },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // Always read, so a chatty log level can never block the child on a full pipe.
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  let gone = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      gone = true;
+      resolve({ code, signal });
+    }),
+  );
+  const server: SpawnedServer = {
+    child,
+    issuer,
+    exited,
+    stderr: () => stderr,
+    stdout: () => stdout,
+    async stop(signal) {
+      if (!gone) child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await waitHealthy(`${issuer}/healthz`, () => gone);
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- server stderr ---\n${stderr}`);
+  }
+  return server;
+}
+
+async function waitHealthy(url: string, exited: () => boolean): Promise<void> {
+  const until = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < until) {
+    if (exited()) throw new Error('the server exited before it was ready');
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} never answered 200 within ${READY_TIMEOUT_MS} ms`);
+}

@@ -202,6 +202,17 @@ function crashSafetySuite(kind: StoreKind): void {
       const running = server;
       if (!running) throw new Error('no server');
       const rp = await relyingParty(issuer(), web.client_id, web.client_secret);
+      /** The whole authorization code flow for `email`, up to the token endpoint's raw answer. */
+      const signIn = async (email: string) => {
+        const start = await startAuthorization(rp);
+        const callback = await authorize(new BrowserSession(issuer()), start, email, PASSWORD);
+        return postForm(`${issuer()}/token`, basic(web), {
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code') ?? '',
+          redirect_uri: REDIRECT_URI,
+          code_verifier: start.verifier,
+        });
+      };
       const ledger = new Ledger();
       const load = { killed: false };
 
@@ -228,14 +239,7 @@ function crashSafetySuite(kind: StoreKind): void {
       };
 
       const signInAndRotate = async (email: string) => {
-        const start = await startAuthorization(rp);
-        const callback = await authorize(new BrowserSession(issuer()), start, email, PASSWORD);
-        const issued = await postForm(`${issuer()}/token`, basic(web), {
-          grant_type: 'authorization_code',
-          code: callback.searchParams.get('code') ?? '',
-          redirect_uri: REDIRECT_URI,
-          code_verifier: start.verifier,
-        });
+        const issued = await signIn(email);
         if (issued.status !== 200 || typeof issued.body.refresh_token !== 'string') refuse('authorization_code', issued);
         ledger.userTokens.push(String(issued.body.access_token));
         const chain: Chain = { email, refreshToken: String(issued.body.refresh_token), inDoubt: false };
@@ -340,14 +344,7 @@ function crashSafetySuite(kind: StoreKind): void {
       // Every acknowledged user signs in afresh through the whole authorization code flow.
       await eachLimited([...loopUsers, ...ledger.cliUsers], 4, async (email) => {
         try {
-          const start = await startAuthorization(rp);
-          const callback = await authorize(new BrowserSession(issuer()), start, email, PASSWORD);
-          const issued = await postForm(`${issuer()}/token`, basic(web), {
-            grant_type: 'authorization_code',
-            code: callback.searchParams.get('code') ?? '',
-            redirect_uri: REDIRECT_URI,
-            code_verifier: start.verifier,
-          });
+          const issued = await signIn(email);
           if (issued.status !== 200) lost.push(`user ${email}: code exchange HTTP ${issued.status} ${JSON.stringify(issued.body)}`);
         } catch (err) {
           lost.push(`user ${email}: sign-in failed: ${describeError(err)}`);

@@ -50,6 +50,27 @@ async function createUserAndClient(p: Place, email: string): Promise<{ clientId:
   return { clientId: String(client.client_id), clientSecret: String(client.client_secret) };
 }
 
+/**
+ * A fresh user signed in to a fresh client on a server over `p`, then the server stopped: what a user
+ * holds (tokens, the browser's cookies) before the store moves. The access token is checked active.
+ */
+async function signedIn(p: Place, name: string) {
+  const email = `${name}.${randomBytes(3).toString('hex')}@example.com`;
+  const { clientId, clientSecret } = await createUserAndClient(p, email);
+  const server = await startServer(p);
+  const { port, issuer } = server;
+  const browser = new BrowserSession(issuer);
+  try {
+    const rp = await relyingParty(issuer, clientId, clientSecret);
+    const start = await startAuthorization(rp);
+    const tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
+    expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(true);
+    return { email, clientId, clientSecret, port, issuer, browser, tokens };
+  } finally {
+    await server.stop();
+  }
+}
+
 function startServer(p: Place, port?: number) {
   const env = Object.fromEntries(Object.entries({ KEY_ENCRYPTION_SECRET: p.env.KEY_ENCRYPTION_SECRET }).filter(([, v]) => v !== undefined)) as Record<string, string>;
   return startTestServer({ store: p.kind, dataDir: p.dataDir, mongoDb: p.mongoDb, env, ...(port ? { port } : {}) });
@@ -91,24 +112,10 @@ describeMongo('store export / import: from the embedded store to MongoDB without
   }, TIMEOUT);
 
   test('tokens, the browser session, the password and the client all work on MongoDB after the move', async () => {
-    const email = `alice.${randomBytes(3).toString('hex')}@example.com`;
-    const { clientId, clientSecret } = await createUserAndClient(source, email);
-
     // Signed in on the embedded store.
-    const before = await startServer(source);
-    const { port, issuer } = before;
-    const browser = new BrowserSession(issuer);
-    let tokens: Awaited<ReturnType<typeof exchange>>;
-    try {
-      const rp = await relyingParty(issuer, clientId, clientSecret);
-      const start = await startAuthorization(rp);
-      tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
-      expect(tokens.refresh_token).toEqual(expect.any(String));
-      expect(browser.cookieNames()).toContain(PROVIDER_SESSION_COOKIE);
-      expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(true);
-    } finally {
-      await before.stop();
-    }
+    const { email, clientId, clientSecret, port, issuer, browser, tokens } = await signedIn(source, 'alice');
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    expect(browser.cookieNames()).toContain(PROVIDER_SESSION_COOKIE);
 
     // Moved.
     const file = join(source.dataDir, 'signet-export.jsonl');
@@ -180,19 +187,7 @@ describeMongo('store export / import: MongoDB back to the embedded store', () =>
   }, TIMEOUT);
 
   test('through a pipe (stdout to stdin), with an explicit KEY_ENCRYPTION_SECRET: tokens and the session survive', async () => {
-    const email = `bob.${randomBytes(3).toString('hex')}@example.com`;
-    const { clientId, clientSecret } = await createUserAndClient(source, email);
-    const before = await startServer(source);
-    const { port, issuer } = before;
-    const browser = new BrowserSession(issuer);
-    let tokens: Awaited<ReturnType<typeof exchange>>;
-    try {
-      const rp = await relyingParty(issuer, clientId, clientSecret);
-      const start = await startAuthorization(rp);
-      tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
-    } finally {
-      await before.stop();
-    }
+    const { email, clientId, clientSecret, port, issuer, browser, tokens } = await signedIn(source, 'bob');
 
     // On standard output the data goes to stdout and the summary to stderr.
     const exported = await cli(source, ['store', 'export']);

@@ -1,0 +1,245 @@
+// Child processes of the benchmark: the servers under test, FerretDB, the admin CLI, and the helper
+// processes (argon2 ceiling, lookup scaling). Every server runs in its own process so that the load
+// generator (this process) never shares an event loop with it.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The Node that runs the bench (Node 24 from the npm `node` package when started by `npm run bench`). */
+export const NODE = process.execPath;
+const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function tempDir(prefix) {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeDir(dir) {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Keeps the tail of a child's output, to explain a failure without flooding the console. */
+function capture(child) {
+  const limit = 32 * 1024;
+  let text = '';
+  const append = (chunk) => {
+    text += chunk.toString('utf8');
+    if (text.length > limit) text = text.slice(-limit);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => text || '(no output)';
+}
+
+/** Spawns `node script` with the bench's own Node; the child's pid is the server's pid (for RSS). */
+export function spawnNode(script, args, env, name, cwd = ROOT) {
+  const child = spawn(NODE, [...NODE_FLAGS, script, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = capture(child);
+  return { child, name, output };
+}
+
+export async function waitForHttp(url, proc, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`${proc.name} exited during start (code ${proc.child.exitCode}):\n${proc.output()}`);
+    }
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+export async function stopProcess(proc, signal = 'SIGTERM') {
+  const { child } = proc;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size and its high-water mark, in bytes, from /proc (Linux). */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+
+/** User + system CPU time of a process so far, in seconds (/proc/PID/stat, clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Watches the server while a scenario runs: its RSS every `intervalMs` (the peak is what a sizing
+ * needs) and the CPU time it used (per request, it does not depend on what else the machine runs).
+ */
+export function watchProcess(pid, intervalMs = 100) {
+  let peak = memoryOf(pid).rss;
+  const cpuStart = cpuSecondsOf(pid);
+  const timer = setInterval(() => {
+    const { rss } = memoryOf(pid);
+    if (rss > peak || !(peak >= 0)) peak = rss;
+  }, intervalMs);
+  return () => {
+    clearInterval(timer);
+    const { rss } = memoryOf(pid);
+    return { rssPeakBytes: Math.max(peak, Number.isFinite(rss) ? rss : 0), cpuSeconds: cpuSecondsOf(pid) - cpuStart };
+  };
+}
+
+/** Runs a helper script to completion; resolves with its stdout (its last line is a JSON result). */
+export function runNode(script, args, env = {}, { input, cwd = ROOT } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [...NODE_FLAGS, script, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${script} ${args.join(' ')} exited with ${code}: ${err.trim() || out.trim()}`));
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+export function lastJsonLine(text) {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return JSON.parse(lines[lines.length - 1] ?? 'null');
+}
+
+/** The admin CLI, exactly as an operator runs it, against the store of the server under test. */
+export async function cli(env, args, input, cwd = ROOT) {
+  return lastJsonLine(await runNode('dist/cli.js', args, env, { input, cwd }));
+}
+
+// ---- FerretDB ----------------------------------------------------------------------------------
+
+function findFerretDb() {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/root/go/bin'];
+  if (process.env.GOPATH) dirs.unshift(join(process.env.GOPATH, 'bin'));
+  for (const dir of dirs) {
+    const candidate = join(dir, 'ferretdb');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * A throwaway FerretDB v1 on SQLite in a temp dir, the way the test suite starts one. MONGODB_URI
+ * is deliberately not honoured: the bench must not write load into someone's real database.
+ */
+export async function startFerretDb() {
+  const binary = findFerretDb();
+  if (!binary) throw new Error('ferretdb not found on PATH, in $GOPATH/bin or /root/go/bin (bash .ci/install-ferretdb.sh installs it)');
+  const dir = await tempDir('signet-bench-ferretdb-');
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dir}`,
+      '--debug-addr=127.0.0.1:0',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const proc = { child, name: 'ferretdb', output: capture(child) };
+  const stop = async () => {
+    await stopProcess(proc);
+    await removeDir(dir);
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`ferretdb exited during start:\n${proc.output()}`);
+    }
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`ferretdb did not listen on ${port}:\n${proc.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const version = await runFerretVersion(binary);
+  return { uri: (db) => `mongodb://127.0.0.1:${port}/${db}`, pid: child.pid, version, stop };
+}
+
+function runFerretVersion(binary) {
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.once('error', () => resolve('unknown'));
+    child.once('exit', () => resolve(/version:\s*(\S+)/.exec(out)?.[1] ?? (out.trim().split('\n')[0] || 'unknown')));
+  });
+}

@@ -1,0 +1,186 @@
+// `npm run bench`: every benchmark in one run, then BENCHMARKS.md rewritten from the measured numbers.
+// Never part of the test suite. The servers run as child processes; the load comes from this process.
+//
+// Knobs (environment):
+//   BENCH_DURATION=8             seconds measured per scenario (plus BENCH_WARMUP, default 2, unmeasured)
+//   BENCH_STORES=sqlite,mongodb  which stores (mongodb = a throwaway FerretDB v1 on SQLite)
+//   BENCH_CONNECTIONS=32         concurrent connections / workers for the token endpoints
+//   BENCH_LOGIN_CONCURRENCY=16   concurrent users in the login flow (enough to keep argon2 busy)
+//   BENCH_ARGON2_CONCURRENCY=8   verifications in flight while measuring the argon2id ceiling
+//   BENCH_SCENARIOS=…            a comma-separated subset of the scenarios
+//   BENCH_SCALE=1                lookup scaling on/off (0 skips it)
+//   BENCH_SCALE_SQLITE=10000,100000,1000000   grant counts for the scaling run, per store
+//   BENCH_SCALE_MONGODB=1000,4000,16000    (FerretDB: see BENCHMARKS.md for why not more)
+//   BENCH_SCALE_CONNECTIONS=8    connections for the introspection part of the scaling run
+//   BENCH_NO_REPORT=1            keep BENCHMARKS.md as it is (results JSON only)
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
+import { cannon } from './lib/load.mjs';
+import { machineFacts } from './lib/machine.mjs';
+import { lastJsonLine, ROOT, runNode, startFerretDb, watchProcess } from './lib/proc.mjs';
+import { runScenario, SCENARIO_NAMES } from './lib/scenarios.mjs';
+import { seededToken } from './lib/seed-ids.mjs';
+import { startBaseline, startSignet } from './lib/targets.mjs';
+import { writeReport } from './report.mjs';
+
+const env = process.env;
+const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const options = {
+  durationS: Number(env.BENCH_DURATION ?? 8),
+  warmupS: Number(env.BENCH_WARMUP ?? 2),
+  connections: Number(env.BENCH_CONNECTIONS ?? 32),
+  loginConcurrency: Number(env.BENCH_LOGIN_CONCURRENCY ?? 16),
+  argonConcurrency: Number(env.BENCH_ARGON2_CONCURRENCY ?? 8),
+  maxCodes: 200_000,
+  stores: list(env.BENCH_STORES, 'sqlite,mongodb'),
+  scenarios: list(env.BENCH_SCENARIOS, SCENARIO_NAMES.join(',')),
+  scale: env.BENCH_SCALE !== '0',
+  scaleConnections: Number(env.BENCH_SCALE_CONNECTIONS ?? 8),
+  scaleSizes: {
+    sqlite: list(env.BENCH_SCALE_SQLITE, '10000,100000,1000000').map(Number),
+    mongodb: list(env.BENCH_SCALE_MONGODB, '1000,4000,16000').map(Number),
+  },
+};
+for (const s of options.scenarios) if (!SCENARIO_NAMES.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
+for (const s of options.stores) if (!['sqlite', 'mongodb'].includes(s)) throw new Error(`unknown store ${s}`);
+
+const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const fmt = (r) => `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}`;
+
+async function argon2Ceiling() {
+  log(`argon2id ceiling: ${options.durationS}s of verifications, ${options.argonConcurrency} at a time`);
+  const result = lastJsonLine(await runNode('bench/argon2-ceiling.mjs', [String(options.durationS), String(options.argonConcurrency)]));
+  log(`  ${result.verifiesPerSecond.toFixed(1)} verifies/s`);
+  return result;
+}
+
+/**
+ * Signet and the baseline run side by side, and each scenario is measured on one right after the
+ * other: on a shared machine, load from elsewhere drifts over minutes, and a ratio of two figures
+ * taken a minute apart would measure that drift as much as the servers.
+ */
+async function benchPair(store, ferret) {
+  const targets = [];
+  const results = { signet: {}, baseline: {} };
+  try {
+    for (const start of [startSignet, startBaseline]) {
+      const target = await start({ store, ferret });
+      targets.push(target);
+      log(`${target.kind} on ${store}: ${target.origin} (pid ${target.pid})`);
+    }
+    for (const name of options.scenarios) {
+      for (const target of targets) {
+        try {
+          results[target.kind][name] = await runScenario(name, target, options);
+          log(`  ${name} (${target.kind}): ${fmt(results[target.kind][name])}`);
+        } catch (err) {
+          results[target.kind][name] = { error: err instanceof Error ? err.message : String(err) };
+          log(`  ${name} (${target.kind}): ERROR ${results[target.kind][name].error}`);
+        }
+      }
+    }
+  } finally {
+    for (const target of targets) await target.stop();
+  }
+  return results;
+}
+
+/**
+ * Lookup scaling: one Signet on a fresh store, one real code flow for a template token, then the
+ * store grown size by size (by a helper process writing through the store's own code) and, at each
+ * size, the store's find() timed in that process and introspection of random seeded tokens timed
+ * over HTTP against the running server.
+ */
+async function lookupScaling(store, ferret) {
+  const sizes = options.scaleSizes[store];
+  const target = await startSignet({ store, ferret, users: 1 });
+  log(`lookup scaling on ${store}: ${sizes.join(', ')} grants`);
+  const http = new HttpClient(target.origin);
+  const points = [];
+  try {
+    const code = await authorize(new Browser(http), authorizePath(target.web.id), target.users[0]);
+    const tokens = (await exchangeCode(http, target.web, code)).json;
+    if (!tokens?.access_token) throw new Error('no template access token');
+    let from = 0;
+    for (const size of sizes) {
+      const spec = { store, dataDir: target.dataDir, uri: target.env.MONGODB_URI, from, to: size, templateToken: tokens.access_token, probes: 5000, probeSeconds: options.durationS };
+      const t0 = performance.now();
+      const point = lastJsonLine(await runNode('bench/lookup-scale.mjs', [JSON.stringify(spec)]));
+      from = size;
+      log(`  ${size}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)}s; find() hit p50 ${point.tokenHit.p50Us.toFixed(0)} µs, miss p50 ${point.tokenMiss.p50Us.toFixed(0)} µs`);
+      const request = {
+        origin: target.origin,
+        method: 'POST',
+        path: '/token/introspection',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.web.id, target.web.secret) },
+        next: () => ({ body: `token=${seededToken(Math.floor(Math.random() * size))}` }),
+        verify: (body) => body.includes('"active":true'),
+        connections: options.scaleConnections,
+      };
+      await cannon({ ...request, durationS: Math.max(1, options.warmupS) });
+      const stop = watchProcess(target.pid);
+      const introspection = await cannon({ ...request, durationS: options.durationS });
+      const { rssPeakBytes, cpuSeconds } = stop();
+      points.push({ ...point, introspection: { ...introspection, rssPeakBytes, serverCpuMsPerOk: introspection.ok ? (cpuSeconds * 1000) / introspection.ok : NaN } });
+      log(`     introspection of random seeded tokens: ${fmt(introspection)}`);
+    }
+  } catch (err) {
+    points.push({ error: err instanceof Error ? err.message : String(err) });
+    log(`  ERROR ${points.at(-1).error}`);
+  } finally {
+    http.close();
+    await target.stop();
+  }
+  return points;
+}
+
+async function main() {
+  const startedAt = new Date();
+  const results = {
+    startedAt: startedAt.toISOString(),
+    command: commandLine(),
+    options,
+    machine: await machineFacts(),
+    argon2: undefined,
+    stores: {},
+    scale: {},
+  };
+  results.argon2 = await argon2Ceiling();
+  for (const store of options.stores) {
+    const ferret = store === 'mongodb' ? await startFerretDb() : undefined;
+    if (ferret) results.machine.ferretdb = ferret.version;
+    try {
+      results.stores[store] = await benchPair(store, ferret);
+      if (options.scale) results.scale[store] = await lookupScaling(store, ferret);
+    } finally {
+      await ferret?.stop();
+    }
+  }
+  results.finishedAt = new Date().toISOString();
+  results.machine.loadAverageAtEnd = (await import('node:os')).loadavg();
+
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  await writeFile(file, json);
+  await writeFile(join(dir, 'latest.json'), json);
+  log(`results: ${file}`);
+  if (env.BENCH_NO_REPORT !== '1') {
+    await writeReport(results, join(ROOT, 'BENCHMARKS.md'), relative(ROOT, file));
+    log('BENCHMARKS.md rewritten');
+  }
+}
+
+/** The command as it was run, with the knobs that were set, for the report. */
+function commandLine() {
+  const knobs = Object.entries(env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+  return [...knobs, 'npm run bench'].join(' ');
+}
+
+await main();

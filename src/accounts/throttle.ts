@@ -36,6 +36,13 @@ export interface ThrottleVerdict {
   lockedNow: boolean;
 }
 
+export interface ThrottleCheck {
+  /** Seconds to wait before the attempt may be evaluated; 0 means go ahead. */
+  wait: number;
+  /** Keys that had failures in their window: the only ones a success has anything to clear on. */
+  failing: ReadonlySet<string>;
+}
+
 export function retryAt(state: ThrottleState | undefined, policy: ThrottlePolicy): number {
   if (!state || state.failures < policy.free) return 0;
   const seconds = state.failures >= policy.lockAfter ? policy.lockSeconds : Math.min(2 ** (state.failures - policy.free), policy.lockSeconds);
@@ -49,11 +56,17 @@ export class Throttle {
   ) {}
 
   /** Before any work: how long the caller must still wait (the longest of all its keys). */
-  async check(keys: readonly ThrottleKey[]): Promise<number> {
+  async check(keys: readonly ThrottleKey[]): Promise<ThrottleCheck> {
     const now = this.clock();
+    const states = await Promise.all(keys.map(({ key, policy }) => this.store.get(key, now, policy.windowMs)));
     let until = 0;
-    for (const { key, policy } of keys) until = Math.max(until, retryAt(await this.store.get(key, now, policy.windowMs), policy));
-    return until > now ? Math.ceil((until - now) / 1000) : 0;
+    const failing = new Set<string>();
+    keys.forEach(({ key, policy }, i) => {
+      const state = states[i];
+      if (state) failing.add(key);
+      until = Math.max(until, retryAt(state, policy));
+    });
+    return { wait: until > now ? Math.ceil((until - now) / 1000) : 0, failing };
   }
 
   async fail(keys: readonly ThrottleKey[]): Promise<ThrottleVerdict> {
@@ -68,8 +81,12 @@ export class Throttle {
     return { retryAfter: until > now ? Math.ceil((until - now) / 1000) : 0, lockedNow };
   }
 
-  async succeed(keys: readonly ThrottleKey[]): Promise<void> {
-    for (const { key } of keys) await this.store.reset(key);
+  /**
+   * Clears the failures of `keys` that `checked` found failing. Most successes had none, and then this
+   * writes nothing (a write on every successful token request was a third of the store's work there).
+   */
+  async succeed(keys: readonly ThrottleKey[], checked: ThrottleCheck): Promise<void> {
+    for (const { key } of keys) if (checked.failing.has(key)) await this.store.reset(key);
   }
 }
 

@@ -27,7 +27,8 @@ export function clientAuthThrottle(throttle: Throttle): Middleware {
     if (ctx.method !== 'POST' || !GUARDED.has(ctx.path)) return next();
     const clientId = basicClientId(ctx.get('authorization') || undefined);
     const keys = clientAuthKeys(clientId, ctx.ip);
-    const wait = await throttle.check(keys);
+    const checked = await throttle.check(keys);
+    const { wait } = checked;
     if (wait > 0) {
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
@@ -43,7 +44,7 @@ export function clientAuthThrottle(throttle: Throttle): Middleware {
     if (ctx.status === 401 && error === 'invalid_client') {
       await throttle.fail(keys);
     } else if (ctx.status < 400 && clientId) {
-      await throttle.succeed(keys.slice(0, 1));
+      await throttle.succeed(keys.slice(0, 1), checked);
     }
   };
 }

@@ -95,7 +95,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const clientId = typeof params.client_id === 'string' ? params.client_id : null;
     const keys = loginKeys(email, ctx.ip);
     // Checked before the password: during a lockout even the right password does not sign in.
-    const wait = await deps.throttle.check(keys);
+    const checked = await deps.throttle.check(keys);
+    const { wait } = checked;
     if (wait > 0) {
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
@@ -115,7 +116,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
       return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
     }
-    await deps.throttle.succeed(keys.slice(0, 1));
+    await deps.throttle.succeed(keys.slice(0, 1), checked);
     await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });
     await finish(ctx, { login: { accountId: account.id } }, false);
   });

@@ -16,6 +16,7 @@ import { storedTokenId } from '../dist/oidc/adapter.js';
 import { openMongoStore } from '../dist/storage/mongo/mongo-store.js';
 import { DATABASE_FILE } from '../dist/storage/sqlite/connection.js';
 import { SqliteOidcRecords } from '../dist/storage/sqlite/oidc-records.js';
+import { SqliteWriter } from '../dist/storage/sqlite/sqlite-writer.js';
 import { openSqliteStore } from '../dist/storage/sqlite/sqlite-store.js';
 import { seededGrantId, seededToken } from './lib/seed-ids.mjs';
 
@@ -42,23 +43,18 @@ async function seedSqlite(options, template) {
   // Random ids land all over the primary key and index B-trees: with SQLite's default 2 MiB page cache,
   // a million-grant seed spends most of its time re-reading pages it just wrote.
   db.exec('PRAGMA cache_size = -1048576');
-  // The store's own upsert, so the rows carry exactly the columns and indexes Signet's writes do;
-  // batched in transactions, as one commit per row would take hours at a million. The store prepares
-  // its statement on every call; on this seeding connection alone, preparing once per SQL text makes
-  // seeding a million grants a matter of a minute or two instead of several.
-  const prepare = db.prepare.bind(db);
-  const statements = new Map();
-  db.prepare = (sql) => statements.get(sql) ?? statements.set(sql, prepare(sql)).get(sql);
-  const records = new SqliteOidcRecords(db, Date.now);
+  // The store's own upsert through its own writer, so the rows carry exactly the columns and indexes
+  // Signet's writes do. A batch is issued without awaiting each write, so the writer's group commit puts
+  // the whole batch in one transaction (one commit per row would take hours at a million).
+  const records = new SqliteOidcRecords(new SqliteWriter(db), Date.now);
   const nowS = Math.floor(Date.now() / 1000);
   for (let from = options.from; from < options.to; from += BATCH) {
-    db.exec('BEGIN');
+    const writes = [];
     for (let i = from; i < Math.min(from + BATCH, options.to); i++) {
       const c = clones(template, i, nowS);
-      await records.upsert('Grant', c.grantId, c.grant, TTL_S);
-      await records.upsert('AccessToken', c.tokenId, c.token, TTL_S);
+      writes.push(records.upsert('Grant', c.grantId, c.grant, TTL_S), records.upsert('AccessToken', c.tokenId, c.token, TTL_S));
     }
-    db.exec('COMMIT');
+    await Promise.all(writes);
   }
   db.close();
 }

@@ -518,6 +518,20 @@ function cliSuite(kind: StoreKind): void {
 }
 
 describe('admin CLI on SQLite (DATA_DIR)', () => cliSuite('sqlite'));
+
+test('commands started at once on a fresh DATA_DIR all succeed (no "database is locked")', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'signet-cli-fresh-'));
+  try {
+    const env = { ...process.env, DATA_DIR: dataDir };
+    delete env.MONGODB_URI;
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => runCli(['user', 'create', '--email', `fresh${i}@example.com`, '--password-stdin'], env, 'a fresh password\n')),
+    );
+    for (const [i, result] of results.entries()) expect(jsonLine(result).email).toBe(`fresh${i}@example.com`);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, TIMEOUT);
 describeMongo('admin CLI on MongoDB (FerretDB)', () => cliSuite('mongodb'));
 
 test('a value that starts with "-" (base64url ids and secrets can) is read as the value, not a flag', async () => {

@@ -12,10 +12,11 @@ export const DATABASE_FILE = 'signet.db';
 export function openDatabase(dataDir: string): DatabaseSync {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+  // First: another process (the CLI, a second worker) may hold a lock for a moment, and switching a
+  // fresh database to WAL needs one ("database is locked" when two CLI commands start on a new DATA_DIR).
+  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
-  // Another process (the CLI, a second worker) may hold the write lock for a moment.
-  db.exec('PRAGMA busy_timeout = 5000');
   return db;
 }

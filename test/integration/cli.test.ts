@@ -522,7 +522,7 @@ describe('admin CLI on SQLite (DATA_DIR)', () => cliSuite('sqlite'));
 test('commands started at once on a fresh DATA_DIR all succeed (no "database is locked")', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'signet-cli-fresh-'));
   try {
-    const env = { ...process.env, DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
     delete env.MONGODB_URI;
     const results = await Promise.all(
       [0, 1, 2, 3].map((i) => runCli(['user', 'create', '--email', `fresh${i}@example.com`, '--password-stdin'], env, 'a fresh password\n')),

@@ -3,29 +3,19 @@
 // generator (this process) never shares an event loop with it.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findFerretDb, freePort, launchFerretDb } from '../../test/support/ferretdb.ts';
+
+export { freePort };
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The Node that runs the bench (Node 24 from the npm `node` package when started by `npm run bench`). */
 export const NODE = process.execPath;
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function tempDir(prefix) {
   return mkdtemp(join(tmpdir(), prefix));
@@ -161,77 +151,31 @@ export async function cli(env, args, input, cwd = ROOT) {
 
 // ---- FerretDB ----------------------------------------------------------------------------------
 
-function findFerretDb() {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/root/go/bin'];
-  if (process.env.GOPATH) dirs.unshift(join(process.env.GOPATH, 'bin'));
-  for (const dir of dirs) {
-    const candidate = join(dir, 'ferretdb');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
 /**
- * A throwaway FerretDB v1 on SQLite in a temp dir, the way the test suite starts one. MONGODB_URI
- * is deliberately not honoured: the bench must not write load into someone's real database.
+ * A throwaway FerretDB v1 on SQLite in a temp dir, launched by the same code as the test suite's
+ * (Node 24 runs that TypeScript file as is). MONGODB_URI is deliberately not honoured: the bench must
+ * not write load into someone's real database.
  */
 export async function startFerretDb() {
   const binary = findFerretDb();
   if (!binary) throw new Error('ferretdb not found on PATH, in $GOPATH/bin or /root/go/bin (bash .ci/install-ferretdb.sh installs it)');
   const dir = await tempDir('signet-bench-ferretdb-');
-  const port = await freePort();
-  const child = spawn(
-    binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
-      `--listen-addr=127.0.0.1:${port}`,
-      `--state-dir=${dir}`,
-      '--debug-addr=127.0.0.1:0',
-      '--telemetry=disable',
-      '--log-level=error',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const proc = { child, name: 'ferretdb', output: capture(child) };
-  const stop = async () => {
-    await stopProcess(proc);
+  let running;
+  try {
+    running = await launchFerretDb(binary, dir, await freePort());
+  } catch (err) {
     await removeDir(dir);
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`ferretdb exited during start:\n${proc.output()}`);
-    }
-    if (await canConnect(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`ferretdb did not listen on ${port}:\n${proc.output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    throw err;
   }
   const version = await runFerretVersion(binary);
-  return { uri: (db) => `mongodb://127.0.0.1:${port}/${db}`, pid: child.pid, version, stop };
+  return {
+    uri: (db) => `${running.uri}${db}`,
+    version,
+    async stop() {
+      await running.stop();
+      await removeDir(dir);
+    },
+  };
 }
 
 function runFerretVersion(binary) {

@@ -39,7 +39,7 @@ describeWithFerretDb('store outage (MongoDB wire, FerretDB stopped and restarted
     dir = await mkdtemp(join(tmpdir(), 'signet-outage-'));
     port = await freePort();
     ferret = await launchFerretDb(binary ?? '', dir, port);
-    server = await startTestServer({ store: 'mongodb', env: { MONGODB_URI: `${ferret.uri}signet_outage`, LOG_LEVEL: process.env.OUTAGE_LOG ?? 'silent' } });
+    server = await startTestServer({ store: 'mongodb', env: { MONGODB_URI: `${ferret.uri}signet_outage` } });
     const records = server.signet.store.oidc;
     const hashed = server.signet.secrets.hash(SECRET);
     await records.upsert('Client', API, { client_id: API, client_secret: hashed, grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'read:things', token_endpoint_auth_method: 'client_secret_basic' });

@@ -3,10 +3,11 @@
 // and signs out. The app to revoke comes from a real sign-in over HTTP with openid-client beforehand.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { expectCookiesSafe, expectStrictCsp, watchPage, type PageWatch } from '../support/page-watch.js';
 import { describeBrowser, launchChromium, loginForm } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
@@ -17,68 +18,10 @@ const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a completely different passphrase';
 const APP_NAME = 'Acme Notes';
 
-/** What a page did that a user would never want: console errors (CSP violations included) and uncaught exceptions. */
-interface PageWatch {
-  problems: string[];
-  /** Every Set-Cookie line Signet sent, read from the raw headers (context.cookies() reports a missing SameSite as Lax). */
-  setCookies: Promise<string[]>[];
-  /** Signet's responses with a status of 400 or more. */
-  failures: string[];
-  /** Every document Signet served: its URL, status and Content-Security-Policy. */
-  documents: Array<{ url: string; status: number; csp: string | undefined }>;
-}
-
-function watch(page: Page, issuer: string): PageWatch {
-  const w: PageWatch = { problems: [], setCookies: [], failures: [], documents: [] };
-  page.on('console', (msg) => {
-    const url = msg.location().url;
-    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${url})`);
-  });
-  page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
-  page.on('response', (res: Response) => {
-    const url = new URL(res.url());
-    if (url.origin !== issuer) return;
-    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${url.pathname}`);
-    if (res.request().resourceType() === 'document' && (res.status() < 300 || res.status() >= 400)) {
-      w.documents.push({ url: res.url(), status: res.status(), csp: res.headers()['content-security-policy'] });
-    }
-    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
-  });
-  return w;
-}
-
-/** Every cookie the browser holds for Signet (whatever its path) and every Set-Cookie line: HttpOnly, with SameSite. */
-async function expectCookiesSafe(context: BrowserContext, w: PageWatch): Promise<string[]> {
-  const cookies = await context.cookies();
-  expect(cookies.length).toBeGreaterThan(0);
-  for (const cookie of cookies) {
-    expect({ name: cookie.name, domain: cookie.domain }).toEqual({ name: cookie.name, domain: '127.0.0.1' });
-    expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
-    expect(['Strict', 'Lax', 'None']).toContain(cookie.sameSite);
-  }
-  // A header may carry several cookies joined by newlines.
-  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines) {
-    expect(line).toMatch(/;\s*httponly\s*(;|$)/i);
-    expect(line).toMatch(/;\s*samesite=(strict|lax|none)\s*(;|$)/i);
-  }
-  return cookies.map((c) => c.name);
-}
-
-function expectStrictCsp(csp: string | undefined): void {
-  expect(csp).toEqual(expect.any(String));
-  expect(csp).toMatch(/frame-ancestors 'none'/);
-  expect(csp).not.toMatch(/unsafe-inline/);
-  expect(csp).not.toMatch(/unsafe-eval/);
-}
-
-
 /** A section of the account page, found by its heading. */
 function section(page: Page, heading: RegExp): Locator {
   return page.locator('section', { has: page.getByRole('heading', { name: heading }) });
 }
-
 
 describeBrowser('the account page in Chromium', () => {
   let browser: Browser | undefined;
@@ -114,7 +57,7 @@ describeBrowser('the account page in Chromium', () => {
     browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
-    w = watch(page, issuer);
+    w = watchPage(page, issuer);
   }, TIMEOUT);
 
   afterAll(async () => {
@@ -181,7 +124,7 @@ describeBrowser('the account page in Chromium', () => {
 
   test('no token is reachable from JavaScript: HttpOnly cookies only, empty storage, nothing token-like in the page', async () => {
     const { context, page } = ready();
-    const names = await expectCookiesSafe(context, w);
+    const names = await expectCookiesSafe(context, w, issuer);
     expect(names).toContain('signet.account');
     // Runs in the page (the tests compile without the DOM lib, hence the cast).
     const reachable = await page.evaluate(() => {
@@ -290,7 +233,7 @@ describeBrowser('the account page in Chromium', () => {
     await landed;
     await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
 
-    await expectCookiesSafe(context, w);
+    await expectCookiesSafe(context, w, issuer);
     for (const doc of w.documents) expectStrictCsp(doc.csp);
     expect(w.failures).toEqual(['400 POST /account/password']);
     expect(w.problems.filter((p) => !/Failed to load resource: the server responded with a status of 400/.test(p))).toEqual([]);
@@ -313,7 +256,7 @@ describeBrowser('the account page in Chromium', () => {
     await page.goto(`${issuer}/account`);
     expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
     await loginForm(page);
-    await expectCookiesSafe(context, w);
+    await expectCookiesSafe(context, w, issuer);
     for (const doc of w.documents) expectStrictCsp(doc.csp);
     expect(w.failures).toEqual(['400 POST /account/password']);
     expect(w.problems.filter((p) => !/Failed to load resource: the server responded with a status of 400/.test(p))).toEqual([]);

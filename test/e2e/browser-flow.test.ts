@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { runCli } from '../support/run-cli.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { cspOf, expectCookiesSafe, expectStrictCsp, watchPage } from '../support/page-watch.js';
 import { describeBrowser, launchChromium, loginForm } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
@@ -22,62 +23,11 @@ const DENY_CLIENT_NAME = 'Acme Photos';
 const APPROVE = /^\s*(Allow|Continue|Approve|Authorize)\b/i;
 const DENY = /^\s*(Deny|Decline|Reject|Cancel)\b/i;
 
-
 async function cliJson(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Record<string, string>> {
   const result = await runCli(args, env, stdin);
   if (result.code !== 0) throw new Error(`signet cli ${args.slice(0, 2).join(' ')} failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout) as Record<string, string>;
 }
-
-/** What a page did that a user would never want: console errors (CSP violations included) and uncaught exceptions. */
-interface PageWatch {
-  problems: string[];
-  /** Every Set-Cookie line Signet sent, read from the raw headers (context.cookies() reports a missing SameSite as Lax). */
-  setCookies: Promise<string[]>[];
-  /** Signet's responses with a status of 400 or more. */
-  failures: string[];
-}
-
-function watch(page: Page, issuer: string): PageWatch {
-  const w: PageWatch = { problems: [], setCookies: [], failures: [] };
-  page.on('console', (msg) => {
-    const url = msg.location().url;
-    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${url})`);
-  });
-  page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
-  page.on('response', (res: Response) => {
-    if (new URL(res.url()).origin !== issuer) return;
-    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
-    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
-  });
-  return w;
-}
-
-async function expectCookiesSafe(context: BrowserContext, w: PageWatch, issuer: string): Promise<void> {
-  const cookies = await context.cookies(issuer);
-  expect(cookies.length).toBeGreaterThan(0);
-  for (const cookie of cookies) {
-    expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
-    expect(['Strict', 'Lax', 'None']).toContain(cookie.sameSite);
-  }
-  // A header may carry several cookies joined by newlines.
-  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines) {
-    expect(line).toMatch(/;\s*httponly\s*(;|$)/i);
-    expect(line).toMatch(/;\s*samesite=(strict|lax|none)\s*(;|$)/i);
-  }
-}
-
-function expectStrictCsp(response: Response | null, page: string): void {
-  if (!response) throw new Error(`no response for the ${page} page`);
-  const csp = response.headers()['content-security-policy'];
-  expect(csp).toEqual(expect.any(String));
-  expect(csp).toMatch(/frame-ancestors 'none'/);
-  expect(csp).not.toMatch(/unsafe-inline/);
-  expect(csp).not.toMatch(/unsafe-eval/);
-}
-
 
 describeBrowser('sign-in through the real pages in Chromium', () => {
   let browser: Browser | undefined;
@@ -107,7 +57,6 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
     });
     return { config, url, pkceCodeVerifier, state, nonce };
   }
-
 
   beforeAll(async () => {
 
@@ -159,13 +108,13 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const w = watch(page, issuer);
+      const w = watchPage(page, issuer);
 
       const loginResponse = await page.goto(request.url.href);
       expect(new URL(page.url()).origin).toBe(issuer);
       expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
       expect(loginResponse?.status()).toBe(200);
-      expectStrictCsp(loginResponse, 'login');
+      expectStrictCsp(cspOf(loginResponse, 'login'));
       expect(await page.locator('body').innerText()).toContain(CLIENT_NAME);
       const login = await loginForm(page);
       await page.screenshot({ path: '/tmp/signet-login.png', fullPage: true });
@@ -176,7 +125,7 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
       await login.submit.click();
       const approve = page.getByRole('button', { name: APPROVE });
       await approve.waitFor({ state: 'visible' });
-      expectStrictCsp(await consentResponse, 'consent');
+      expectStrictCsp(cspOf(await consentResponse, 'consent'));
 
       const text = await page.locator('body').innerText();
       expect(text).toContain(CLIENT_NAME);
@@ -225,7 +174,7 @@ describeBrowser('sign-in through the real pages in Chromium', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const w = watch(page, issuer);
+      const w = watchPage(page, issuer);
       await page.goto(request.url.href);
 
       let login = await loginForm(page);

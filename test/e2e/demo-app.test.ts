@@ -4,8 +4,9 @@
 // JavaScript can reach holds one.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { cspOf, expectCookiesSafe, expectStrictCsp, watchPage } from '../support/page-watch.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
 
 const TIMEOUT = 60_000;
@@ -17,60 +18,6 @@ const DEMO_NAME = 'Signet demo app';
 const DEMO_SCOPES = ['openid', 'email', 'profile', 'offline_access'];
 
 /** What a page did that a user would never want, and everything Signet sent it. */
-interface PageWatch {
-  problems: string[];
-  /** Every Set-Cookie line Signet sent, read from the raw headers (context.cookies() reports a missing SameSite as Lax). */
-  setCookies: Promise<string[]>[];
-  /** Signet's responses with a status of 400 or more. */
-  failures: string[];
-  /** The body of every non-redirect response Signet served (pages, stylesheets). */
-  bodies: Promise<{ url: string; body: string }>[];
-  /** Every URL the page navigated to. */
-  urls: string[];
-}
-
-function watch(page: Page, issuer: string): PageWatch {
-  const w: PageWatch = { problems: [], setCookies: [], failures: [], bodies: [], urls: [] };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
-  page.on('framenavigated', (frame) => w.urls.push(frame.url()));
-  page.on('response', (res: Response) => {
-    const url = new URL(res.url());
-    if (url.origin !== issuer) return;
-    if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${url.pathname}`);
-    if (res.status() < 300 || res.status() >= 400) w.bodies.push(res.text().then((body) => ({ url: res.url(), body }), () => ({ url: res.url(), body: '' })));
-    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
-  });
-  return w;
-}
-
-async function expectCookiesSafe(context: BrowserContext, w: PageWatch, issuer: string): Promise<void> {
-  for (const cookie of await context.cookies(issuer)) {
-    expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
-    expect(['Strict', 'Lax']).toContain(cookie.sameSite);
-  }
-  // A header may carry several cookies joined by newlines.
-  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines) {
-    expect(line).toMatch(/;\s*httponly\s*(;|$)/i);
-    expect(line).toMatch(/;\s*samesite=(strict|lax)\s*(;|$)/i);
-  }
-}
-
-function expectStrictCsp(response: Response | null, what: string): void {
-  if (!response) throw new Error(`no response for ${what}`);
-  const csp = response.headers()['content-security-policy'];
-  expect(csp).toEqual(expect.any(String));
-  expect(csp).toMatch(/default-src 'self'/);
-  expect(csp).toMatch(/script-src 'self'/);
-  expect(csp).toMatch(/frame-ancestors 'none'/);
-  expect(csp).not.toMatch(/unsafe-inline/);
-  expect(csp).not.toMatch(/unsafe-eval/);
-}
-
 /** The pre blocks of the demo page: the id_token claims, then the userinfo answer. */
 async function demoBlocks(page: Page): Promise<{ claims: Record<string, unknown>; userinfo: Record<string, unknown> }> {
   const blocks = page.locator('pre.code');
@@ -99,7 +46,6 @@ function scriptReach(page: Page) {
     };
   });
 }
-
 
 describeBrowser('the demo app and the button kit in Chromium', () => {
   let browser: Browser | undefined;
@@ -134,12 +80,12 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const w = watch(page, issuer);
+      const w = watchPage(page, issuer);
 
       // Signed out: the button.
       const first = await page.goto(`${issuer}/demo`);
       expect(first?.status()).toBe(200);
-      expectStrictCsp(first, 'the demo page');
+      expectStrictCsp(cspOf(first, 'the demo page'));
       expect(await page.locator('h1').innerText()).toBe('Demo app');
       const button = page.getByRole('link', { name: /Sign in with Signet/ });
       expect(await button.count()).toBe(1);
@@ -159,7 +105,7 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
       // Consent: the demo app asks like any third-party app, offline_access included.
       const allow = page.getByRole('button', { name: 'Allow', exact: true });
       await allow.waitFor({ state: 'visible' });
-      expectStrictCsp(await consentResponse, 'the consent page');
+      expectStrictCsp(cspOf(await consentResponse, 'the consent page'));
       const consent = await page.locator('body').innerText();
       expect(consent).toContain(DEMO_NAME);
       const scopes = await page.locator('.scopes .scope-name').allInnerTexts();
@@ -170,7 +116,7 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
       const demoResponse = page.waitForResponse((r) => r.request().resourceType() === 'document' && r.status() === 200 && new URL(r.url()).pathname === '/demo');
       await allow.click();
       await page.waitForURL((url) => url.origin === issuer && url.pathname === '/demo');
-      expectStrictCsp(await demoResponse, 'the signed-in demo page');
+      expectStrictCsp(cspOf(await demoResponse, 'the signed-in demo page'));
       expect(await page.locator('.lead').innerText()).toBe(`Signed in as ${EMAIL} through Signet.`);
       const { claims, userinfo } = await demoBlocks(page);
       expect(claims).toMatchObject({ iss: issuer, aud: 'signet-demo', sub: accountId, email: EMAIL, email_verified: true, sid: expect.any(String) });
@@ -232,7 +178,7 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
         }
       }
 
-      await expectCookiesSafe(context, w, issuer);
+      await expectCookiesSafe(context, w, issuer, ['Strict', 'Lax']);
       expect(w.failures).toEqual([]);
       expect(w.problems).toEqual([]);
     } finally {
@@ -246,10 +192,10 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const w = watch(page, issuer);
+      const w = watchPage(page, issuer);
       const response = await page.goto(`${issuer}/button`);
       expect(response?.status()).toBe(200);
-      expectStrictCsp(response, 'the button page');
+      expectStrictCsp(cspOf(response, 'the button page'));
       expect(await page.locator('h1').innerText()).toBe('Sign in with Signet');
 
       // The two rendered variants, styled by the button stylesheet.

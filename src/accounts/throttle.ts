@@ -58,7 +58,7 @@ export class Throttle {
   /** Before any work: how long the caller must still wait (the longest of all its keys). */
   async check(keys: readonly ThrottleKey[]): Promise<ThrottleCheck> {
     const now = this.clock();
-    const states = await Promise.all(keys.map(({ key, policy }) => this.store.get(key, now, policy.windowMs)));
+    const states = await this.store.get(keys.map(({ key, policy }) => ({ key, windowMs: policy.windowMs })), now);
     let until = 0;
     const failing = new Set<string>();
     keys.forEach(({ key, policy }, i) => {

@@ -16,6 +16,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { registrationSecrets } from './middleware/registration-secrets.js';
+import { routeGate } from './route-gate.js';
 import { requestLimits } from './middleware/request-limits.js';
 import { settleWrites } from './middleware/settle-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -62,7 +63,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
-  for (const router of [
+  const routers = [
     healthRoutes({ ping: deps.ping }),
     metricsRoutes(deps.metrics, {
       ...(config.metricsToken ? { token: config.metricsToken } : {}),
@@ -81,11 +82,9 @@ export function createHttpApp(deps: HttpDeps): Koa {
       throttle: deps.throttle,
       views: deps.views,
     }),
-  ]) {
-    app.use(router.routes());
-    // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
-    app.use(router.allowedMethods({ throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
-  }
+  ];
+  // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
+  app.use(routeGate(routers, { throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
   app.use(clientAuthThrottle(deps.throttle));
   app.use(registrationSecrets(deps.host, deps.secrets));
   // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.

@@ -1,0 +1,38 @@
+import type Router from '@koa/router';
+import type { AllowedMethodsOptions } from '@koa/router';
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
+
+/** The first path segment of a route, or undefined when it is a pattern (then nothing can be skipped). */
+function literalFirstSegment(path: string | RegExp): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const segment = path.split('/')[1] ?? '';
+  return /[:(*{?]/.test(segment) ? undefined : segment;
+}
+
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
+}
+
+/**
+ * Our routers in one middleware that only requests for our paths enter. Everything else (the token,
+ * introspection and userinfo endpoints above all) goes straight on to the provider instead of being
+ * matched against every route of every router first: on those endpoints that matching was a
+ * measurable share of each request. The segments are read from the routers themselves, so a new route
+ * is gated correctly without a list to keep in step.
+ */
+export function routeGate(routers: readonly Router[], allowedMethods: AllowedMethodsOptions): Middleware {
+  const chain = compose(routers.flatMap((router) => [router.routes(), router.allowedMethods(allowedMethods)])) as Middleware;
+  const segments = new Set<string>();
+  let everything = false;
+  for (const router of routers) {
+    for (const layer of router.stack) {
+      const segment = literalFirstSegment(layer.path);
+      if (segment === undefined) everything = true;
+      else segments.add(segment);
+    }
+  }
+  if (everything) return chain;
+  return (ctx, next) => (segments.has(firstSegment(ctx.path)) ? chain(ctx, next) : next());
+}

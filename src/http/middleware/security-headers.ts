@@ -18,12 +18,12 @@ const CSP = [
  * (form_post, logout without a session) add their script's hash to this CSP rather than finding none.
  */
 export function securityHeaders(options: { hsts: boolean }): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Content-Security-Policy', CSP);
     if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    await next();
+    return next();
   };
 }

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import { createFindAccount } from './accounts/find-account.js';
-import { PasswordHasher, type PasswordParams } from './accounts/password.js';
+import { hashingSlots, PasswordHasher, type PasswordParams } from './accounts/password.js';
 import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/create-http-app.js';
@@ -97,7 +97,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
-    const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams), clock);
+    const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams, hashingSlots(config.workers)), clock);
     const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.auditRecorded(type), () => context.requestId);
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);

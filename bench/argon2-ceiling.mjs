@@ -3,14 +3,18 @@
 // so no login rate can exceed this. Runs alone in its own process, with the same libuv thread pool
 // the server gets (argon2 verifies on it), and prints one JSON line.
 //
-// Usage: node bench/argon2-ceiling.mjs SECONDS CONCURRENCY
+// SLOTS is how many verifications run at once: by default what one Signet process allows itself
+// (one per core).
+//
+// Usage: node bench/argon2-ceiling.mjs SECONDS CONCURRENCY [SLOTS]
 
 import argon2 from 'argon2';
-import { OWASP_MINIMUM, PasswordHasher } from '../dist/accounts/password.js';
+import { hashingSlots, OWASP_MINIMUM, PasswordHasher } from '../dist/accounts/password.js';
 
 const durationS = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 8);
-const hasher = new PasswordHasher();
+const slots = Number(process.argv[4] ?? hashingSlots());
+const hasher = new PasswordHasher({}, slots);
 const password = 'correct horse battery staple';
 const hash = await hasher.hash(password);
 const params = argon2.needsRehash(hash, OWASP_MINIMUM) ? 'stronger than OWASP_MINIMUM' : OWASP_MINIMUM;
@@ -45,6 +49,7 @@ process.stdout.write(
     durationS: elapsed,
     cpuMsPerVerify: (cpu.user + cpu.system) / 1000 / verified,
     concurrency,
+    slots,
     threadPool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     params,
     hashPrefix: hash.split('$').slice(0, 4).join('$'),

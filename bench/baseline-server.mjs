@@ -20,33 +20,41 @@ const clients = JSON.parse(env.BASELINE_CLIENTS ?? '{}');
 const ACCOUNT_ID = 'baseline-account';
 
 const store = env.MONGODB_URI ? await openMongoStore({ uri: env.MONGODB_URI }) : await openSqliteStore({ dataDir: env.DATA_DIR });
-// Static clients never reach the adapter's Client model, so the pepper only has to exist.
+// The baseline's clients are never hashed (see below), so the pepper only has to exist.
 const Adapter = createAdapterClass(store.oidc, new ClientSecretHasher(randomBytes(32)), { clock: Date.now, refreshReuseLeeway: 0 });
 
 // The same kind of signing key Signet's id_tokens use by default (RS256, 2048 bits).
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'baseline-rs256', alg: 'RS256', use: 'sig' };
 
+const clientMetadata = [
+  {
+    client_id: clients.web.id,
+    client_secret: clients.web.secret,
+    redirect_uris: [clients.web.redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+  {
+    client_id: clients.service.id,
+    client_secret: clients.service.secret,
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+];
+
+// BASELINE_CLIENTS_IN_STORE=1: the clients live in the store, read through the adapter on every
+// request as registered clients are (Signet's are), instead of in the provider's configuration.
+// Written straight to the store with their secrets as given: a bare oidc-provider compares them as is.
+const clientsInStore = env.BASELINE_CLIENTS_IN_STORE === '1';
+if (clientsInStore) for (const metadata of clientMetadata) await store.oidc.upsert('Client', metadata.client_id, metadata);
+
 const provider = new Provider(issuer, {
   adapter: Adapter,
-  clients: [
-    {
-      client_id: clients.web.id,
-      client_secret: clients.web.secret,
-      redirect_uris: [clients.web.redirectUri],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
-    {
-      client_id: clients.service.id,
-      client_secret: clients.service.secret,
-      redirect_uris: [],
-      grant_types: ['client_credentials'],
-      response_types: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
-  ],
+  clients: clientsInStore ? [] : clientMetadata,
   findAccount: async (_ctx, sub) => ({
     accountId: sub,
     claims: () => ({ sub, email: 'baseline@example.com', email_verified: true, name: 'Baseline User' }),

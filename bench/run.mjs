@@ -50,27 +50,31 @@ const log = (message) => process.stderr.write(`[bench ${new Date().toISOString()
 const fmt = (r) => `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}`;
 
 async function argon2Ceiling() {
-  log(`argon2id ceiling: ${options.durationS}s of verifications, ${options.argonConcurrency} at a time`);
+  log(`argon2id ceiling: ${options.durationS}s of verifications, ${options.argonConcurrency} callers`);
   const result = lastJsonLine(await runNode('bench/argon2-ceiling.mjs', [String(options.durationS), String(options.argonConcurrency)]));
-  log(`  ${result.verifiesPerSecond.toFixed(1)} verifies/s`);
+  log(`  ${result.verifiesPerSecond.toFixed(1)} verifies/s (${result.slots} at a time)`);
   return result;
 }
 
 /**
  * Signet and the baseline run side by side, and each scenario is measured on one right after the
  * other: on a shared machine, load from elsewhere drifts over minutes, and a ratio of two figures
- * taken a minute apart would measure that drift as much as the servers.
+ * taken a minute apart would measure that drift as much as the servers. For the same reason the login
+ * ceiling is measured again right before and right after the logins, and they are held to the mean.
  */
 async function benchPair(store, ferret) {
   const targets = [];
-  const results = { signet: {}, baseline: {} };
+  const results = { signet: {}, baseline: {}, baselineStoredClients: {} };
+  let ceiling;
   try {
-    for (const start of [startSignet, startBaseline]) {
+    const starts = [startSignet, startBaseline, (o) => startBaseline({ ...o, clientsInStore: true })];
+    for (const start of starts) {
       const target = await start({ store, ferret });
       targets.push(target);
       log(`${target.kind} on ${store}: ${target.origin} (pid ${target.pid})`);
     }
     for (const name of options.scenarios) {
+      const around = name === 'login' ? [await argon2Ceiling()] : undefined;
       for (const target of targets) {
         try {
           results[target.kind][name] = await runScenario(name, target, options);
@@ -80,11 +84,27 @@ async function benchPair(store, ferret) {
           log(`  ${name} (${target.kind}): ERROR ${results[target.kind][name].error}`);
         }
       }
+      if (around) {
+        around.push(await argon2Ceiling());
+        ceiling = adjacentCeiling(around);
+        log(`  login ceiling around the logins: ${around.map((c) => c.verifiesPerSecond.toFixed(1)).join(' and ')} verifies/s`);
+      }
     }
   } finally {
     for (const target of targets) await target.stop();
   }
-  return results;
+  return { results, ceiling };
+}
+
+/** The two measurements taken around a store's logins, and their mean (the figure the logins are held to). */
+function adjacentCeiling([before, after]) {
+  const mean = (f) => (f(before) + f(after)) / 2;
+  return {
+    before: before.verifiesPerSecond,
+    after: after.verifiesPerSecond,
+    verifiesPerSecond: mean((c) => c.verifiesPerSecond),
+    cpuMsPerVerify: mean((c) => c.cpuMsPerVerify),
+  };
 }
 
 /**
@@ -145,6 +165,7 @@ async function main() {
     machine: await machineFacts(),
     argon2: undefined,
     stores: {},
+    loginCeilings: {},
     scale: {},
   };
   results.argon2 = await argon2Ceiling();
@@ -152,7 +173,9 @@ async function main() {
     const ferret = store === 'mongodb' ? await startFerretDb() : undefined;
     if (ferret) results.machine.ferretdb = ferret.version;
     try {
-      results.stores[store] = await benchPair(store, ferret);
+      const pair = await benchPair(store, ferret);
+      results.stores[store] = pair.results;
+      if (pair.ceiling) results.loginCeilings[store] = pair.ceiling;
       if (options.scale) results.scale[store] = await lookupScaling(store, ferret);
     } finally {
       await ferret?.stop();

@@ -72,7 +72,11 @@ export async function startSignet({ store, ferret, users = 4, env: extraEnv = {}
   };
 }
 
-export async function startBaseline({ store, ferret, env: extraEnv = {} }) {
+/**
+ * The bare provider. `clientsInStore`: its clients are read from the store on every request, as
+ * registered clients are (Signet's always are), rather than held in its configuration.
+ */
+export async function startBaseline({ store, ferret, env: extraEnv = {}, clientsInStore = false }) {
   const port = await freePort();
   const dataDir = await tempDir('signet-bench-baseline-');
   const origin = `http://127.0.0.1:${port}`;
@@ -84,11 +88,12 @@ export async function startBaseline({ store, ferret, env: extraEnv = {} }) {
     PORT: String(port),
     ISSUER: origin,
     BASELINE_CLIENTS: JSON.stringify(clients),
+    ...(clientsInStore ? { BASELINE_CLIENTS_IN_STORE: '1' } : {}),
     AUTHORIZATION_CODE_TTL: '600',
     ...storeEnv(store, ferret, dataDir, 'baseline'),
     ...extraEnv,
   };
-  const proc = spawnNode('bench/baseline-server.mjs', [], env, 'baseline');
+  const proc = spawnNode('bench/baseline-server.mjs', [], env, clientsInStore ? 'baseline-stored-clients' : 'baseline');
   try {
     await waitForHttp(`${origin}/.well-known/openid-configuration`, proc);
   } catch (err) {
@@ -96,7 +101,7 @@ export async function startBaseline({ store, ferret, env: extraEnv = {} }) {
     throw err;
   }
   return {
-    kind: 'baseline',
+    kind: clientsInStore ? 'baselineStoredClients' : 'baseline',
     store,
     origin,
     env,

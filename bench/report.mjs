@@ -301,7 +301,12 @@ export function renderReport(results, resultsPath) {
       `- ${STORE_NAMES[store]}: ${rate(r.rps)} logins/s = **${ratio(r.rps, c.verifiesPerSecond)}** of the ceiling.${adjacent} CPU per login: ` +
         `${ms(r.serverCpuMsPerOk)} ms in the server (argon2id included) and ${ms(r.generatorCpuMsPerOk)} ms in the load generator, ` +
         `against ${ms(c.cpuMsPerVerify)} ms per verification alone: with every core busy, logins could reach at most ` +
-        `${ratio(c.cpuMsPerVerify, perLogin)} of the ceiling on this machine (a bound that does not depend on other load).`,
+        `${ratio(c.cpuMsPerVerify, perLogin)} of the ceiling on this machine (a bound that does not depend on other load).` +
+        (ok(byServer.baseline?.login)
+          ? ` For scale: the bare provider walks the same flow, without a page or a password, for ${ms(byServer.baseline.login.serverCpuMsPerOk)} ms;` +
+            ` that walk plus one verification plus the generator's share would itself reach at most` +
+            ` ${ratio(c.cpuMsPerVerify, c.cpuMsPerVerify + byServer.baseline.login.serverCpuMsPerOk + (r.generatorCpuMsPerOk ?? 0))} of the ceiling.`
+          : ''),
     );
   }
   lines.push(

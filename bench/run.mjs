@@ -57,7 +57,7 @@ async function argon2Ceiling() {
 }
 
 /**
- * Signet and the baseline run side by side, and each scenario is measured on one right after the
+ * Signet and the baselines run side by side, and each scenario is measured on one right after the
  * other: on a shared machine, load from elsewhere drifts over minutes, and a ratio of two figures
  * taken a minute apart would measure that drift as much as the servers. For the same reason the login
  * ceiling is measured again right before and right after the logins, and they are held to the mean.

@@ -9,7 +9,6 @@ interface Row {
   last: number | null;
 }
 
-
 export class SqliteThrottle implements ThrottleStore {
   constructor(private readonly sql: SqliteWriter) {}
 

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
-import type { Clock, KeyKind, KeyRecord, KeyStore } from '../storage/store.js';
+import { KEY_KINDS, type Clock, type KeyKind, type KeyRecord, type KeyStore } from '../storage/store.js';
 import type { KeySealer } from './key-encryption.js';
 
 export type PrivateJwk = JsonWebKey & { kid: string; alg: string; use: 'sig' };
@@ -126,7 +126,7 @@ export async function rotateKeys(store: KeyStore, sealer: KeySealer, clock: Cloc
 /** Re-seals every key under the sealer's current secret (after KEY_ENCRYPTION_SECRET changed). */
 export async function rewrapKeys(store: KeyStore, sealer: KeySealer): Promise<number> {
   let rewrapped = 0;
-  for (const kind of ['signing', 'cookie', 'pepper'] as const) {
+  for (const kind of KEY_KINDS) {
     for (const key of await store.list(kind)) {
       if (sealer.sealedWith(key.sealed) === sealer.currentId) continue;
       await store.update(key.kid, { sealed: sealer.seal(sealer.open(key.sealed, key.kid), key.kid) });

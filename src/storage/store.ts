@@ -96,7 +96,8 @@ export interface AccountStore {
 }
 
 /** signing: JWKs for id_tokens; cookie: Keygrip keys; pepper: the HMAC key for client secrets. */
-export type KeyKind = 'signing' | 'cookie' | 'pepper';
+export const KEY_KINDS = ['signing', 'cookie', 'pepper'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
 
 /** A key as stored: the secret part is sealed (encrypted) by the key service before it gets here. */
 export interface KeyRecord {

@@ -13,7 +13,7 @@
 // secret. A reader refuses any other format name, a newer version, unknown fields and unknown kinds.
 
 import { z } from 'zod';
-import { RECORD_MODELS, type OidcPayload, type RecordModel, type TransferItem } from '../storage/store.js';
+import { KEY_KINDS, RECORD_MODELS, type OidcPayload, type RecordModel, type TransferItem } from '../storage/store.js';
 
 export const FORMAT_NAME = 'signet-export';
 export const FORMAT_VERSION = 1;
@@ -42,7 +42,7 @@ const count = z.number().int().nonnegative();
 
 const keySchema = z.strictObject({
   kid: id,
-  kind: z.enum(['signing', 'cookie', 'pepper']),
+  kind: z.enum(KEY_KINDS),
   alg: z.string().min(1),
   createdAt: time,
   activatesAt: time,

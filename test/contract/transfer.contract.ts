@@ -4,7 +4,7 @@
 // expiry at the same moment). The clock starts in 2100, as in the OIDC contract, so no TTL monitor runs.
 
 import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
-import type { AccountRecord, AuditEvent, KeyRecord, OidcPayload, Store, TransferItem } from '../../src/storage/store.js';
+import { KEY_KINDS, type AccountRecord, type AuditEvent, type KeyRecord, type OidcPayload, type Store, type TransferItem } from '../../src/storage/store.js';
 import { manualClock, type ManualClock, type StoreFactory } from '../support/stores.js';
 
 const START = Date.UTC(2100, 0, 1);
@@ -164,7 +164,7 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       expect(await to.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1')).toEqual(await from.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1'));
       expect(await to.oidc.list('Client', 10)).toEqual(await from.oidc.list('Client', 10));
       expect(await to.accounts.findByEmail('alice@example.com')).toEqual(account('acc-1', 'alice@example.com'));
-      for (const kind of ['signing', 'cookie', 'pepper'] as const) expect(await to.keys.list(kind)).toEqual(await from.keys.list(kind));
+      for (const kind of KEY_KINDS) expect(await to.keys.list(kind)).toEqual(await from.keys.list(kind));
       expect(await to.audit.list({ limit: 10 })).toEqual(await from.audit.list({ limit: 10 }));
       expect(await to.oidc.find('AuthorizationCode', 'sha256.code-expired')).toBeUndefined();
     });

@@ -1,10 +1,8 @@
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
-import type { AccountRecord, AuditEvent, Clock, KeyKind, RecordDump, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
-import { RECORD_MODELS } from '../store.js';
+import type { AccountRecord, AuditEvent, Clock, RecordDump, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
+import { KEY_KINDS, RECORD_MODELS } from '../store.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
-
-const KEY_KINDS: readonly KeyKind[] = ['signing', 'cookie', 'pepper'];
 
 /** Documents fetched per round trip on export, and written per insertMany on import. */
 const BATCH = 500;

@@ -1,11 +1,9 @@
-import type { Clock, KeyKind, OidcPayload, RecordDump, RecordModel, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
+import { KEY_KINDS, type Clock, type OidcPayload, type RecordDump, type RecordModel, type StoreOccupancy, type TransferItem, type TransferStore } from '../store.js';
 import { toRecord as accountFromRow, type Row as AccountRow } from './accounts.js';
 import { toEvent, type Row as AuditRow } from './audit.js';
 import { SqliteKeys } from './keys.js';
 import { indexedColumns } from './oidc-records.js';
 import type { SqliteWriter } from './sqlite-writer.js';
-
-const KEY_KINDS: readonly KeyKind[] = ['signing', 'cookie', 'pepper'];
 
 interface RecordRow {
   model: RecordModel;

@@ -62,16 +62,13 @@ const SCENARIOS = {
     async run(target, o, http) {
       const pool = await accessTokens(target, http, TOKEN_POOL);
       const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.web.id, target.web.secret) };
-      const request = {
-        origin: target.origin,
+      return measuredCannon(target, o, {
         method: 'POST',
         path: '/token/introspection',
         headers,
         next: rotating(pool, (token) => ({ body: `token=${encodeURIComponent(token)}` })),
         verify: (body) => body.includes('"active":true'),
-        connections: o.connections,
-      };
-      return measured(target, o, (durationS) => cannon({ ...request, durationS }));
+      });
     },
   },
 
@@ -80,15 +77,12 @@ const SCENARIOS = {
     method: `The same kind of pool of ${TOKEN_POOL} user access tokens (scope \`openid email profile\`), as bearer tokens.`,
     async run(target, o, http) {
       const pool = await accessTokens(target, http, TOKEN_POOL);
-      const request = {
-        origin: target.origin,
+      return measuredCannon(target, o, {
         method: 'GET',
         path: '/me',
         next: rotating(pool, (token) => ({ headers: { authorization: `Bearer ${token}` } })),
         verify: (body) => body.includes('"sub"'),
-        connections: o.connections,
-      };
-      return measured(target, o, (durationS) => cannon({ ...request, durationS }));
+      });
     },
   },
 
@@ -96,19 +90,16 @@ const SCENARIOS = {
     title: 'client credentials grant',
     method:
       "Signet's service client (created with `client create --type service --scope read:things`) asks for scope `read:things` " +
-      'of a registered resource server (RFC 8707 `resource`); the baseline\'s static client asks for no scope.',
+      'of a registered resource server (RFC 8707 `resource`); the baselines\' clients ask for no scope.',
     async run(target, o) {
       const form = new URLSearchParams(target.clientCredentialsForm).toString();
-      const request = {
-        origin: target.origin,
+      return measuredCannon(target, o, {
         method: 'POST',
         path: '/token',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.service.id, target.service.secret) },
         body: form,
         verify: (body) => body.includes('"access_token"'),
-        connections: o.connections,
-      };
-      return measured(target, o, (durationS) => cannon({ ...request, durationS }));
+      });
     },
   },
 
@@ -204,6 +195,11 @@ const SCENARIOS = {
     },
   },
 };
+
+/** One request shape fired by autocannon at the target, over `o.connections` connections. */
+function measuredCannon(target, o, request) {
+  return measured(target, o, (durationS) => cannon({ ...request, origin: target.origin, connections: o.connections, durationS }));
+}
 
 /** `o.around` (optional) wraps the measured run alone, e.g. to attach a profiler or strace to the server. */
 async function measured(target, o, run) {

@@ -5,7 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { describeIf } from '../support/describe-if.js';
 import { findFerretDb, freePort, launchFerretDb, type FerretDbProcess } from '../support/ferretdb.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 
@@ -18,18 +19,12 @@ interface Answer {
 }
 
 const binary = findFerretDb();
-const describeWithFerretDb = (name: string, fn: () => void) => {
-  if (binary) return describe(name, fn);
-  if (process.env.CI === 'true') throw new Error(`${name}: ferretdb binary not found in CI`);
-  console.warn(`\n!!! SKIPPING "${name}": no ferretdb binary !!!\n`);
-  return describe.skip(name, fn);
-};
 
 const API = 'https://api.example.com';
 const SECRET = 'outage-test-secret-0123456789abcdef';
 const basic = (id: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${SECRET}`).toString('base64')}`;
 
-describeWithFerretDb('store outage (MongoDB wire, FerretDB stopped and restarted under load)', () => {
+describeIf(binary !== undefined, 'store outage (MongoDB wire, FerretDB stopped and restarted under load)', 'no ferretdb binary', () => {
   let dir: string;
   let port: number;
   let ferret: FerretDbProcess;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
+import { mayRun } from '../support/describe-if.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 
@@ -51,12 +52,8 @@ function works(cmd: string, args: string[]): boolean {
 
 const havePython = works(PYTHON, ['-c', 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 9) else 1)']);
 const haveGo = works(GO, ['version']);
-const inCi = process.env.CI === 'true';
-
 function gate(have: boolean, what: string, hint: string): typeof test | typeof test.skip {
-  if (have || inCi) return test;
-  console.warn(`\n!!! SKIPPING the ${what} interop test: ${hint} !!!\n`);
-  return test.skip;
+  return mayRun(have, `the ${what} interop test`, hint) ? test : test.skip;
 }
 const testAuthlib = gate(havePython, 'Authlib', `no usable ${PYTHON} with venv/ensurepip (apt-get install python3-venv)`);
 const testGoOidc = gate(haveGo, 'go-oidc', `no ${GO} on PATH (https://go.dev/dl/)`);

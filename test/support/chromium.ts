@@ -3,8 +3,9 @@
 // loudly; CI must have it (.ci/run installs it), so there a missing browser fails them.
 
 import { accessSync, constants } from 'node:fs';
-import { describe, expect } from '@jest/globals';
+import { expect } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { describeIf } from './describe-if.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -29,12 +30,7 @@ const haveChromium = (() => {
 })();
 
 export function describeBrowser(name: string, fn: () => void): void {
-  if (haveChromium || process.env.CI === 'true') {
-    describe(name, fn);
-    return;
-  }
-  console.warn(`\n!!! SKIPPING "${name}": no Chromium at ${CHROMIUM} (apt-get install chromium) !!!\n`);
-  describe.skip(name, fn);
+  describeIf(haveChromium, name, `no Chromium at ${CHROMIUM} (apt-get install chromium)`, fn);
 }
 
 /** Launches Chromium, or fails with the one clear message of what to install. */

@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from '@jest/globals';
 import { MongoClient } from 'mongodb';
 import type { Clock, Store } from '../../src/storage/store.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { openMongoStore } from '../../src/storage/mongo/mongo-store.js';
+import { describeIf } from './describe-if.js';
 
 export type StoreFactory = (clock?: Clock) => Promise<Store>;
 
@@ -65,15 +65,8 @@ export async function dropTestDatabase(dbName: string): Promise<void> {
 }
 
 /** `describe` when global-setup found a MongoDB (or FerretDB), otherwise a loudly announced skip. */
-export const describeMongo = (name: string, fn: () => void): void => {
-  if (process.env.SIGNET_TEST_MONGODB_URI) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env.CI === 'true') throw new Error(`${name}: no MongoDB for the tests (SIGNET_TEST_MONGODB_URI unset) in CI`);
-  console.warn(`\n!!! SKIPPING "${name}": no MongoDB/FerretDB available (see test/support/ferretdb.ts) !!!\n`);
-  describe.skip(name, fn);
-};
+export const describeMongo = (name: string, fn: () => void): void =>
+  describeIf(Boolean(process.env.SIGNET_TEST_MONGODB_URI), name, 'no MongoDB/FerretDB available (see test/support/ferretdb.ts)', fn);
 
 function mongoUri(): string {
   const uri = process.env.SIGNET_TEST_MONGODB_URI;

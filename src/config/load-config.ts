@@ -78,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS ? { previousKeyEncryptionSecret: e.KEY_ENCRYPTION_SECRET_PREVIOUS } : {}),
     keys: { activationDelay: e.KEY_ACTIVATION_DELAY, refreshInterval: e.KEY_REFRESH_INTERVAL },
     trustProxy: e.TRUST_PROXY,
+    outboundAllowedHosts: e.OUTBOUND_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),

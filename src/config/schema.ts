@@ -2,11 +2,6 @@ import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .optional()
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
 /** Raw environment → typed values. Cross-field rules live in load-config.ts. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,7 +20,20 @@ export const envSchema = z.object({
   KEY_ENCRYPTION_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   KEY_ACTIVATION_DELAY: seconds(3600),
   KEY_REFRESH_INTERVAL: seconds(60).pipe(z.number().max(3600, 'must be at most 3600')),
-  TRUST_PROXY: flag,
+  /**
+   * How many proxies in front of Signet append to X-Forwarded-For: `true` is one hop, a number is that
+   * many. The client address is the one the outermost trusted proxy saw, never what the client wrote.
+   */
+  TRUST_PROXY: z
+    .union([z.enum(['true', 'false', '1', '0', 'yes', 'no']), z.string().regex(/^\d+$/, 'must be true, false or a hop count')])
+    .optional()
+    .transform((v) => (v === undefined || ['false', '0', 'no'].includes(v) ? 0 : ['true', 'yes'].includes(v) ? 1 : Number(v)))
+    .pipe(z.number().int().min(0).max(10, 'must be at most 10 hops')),
+  /** Hosts (host or host:port) Signet may fetch from even when they resolve to private addresses. */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_TOKEN_TTL: seconds(600),
   ID_TOKEN_TTL: seconds(600),
@@ -74,7 +82,10 @@ export interface Config {
     /** Seconds between each node's re-reads of the key store. */
     refreshInterval: number;
   };
-  trustProxy: boolean;
+  /** Proxy hops trusted for X-Forwarded-*: 0 ignores them, 1 is a single TLS-terminating proxy. */
+  trustProxy: number;
+  /** Server-side fetches (jwks_uri, back-channel logout) may reach these hosts whatever they resolve to. */
+  outboundAllowedHosts: readonly string[];
   logLevel: RawEnv['LOG_LEVEL'];
   /** Bearer token for /metrics; without it /metrics is served outside production only. */
   metricsToken?: string;

@@ -53,7 +53,7 @@ export interface HttpDeps {
 export function createHttpApp(deps: HttpDeps): Koa {
   const { config } = deps;
   const secure = new URL(config.issuer).protocol === 'https:';
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   // The same keys as the provider's cookies.keys, so both sign and verify alike.
   app.keys = deps.cookieKeys;
   app.silent = true;

@@ -15,7 +15,10 @@ const ERROR_EVENTS = ['server_error'] as const;
 
 export function createProvider(deps: CreateProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, buildProviderConfig(deps));
-  provider.proxy = deps.config.trustProxy;
+  provider.proxy = deps.config.trustProxy > 0;
+  // Koa reads X-Forwarded-For from the left unless told how many hops appended to it; the right-most
+  // entries are the ones our own proxies wrote, the rest is whatever the client sent.
+  provider.maxIpsCount = deps.config.trustProxy;
 
   // Secrets are stored as keyed hashes (see client-secret.ts), so the default plain comparison
   // cannot work. Each Provider has its own Client class: this touches no global state.

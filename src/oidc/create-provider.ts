@@ -29,6 +29,16 @@ export function createProvider(deps: CreateProviderDeps): Provider {
     },
   });
 
+  // oidc-provider builds endpoint URLs (discovery, the logout form, the audiences it accepts in client
+  // assertions) from the request's Host and scheme. Whoever sends the request would choose them: every
+  // absolute URL derives from ISSUER instead, whatever Host a request carries or where it came in.
+  const issuerPath = new URL(deps.config.issuer).pathname.replace(/\/+$/, '');
+  Object.defineProperty(provider.OIDCContext.prototype, 'urlFor', {
+    value(name: string, opt?: Record<string, unknown>) {
+      return new URL(provider.pathFor(name, { ...opt, mountPath: issuerPath }), deps.config.issuer).href;
+    },
+  });
+
   for (const event of ERROR_EVENTS) {
     provider.on(event, (...args: unknown[]) => {
       const err = args.find((a) => a instanceof Error);

@@ -4,7 +4,7 @@ import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { checkClientPolicy } from './client-policy.js';
 import { InitialAccessTokens } from './initial-access-tokens.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, RESOURCE_SCOPE } from './provider-config.js';
+import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, RESOURCE_SCOPE } from './client-metadata.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 
 /**

@@ -2,7 +2,7 @@ import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provid
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
-import { checkClientPolicy, ClientPolicyError } from './client-policy.js';
+import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, RESOURCE_SCOPE } from './client-metadata.js';
 import { initialAccessTokenPolicies } from './initial-access-tokens.js';
 import type { FirstPartyClient } from './first-party-clients.js';
 import { guardedFetch } from './guarded-fetch.js';
@@ -29,16 +29,6 @@ export interface ProviderConfigDeps {
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
 
-/** Client metadata of a resource server: "jwt" opts its access tokens in to RFC 9068 JWTs. */
-export const ACCESS_TOKEN_FORMAT = 'signet_access_token_format';
-
-/** Resource server metadata: the scopes it offers. */
-export const RESOURCE_SCOPE = 'signet_resource_scope';
-/** Client metadata: the resource scopes a machine client may ask for (client_credentials). */
-export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
-
-/** Request fields of RFC 7592 updates that are not client metadata and are checked by oidc-provider. */
-const IGNORED_REQUEST_FIELDS = new Set(['client_id', 'client_secret']);
 
 /** Asymmetric only: an HS256 id_token would be forgeable by anyone holding the client secret. */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
@@ -181,38 +171,8 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     },
     renderError: deps.pages.renderError,
     fetch: guardedFetch({ production: config.production }),
-    // Signet's registration policy (client-policy.ts) on top of oidc-provider's. The validator runs for
-    // the listed property; it looks at the whole request once. Without a ctx (stored or static clients
-    // being loaded) there is nothing to police.
-    extraClientMetadata: {
-      properties: ['redirect_uris', ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE],
-      validator: (ctx, key, _value, metadata) => {
-        if (key === RESOURCE_SCOPE || key === ALLOWED_RESOURCE_SCOPE) {
-          const value = metadata[key];
-          if (value !== undefined && (typeof value !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(value))) {
-            throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
-          }
-          return;
-        }
-        if (key === ACCESS_TOKEN_FORMAT) {
-          if (metadata[ACCESS_TOKEN_FORMAT] !== undefined && !['opaque', 'jwt'].includes(String(metadata[ACCESS_TOKEN_FORMAT]))) {
-            throw new errors.InvalidClientMetadata(`${ACCESS_TOKEN_FORMAT} must be opaque or jwt`);
-          }
-          return;
-        }
-        if (!ctx || key !== 'redirect_uris') return;
-        const body = (ctx.oidc as { body?: Record<string, unknown> } | undefined)?.body ?? {};
-        const unknown = Object.keys(body).filter((k) => !(k in metadata) && !IGNORED_REQUEST_FIELDS.has(k));
-        if (unknown.length > 0) throw new errors.InvalidClientMetadata(`unknown client metadata: ${unknown.join(', ')}`);
-        try {
-          checkClientPolicy({ ...(metadata as Record<string, unknown>), client_secret: body.client_secret }, { production: config.production });
-        } catch (err) {
-          if (!(err instanceof ClientPolicyError)) throw err;
-          // InvalidRedirectUri carries a fixed description meant for authorization requests.
-          throw new errors.CustomOIDCProviderError(err.code, err.message);
-        }
-      },
-    },
+    // Signet's registration policy and operator-only fields (client-metadata.ts) on top of oidc-provider's.
+    extraClientMetadata: clientMetadataRules({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
     // Put the granted claims (email, name) in the id_token too, as most relying parties expect.
     conformIdTokenClaims: false,
   };

@@ -53,7 +53,11 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
       ['localhost sector_identifier_uri', { redirect_uris: [OK_URI], sector_identifier_uri: 'https://localhost/s.json' }, 'invalid_client_metadata', /sector_identifier_uri/],
       ['an http logo_uri', { redirect_uris: [OK_URI], logo_uri: 'http://cdn.example.com/logo.png' }, 'invalid_client_metadata', /logo_uri/],
       ['a link-local policy_uri', { redirect_uris: [OK_URI], policy_uri: 'https://169.254.169.254/latest' }, 'invalid_client_metadata', /policy_uri/],
-      ['an unknown field', { redirect_uris: [OK_URI], favourite_colour: 'blue' }, 'invalid_client_metadata', /favourite_colour/],
+      ['an operator-only field', { redirect_uris: [OK_URI], signet_allowed_resource_scope: 'read write admin' }, 'invalid_client_metadata', /signet_allowed_resource_scope.*operator/],
+      ['a resource server\'s scopes', { grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'admin' }, 'invalid_client_metadata', /signet_resource_scope.*operator/],
+      ['a JWT access-token opt-in', { redirect_uris: [OK_URI], signet_access_token_format: 'jwt' }, 'invalid_client_metadata', /signet_access_token_format.*operator/],
+      ['any field under the operator prefix', { redirect_uris: [OK_URI], signet_first_party: true }, 'invalid_client_metadata', /signet_first_party.*operator/],
+      ['client_credentials without client authentication', { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'none' }, 'invalid_client_metadata', /client_credentials/],
       ['a secret with auth method none', { redirect_uris: [OK_URI], token_endpoint_auth_method: 'none', client_secret: 'x' }, 'invalid_client_metadata', /client_secret/],
     ];
 
@@ -79,6 +83,79 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
         expect(typeof res.json.error).toBe('string');
       }
       expect(await count()).toBe(before);
+    });
+
+    test('metadata Signet does not understand is ignored, never stored or echoed (RFC 7591 section 2)', async () => {
+      const body = `{"redirect_uris":["${OK_URI}"],"favourite_colour":"blue","__proto__":{"polluted":1},"constructor":"x","toString":"y","request_uris":["https://rp.example.com/r"]}`;
+      const res = await register(body);
+      expect(res.status).toBe(201);
+      for (const key of ['favourite_colour', 'constructor', 'toString', 'request_uris', 'polluted']) expect(Object.hasOwn(res.json, key)).toBe(false);
+      const stored = (await server.signet.store.oidc.find('Client', String(res.json.client_id))) ?? {};
+      for (const key of ['favourite_colour', '__proto__', 'constructor', 'toString', 'polluted']) expect(Object.hasOwn(stored, key)).toBe(false);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    test('a self-registered machine client cannot reach an API\'s scopes, with or without a secret', async () => {
+      const api = 'https://api-x.example.com';
+      await server.signet.store.oidc.upsert('Client', api, { client_id: api, client_secret: server.signet.secrets.hash('s'.repeat(40)), grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'read write admin', token_endpoint_auth_method: 'client_secret_basic' });
+      const machine = await register({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+      expect(machine.status).toBe(201);
+      const { client_id, client_secret } = machine.json as Record<string, string>;
+      const token = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: api, scope: 'admin write' }).toString(),
+      });
+      const json = (await token.json()) as Body;
+      expect(String(json.scope ?? '')).toBe('');
+      if (typeof json.access_token === 'string') {
+        const seen = await fetch(`${server.issuer}/token/introspection`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${api}:${'s'.repeat(40)}`).toString('base64')}` },
+          body: new URLSearchParams({ token: json.access_token }).toString(),
+        });
+        expect(String(((await seen.json()) as Body).scope ?? '')).toBe('');
+      }
+    });
+
+    test('a stored public client with client_credentials gets no token at the token endpoint (RFC 6749 4.4)', async () => {
+      await server.signet.store.oidc.upsert('Client', 'public-machine', { client_id: 'public-machine', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'none' });
+      const res = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'public-machine' }).toString(),
+      });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      const json = (await res.json()) as Body;
+      expect(json.access_token).toBeUndefined();
+      expect(typeof json.error).toBe('string');
+    });
+
+    test('RFC 7592: an update keeps what the operator set, may repeat it, and may not change it', async () => {
+      const created = await register({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], client_name: 'Machine' });
+      const { client_id, client_secret, registration_client_uri } = created.json as Record<string, string>;
+      let rat = String(created.json.registration_access_token);
+      // The operator allows it two scopes (the CLI's `client update --scope`).
+      await server.signet.clients.update(client_id ?? '', { scope: 'read write' });
+      const update = async (body: Body) => {
+        const res = await fetch(String(registration_client_uri), {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${rat}` },
+          body: JSON.stringify({ client_id, client_secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], ...body }),
+        });
+        const json = (await res.json()) as Body;
+        if (typeof json.registration_access_token === 'string') rat = json.registration_access_token;
+        return { status: res.status, json };
+      };
+      const allowed = async () => (await server.signet.store.oidc.find('Client', client_id ?? ''))?.signet_allowed_resource_scope;
+      expect((await update({ client_name: 'Renamed' })).status).toBe(200);
+      expect(await allowed()).toBe('read write');
+      expect((await update({ client_name: 'Again', signet_allowed_resource_scope: 'read write' })).status).toBe(200);
+      const raised = await update({ signet_allowed_resource_scope: 'read write admin' });
+      expect(raised.status).toBe(400);
+      expect(raised.json.error).toBe('invalid_client_metadata');
+      expect(await allowed()).toBe('read write');
     });
 
     test('accepted: https redirects, native loopback and private-use schemes (RFC 8252)', async () => {

@@ -1,0 +1,91 @@
+import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { checkClientPolicy, ClientPolicyError } from './client-policy.js';
+
+/** Client metadata of a resource server: "jwt" opts its access tokens in to RFC 9068 JWTs. */
+export const ACCESS_TOKEN_FORMAT = 'signet_access_token_format';
+/** Resource server metadata: the scopes it offers. */
+export const RESOURCE_SCOPE = 'signet_resource_scope';
+/** Client metadata: the resource scopes a machine client may ask for (client_credentials). */
+export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
+
+/**
+ * Metadata only an operator decides (through the CLI): what a client may ask of an API and how its
+ * tokens look. A client that could set these through dynamic registration could grant itself any
+ * API's scopes. Everything under the `signet_` prefix is reserved for the operator likewise.
+ */
+export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE] as const;
+const OPERATOR_PREFIX = 'signet_';
+
+const SCOPE_TOKENS = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+type Metadata = Record<string, unknown>;
+
+/** The JSON body of a registration (RFC 7591) or an update (RFC 7592); undefined for anything else. */
+function registrationBody(ctx: KoaContextWithOIDC | undefined): Metadata | undefined {
+  const route = ctx?.oidc?.route;
+  if (route !== 'registration' && route !== 'client_update') return undefined;
+  return (ctx?.oidc as { body?: Metadata } | undefined)?.body ?? {};
+}
+
+/**
+ * A registration may not set operator-only fields; an update may repeat what is stored (a client
+ * that sends back what it read) but not change it, and never drops what the operator set.
+ */
+function keepOperatorFields(ctx: KoaContextWithOIDC, body: Metadata, metadata: Metadata): void {
+  const stored = (ctx.oidc.route === 'client_update' ? ctx.oidc.client : undefined) as unknown as Metadata | undefined;
+  for (const key of Object.keys(body)) {
+    if (!key.startsWith(OPERATOR_PREFIX)) continue;
+    if (stored && Object.hasOwn(stored, key) && stored[key] === body[key]) continue;
+    throw new errors.InvalidClientMetadata(`${key} is set by the operator only, never through registration`);
+  }
+  for (const key of OPERATOR_ONLY_METADATA) {
+    if (stored && stored[key] !== undefined) metadata[key] = stored[key];
+    else delete metadata[key];
+  }
+}
+
+function checkFormat(key: string, metadata: Metadata): void {
+  const value = metadata[key];
+  if (value === undefined) return;
+  if (key === ACCESS_TOKEN_FORMAT) {
+    if (value !== 'opaque' && value !== 'jwt') throw new errors.InvalidClientMetadata(`${key} must be opaque or jwt`);
+  } else if (typeof value !== 'string' || !SCOPE_TOKENS.test(value)) {
+    throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
+  }
+}
+
+/** RFC 6749 4.4: the client credentials grant is for clients that can keep a secret. */
+function checkMachineClient(metadata: Metadata): void {
+  const grants = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
+  if (grants.includes('client_credentials') && metadata.token_endpoint_auth_method === 'none') {
+    throw new errors.InvalidClientMetadata('client_credentials requires client authentication: token_endpoint_auth_method none cannot use it');
+  }
+}
+
+/**
+ * Signet's client metadata rules on top of oidc-provider's. The validator runs once per listed
+ * property, with a ctx only for registration requests; stored and static clients are checked too
+ * (a stored client that breaks a rule no longer loads, so it cannot be used either).
+ */
+export function clientMetadataRules(options: { production: boolean; outboundAllowedHosts?: readonly string[] }): NonNullable<Configuration['extraClientMetadata']> {
+  return {
+    properties: ['redirect_uris', ...OPERATOR_ONLY_METADATA],
+    validator: (ctx, key, _value, metadata) => {
+      const data = metadata as unknown as Metadata;
+      if (key !== 'redirect_uris') return checkFormat(key, data);
+      checkMachineClient(data);
+      const body = registrationBody(ctx);
+      if (!ctx || !body) return;
+      // RFC 7591 section 2: metadata the server does not understand is ignored (oidc-provider drops it);
+      // only the reserved prefix is refused, so nobody mistakes a silently dropped field for a granted one.
+      keepOperatorFields(ctx, body, data);
+      try {
+        checkClientPolicy({ ...data, client_secret: body.client_secret }, options);
+      } catch (err) {
+        if (!(err instanceof ClientPolicyError)) throw err;
+        // InvalidRedirectUri carries a fixed description meant for authorization requests.
+        throw new errors.CustomOIDCProviderError(err.code, err.message);
+      }
+    },
+  };
+}

@@ -107,6 +107,54 @@ export function oidcRecordsContract(factory: StoreFactory): void {
     });
   });
 
+  // oidc-provider keys objects by outside values: a Grant's `resources` by resource URI, a Session's
+  // `authorizations` by client_id (a resource server's is a URI), requested claims by name. MongoDB
+  // before 5.0, FerretDB and other MongoDB-wire servers refuse keys with '.' or a leading '$'.
+  describe('keys holding dots, dollars and other characters document stores refuse', () => {
+    const awkward = (extra: OidcPayload = {}): OidcPayload => ({
+      resources: { 'https://api-x.example': 'read' },
+      '$weird.key': { 'a.b': 1 },
+      nested: [{ 'x.y': 'z' }],
+      '': { '$': '.', 'nul\u0000key': 'lone \ud800 surrogate', '%2E': '%24' },
+      ...extra,
+    });
+
+    test('round-trip through upsert, find, findByUid, findByUserCode, findByAccount and list', async () => {
+      const session = awkward({ kind: 'Session', uid: 'uid-dots', accountId: 'acc-dots', authorizations: { 'https://api-x.example': { grantId: 'g.1' } } });
+      await store.oidc.upsert('Session', 's.dots', session, 600);
+      expect(await store.oidc.find('Session', 's.dots')).toStrictEqual(session);
+      expect(await store.oidc.findByUid('Session', 'uid-dots')).toStrictEqual(session);
+      expect(await store.oidc.findByAccount('Session', 'acc-dots')).toStrictEqual([{ id: 's.dots', payload: session, createdAt: START }]);
+      expect(await store.oidc.list('Session', 10)).toStrictEqual([{ id: 's.dots', payload: session }]);
+
+      const grant = awkward({ kind: 'Grant', accountId: 'acc-dots', clientId: 'client.dots' });
+      await store.oidc.upsert('Grant', 'g.1', grant, 600);
+      expect(await store.oidc.findByAccount('Grant', 'acc-dots', 'client.dots')).toStrictEqual([{ id: 'g.1', payload: grant, createdAt: START }]);
+
+      const device = awkward({ kind: 'DeviceCode', uid: 'uid-device', userCode: 'DOTS-DOTS' });
+      await store.oidc.upsert('DeviceCode', 'dc.dots', device, 600);
+      expect(await store.oidc.findByUserCode('DeviceCode', 'DOTS-DOTS')).toStrictEqual(device);
+    });
+
+    test('consume, overwrite and revokeByGrantId work on such records', async () => {
+      const token = awkward({ kind: 'RefreshToken', grantId: 'g.1', accountId: 'acc-dots', clientId: 'client.dots' });
+      await store.oidc.upsert('RefreshToken', 'rt.dots', token, 600);
+      expect(await store.oidc.consume('RefreshToken', 'rt.dots')).toBe(true);
+      expect(await store.oidc.consume('RefreshToken', 'rt.dots')).toBe(false);
+      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual({ ...token, consumed: Math.floor(START / 1000) });
+
+      const rewritten = awkward({ kind: 'RefreshToken', grantId: 'g.2', resources: { 'https://other.example': 'write' } });
+      await store.oidc.upsert('RefreshToken', 'rt.dots', rewritten, 600);
+      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual(rewritten);
+      expect(await store.oidc.findByAccount('RefreshToken', 'acc-dots')).toEqual([]);
+
+      await store.oidc.revokeByGrantId('RefreshToken', 'g.1');
+      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual(rewritten);
+      await store.oidc.revokeByGrantId('RefreshToken', 'g.2');
+      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toBeUndefined();
+    });
+  });
+
   describe('expiry', () => {
     beforeEach(async () => {
       await store.oidc.upsert('DeviceCode', 'dc-1', { kind: 'DeviceCode', uid: 'uid-1', userCode: 'ABCD-EFGH' }, 60);

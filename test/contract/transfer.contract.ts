@@ -230,5 +230,29 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       await to.transfer.importAll(from.transfer.exportAll());
       expect(await to.oidc.find('Grant', 'grant-u')).toStrictEqual(payload);
     });
+
+    // A Grant keys its resources by URI; document stores refuse '.' and a leading '$' in keys.
+    test('payloads whose keys hold dots, dollars and NUL come out and go in exactly, and stay findable', async () => {
+      const payload: OidcPayload = {
+        kind: 'Grant',
+        accountId: 'acc-1',
+        clientId: 'client.1',
+        resources: { 'https://api-x.example': 'read' },
+        '$weird.key': { 'a.b': 1 },
+        nested: [{ 'x.y': 'z' }],
+        '': { '$': 'nul\u0000key' },
+      };
+      await from.oidc.upsert('Grant', 'grant.dots', payload, 3600);
+      await from.oidc.upsert('RefreshToken', 'sha256.rt-dots', { ...payload, kind: 'RefreshToken', grantId: 'grant.dots' }, 3600);
+      expect(await from.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(true);
+      const exported = await collect(from.transfer.exportAll());
+      expect(exported).toContainEqual({ record: expect.objectContaining({ model: 'Grant', id: 'grant.dots', payload }) });
+      await to.transfer.importAll(fromArray(exported));
+      expect(await to.oidc.find('Grant', 'grant.dots')).toStrictEqual(payload);
+      expect(await to.oidc.findByAccount('Grant', 'acc-1', 'client.1')).toEqual(await from.oidc.findByAccount('Grant', 'acc-1', 'client.1'));
+      expect(await to.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(false);
+      await to.oidc.revokeByGrantId('RefreshToken', 'grant.dots');
+      expect(await to.oidc.find('RefreshToken', 'sha256.rt-dots')).toBeUndefined();
+    });
   });
 }

@@ -1,11 +1,13 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { decodePayload, encodePayload, type StoredPayload } from './payload-codec.js';
 import { retryUpsert } from './retry-upsert.js';
 import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
 import { RECORD_MODELS } from '../store.js';
 
 export interface OidcDocument {
   _id: string;
-  payload: OidcPayload;
+  /** The payload's lookup fields and its JSON text, or the payload itself (payload-codec.ts). */
+  payload: StoredPayload;
   createdAt: Date;
   /** null: never expires. A Date so that MongoDB's TTL monitor can act on it. */
   expiresAt: Date | null;
@@ -49,9 +51,8 @@ export class MongoOidcRecords implements OidcRecordStore {
     await retryUpsert(() =>
       collectionFor(this.db, model).updateOne(
         { _id: id },
-        { $set: { payload, expiresAt }, $setOnInsert: { createdAt: new Date(now) } },
-        // Drop undefined fields as SQLite's JSON does, rather than storing them as null.
-        { upsert: true, ignoreUndefined: true },
+        { $set: { payload: encodePayload(payload), expiresAt }, $setOnInsert: { createdAt: new Date(now) } },
+        { upsert: true },
       ),
     );
   }
@@ -100,7 +101,7 @@ export class MongoOidcRecords implements OidcRecordStore {
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
       .toArray();
-    return docs.map((doc) => ({ id: doc._id, payload: doc.payload, createdAt: doc.createdAt.getTime() }));
+    return docs.map((doc) => ({ id: doc._id, payload: decodePayload(doc.payload), createdAt: doc.createdAt.getTime() }));
   }
 
   async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
@@ -109,7 +110,7 @@ export class MongoOidcRecords implements OidcRecordStore {
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
       .toArray();
-    return docs.map((doc) => ({ id: doc._id, payload: doc.payload }));
+    return docs.map((doc) => ({ id: doc._id, payload: decodePayload(doc.payload) }));
   }
 
   async sweepExpired(): Promise<number> {
@@ -125,6 +126,6 @@ export class MongoOidcRecords implements OidcRecordStore {
 
   private async findOne(model: RecordModel, filter: object): Promise<OidcPayload | undefined> {
     const doc = await collectionFor(this.db, model).findOne(filter);
-    return doc && this.isLive(doc) ? doc.payload : undefined;
+    return doc && this.isLive(doc) ? decodePayload(doc.payload) : undefined;
   }
 }

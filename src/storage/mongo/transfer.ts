@@ -3,6 +3,7 @@ import type { AccountRecord, AuditEvent, Clock, RecordDump, StoreOccupancy, Tran
 import { KEY_KINDS, RECORD_MODELS } from '../store.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
+import { decodePayload, encodePayload } from './payload-codec.js';
 
 /** Documents fetched per round trip on export, and written per insertMany on import. */
 const BATCH = 500;
@@ -92,7 +93,7 @@ export class MongoTransfer implements TransferStore {
     }
     if ('record' in item) {
       const { model, id, payload, createdAt, expiresAt } = item.record;
-      const doc: OidcDocument = { _id: id, payload, createdAt: new Date(createdAt), expiresAt: expiresAt === null ? null : new Date(expiresAt) };
+      const doc: OidcDocument = { _id: id, payload: encodePayload(payload), createdAt: new Date(createdAt), expiresAt: expiresAt === null ? null : new Date(expiresAt) };
       return [collectionFor(this.db, model) as unknown as Collection<Document>, doc];
     }
     const { id, ...rest } = item.audit;
@@ -133,7 +134,8 @@ function toAccount(doc: Document): AccountRecord {
 /** A claimed record's real consumption time is unknown: its creation is the earliest it can have been, so a
  * late refresh token falls outside any reuse leeway and is treated as theft, as it would be in the source. */
 function toRecord(model: RecordDump['model'], doc: OidcDocument, claimed: boolean): RecordDump {
-  const payload = claimed ? { ...doc.payload, consumed: Math.floor(doc.createdAt.getTime() / 1000) } : doc.payload;
+  const stored = decodePayload(doc.payload);
+  const payload = claimed ? { ...stored, consumed: Math.floor(doc.createdAt.getTime() / 1000) } : stored;
   return { model, id: doc._id, payload, createdAt: doc.createdAt.getTime(), expiresAt: doc.expiresAt ? doc.expiresAt.getTime() : null };
 }
 

@@ -1,19 +1,23 @@
 import { AUDIT } from './audit/audit-log.js';
-import { list, required, wholeNumber, type Command } from './cli-flags.js';
+import { list, pairs, required, wholeNumber, type Command } from './cli-flags.js';
 import { ValidationError } from './errors.js';
 import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
+
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /** The admin CLI's client and initial-access-token commands. */
 export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': {
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt]',
+      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
       '--public for no secret; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
-      '--resource is its URI (and client_id), --scope the scopes it offers, --access-token-format jwt opts in to JWT access tokens',
+      '--resource is its URI (and client_id), --scope the scopes it offers, --scope-description what each allows (shown on consent ' +
+      'pages), --access-token-format jwt opts in to JWT access tokens',
     flags: {
       name: { type: 'string' },
       type: { type: 'string' },
@@ -23,6 +27,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       scope: { type: 'string' },
       resource: { type: 'string' },
       'access-token-format': { type: 'string' },
+      'scope-description': { type: 'string', multiple: true },
     },
     async run(app, flags) {
       const type = flags.type ?? 'web';
@@ -38,6 +43,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
         ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
         ...(typeof flags.resource === 'string' ? { resource: flags.resource } : {}),
         ...(format !== undefined ? { accessTokenFormat: format } : {}),
+        ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
       });
       await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type } });
       return created;
@@ -60,7 +66,9 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     },
   },
   'client update': {
-    usage: 'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"]',
+    usage:
+      'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
+      '[--scope-description "S1=what it allows" ...]',
     summary: 'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients); checked like a new client',
     flags: {
       'client-id': { type: 'string' },
@@ -68,6 +76,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       scope: { type: 'string' },
+      'scope-description': { type: 'string', multiple: true },
     },
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
@@ -76,6 +85,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
         ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
         ...(flags['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') } : {}),
         ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
+        ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
       });
       await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: result.updated } });
       return result;

@@ -52,3 +52,16 @@ export function list(flags: Flags, name: string): string[] {
   const value = flags[name];
   return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }
+
+/** Repeated `--flag "name=text"` pairs, as for scope descriptions. */
+export function pairs(flags: Flags, name: string): Record<string, string> | undefined {
+  const values = list(flags, name);
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1) throw new ValidationError(`--${name} takes name=text: ${value}`);
+    out[value.slice(0, at).trim()] = value.slice(at + 1).trim();
+  }
+  return out;
+}

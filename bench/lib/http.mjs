@@ -155,7 +155,7 @@ export async function authorize(browser, path, user) {
     }
     if (res.status === 200 && res.body.includes('/confirm"')) {
       const action = formAction(res.body, '/confirm');
-      res = await browser.request('POST', action, { csrf: formField(res.body, 'csrf') ?? '' });
+      res = await browser.request('POST', action, { csrf: formField(res.body, 'csrf') ?? '', shown: formField(res.body, 'shown') ?? '' });
       where = action;
       continue;
     }

@@ -1,5 +1,6 @@
 import type { ProviderHost } from './provider-host.js';
 import { AUDIT, type AuditLog } from '../audit/audit-log.js';
+import { describeApis, type ApiAccess } from './access-description.js';
 import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
 
 export interface SessionSummary {
@@ -14,6 +15,8 @@ export interface AppSummary {
   clientId: string;
   clientName: string | null;
   scopes: string[];
+  /** The APIs it may call on the account's behalf, and with which scopes. */
+  apis: ApiAccess[];
   since: number;
 }
 
@@ -54,20 +57,26 @@ export class AccountOverview {
 
   /** One entry per client the account has granted access to (Signet's own pages excluded). */
   async apps(accountId: string): Promise<AppSummary[]> {
-    const byClient = new Map<string, { scopes: Set<string>; since: number }>();
+    const byClient = new Map<string, { scopes: Set<string>; resources: Map<string, Set<string>>; since: number }>();
     for (const grant of await this.records.findByAccount('Grant', accountId)) {
       const clientId = grant.payload.clientId;
       if (typeof clientId !== 'string' || this.hiddenClients.has(clientId)) continue;
-      const entry = byClient.get(clientId) ?? { scopes: new Set<string>(), since: grant.createdAt };
+      const entry = byClient.get(clientId) ?? { scopes: new Set<string>(), resources: new Map(), since: grant.createdAt };
       const openid = grant.payload.openid as { scope?: unknown } | undefined;
-      if (typeof openid?.scope === 'string') for (const s of openid.scope.split(' ')) if (s) entry.scopes.add(s);
+      addScopes(entry.scopes, openid?.scope);
+      const resources = grant.payload.resources;
+      for (const [indicator, scope] of Object.entries(resources && typeof resources === 'object' ? resources : {})) {
+        addScopes(entry.resources.get(indicator) ?? entry.resources.set(indicator, new Set()).get(indicator), scope);
+      }
       entry.since = Math.min(entry.since, grant.createdAt);
       byClient.set(clientId, entry);
     }
+    const find = (id: string) => this.host.current.Client.find(id);
     return Promise.all(
-      [...byClient].map(async ([clientId, { scopes, since }]) => {
-        const client = await this.host.current.Client.find(clientId);
-        return { clientId, clientName: client?.clientName ?? null, scopes: [...scopes], since };
+      [...byClient].map(async ([clientId, { scopes, resources, since }]) => {
+        const client = await find(clientId);
+        const apis = await describeApis(find, Object.fromEntries([...resources].map(([indicator, set]) => [indicator, [...set]])));
+        return { clientId, clientName: client?.clientName ?? null, scopes: [...scopes], apis, since };
       }),
     );
   }
@@ -75,4 +84,8 @@ export class AccountOverview {
   notices(accountId: string): Promise<AuditEvent[]> {
     return this.audit.list({ accountId, types: NOTICE_TYPES, limit: 20 });
   }
+}
+
+function addScopes(into: Set<string> | undefined, scope: unknown): void {
+  if (typeof scope === 'string') for (const s of scope.split(' ')) if (s) into?.add(s);
 }

@@ -4,7 +4,7 @@ import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { checkClientPolicy } from './client-policy.js';
 import { InitialAccessTokens } from './initial-access-tokens.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, RESOURCE_SCOPE } from './client-metadata.js';
+import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, REGISTERED_BY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 
 /**
@@ -33,6 +33,8 @@ export interface NewClient {
   resource?: string;
   /** resource-server only: "jwt" opts its access tokens in to short-lived RFC 9068 JWTs. */
   accessTokenFormat?: 'opaque' | 'jwt';
+  /** resource-server only: what each offered scope allows, shown on consent pages. */
+  scopeDescriptions?: Record<string, string>;
 }
 
 export interface ClientChanges {
@@ -41,6 +43,8 @@ export interface ClientChanges {
   postLogoutRedirectUris?: string[];
   /** service and resource-server clients: replaces the scopes (see NewClient.scope). */
   scope?: string;
+  /** resource-server clients: replaces the scope descriptions. */
+  scopeDescriptions?: Record<string, string>;
 }
 
 export interface ClientSummary {
@@ -84,6 +88,14 @@ function resourceIndicator(value: string | undefined, production: boolean): stri
   return value;
 }
 
+/** Descriptions only for scopes the API offers, so none can dress up a scope it does not have. */
+function describedScopes(descriptions: Record<string, string>, offered: string | undefined): Record<string, string> {
+  const scopes = new Set((offered ?? '').split(/\s+/).filter(Boolean));
+  const unknown = Object.keys(descriptions).filter((scope) => !scopes.has(scope));
+  if (unknown.length > 0) throw new ValidationError(`--scope-description names scopes the API does not offer: ${unknown.join(', ')}`);
+  return descriptions;
+}
+
 function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadata> {
   const redirects = (input.redirectUris ?? []).length + (input.postLogoutRedirectUris ?? []).length;
   if (input.public && type !== 'web' && type !== 'native') throw new ValidationError(`--public does not apply to a ${type} client (it is confidential)`);
@@ -92,6 +104,9 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
   if (input.resource !== undefined && type !== 'resource-server') throw new ValidationError('--resource applies only to --type resource-server');
   if (input.accessTokenFormat !== undefined && type !== 'resource-server') {
     throw new ValidationError('--access-token-format applies only to --type resource-server');
+  }
+  if (input.scopeDescriptions !== undefined && type !== 'resource-server') {
+    throw new ValidationError('--scope-description applies only to --type resource-server');
   }
   switch (type) {
     case 'web':
@@ -113,6 +128,7 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
         token_endpoint_auth_method: 'client_secret_basic',
         ...(input.scope !== undefined && scopeField ? { [scopeField]: scopeList(input.scope) } : {}),
         ...(input.accessTokenFormat ? { [ACCESS_TOKEN_FORMAT]: input.accessTokenFormat } : {}),
+        ...(input.scopeDescriptions ? { [SCOPE_DESCRIPTIONS]: describedScopes(input.scopeDescriptions, input.scope) } : {}),
       };
   }
 }
@@ -169,6 +185,7 @@ export class ClientAdmin {
       redirect_uris: input.redirectUris ?? [],
       post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
       ...shape,
+      [REGISTERED_BY]: 'operator',
       client_id_issued_at: Math.floor(Date.now() / 1000),
       ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
     };
@@ -220,7 +237,14 @@ export class ClientAdmin {
       next[field] = scopeList(changes.scope);
       updated.push(field);
     }
-    if (updated.length === 0) throw new ValidationError('nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri or --scope');
+    if (changes.scopeDescriptions !== undefined) {
+      if (type !== 'resource-server') throw new ValidationError(`--scope-description applies only to resource-server clients, not to a ${type} client`);
+      next[SCOPE_DESCRIPTIONS] = describedScopes(changes.scopeDescriptions, String(next[RESOURCE_SCOPE] ?? ''));
+      updated.push(SCOPE_DESCRIPTIONS);
+    }
+    if (updated.length === 0) {
+      throw new ValidationError('nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri, --scope or --scope-description');
+    }
     await this.validate(next as ClientMetadata);
     await this.adapter.upsert(clientId, next, 0);
     return { client_id: clientId, updated };

@@ -8,12 +8,17 @@ export const RESOURCE_SCOPE = 'signet_resource_scope';
 /** Client metadata: the resource scopes a machine client may ask for (client_credentials). */
 export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
 
+/** Resource server metadata: what each offered scope lets a client do, in words the consent page shows. */
+export const SCOPE_DESCRIPTIONS = 'signet_scope_descriptions';
+/** Who put the client in the store: "operator" (the CLI) or "self" (dynamic registration). */
+export const REGISTERED_BY = 'signet_registered_by';
+
 /**
  * Metadata only an operator decides (through the CLI): what a client may ask of an API and how its
  * tokens look. A client that could set these through dynamic registration could grant itself any
  * API's scopes. Everything under the `signet_` prefix is reserved for the operator likewise.
  */
-export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE] as const;
+export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE, SCOPE_DESCRIPTIONS, REGISTERED_BY] as const;
 const OPERATOR_PREFIX = 'signet_';
 
 const SCOPE_TOKENS = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
@@ -42,6 +47,17 @@ function keepOperatorFields(ctx: KoaContextWithOIDC, body: Metadata, metadata: M
     if (stored && stored[key] !== undefined) metadata[key] = stored[key];
     else delete metadata[key];
   }
+  // Consent pages warn about clients that registered themselves: nobody vouched for their name.
+  if (!stored) metadata[REGISTERED_BY] = 'self';
+}
+
+/** Descriptions are short plain text, one per scope token. */
+function checkDescriptions(value: unknown): void {
+  const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : undefined;
+  const ok = entries?.every(([scope, text]) => SCOPE_TOKENS.test(scope) && typeof text === 'string' && text.length > 0 && text.length <= 200);
+  if (!entries || !ok || entries.length > 100) {
+    throw new errors.InvalidClientMetadata(`${SCOPE_DESCRIPTIONS} must map scope tokens to texts of at most 200 characters`);
+  }
 }
 
 function checkFormat(key: string, metadata: Metadata): void {
@@ -49,6 +65,10 @@ function checkFormat(key: string, metadata: Metadata): void {
   if (value === undefined) return;
   if (key === ACCESS_TOKEN_FORMAT) {
     if (value !== 'opaque' && value !== 'jwt') throw new errors.InvalidClientMetadata(`${key} must be opaque or jwt`);
+  } else if (key === REGISTERED_BY) {
+    if (value !== 'operator' && value !== 'self') throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
+  } else if (key === SCOPE_DESCRIPTIONS) {
+    checkDescriptions(value);
   } else if (typeof value !== 'string' || !SCOPE_TOKENS.test(value)) {
     throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
   }

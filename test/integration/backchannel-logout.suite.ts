@@ -8,7 +8,7 @@ import { createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, SignJWT, typ
 import type { AuditEvent } from '../../src/storage/store.js';
 import { developmentSecret, KeySealer } from '../../src/oidc/key-encryption.js';
 import { loadKeys } from '../../src/oidc/key-manager.js';
-import { BrowserSession, csrfFrom, formAction, type Step } from '../support/browser-session.js';
+import { BrowserSession, csrfFrom, formAction, hiddenFields, type Step } from '../support/browser-session.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 
@@ -74,7 +74,7 @@ export function backchannelLogoutSuite(store: StoreKind): void {
     for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
       const kind = page.body.includes('/login"') ? 'login' : 'confirm';
       seen.push(kind);
-      const form: Record<string, string> = kind === 'login' ? { email, password: PASSWORD, csrf: csrfFrom(page.body) } : { csrf: csrfFrom(page.body) };
+      const form: Record<string, string> = kind === 'login' ? { email, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
       const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
       expect(posted.status).toBe(303);
       page = await browser.follow(posted.location ?? '');

@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
+import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
 import { mayRun } from '../support/describe-if.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
@@ -206,7 +206,7 @@ async function walkBrowser(issuer: string, authorizationUrl: string, clientName:
     if (!kind) break;
     seen.push(kind);
     if (kind === 'confirm') expect(page.body).toContain(clientName);
-    const form: Record<string, string> = kind === 'login' ? { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) } : { csrf: csrfFrom(page.body) };
+    const form: Record<string, string> = kind === 'login' ? { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
     const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
     expect(posted.status).toBe(303);
     page = await browser.follow(posted.location ?? '');

@@ -71,6 +71,15 @@ export function csrfFrom(html: string): string {
   return match[1];
 }
 
+/** Every hidden field of the form that posts to `suffix`: what a browser sends back with it. */
+export function hiddenFields(html: string, suffix: string): Record<string, string> {
+  const form = new RegExp(`<form[^>]*action="[^"]*${suffix}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1];
+  if (form === undefined) throw new Error(`no form posting to ${suffix}`);
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[name ?? ''] = value ?? '';
+  return fields;
+}
+
 export function formAction(html: string, suffix: string): string {
   const match = new RegExp(`action="([^"]*${suffix})"`).exec(html);
   if (!match?.[1]) throw new Error(`no form posting to ${suffix}`);

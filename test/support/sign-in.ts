@@ -3,7 +3,7 @@
 
 import { expect } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { BrowserSession, csrfFrom, formAction } from './browser-session.js';
+import { BrowserSession, csrfFrom, formAction, hiddenFields } from './browser-session.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8787/cb';
 
@@ -32,6 +32,7 @@ export async function startAuthorization(
   rp: RelyingParty,
   scope = 'openid email profile offline_access',
   prompt: 'consent' | 'none' = 'consent',
+  extra: Record<string, string> = {},
 ): Promise<AuthorizationStart> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -45,6 +46,7 @@ export async function startAuthorization(
     nonce,
     // OIDC Core 11: offline_access is honoured only with prompt=consent.
     prompt,
+    ...extra,
   });
   return { url: url.toString(), verifier, state, nonce };
 }
@@ -58,7 +60,7 @@ export async function authorize(browser: BrowserSession, start: AuthorizationSta
   for (let step = 0; step < 3 && page.status === 200; step++) {
     const kind = page.body.includes('/login"') ? 'login' : page.body.includes('/confirm"') ? 'confirm' : undefined;
     if (!kind) break;
-    const form: Record<string, string> = kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : { csrf: csrfFrom(page.body) };
+    const form: Record<string, string> = kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
     const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
     expect(posted.status).toBe(303);
     page = await browser.follow(posted.location ?? '');
@@ -96,7 +98,7 @@ export async function introspect(issuer: string, rp: Pick<RelyingParty, 'clientI
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${rp.clientId}:${rp.clientSecret}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(rp.clientId)}:${encodeURIComponent(rp.clientSecret)}`).toString('base64')}`,
     },
     body: new URLSearchParams({ token }).toString(),
   });

@@ -10,7 +10,8 @@ import { emailFingerprint, requestOrigin } from '../request-info.js';
 import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
-import { clientDisplayName, scopeViews } from '../view-models/interaction-view.js';
+import { accessDigest, describeApis, selfRegistered, type RequestedAccess } from '../../oidc/access-description.js';
+import { apiViews, claimViews, clientDisplayName, returnHost, scopeViews } from '../view-models/interaction-view.js';
 import type { Views } from '../views.js';
 
 export interface InteractionDeps {
@@ -29,6 +30,20 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+/** What the consent prompt says is missing: exactly what the page shows and the grant adds. */
+function requestedAccess(details: Record<string, unknown>): RequestedAccess {
+  const resources = details.missingResourceScopes;
+  return {
+    scopes: strings(details.missingOIDCScope),
+    claims: strings(details.missingOIDCClaims),
+    resources: Object.fromEntries(
+      Object.entries(resources && typeof resources === 'object' ? resources : {}).map(([indicator, scopes]) => [indicator, strings(scopes)]),
+    ),
+  };
+}
+
 function wrongStep(): AppError {
   return new AppError('invalid_request', 'This step of the sign-in does not match. Go back to the application and start again.', 400);
 }
@@ -38,6 +53,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { host, accounts, views } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(noStore);
+  // Each form's token is bound to its interaction: one obtained in another (an attacker's own) is refused.
 
   const details = async (ctx: Context) => {
     const found = await host.current.interactionDetails(ctx.req, ctx.res);
@@ -73,13 +89,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (prompt.name === 'consent') {
       const client = await host.current.Client.find(String(params.client_id));
       const account = session?.accountId ? await accounts.findById(session.accountId) : undefined;
-      const missing = (prompt.details.missingOIDCScope as string[] | undefined) ?? String(params.scope ?? '').split(' ');
+      const access = requestedAccess(prompt.details);
+      const apis = await describeApis((id) => host.current.Client.find(id), access.resources);
       ctx.type = 'html';
       ctx.body = views.render('consent', {
         title: 'Allow access',
         uid,
         clientName: clientDisplayName(client),
-        scopes: scopeViews(missing.filter(Boolean)),
+        returnHost: returnHost(params.redirect_uri),
+        selfRegistered: selfRegistered(client),
+        scopes: scopeViews(access.scopes),
+        claims: claimViews(access.claims),
+        apis: apiViews(apis),
+        shown: accessDigest(access),
         accountEmail: account?.email ?? 'your account',
         csrf: csrfToken(ctx),
       });
@@ -129,20 +151,25 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       ? await host.current.Grant.find(interaction.grantId)
       : new host.current.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
     if (!grant) throw wrongStep();
-    const missingScope = prompt.details.missingOIDCScope as string[] | undefined;
-    const missingClaims = prompt.details.missingOIDCClaims as string[] | undefined;
-    const missingResource = prompt.details.missingResourceScopes as Record<string, string[]> | undefined;
-    if (missingScope) grant.addOIDCScope(missingScope.join(' '));
-    if (missingClaims) grant.addOIDCClaims(missingClaims);
-    for (const [indicator, scopes] of Object.entries(missingResource ?? {})) {
-      grant.addResourceScope(indicator, scopes.join(' '));
+    const access = requestedAccess(prompt.details);
+    // The page showed a digest of what it listed; a grant that would differ from it is not made.
+    if (field(ctx.request.body, 'shown') !== accessDigest(access)) throw wrongStep();
+    if (access.scopes.length > 0) grant.addOIDCScope(access.scopes.join(' '));
+    if (access.claims.length > 0) grant.addOIDCClaims(access.claims);
+    for (const [indicator, scopes] of Object.entries(access.resources)) {
+      if (scopes.length > 0) grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
     await deps.audit.record(AUDIT.consentGranted, {
       ...requestOrigin(ctx),
       accountId: session.accountId,
       clientId: String(params.client_id),
-      details: { grant_id: grantId, scope: missingScope?.join(' ') ?? null },
+      // Resource URIs are values here, never keys: audit details must be storable on every backend.
+      details: {
+        grant_id: grantId,
+        scope: access.scopes.join(' ') || null,
+        resources: Object.entries(access.resources).map(([resource, scopes]) => ({ resource, scope: scopes.join(' ') })),
+      },
     });
     await finish(ctx, { consent: interaction.grantId ? {} : { grantId } }, true);
   });

@@ -1,6 +1,6 @@
 import type { AppSummary, SessionSummary } from '../../oidc/account-overview.js';
 import type { AccountRecord, AuditEvent } from '../../storage/store.js';
-import { scopeViews, type ScopeView } from './interaction-view.js';
+import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 
 export type AccountView = {
   title: string;
@@ -8,7 +8,7 @@ export type AccountView = {
   name: string | null;
   memberSince: string;
   sessions: Array<{ id: string; device: string; ip: string; lastSeen: string; current: boolean }>;
-  apps: Array<{ clientId: string; name: string; scopes: ScopeView[]; since: string }>;
+  apps: Array<{ clientId: string; name: string; scopes: ScopeView[]; apis: ApiView[]; since: string }>;
   notices: Array<{ tone: 'danger' | 'info'; text: string; when: string }>;
   flash: string | null;
   csrf: string;
@@ -80,7 +80,13 @@ export function accountView(input: {
       lastSeen: when(s.lastSeen ?? s.firstSeen),
       current: s.id === input.currentSessionId,
     })),
-    apps: input.apps.map((a) => ({ clientId: a.clientId, name: a.clientName ?? a.clientId, scopes: scopeViews(a.scopes), since: when(a.since) })),
+    apps: input.apps.map((a) => ({
+      clientId: a.clientId,
+      name: a.clientName ?? a.clientId,
+      scopes: scopeViews(a.scopes),
+      apis: apiViews(a.apis),
+      since: when(a.since),
+    })),
     notices: input.notices.flatMap((e) => {
       const notice = NOTICE_TEXT[e.type];
       return notice ? [{ ...notice, when: when(e.at) }] : [];

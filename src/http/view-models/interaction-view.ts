@@ -1,8 +1,18 @@
+import type { ApiAccess } from '../../oidc/access-description.js';
+
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are (your Signet account id)',
   email: 'See your email address',
   profile: 'See your name',
   offline_access: 'Stay connected while you are away (refresh tokens)',
+};
+
+const CLAIM_TEXT: Record<string, string> = {
+  sub: 'Your Signet account id',
+  email: 'Your email address',
+  email_verified: 'Whether your email address was verified',
+  name: 'Your name',
+  updated_at: 'When your profile last changed',
 };
 
 export interface ScopeView {
@@ -16,4 +26,28 @@ export function scopeViews(scopes: Iterable<string>): ScopeView[] {
 
 export function clientDisplayName(client: { clientName?: string | undefined; clientId: string } | undefined): string {
   return client?.clientName || client?.clientId || 'the application';
+}
+
+export interface ApiView {
+  name: string;
+  host: string;
+  scopes: ScopeView[];
+}
+
+/** An API's scopes in words: the operator's description, or a plain statement naming the API. */
+export function apiViews(apis: ApiAccess[]): ApiView[] {
+  return apis.map((api) => ({
+    name: api.name,
+    host: api.host,
+    scopes: api.scopes.map((s) => ({ name: s.name, description: s.description ?? `Use the "${s.name}" permission at ${api.name}` })),
+  }));
+}
+
+export function claimViews(claims: Iterable<string>): ScopeView[] {
+  return [...new Set(claims)].map((name) => ({ name, description: CLAIM_TEXT[name] ?? 'This detail of your account' }));
+}
+
+/** The host a browser will be sent back to: harder to fake than a name the client chose itself. */
+export function returnHost(redirectUri: unknown): string | null {
+  return typeof redirectUri === 'string' ? (URL.parse(redirectUri)?.host ?? null) : null;
 }

@@ -1,27 +1,83 @@
-import { lookup } from 'node:dns/promises';
-import { isPrivateAddress } from './client-policy.js';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { AppError } from '../errors.js';
+import { isAllowedHost } from '../net/allowed-hosts.js';
+import { classifyAddress, classifyHost, mayConnect } from '../net/address-policy.js';
+
+/** Resolves a name to every address it has (dns.lookup with `all`); replaceable in tests. */
+export type Resolve = (hostname: string, family: number) => Promise<LookupAddress[]>;
+
+export interface OutboundPolicy {
+  production: boolean;
+  /** OUTBOUND_ALLOWED_HOSTS: `host` or `host:port` entries fetched whatever they resolve to. */
+  outboundAllowedHosts?: readonly string[];
+  resolve?: Resolve;
+}
+
+const systemResolve: Resolve = (hostname, family) =>
+  new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true, family }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+  });
+
+function refused(message: string): AppError {
+  return new AppError('outbound_refused', message, 400);
+}
 
 /**
- * oidc-provider's outbound fetch (a client's jwks_uri, sector_identifier_uri, back-channel logout). Registration already
- * refuses private hosts by name; this refuses them by address too, so a public name that resolves to
- * 10.0.0.1 or 127.0.0.1 cannot turn Signet into a proxy into its own network (SSRF).
+ * The socket's own lookup: the addresses checked are the addresses connected to, so a name cannot
+ * resolve to a public address for the check and to 127.0.0.1 for the connection (DNS rebinding).
+ * Every address must pass, not just one: the socket may try any of them.
  */
-export function guardedFetch(options: { production: boolean }) {
-  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    // Outside production, loopback is a developer's own machine (CONTRACT.md): http and 127.0.0.1 are fine.
-    if (!options.production && LOOPBACK.has(url.hostname)) {
-      // oidc-provider passes its own SSRF-guarding dispatcher, which refuses loopback: not here.
-      const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-      return fetch(url, { ...rest, redirect: 'error' });
-    }
-    if (url.protocol !== 'https:') throw new Error(`refusing to fetch ${url.protocol} URLs`);
-    const addresses = await lookup(url.hostname.replace(/^\[|\]$/g, ''), { all: true });
-    if (addresses.length === 0 || addresses.some(({ address }) => isPrivateAddress(address))) {
-      throw new Error(`refusing to fetch ${url.hostname}: it resolves to a private or loopback address`);
-    }
-    return fetch(url, { ...init, redirect: 'error' });
+function pinnedLookup(resolve: Resolve, production: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)).then(
+      (addresses) => {
+        const bad = addresses.find(({ address }) => !mayConnect(classifyAddress(address) ?? 'private', production));
+        if (addresses.length === 0 || bad) {
+          callback(refused(`refusing to connect to ${hostname}: it resolves to ${bad ? `${bad.address}, ` : 'nothing '}not a public address`), '');
+          return;
+        }
+        const [first] = addresses as [LookupAddress];
+        if (options.all) callback(null, addresses);
+        else callback(null, first.address, first.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
   };
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * oidc-provider's outbound fetch: a client's jwks_uri, sector_identifier_uri and back-channel logout
+ * (the only URLs Signet requests itself). Registration refuses private hosts by name; this refuses
+ * them by the address actually connected to, so a client cannot turn Signet into a proxy into its own
+ * network (SSRF). oidc-provider hands in a dispatcher of its own that checks the peer only after the
+ * connection (and TLS handshake) is made and refuses loopback even in development; ours replaces it.
+ */
+export function guardedFetch(policy: OutboundPolicy) {
+  const { production, outboundAllowedHosts = [], resolve = systemResolve } = policy;
+  // Built once per provider configuration; idle keep-alive sockets do not hold the process open.
+  const guarded = new Agent({ connect: { lookup: pinnedLookup(resolve, production) } });
+  const open = new Agent();
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const allowed = isAllowedHost(url, outboundAllowedHosts);
+    const kind = classifyHost(url.hostname);
+    // http only outside production and only to this machine or a host the operator named.
+    const plainHttpOk = !production && (kind === 'loopback' || allowed);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && plainHttpOk)) {
+      throw refused(`refusing to fetch ${url.protocol} URLs${production ? '' : ' other than loopback http'}`);
+    }
+    // IP literals never reach the socket's lookup: they are judged here, names again by address.
+    if (!allowed && !mayConnect(kind, production)) {
+      throw refused(`refusing to fetch ${url.hostname}: a loopback or private address`);
+    }
+    const { dispatcher: _providers, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+    const response = await undiciFetch(url, {
+      ...(rest as Parameters<typeof undiciFetch>[1]),
+      redirect: 'error',
+      dispatcher: allowed ? open : guarded,
+    });
+    return response as unknown as Response;
+  };
+}

@@ -170,7 +170,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       },
     },
     renderError: deps.pages.renderError,
-    fetch: guardedFetch({ production: config.production }),
+    fetch: guardedFetch({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
     // Signet's registration policy and operator-only fields (client-metadata.ts) on top of oidc-provider's.
     extraClientMetadata: clientMetadataRules({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
     // Put the granted claims (email, name) in the id_token too, as most relying parties expect.

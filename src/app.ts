@@ -188,7 +188,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       store,
       accounts,
       secrets,
-      clients: new ClientAdmin(host, store.oidc, Adapter, config.production),
+      clients: new ClientAdmin(host, store.oidc, Adapter, config.production, config.outboundAllowedHosts),
       audit,
       security,
       logger,

@@ -149,6 +149,7 @@ export class ClientAdmin {
     private readonly records: OidcRecordStore,
     AdapterClass: new (name: string) => Adapter,
     private readonly production: boolean,
+    private readonly outboundAllowedHosts: readonly string[] = [],
   ) {
     this.adapter = new AdapterClass('Client');
     this.initialAccessTokens = new InitialAccessTokens(host, records);
@@ -156,7 +157,7 @@ export class ClientAdmin {
 
   private async validate(metadata: ClientMetadata): Promise<void> {
     try {
-      checkClientPolicy(metadata as Record<string, unknown>, { production: this.production });
+      checkClientPolicy(metadata as Record<string, unknown>, { production: this.production, outboundAllowedHosts: this.outboundAllowedHosts });
       await this.host.current.Client.validate(metadata);
     } catch (err) {
       const e = err as { error_description?: string; message?: string };

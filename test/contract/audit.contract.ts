@@ -66,6 +66,13 @@ export function auditContract(factory: StoreFactory): void {
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([event]);
     });
 
+    // Consent events name the APIs granted by their URIs; document stores refuse '.' and a leading '$' in keys.
+    test('details whose keys hold dots, dollars and NUL round-trip', async () => {
+      const event = auditEvent({ id: 'ev-keys', details: { resources: { 'https://api-x.example': ['read'] }, '$weird.key': { 'a.b': 1 }, nested: [{ 'x.y': 'z' }], 'nul\u0000': '' } });
+      await store.audit.append(event);
+      expect(await store.audit.list({ accountId: 'acc-1', limit: 10 })).toStrictEqual([event]);
+    });
+
     test('keeps null fields null and an empty details object empty', async () => {
       const event = auditEvent({ id: 'ev-null', accountId: null, clientId: null, ip: null, userAgent: null, details: {} });
       await store.audit.append(event);

@@ -231,8 +231,9 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       expect(await to.oidc.find('Grant', 'grant-u')).toStrictEqual(payload);
     });
 
-    // A Grant keys its resources by URI; document stores refuse '.' and a leading '$' in keys.
-    test('payloads whose keys hold dots, dollars and NUL come out and go in exactly, and stay findable', async () => {
+    // A Grant keys its resources by URI, and so does a consent's audit event; document stores refuse '.' and
+    // a leading '$' in keys.
+    test('payloads and audit details whose keys hold dots, dollars and NUL come out and go in exactly, and stay findable', async () => {
       const payload: OidcPayload = {
         kind: 'Grant',
         accountId: 'acc-1',
@@ -243,12 +244,16 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
         '': { '$': 'nul\u0000key' },
       };
       await from.oidc.upsert('Grant', 'grant.dots', payload, 3600);
+      const consented: AuditEvent = { ...event('ev-dots', START), type: 'consent.granted', details: { grant_id: 'grant.dots', resources: { 'https://api-x.example': ['read'] }, '$weird.key': { 'a.b': 1 } } };
+      await from.audit.append(consented);
       await from.oidc.upsert('RefreshToken', 'sha256.rt-dots', { ...payload, kind: 'RefreshToken', grantId: 'grant.dots' }, 3600);
       expect(await from.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(true);
       const exported = await collect(from.transfer.exportAll());
       expect(exported).toContainEqual({ record: expect.objectContaining({ model: 'Grant', id: 'grant.dots', payload }) });
+      expect(exported).toContainEqual({ audit: consented });
       await to.transfer.importAll(fromArray(exported));
       expect(await to.oidc.find('Grant', 'grant.dots')).toStrictEqual(payload);
+      expect(await to.audit.list({ types: ['consent.granted'], limit: 10 })).toStrictEqual([consented]);
       expect(await to.oidc.findByAccount('Grant', 'acc-1', 'client.1')).toEqual(await from.oidc.findByAccount('Grant', 'acc-1', 'client.1'));
       expect(await to.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(false);
       await to.oidc.revokeByGrantId('RefreshToken', 'grant.dots');

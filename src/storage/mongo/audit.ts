@@ -1,7 +1,22 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
 
-type AuditDocument = Omit<AuditEvent, 'id'> & { _id: string };
+/**
+ * `details` is JSON text: it is never queried, and its keys come from outside (a consent event names the
+ * APIs granted by their URIs), which MongoDB before 5.0, FerretDB and other MongoDB-wire servers refuse
+ * when they hold '.' or start with '$' (see payload-codec.ts). Events written earlier hold an object.
+ */
+export type AuditDocument = Omit<AuditEvent, 'id' | 'details'> & { _id: string; details: string | Record<string, unknown> };
+
+export function toAuditDocument(event: AuditEvent): AuditDocument {
+  const { id, details, ...rest } = event;
+  return { _id: id, ...rest, details: JSON.stringify(details) };
+}
+
+export function readDetails(stored: unknown): Record<string, unknown> {
+  if (typeof stored === 'string') return JSON.parse(stored) as Record<string, unknown>;
+  return (stored as Record<string, unknown> | null | undefined) ?? {};
+}
 
 /** Append-only by interface; the deployment can add a role without update/remove on this collection. */
 export class MongoAudit implements AuditStore {
@@ -12,8 +27,7 @@ export class MongoAudit implements AuditStore {
   }
 
   async append(event: AuditEvent): Promise<void> {
-    const { id, ...rest } = event;
-    await this.col.insertOne({ _id: id, ...rest });
+    await this.col.insertOne(toAuditDocument(event));
   }
 
   async list(q: AuditQuery): Promise<AuditEvent[]> {
@@ -22,6 +36,6 @@ export class MongoAudit implements AuditStore {
     if (q.since !== undefined) filter.at = { $gte: q.since };
     if (q.types && q.types.length > 0) filter.type = { $in: [...q.types] };
     const docs = await this.col.find(filter).sort({ at: -1, _id: -1 }).limit(q.limit).toArray();
-    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+    return docs.map(({ _id, details, ...rest }) => ({ id: _id, ...rest, details: readDetails(details) }));
   }
 }

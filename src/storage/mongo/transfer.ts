@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
 import type { AccountRecord, AuditEvent, Clock, RecordDump, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
 import { KEY_KINDS, RECORD_MODELS } from '../store.js';
+import { readDetails, toAuditDocument } from './audit.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
 import { decodePayload, encodePayload } from './payload-codec.js';
@@ -96,8 +97,7 @@ export class MongoTransfer implements TransferStore {
       const doc: OidcDocument = { _id: id, payload: encodePayload(payload), createdAt: new Date(createdAt), expiresAt: expiresAt === null ? null : new Date(expiresAt) };
       return [collectionFor(this.db, model) as unknown as Collection<Document>, doc];
     }
-    const { id, ...rest } = item.audit;
-    return [this.db.collection('audit_events'), { _id: id, ...rest }];
+    return [this.db.collection('audit_events'), toAuditDocument(item.audit)];
   }
 }
 
@@ -148,6 +148,6 @@ function toAuditEvent(doc: Document): AuditEvent {
     clientId: (doc.clientId as string | null | undefined) ?? null,
     ip: (doc.ip as string | null | undefined) ?? null,
     userAgent: (doc.userAgent as string | null | undefined) ?? null,
-    details: (doc.details as Record<string, unknown> | undefined) ?? {},
+    details: readDetails(doc.details),
   };
 }

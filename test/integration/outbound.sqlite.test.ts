@@ -1,0 +1,6 @@
+import { describe } from '@jest/globals';
+import { outboundSuite } from './outbound.suite.js';
+
+describe('outbound requests on SQLite', () => {
+  outboundSuite('sqlite');
+});

@@ -23,7 +23,6 @@ import { accountClient, demoClient } from './oidc/first-party-clients.js';
 import { AccessRevoker } from './oidc/revocation.js';
 import { ClientSecretHasher } from './oidc/client-secret.js';
 import { createProvider } from './oidc/create-provider.js';
-import { PROVIDER_SESSION_COOKIE } from './oidc/provider-config.js';
 import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
 import { KeyAdmin } from './oidc/key-admin.js';
 import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
@@ -103,7 +102,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const security = new AccountSecurity(accounts, revoker, audit);
     const account = accountClient(config.issuer, keys.pepper, secrets);
     const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
-    const appSessions = new AppSessions(store.oidc, config.ttl.sessionIdle);
+    const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
     const views = new Views();
     const Adapter = createAdapterClass(store.oidc, secrets, { clock, refreshReuseLeeway: config.refreshReuseLeeway });
     const buildProvider = (current: LoadedKeys) =>
@@ -152,7 +151,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         overview: new AccountOverview(store.oidc, host, audit, new Set([account.metadata.client_id])),
         sessions: appSessions,
         relyingParty: new InProcessRelyingParty(config.issuer, account, () => internalOrigin),
-        providerSessionCookie: PROVIDER_SESSION_COOKIE,
+        issuer: config.issuer,
       },
       ...(demo ? { demo: { relyingParty: new InProcessRelyingParty(config.issuer, demo, () => internalOrigin), sessions: appSessions, issuer: config.issuer } } : {}),
     });

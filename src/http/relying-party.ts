@@ -14,9 +14,10 @@ export interface RelyingPartyTokens {
 
 /**
  * The relying-party side of Signet's in-process clients (the account page, the demo app), with
- * openid-client like any third-party RP. Back-channel calls go to `internalOrigin()` when the server
- * knows its own loopback address: behind a TLS-terminating proxy the public issuer URL may not be
- * reachable from the host itself.
+ * openid-client like any third-party RP. Every URL it knows is the issuer's (discovery, redirects,
+ * what the browser is sent to). Only the transport of back-channel calls (discovery, token, userinfo,
+ * jwks) takes a detour to `internalOrigin()` when the server knows its own loopback address: behind a
+ * TLS-terminating proxy the public issuer URL may not be reachable from the host itself.
  */
 export class InProcessRelyingParty {
   private configuration: Promise<oidc.Configuration> | undefined;
@@ -64,7 +65,7 @@ export class InProcessRelyingParty {
   }
 
   /** Refresh (Signet rotates the refresh token every time: keep the new one). */
-  async refresh(refreshToken: string, previous: RelyingPartyTokens): Promise<RelyingPartyTokens> {
+  async refresh(refreshToken: string, previous: Pick<RelyingPartyTokens, 'sub' | 'idToken' | 'claims'>): Promise<RelyingPartyTokens> {
     const tokens = await oidc.refreshTokenGrant(await this.config(), refreshToken);
     return this.toTokens(tokens, previous.sub, tokens.id_token ?? previous.idToken, previous.claims);
   }
@@ -121,12 +122,29 @@ export class InProcessRelyingParty {
 
   private async discover(): Promise<oidc.Configuration> {
     const customFetch: oidc.CustomFetch = (url, options) => this.fetch(url, options as RequestInit);
+    // Over the loopback detour the hop is plain http even when the issuer is https: openid-client checks
+    // the URLs it is given (the issuer's), never the detour, so https issuers need no exemption here.
     const execute = new URL(this.issuer).protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
     const config = await oidc.discovery(new URL(this.issuer), this.client.metadata.client_id, this.client.secret, undefined, {
       execute,
       [oidc.customFetch]: customFetch,
     });
+    this.checkBrowserFacing(config.serverMetadata());
     config[oidc.customFetch] = customFetch;
     return config;
+  }
+
+  /**
+   * The browser is sent to the authorization and end-session endpoints: they must be the issuer's own,
+   * whichever address discovery was fetched from (the loopback detour must never show through, or the
+   * browser would sign in on another origin: no single sign-on, no logout at the issuer).
+   */
+  private checkBrowserFacing(metadata: oidc.ServerMetadata): void {
+    for (const name of ['authorization_endpoint', 'end_session_endpoint'] as const) {
+      const url = metadata[name];
+      if (typeof url !== 'string' || !url.startsWith(`${this.issuer}/`)) {
+        throw new Error(`discovery named ${name} ${String(url)}, not under the issuer ${this.issuer}`);
+      }
+    }
   }
 }

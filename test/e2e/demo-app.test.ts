@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { type Browser, type Page } from 'playwright-core';
+import { developmentSecret, KeySealer } from '../../src/oidc/key-encryption.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 import { cspOf, expectCookiesSafe, expectStrictCsp, watchPage } from '../support/page-watch.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
@@ -63,14 +64,25 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
     await signet?.destroy();
   }, TIMEOUT);
 
-  /** The demo's server-side session of the account, tokens included (what must never reach the browser). */
+  /**
+   * The demo's server-side session of the account, tokens included (what must never reach the browser).
+   * The store holds the access and refresh tokens only sealed under the key-encryption secret: opened
+   * here with that secret, as the server does.
+   */
   const heldTokens = async (): Promise<string[]> => {
     if (!signet) throw new Error('signet is not running');
     const sessions = (await signet.signet.store.oidc.findByAccount('AppSession', accountId)).filter((r) => r.payload.kind === 'demo');
     expect(sessions).toHaveLength(1);
-    const payload = sessions[0]?.payload as { idToken?: string; tokens?: { accessToken?: string; refreshToken?: string } };
-    const held = [payload.idToken, payload.tokens?.accessToken, payload.tokens?.refreshToken];
+    const { id, payload } = sessions[0] as { id: string; payload: { idToken?: string; sealedTokens?: string } };
+    expect(typeof payload.sealedTokens).toBe('string');
+    const sealer = new KeySealer([developmentSecret(signet.dataDir)]);
+    const tokens = JSON.parse(sealer.open(payload.sealedTokens ?? '', `app-session:${id}`)) as { accessToken?: string; refreshToken?: string };
+    const held = [payload.idToken, tokens.accessToken, tokens.refreshToken];
     for (const token of held) expect(typeof token).toBe('string');
+    // Neither the access nor the refresh token is anywhere in the record as stored.
+    const raw = JSON.stringify(payload);
+    expect(raw.includes(tokens.accessToken ?? '')).toBe(false);
+    expect(raw.includes(tokens.refreshToken ?? '')).toBe(false);
     return held as string[];
   };
 

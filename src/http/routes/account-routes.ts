@@ -1,12 +1,14 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
 import { AppError } from '../../errors.js';
 import type { AccountOverview } from '../../oidc/account-overview.js';
 import type { AccountSecurity } from '../../oidc/account-security.js';
-import type { AppSessions } from '../../oidc/app-sessions.js';
+import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
 import type { InProcessRelyingParty } from '../relying-party.js';
-import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
+import { appCookie } from '../app-cookie.js';
+import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { requestOrigin } from '../request-info.js';
@@ -20,80 +22,96 @@ export interface AccountRouteDeps {
   sessions: AppSessions;
   relyingParty: InProcessRelyingParty;
   views: Views;
-  /** The provider's session cookie name, to mark "this device" in the list. */
-  providerSessionCookie: string;
+  /** Decides the cookies' names and attributes (Secure and `__Host-` with an https issuer). */
+  issuer: string;
 }
 
-const SESSION_COOKIE = 'signet.account';
-const PENDING_COOKIE = 'signet.account.login';
+/** A flash the page knows (`?done=`): carried across a sign-in that interrupted it, nothing else. */
+const doneSchema = z.string().regex(/^[a-z]{1,20}$/);
+
+const passwordForm = z
+  .object({
+    current_password: z.string().catch(''),
+    new_password: z.string().catch(''),
+    confirm_password: z.string().catch(''),
+  })
+  .catch({ current_password: '', new_password: '', confirm_password: '' });
 
 /**
  * /account: a first-party relying party that signs in through Signet's own authorization endpoint.
- * The browser holds only an opaque, HttpOnly session cookie; the id_token stays on the server.
+ * The browser holds only an opaque, HttpOnly session cookie; the id_token stays on the server. The
+ * session lives no longer than the provider session and the password it was signed in with
+ * (oidc/app-sessions.ts): when either ends, the next request here starts a fresh sign-in.
  */
 export function accountRoutes(deps: AccountRouteDeps): Router {
   const { views } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(noStore);
-  const cookie = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/account', overwrite: true });
+  const sessionCookie = appCookie(deps.issuer, 'signet.account', '/account');
+  const pendingCookie = appCookie(deps.issuer, 'signet.account.login', '/account');
+  const csrfBinding = (id: string) => `account:${id}`;
 
-  /** The signed-in account, or undefined after clearing a session that no longer holds. */
-  const current = async (ctx: Context) => {
-    const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+  /** The signed-in session, or undefined (its cookie cleared) when there is none that still holds. */
+  const current = async (ctx: Context): Promise<LiveAppSession | undefined> => {
+    const id = sessionCookie.get(ctx);
     const session = id ? await deps.sessions.use('account', id) : undefined;
-    const account = session ? await deps.accounts.findById(session.accountId) : undefined;
-    if (!id || !session || !account || account.disabled) {
-      if (id) await deps.sessions.destroy(id);
-      return undefined;
-    }
-    return { id, session, account };
+    if (id && !session) sessionCookie.clear(ctx);
+    return session;
   };
 
-  const requireSignedIn = async (ctx: Context) => {
-    const signedIn = await current(ctx);
-    if (!signedIn) throw new AppError('login_required', 'Your account session has ended. Open your account page to sign in again.', 401);
-    return signedIn;
+  /**
+   * Every form: first the session (an ended one gets the friendly "sign in again", whatever the form
+   * sent), then a CSRF token bound to that very session.
+   */
+  const signedInForm: Middleware = async (ctx, next) => {
+    const session = await current(ctx);
+    if (!session) throw new AppError('login_required', 'Your account session has ended. Open your account page to sign in again.', 401);
+    checkCsrf(ctx, csrfBinding(session.id));
+    ctx.state.accountSession = session;
+    await next();
   };
+  const signedIn = (ctx: Context) => ctx.state.accountSession as LiveAppSession;
 
-  const signIn = async (ctx: Context) => {
+  const signIn = async (ctx: Context, done: string | undefined) => {
     const { url, pending } = await deps.relyingParty.start();
-    ctx.cookies.set(PENDING_COOKIE, await deps.sessions.savePending(pending), { ...cookie(ctx), maxAge: 600_000 });
+    pendingCookie.set(ctx, await deps.sessions.savePending({ ...pending, ...(done ? { done } : {}) }), 600_000);
     ctx.status = 303;
     ctx.redirect(url);
   };
 
   router.get('/', async (ctx) => {
-    const signedIn = await current(ctx);
-    if (!signedIn) return signIn(ctx);
-    const { account } = signedIn;
+    const done = doneSchema.safeParse(ctx.query.done).data;
+    const session = await current(ctx);
+    if (!session) return signIn(ctx, done);
+    const { account } = session;
     const [sessions, apps, notices] = await Promise.all([
       deps.overview.sessions(account.id),
       deps.overview.apps(account.id),
       deps.overview.notices(account.id),
     ]);
-    const flash = typeof ctx.query.done === 'string' ? ctx.query.done : undefined;
     ctx.type = 'html';
     ctx.body = views.render(
       'account/index',
       accountView({
         account,
         sessions,
-        currentSessionId: ctx.cookies.get(deps.providerSessionCookie) ?? undefined,
+        // The provider session this page is bound to: the one this device signed in with.
+        currentSessionId: session.providerSessionId,
         apps,
         notices,
-        flash,
-        csrf: csrfToken(ctx),
+        flash: done,
+        csrf: csrfToken(ctx, csrfBinding(session.id)),
       }),
     );
   });
 
   router.get('/callback', async (ctx) => {
-    const pendingId = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null, cookie(ctx));
+    const pendingId = pendingCookie.get(ctx);
+    pendingCookie.clear(ctx);
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
     if (!pending) throw new AppError('invalid_request', 'This sign-in link has expired or was already used. Open your account page again.', 400);
     if (typeof ctx.query.error === 'string') {
-      throw new AppError(ctx.query.error, 'Signing in to your account page did not complete.', 400);
+      throw new AppError('access_denied', 'Signing in to your account page did not complete.', 400);
     }
     let result;
     try {
@@ -101,52 +119,63 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     } catch {
       throw new AppError('invalid_grant', 'Signing in to your account page did not complete. Please try again.', 400);
     }
-    const id = await deps.sessions.create('account', { accountId: result.sub, idToken: result.idToken });
-    ctx.cookies.set(SESSION_COOKIE, id, cookie(ctx));
+    const id = await deps.sessions.create('account', {
+      accountId: result.sub,
+      clientId: deps.relyingParty.clientId,
+      idToken: result.idToken,
+      claims: result.claims,
+      accessToken: result.accessToken,
+    });
+    if (!id) throw new AppError('login_required', 'Your sign-in ended before the account page opened. Open your account page to sign in again.', 401);
+    sessionCookie.set(ctx, id);
     ctx.status = 303;
-    ctx.redirect('/account');
+    ctx.redirect(pending.done ? `/account?done=${pending.done}` : '/account');
   });
 
-  router.post('/sessions/:id/end', formBody, verifyCsrf, async (ctx) => {
-    const { account } = await requireSignedIn(ctx);
+  router.post('/sessions/:id/end', formBody, signedInForm, async (ctx) => {
+    const { account } = signedIn(ctx);
     await deps.security.endSession(account, ctx.params.id ?? '', { via: 'account-page', ...requestOrigin(ctx) });
     ctx.status = 303;
     ctx.redirect('/account?done=session');
   });
 
-  router.post('/apps/:clientId/revoke', formBody, verifyCsrf, async (ctx) => {
-    const { account } = await requireSignedIn(ctx);
+  router.post('/apps/:clientId/revoke', formBody, signedInForm, async (ctx) => {
+    const { account } = signedIn(ctx);
     await deps.security.revokeApps(account, ctx.params.clientId ?? '', { via: 'account-page', ...requestOrigin(ctx) });
     ctx.status = 303;
     ctx.redirect('/account?done=app');
   });
 
-  router.post('/password', formBody, verifyCsrf, async (ctx) => {
-    const { account } = await requireSignedIn(ctx);
-    const body = ctx.request.body as Record<string, unknown>;
-    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-    if (!(await deps.accounts.verifyPassword(account.id, text('current_password')))) {
+  router.post('/password', formBody, signedInForm, async (ctx) => {
+    const session = signedIn(ctx);
+    const form = passwordForm.parse(ctx.request.body ?? {});
+    if (!(await deps.accounts.verifyPassword(session.account.id, form.current_password))) {
       throw new AppError('invalid_request', 'The current password is not correct. Nothing was changed.', 400);
     }
-    if (text('new_password') !== text('confirm_password')) {
+    if (form.new_password !== form.confirm_password) {
       throw new AppError('invalid_request', 'The new passwords do not match. Nothing was changed.', 400);
     }
-    await deps.security.setPassword(account, text('new_password'), { via: 'account-page', ...requestOrigin(ctx) });
+    await deps.security.setPassword(session.account, form.new_password, { via: 'account-page', ...requestOrigin(ctx) });
+    // A new password ends every session, this one included: the flash waits for the sign-in with it.
+    await deps.sessions.destroy(session.id);
+    sessionCookie.clear(ctx);
     ctx.status = 303;
     ctx.redirect('/account?done=password');
   });
 
-  router.post('/logout', formBody, verifyCsrf, async (ctx) => {
-    const signedIn = await current(ctx);
-    ctx.cookies.set(SESSION_COOKIE, null, cookie(ctx));
-    if (!signedIn) {
+  router.post('/logout', formBody, async (ctx) => {
+    const session = await current(ctx);
+    if (!session) {
+      // Nothing to end here (maybe Signet's own session is still there: the end-session page asks).
       ctx.status = 303;
       ctx.redirect('/account/signed-out');
       return;
     }
-    await deps.sessions.destroy(signedIn.id);
+    checkCsrf(ctx, csrfBinding(session.id));
+    sessionCookie.clear(ctx);
+    await deps.sessions.destroy(session.id);
     ctx.status = 303;
-    ctx.redirect(await deps.relyingParty.logoutUrl(signedIn.session.idToken));
+    ctx.redirect(await deps.relyingParty.logoutUrl(session.idToken));
   });
 
   router.get('/signed-out', (ctx) => {

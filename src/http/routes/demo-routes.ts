@@ -1,9 +1,10 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../../errors.js';
-import type { AppSession, AppSessions } from '../../oidc/app-sessions.js';
-import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
+import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
+import { appCookie } from '../app-cookie.js';
+import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import type { InProcessRelyingParty, RelyingPartyTokens } from '../relying-party.js';
@@ -16,39 +17,47 @@ export interface DemoDeps {
   issuer: string;
 }
 
-const SESSION_COOKIE = 'signet.demo';
-const PENDING_COOKIE = 'signet.demo.login';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
-const toSession = (t: RelyingPartyTokens): AppSession => ({
-  accountId: t.sub,
-  idToken: t.idToken,
-  ...(typeof t.claims.sid === 'string' ? { sid: t.claims.sid } : {}),
-  tokens: { accessToken: t.accessToken, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}), expiresAt: t.expiresAt, claims: t.claims },
-});
+const tokensOf = (t: RelyingPartyTokens) => ({ accessToken: t.accessToken, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}), expiresAt: t.expiresAt });
 
 /**
  * /demo (development only): a relying party built as docs/relying-parties.md says — code + PKCE,
- * tokens on the server (backend-for-frontend), refresh, logout, and back-channel logout.
+ * tokens on the server (backend-for-frontend, sealed at rest), refresh, logout, and back-channel
+ * logout. Its session is bound like the account page's (oidc/app-sessions.ts): it ends with the
+ * provider session and the password it was signed in with.
  */
 export function demoRoutes(deps: DemoDeps): Router {
   const router = new Router({ prefix: '/demo' });
   router.use(noStore);
-  const cookie = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/demo', overwrite: true });
+  const sessionCookie = appCookie(deps.issuer, 'signet.demo', '/demo');
+  const pendingCookie = appCookie(deps.issuer, 'signet.demo.login', '/demo');
+  const csrfBinding = (id: string) => `demo:${id}`;
   let keys: JWTVerifyGetKey | undefined;
 
-  const current = async (ctx: Context) => {
-    const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+  const current = async (ctx: Context): Promise<LiveAppSession | undefined> => {
+    const id = sessionCookie.get(ctx);
     const session = id ? await deps.sessions.use('demo', id) : undefined;
-    return id && session ? { id, session } : undefined;
+    if (id && !session) sessionCookie.clear(ctx);
+    return session;
   };
 
+  /** Forms: the session first (an ended one gets "sign in again"), then a CSRF token bound to it. */
+  const signedInForm: Middleware = async (ctx, next) => {
+    const session = await current(ctx);
+    if (!session) throw new AppError('login_required', 'Your demo app session has ended. Sign in to the demo app again.', 401);
+    checkCsrf(ctx, csrfBinding(session.id));
+    ctx.state.demoSession = session;
+    await next();
+  };
+  const signedIn = (ctx: Context) => ctx.state.demoSession as LiveAppSession;
+
   router.get('/', async (ctx) => {
-    const signedIn = await current(ctx);
+    const session = await current(ctx);
     let userinfo = '';
-    if (signedIn?.session.tokens) {
+    if (session?.tokens) {
       try {
-        userinfo = JSON.stringify(await deps.relyingParty.userinfo(signedIn.session.tokens.accessToken, signedIn.session.accountId), null, 2);
+        userinfo = JSON.stringify(await deps.relyingParty.userinfo(session.tokens.accessToken, session.account.id), null, 2);
       } catch (err) {
         userinfo = `The access token no longer works (${(err as Error).message}). Refresh, or sign in again.`;
       }
@@ -56,64 +65,75 @@ export function demoRoutes(deps: DemoDeps): Router {
     ctx.type = 'html';
     ctx.body = deps.views.render('demo/index', {
       title: 'Demo app',
-      signedIn: Boolean(signedIn),
-      claims: signedIn?.session.tokens?.claims ?? {},
+      signedIn: Boolean(session),
+      claims: session?.claims ?? {},
       userinfo,
-      expiresAt: signedIn?.session.tokens ? new Date(signedIn.session.tokens.expiresAt).toISOString() : '',
-      hasRefresh: Boolean(signedIn?.session.tokens?.refreshToken),
+      expiresAt: session?.tokens ? new Date(session.tokens.expiresAt).toISOString() : '',
+      hasRefresh: Boolean(session?.tokens?.refreshToken),
       flash: ctx.query.done === 'refreshed' ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.' : null,
-      csrf: csrfToken(ctx),
+      csrf: session ? csrfToken(ctx, csrfBinding(session.id)) : '',
     });
   });
 
   router.get('/login', async (ctx) => {
     // prompt=consent: OIDC Core 11 grants offline_access (a refresh token) only with it.
     const { url, pending } = await deps.relyingParty.start({ prompt: 'consent' });
-    ctx.cookies.set(PENDING_COOKIE, await deps.sessions.savePending(pending), { ...cookie(ctx), maxAge: 600_000 });
+    pendingCookie.set(ctx, await deps.sessions.savePending(pending), 600_000);
     ctx.status = 303;
     ctx.redirect(url);
   });
 
   router.get('/callback', async (ctx) => {
-    const pendingId = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null, cookie(ctx));
+    const pendingId = pendingCookie.get(ctx);
+    pendingCookie.clear(ctx);
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
     if (!pending) throw new AppError('invalid_request', 'This sign-in has expired or was already used. Start again from the demo app.', 400);
-    if (typeof ctx.query.error === 'string') throw new AppError(ctx.query.error, 'The sign-in did not complete (you may have denied it).', 400);
+    if (typeof ctx.query.error === 'string') throw new AppError('access_denied', 'The sign-in did not complete (you may have denied it).', 400);
     let tokens;
     try {
       tokens = await deps.relyingParty.finish(new URL(ctx.originalUrl, deps.relyingParty.redirectUri), pending);
     } catch {
       throw new AppError('invalid_grant', 'The sign-in did not complete. Please try again.', 400);
     }
-    ctx.cookies.set(SESSION_COOKIE, await deps.sessions.create('demo', toSession(tokens)), cookie(ctx));
+    const id = await deps.sessions.create('demo', {
+      accountId: tokens.sub,
+      clientId: deps.relyingParty.clientId,
+      idToken: tokens.idToken,
+      claims: tokens.claims,
+      accessToken: tokens.accessToken,
+      tokens: tokensOf(tokens),
+    });
+    if (!id) throw new AppError('login_required', 'Your sign-in ended before the demo app opened. Sign in again.', 401);
+    sessionCookie.set(ctx, id);
     ctx.status = 303;
     ctx.redirect('/demo');
   });
 
-  router.post('/refresh', formBody, verifyCsrf, async (ctx) => {
-    const signedIn = await current(ctx);
-    const held = signedIn?.session.tokens;
-    if (!signedIn || !held?.refreshToken) throw new AppError('login_required', 'Sign in to the demo app first.', 401);
+  router.post('/refresh', formBody, signedInForm, async (ctx) => {
+    const session = signedIn(ctx);
+    const held = session.tokens;
+    if (!held?.refreshToken) throw new AppError('login_required', 'This demo session holds no refresh token. Sign in again.', 401);
     let next;
     try {
-      next = await deps.relyingParty.refresh(held.refreshToken, { sub: signedIn.session.accountId, idToken: signedIn.session.idToken, claims: held.claims, accessToken: held.accessToken, refreshToken: held.refreshToken, expiresAt: held.expiresAt });
+      next = await deps.relyingParty.refresh(held.refreshToken, { sub: session.account.id, idToken: session.idToken, claims: session.claims });
     } catch {
-      await deps.sessions.destroy(signedIn.id);
+      await deps.sessions.destroy(session.id);
+      sessionCookie.clear(ctx);
       throw new AppError('invalid_grant', 'The refresh token was refused (revoked, expired, or its account changed). Sign in again.', 400);
     }
-    await deps.sessions.update('demo', signedIn.id, toSession(next));
+    await deps.sessions.updateTokens('demo', session.id, tokensOf(next), next.idToken, next.claims);
     ctx.status = 303;
     ctx.redirect('/demo?done=refreshed');
   });
 
-  router.post('/logout', formBody, verifyCsrf, async (ctx) => {
-    const signedIn = await current(ctx);
-    ctx.cookies.set(SESSION_COOKIE, null, cookie(ctx));
+  router.post('/logout', formBody, async (ctx) => {
+    const session = await current(ctx);
     ctx.status = 303;
-    if (!signedIn) return ctx.redirect('/demo');
-    await deps.sessions.destroy(signedIn.id);
-    ctx.redirect(await deps.relyingParty.logoutUrl(signedIn.session.idToken));
+    if (!session) return ctx.redirect('/demo');
+    checkCsrf(ctx, csrfBinding(session.id));
+    sessionCookie.clear(ctx);
+    await deps.sessions.destroy(session.id);
+    ctx.redirect(await deps.relyingParty.logoutUrl(session.idToken));
   });
 
   // OpenID Back-Channel Logout 1.0 section 2.8: validate the logout token, end the matching sessions.

@@ -7,7 +7,7 @@ import { humanWait, loginKeys, type Throttle } from '../../accounts/throttle.js'
 import { AUDIT, type AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors.js';
 import { emailFingerprint, requestOrigin } from '../request-info.js';
-import { csrfToken, verifyCsrf } from '../middleware/csrf.js';
+import { csrfFor } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { accessDigest, describeApis, selfRegistered, type RequestedAccess } from '../../oidc/access-description.js';
@@ -54,6 +54,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(noStore);
   // Each form's token is bound to its interaction: one obtained in another (an attacker's own) is refused.
+  const { csrfToken, verifyCsrf } = csrfFor((ctx) => (ctx.params?.uid ? `interaction:${ctx.params.uid}` : undefined));
 
   const details = async (ctx: Context) => {
     const found = await host.current.interactionDetails(ctx.req, ctx.res);

@@ -20,6 +20,11 @@ export interface ThrottlePolicy {
  */
 export const LOGIN_ACCOUNT_POLICY: ThrottlePolicy = { free: 4, lockAfter: 10, lockSeconds: 900, windowMs: 3_600_000 };
 export const LOGIN_IP_POLICY: ThrottlePolicy = { free: 50, lockAfter: 100, lockSeconds: 900, windowMs: 3_600_000 };
+/**
+ * Per client and IP. Client secrets carry at least 256 random bits (CLI, registration, first-party), so
+ * no online guess succeeds anyway: this bounds what a caller costs (store writes, log lines) and tells it
+ * to back off.
+ */
 export const CLIENT_AUTH_POLICY: ThrottlePolicy = { free: 10, lockAfter: 20, lockSeconds: 900, windowMs: 3_600_000 };
 /** Many relying parties may share one host: an IP gets far more room than one client. */
 export const CLIENT_AUTH_IP_POLICY: ThrottlePolicy = { free: 100, lockAfter: 200, lockSeconds: 900, windowMs: 3_600_000 };
@@ -97,10 +102,22 @@ export const loginKeys = (email: string, ip: string): ThrottleKey[] => [
   { key: `login:ip:${ip}`, policy: LOGIN_IP_POLICY },
 ];
 
-export const clientAuthKeys = (clientId: string | undefined, ip: string): ThrottleKey[] => [
-  ...(clientId ? [{ key: `client:id:${digest(clientId)}`, policy: CLIENT_AUTH_POLICY }] : []),
-  { key: `client:ip:${ip}`, policy: CLIENT_AUTH_IP_POLICY },
-];
+export interface ClientAuthKeys {
+  /** The client's key at this address (none when the request names no client): a success clears it. */
+  client: ThrottleKey[];
+  /** The address's key, over every client: a success leaves it, or one good client would launder it. */
+  ip: ThrottleKey;
+}
+
+/**
+ * Client authentication is throttled per (client, IP) and per IP, never per client alone: the client_id
+ * is public, and a key anyone may fail on from anywhere is a key anyone may lock. So a stranger's wrong
+ * secrets refuse the stranger's address, and the client goes on from its own.
+ */
+export const clientAuthKeys = (clientId: string | undefined, ip: string): ClientAuthKeys => ({
+  client: clientId ? [{ key: `client:pair:${digest(clientId)}:${ip}`, policy: CLIENT_AUTH_POLICY }] : [],
+  ip: { key: `client:ip:${ip}`, policy: CLIENT_AUTH_IP_POLICY },
+});
 
 /** "3 minutes", "40 seconds": for the page that asks a person to wait. */
 export function humanWait(seconds: number): string {

@@ -1,6 +1,6 @@
-// Issue 5: brute force, enumeration and oversized input, against a started server on either store.
+// Brute force, enumeration and oversized input, against a started server on either store.
 
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
@@ -85,27 +85,7 @@ export function abuseSuite(store: StoreKind): void {
     expect(later.status).toBe(303);
   });
 
-  test('client authentication at the token endpoint is throttled per client: 429 with Retry-After', async () => {
-    const c = await server.signet.clients.create({ name: 'Target', redirectUris: [REDIRECT_URI] });
-    const bad = { clientId: c.client_id, clientSecret: 'guessing' };
-    for (let i = 0; i < 20; i++) {
-      const r = await tokenRequest(server.issuer, bad, { grant_type: 'refresh_token', refresh_token: 'x' });
-      if (r.status === 429) break;
-      expect(r.status).toBe(401);
-      clock.advance(60_000);
-    }
-    const blocked = await fetch(`${server.issuer}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`,
-      },
-      body: 'grant_type=refresh_token&refresh_token=x',
-    });
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await blocked.json()) as { error: string }).error).toBe('temporarily_unavailable');
-  });
+  describe('client authentication throttle', () => clientAuthThrottleTests(store));
 
   test('oversized input is refused before any work: a 1 MB password, a huge query string', async () => {
     const browser = new BrowserSession(server.issuer);
@@ -168,6 +148,191 @@ export function abuseSuite(store: StoreKind): void {
     const start = await startAuthorization(rp);
     const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, `fine-${store}@example.com`, PASSWORD));
     expect(tokens.access_token).toBeDefined();
+  });
+}
+
+/** The full lock of a client-authentication key (CLIENT_AUTH_POLICY.lockSeconds), as Retry-After says it. */
+const LOCK_SECONDS = 900;
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+interface Credentials {
+  clientId: string;
+  secret: string;
+}
+/** How a request presents its client: HTTP Basic, client_secret_post, or a client assertion (private_key_jwt). */
+type Via = 'basic' | 'post' | 'assertion';
+
+/**
+ * Client authentication at /token, /token/introspection, /token/revocation and /request (PAR), on a
+ * server that trusts one proxy hop, so that X-Forwarded-For lets one test speak from many addresses.
+ * Its own clock: the backoff waits are skipped by moving it, never by sleeping.
+ */
+function clientAuthThrottleTests(store: StoreKind): void {
+  let server: TestServer;
+  let clock: ManualClock;
+  let api: Credentials;
+  let service: Credentials;
+  let web: Credentials;
+  const API = `https://api-${store}.example.test`;
+
+  beforeAll(async () => {
+    clock = manualClock(Date.now());
+    server = await startTestServer({ store, env: { TRUST_PROXY: 'true' }, overrides: { clock: clock.now } });
+    const created = async (input: Parameters<TestServer['signet']['clients']['create']>[0]) => {
+      const c = await server.signet.clients.create(input);
+      return { clientId: c.client_id, secret: c.client_secret ?? '' };
+    };
+    api = await created({ type: 'resource-server', name: 'API', resource: API, scope: 'read' });
+    service = await created({ type: 'service', name: 'Worker', scope: 'read' });
+    web = await created({ name: 'Web', redirectUris: [REDIRECT_URI] });
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  /** A syntactically fine assertion naming the client, signed by nobody: the provider refuses it (401 invalid_client). */
+  const forgedAssertion = (clientId: string) => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(clock.now() / 1000);
+    return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: clientId, sub: clientId, aud: server.issuer, jti: `${now}-${Math.random()}`, exp: now + 60 })}.${part({ sig: 'none' })}`;
+  };
+
+  const call = async (path: string, client: Credentials, form: Record<string, string>, from: { ip: string; via?: Via }) => {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from.ip };
+    const body = new URLSearchParams(form);
+    const via = from.via ?? 'basic';
+    if (via === 'basic') {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+    } else if (via === 'post') {
+      body.set('client_id', client.clientId);
+      body.set('client_secret', client.secret);
+    } else {
+      body.set('client_assertion_type', ASSERTION_TYPE);
+      body.set('client_assertion', forgedAssertion(client.clientId));
+    }
+    const res = await fetch(`${server.issuer}${path}`, { method: 'POST', headers, body: body.toString() });
+    const text = await res.text();
+    return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+
+  /**
+   * Wrong secrets from one address, each sent once the previous answer's Retry-After has passed (on the
+   * injected clock), until the throttle answers with a full lock. Resolves with how many failures that took.
+   */
+  const hammer = async (path: string, client: Credentials, form: Record<string, string>, from: { ip: string; via?: Via }) => {
+    const wrong = { ...client, secret: 'not-the-secret' };
+    let failures = 0;
+    for (;;) {
+      const res = await call(path, wrong, form, from);
+      if (res.status === 429) {
+        expect(res.retryAfter).toBeGreaterThan(0);
+        if (res.retryAfter >= LOCK_SECONDS) return failures;
+        clock.advance(res.retryAfter * 1000);
+        continue;
+      }
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+      failures += 1;
+      if (failures > 25) throw new Error(`${path} via ${from.via ?? 'basic'}: still not locked after ${failures} failures`);
+    }
+  };
+
+  const CLIENT_CREDENTIALS = { grant_type: 'client_credentials', scope: 'read', resource: API };
+  const par = (client: Credentials) => ({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
+
+  /** The client's own requests, each at its endpoint: a token, introspected, revoked; a pushed authorization request. */
+  const clientStillWorks = async (ip: string, via: Exclude<Via, 'assertion'> = 'basic') => {
+    const issued = await call('/token', service, CLIENT_CREDENTIALS, { ip, via });
+    expect(issued.status).toBe(200);
+    const token = String(issued.body.access_token);
+    const seen = await call('/token/introspection', api, { token }, { ip, via });
+    expect(seen.status).toBe(200);
+    expect(seen.body.active).toBe(true);
+    expect((await call('/token/revocation', service, { token }, { ip, via })).status).toBe(200);
+    expect((await call('/token/introspection', api, { token }, { ip, via })).body.active).toBe(false);
+    const pushed = await call('/request', web, par(web), { ip, via });
+    expect(pushed.status).toBe(201);
+    expect(String(pushed.body.request_uri)).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+  };
+
+  test("a stranger's wrong secrets, from one address or many, lock only the stranger out: the client's own requests keep working", async () => {
+    const attacker = '203.0.113.7';
+    /** The stranger's address is refused, before any secret is looked at. */
+    const refusedThere = async (path: string, client: Credentials, form: Record<string, string>) => {
+      const refused = await call(path, { ...client, secret: 'another guess' }, form, { ip: attacker });
+      expect(refused.status).toBe(429);
+      expect(refused.retryAfter).toBeGreaterThan(60);
+      expect(refused.body.error).toBe('temporarily_unavailable');
+    };
+    expect(await hammer('/token', service, CLIENT_CREDENTIALS, { ip: attacker })).toBeLessThanOrEqual(20);
+    await refusedThere('/token', service, CLIENT_CREDENTIALS);
+    await clientStillWorks('192.0.2.10');
+    expect(await hammer('/token/introspection', api, { token: 'x' }, { ip: attacker })).toBeLessThanOrEqual(20);
+    await refusedThere('/token/introspection', api, { token: 'x' });
+    await clientStillWorks('192.0.2.10');
+    // A botnet: one wrong secret from each of many addresses, more than any one address may fail.
+    for (let i = 1; i <= 25; i++) {
+      expect((await call('/token/revocation', { ...service, secret: 'guess' }, { token: 'x' }, { ip: `198.51.100.${i}` })).status).toBe(401);
+    }
+    await clientStillWorks('192.0.2.10');
+    // Once the lock has run out, the right secret from the stranger's address is served again.
+    clock.advance(LOCK_SECONDS * 1000);
+    const served = await call('/token/introspection', api, { token: 'x' }, { ip: attacker });
+    expect(served.status).toBe(200);
+    expect(served.body.active).toBe(false);
+  });
+
+  test('pushed authorization requests (/request) are throttled like the token endpoint', async () => {
+    // The guarded paths are every endpoint discovery offers that authenticates clients; device flow and CIBA are off.
+    const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.pushed_authorization_request_endpoint).toBe(`${server.issuer}/request`);
+    expect([discovery.token_endpoint, discovery.introspection_endpoint, discovery.revocation_endpoint]).toEqual(
+      ['/token', '/token/introspection', '/token/revocation'].map((path) => `${server.issuer}${path}`),
+    );
+    expect(discovery.device_authorization_endpoint).toBeUndefined();
+    expect(discovery.backchannel_authentication_endpoint).toBeUndefined();
+    const attacker = '203.0.113.8';
+    expect(await hammer('/request', web, par(web), { ip: attacker })).toBeLessThanOrEqual(20);
+    const refused = await call('/request', web, par(web), { ip: attacker });
+    expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBeGreaterThan(60);
+    const pushed = await call('/request', web, par(web), { ip: '192.0.2.11' });
+    expect(pushed.status).toBe(201);
+  });
+
+  test('client_secret_post and client assertions are counted per client too, and their bodies still reach the provider', async () => {
+    expect(await hammer('/token', service, CLIENT_CREDENTIALS, { ip: '203.0.113.9', via: 'post' })).toBeLessThanOrEqual(20);
+    expect(await hammer('/token/introspection', api, { token: 'x' }, { ip: '203.0.113.10', via: 'assertion' })).toBeLessThanOrEqual(20);
+    expect(await hammer('/request', web, par(web), { ip: '203.0.113.11', via: 'post' })).toBeLessThanOrEqual(20);
+    await clientStillWorks('192.0.2.12', 'post');
+  });
+
+  test('a stranger behind the same address, locked out against another client, does not stop this one', async () => {
+    const shared = '192.0.2.99';
+    const other = await server.signet.clients.create({ type: 'service', name: 'Neighbour', scope: 'read' });
+    const neighbour = { clientId: other.client_id, secret: other.client_secret ?? '' };
+    expect(await hammer('/token', neighbour, CLIENT_CREDENTIALS, { ip: shared })).toBeLessThanOrEqual(20);
+    expect((await call('/token', neighbour, CLIENT_CREDENTIALS, { ip: shared })).status).toBe(429);
+    await clientStillWorks(shared);
+  });
+
+  test('an oversized or malformed body at a guarded endpoint is a 400, never a 500', async () => {
+    const big = await fetch(`${server.issuer}/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `client_id=${'x'.repeat(100_000)}`,
+    });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: string }).error).toBe('invalid_request');
+    // Only form bodies are read ahead of the provider; anything else is left to it, untouched.
+    const json = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_id":"a"}' });
+    expect(json.status).toBe(400);
+    const assertion = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: 'not.a.jwt' }).toString(),
+    });
+    expect(assertion.status).toBe(400);
   });
 }
 

@@ -104,7 +104,8 @@ function checkArray(field: string, value: unknown, code: ClientPolicyError['code
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new ClientPolicyError(code, `${field} must be an array`);
   if (max !== undefined && value.length > max) throw new ClientPolicyError(code, `${field} must not have more than ${max} entries`);
-  if (new Set(value.map(String)).size !== value.length) throw new ClientPolicyError(code, `${field} must not repeat a value`);
+  // JSON text, not String(): {"toString": 1} from a request body cannot be made a string and would throw.
+  if (new Set(value.map((v) => JSON.stringify(v))).size !== value.length) throw new ClientPolicyError(code, `${field} must not repeat a value`);
   return value;
 }
 
@@ -146,8 +147,8 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
     checkServerFetched('backchannel_logout_uri', metadata.backchannel_logout_uri, options, true);
   }
   for (const grant of checkArray('grant_types', metadata.grant_types, 'invalid_client_metadata')) {
-    if (!ALLOWED_GRANT_TYPES.has(String(grant))) {
-      throw new ClientPolicyError('invalid_client_metadata', `grant_types: ${String(grant)} is not offered (only ${[...ALLOWED_GRANT_TYPES].join(', ')})`);
+    if (typeof grant !== 'string' || !ALLOWED_GRANT_TYPES.has(grant)) {
+      throw new ClientPolicyError('invalid_client_metadata', `grant_types: ${typeof grant === 'string' ? grant : JSON.stringify(grant)} is not offered (only ${[...ALLOWED_GRANT_TYPES].join(', ')})`);
     }
   }
   checkArray('response_types', metadata.response_types, 'invalid_client_metadata');

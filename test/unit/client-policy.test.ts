@@ -179,3 +179,20 @@ describe('client_name: control and bidirectional formatting characters are refus
     expect(verdict({ client_name: 'Ünïcødé アプリ' })).toBe('accepted');
   });
 });
+
+describe('values a JSON body can hold that are no strings', () => {
+  // {"toString": 1} cannot be turned into a string: a check that tries throws a TypeError, i.e. a 500.
+  const unprintable = JSON.parse('{"toString": 1}') as unknown;
+  test.each([
+    ['redirect_uris', { redirect_uris: [unprintable] }, /^invalid_redirect_uri/],
+    ['post_logout_redirect_uris', { post_logout_redirect_uris: [unprintable] }, /^invalid_client_metadata/],
+    ['contacts', { contacts: [unprintable] }, /^invalid_client_metadata/],
+    ['grant_types', { grant_types: [unprintable] }, /^invalid_client_metadata/],
+    ['response_types', { response_types: [unprintable, unprintable] }, /^invalid_client_metadata/],
+    ['client_name', { client_name: unprintable }, /^invalid_client_metadata/],
+    ['logo_uri', { logo_uri: unprintable }, /^invalid_client_metadata/],
+    ['jwks_uri', { jwks_uri: [OK] }, /^invalid_client_metadata/],
+  ])('%s: a policy error, never a TypeError', (_field, metadata, expected) => {
+    expect(verdict(metadata as Record<string, unknown>)).toMatch(expected);
+  });
+});

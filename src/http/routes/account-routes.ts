@@ -111,7 +111,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
     if (!pending) throw new AppError('invalid_request', 'This sign-in link has expired or was already used. Open your account page again.', 400);
     if (typeof ctx.query.error === 'string') {
-      throw new AppError('access_denied', 'Signing in to your account page did not complete.', 400);
+      throw new AppError(ctx.query.error, 'Signing in to your account page did not complete.', 400);
     }
     let result;
     try {

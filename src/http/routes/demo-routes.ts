@@ -88,7 +88,7 @@ export function demoRoutes(deps: DemoDeps): Router {
     pendingCookie.clear(ctx);
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
     if (!pending) throw new AppError('invalid_request', 'This sign-in has expired or was already used. Start again from the demo app.', 400);
-    if (typeof ctx.query.error === 'string') throw new AppError('access_denied', 'The sign-in did not complete (you may have denied it).', 400);
+    if (typeof ctx.query.error === 'string') throw new AppError(ctx.query.error, 'The sign-in did not complete (you may have denied it).', 400);
     let tokens;
     try {
       tokens = await deps.relyingParty.finish(new URL(ctx.originalUrl, deps.relyingParty.redirectUri), pending);

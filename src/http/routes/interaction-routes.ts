@@ -53,8 +53,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { host, accounts, views } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(noStore);
-  // Each form's token is bound to its interaction: one obtained in another (an attacker's own) is refused.
-  const { csrfToken, verifyCsrf } = csrfFor((ctx) => (ctx.params?.uid ? `interaction:${ctx.params.uid}` : undefined));
+  // Each form's token is bound to this browser's interaction (the provider's signed interaction cookie):
+  // a token obtained in another interaction or browser (an attacker's own) is refused.
+  const { csrfToken, verifyCsrf } = csrfFor((ctx) => {
+    const uid = ctx.cookies.get(host.current.cookieName('interaction'), { signed: true });
+    return uid ? `interaction:${uid}` : undefined;
+  });
 
   const details = async (ctx: Context) => {
     const found = await host.current.interactionDetails(ctx.req, ctx.res);

@@ -12,7 +12,9 @@ import { AppError } from '../errors.js';
 import type { ClientSecretHasher } from '../oidc/client-secret.js';
 import type { RequestContext } from '../request-context.js';
 import type { Metrics } from './metrics.js';
+import { discoveryCache } from './middleware/discovery-cache.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { issuerScheme } from './middleware/issuer-scheme.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { registrationSecrets } from './middleware/registration-secrets.js';
@@ -58,6 +60,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.keys = deps.cookieKeys;
   app.silent = true;
 
+  const scheme = issuerScheme(config.issuer);
+  if (scheme) app.use(scheme);
   app.use(observeRequests(deps.metrics, deps.context));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.views, deps.logger));
@@ -85,6 +89,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
   app.use(routeGate(routers, { throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
+  app.use(discoveryCache);
   app.use(clientAuthThrottle(deps.throttle));
   app.use(registrationSecrets(deps.host, deps.secrets));
   // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.

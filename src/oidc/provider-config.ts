@@ -29,6 +29,15 @@ export interface ProviderConfigDeps {
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
 
+/**
+ * With an https issuer the session cookie takes the __Host- prefix: browsers then accept it only
+ * Secure, for the whole host and no domain, so a sibling subdomain can neither set nor shadow it. The
+ * interaction and resume cookies are scoped to their paths, which the prefix forbids.
+ */
+export function providerSessionCookie(issuer: string): string {
+  return new URL(issuer).protocol === 'https:' ? `__Host-${PROVIDER_SESSION_COOKIE}` : PROVIDER_SESSION_COOKIE;
+}
+
 
 /** Asymmetric only: an HS256 id_token would be forgeable by anyone holding the client secret. */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
@@ -43,7 +52,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     jwks: { keys: keys.signing as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookie,
-      names: { session: PROVIDER_SESSION_COOKIE, interaction: 'signet.interaction', resume: 'signet.resume' },
+      names: { session: providerSessionCookie(config.issuer), interaction: 'signet.interaction', resume: 'signet.resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },

@@ -413,13 +413,14 @@ export function proxySuite(store: StoreKind): void {
     }
   };
 
-  test('with TRUST_PROXY, cookies behind an https proxy are Secure; without it, forwarded headers are ignored', async () => {
+  test('with an https issuer every cookie is Secure, whether the proxy in front is trusted or not', async () => {
     const trusted = await probe({ TRUST_PROXY: 'true' });
     expect(trusted.cookies.length).toBeGreaterThan(0);
     expect(trusted.cookies.every((c) => /;\s*secure/i.test(c))).toBe(true);
     expect(trusted.hsts).toContain('max-age=');
     const untrusted = await probe({});
     expect(untrusted.cookies.length).toBeGreaterThan(0);
-    expect(untrusted.cookies.some((c) => /;\s*secure/i.test(c))).toBe(false);
+    // The issuer decides the scheme: a request that reached us as plain http still gets Secure cookies.
+    expect(untrusted.cookies.every((c) => /;\s*secure/i.test(c))).toBe(true);
   });
 }

@@ -52,7 +52,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
       ['a private jwks_uri', { redirect_uris: [OK_URI], jwks_uri: 'https://10.1.2.3/jwks' }, 'invalid_client_metadata', /jwks_uri/],
       ['localhost sector_identifier_uri', { redirect_uris: [OK_URI], sector_identifier_uri: 'https://localhost/s.json' }, 'invalid_client_metadata', /sector_identifier_uri/],
       ['an http logo_uri', { redirect_uris: [OK_URI], logo_uri: 'http://cdn.example.com/logo.png' }, 'invalid_client_metadata', /logo_uri/],
-      ['a link-local policy_uri', { redirect_uris: [OK_URI], policy_uri: 'https://169.254.169.254/latest' }, 'invalid_client_metadata', /policy_uri/],
+      ['a link-local jwks_uri', { redirect_uris: [OK_URI], jwks_uri: 'https://169.254.169.254/latest' }, 'invalid_client_metadata', /jwks_uri/],
       ['an operator-only field', { redirect_uris: [OK_URI], signet_allowed_resource_scope: 'read write admin' }, 'invalid_client_metadata', /signet_allowed_resource_scope.*operator/],
       ['a resource server\'s scopes', { grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'admin' }, 'invalid_client_metadata', /signet_resource_scope.*operator/],
       ['a JWT access-token opt-in', { redirect_uris: [OK_URI], signet_access_token_format: 'jwt' }, 'invalid_client_metadata', /signet_access_token_format.*operator/],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { AccountRecord, AccountStore, Clock } from '../storage/store.js';
+import { parseDisplayName } from './display-name.js';
 import { normalizeEmail, parseEmail } from './email.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type PasswordHasher } from './password.js';
 
@@ -24,7 +25,7 @@ export class AccountService {
     const account: AccountRecord = {
       id: randomUUID(),
       email,
-      name: input.name?.trim() || null,
+      name: parseDisplayName(input.name),
       passwordHash: await this.hasher.hash(input.password),
       disabled: false,
       createdAt: now,

@@ -2,14 +2,22 @@ import { ValidationError } from '../errors.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
 
-/** Emails are case-insensitive for login: one normalized form is stored, shown and compared. */
+/**
+ * Emails are case-insensitive for login: one normalized form is stored, shown and compared. NFKC folds
+ * compatibility look-alikes (fullwidth "ａlice" is "alice"), and a trailing dot on the domain names the
+ * same host, so neither can make a second account for one mailbox.
+ */
 export function normalizeEmail(input: string): string {
-  return input.normalize('NFC').trim().toLowerCase();
+  return input.normalize('NFKC').trim().toLowerCase().replace(/\.+$/, '');
 }
+
+/** Invisible and control characters have no place in an address and would make look-alikes. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 export function parseEmail(input: unknown): string {
   if (typeof input !== 'string') throw new ValidationError('email is required');
   const email = normalizeEmail(input);
+  if (INVISIBLE.test(email)) throw new ValidationError('email must not contain invisible or control characters');
   if (email.length > 320 || !EMAIL.test(email) || email.split('@')[1]?.includes('.') !== true) {
     throw new ValidationError('email is not a valid address');
   }

@@ -10,6 +10,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { createAdapterClass } from '../dist/oidc/adapter.js';
 import { ClientSecretHasher } from '../dist/oidc/client-secret.js';
+import { RefreshPolicy } from '../dist/tokens/refresh-policy.js';
 import { openMongoStore } from '../dist/storage/mongo/mongo-store.js';
 import { openSqliteStore } from '../dist/storage/sqlite/sqlite-store.js';
 
@@ -21,7 +22,7 @@ const ACCOUNT_ID = 'baseline-account';
 
 const store = env.MONGODB_URI ? await openMongoStore({ uri: env.MONGODB_URI }) : await openSqliteStore({ dataDir: env.DATA_DIR });
 // The baseline's clients are never hashed (see below), so the pepper only has to exist.
-const Adapter = createAdapterClass(store.oidc, new ClientSecretHasher(randomBytes(32)), { clock: Date.now, refreshReuseLeeway: 0 });
+const Adapter = createAdapterClass(store.oidc, new ClientSecretHasher(randomBytes(32)), new RefreshPolicy({ clock: Date.now, leeway: 0 }));
 
 // The same kind of signing key Signet's id_tokens use by default (RS256, 2048 bits).
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

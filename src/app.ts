@@ -13,6 +13,7 @@ import { Metrics } from './http/metrics.js';
 import { providerPages } from './http/provider-pages.js';
 import { Views } from './http/views.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { RefreshPolicy } from './tokens/refresh-policy.js';
 import { AuditLog } from './audit/audit-log.js';
 import { InProcessRelyingParty } from './http/relying-party.js';
 import { AccountOverview } from './oidc/account-overview.js';
@@ -104,7 +105,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
     const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
     const views = new Views();
-    const Adapter = createAdapterClass(store.oidc, secrets, { clock, refreshReuseLeeway: config.refreshReuseLeeway });
+    const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
     const buildProvider = (current: LoadedKeys) =>
       createProvider({
         config,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { OIDC_MODELS, type Clock, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
+import { OIDC_MODELS, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
+import type { RefreshPolicy } from '../tokens/refresh-policy.js';
 import type { ClientSecretHasher } from './client-secret.js';
 
 function asModel(name: string): OidcModel {
@@ -41,17 +42,7 @@ const CONSUMABLE: ReadonlySet<OidcModel> = new Set([
  * (expiry, atomic consume) belong to the store; client secrets are hashed here because the store must
  * never see one in the clear.
  */
-export interface AdapterOptions {
-  clock: Clock;
-  /**
-   * Seconds after its rotation during which a used refresh token is answered "not found"
-   * (invalid_grant, grant kept) instead of "already used" (invalid_grant, grant revoked as theft).
-   * 0, the default, treats every late presentation as theft.
-   */
-  refreshReuseLeeway: number;
-}
-
-export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecretHasher, options: AdapterOptions) {
+export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecretHasher, refresh: RefreshPolicy) {
   return class StoreAdapter implements Adapter {
     private readonly model: OidcModel;
 
@@ -86,13 +77,7 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       const found = await records.find(this.model, this.key(id));
-      if (
-        this.model === 'RefreshToken' &&
-        typeof found?.consumed === 'number' &&
-        options.clock() / 1000 - found.consumed < options.refreshReuseLeeway
-      ) {
-        return undefined;
-      }
+      if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
       return this.restore(id, found);
     }
 
@@ -107,7 +92,8 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
     async consume(id: string): Promise<void> {
       const first = await records.consume(this.model, this.key(id));
       // oidc-provider checks `consumed` before calling us, but two parallel requests can both pass
-      // that check; the store's conditional write picks one winner and the rest are refused here.
+      // that check; the store's conditional write picks one winner and the rest are refused here
+      // (for refresh tokens, a lost race: invalid_grant with the grant kept, see refresh-policy.ts).
       if (!first && CONSUMABLE.has(this.model)) {
         throw new errors.InvalidGrant('grant was already used');
       }

@@ -5,6 +5,7 @@ import type { OidcRecordStore } from '../storage/store.js';
 import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, RESOURCE_SCOPE } from './client-metadata.js';
 import { initialAccessTokenPolicies } from './initial-access-tokens.js';
 import type { FirstPartyClient } from './first-party-clients.js';
+import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
 import { guardedFetch } from './guarded-fetch.js';
 import type { LoadedKeys } from './key-manager.js';
 import { loadExistingGrant } from './load-existing-grant.js';
@@ -151,8 +152,8 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     },
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    // Every refresh returns a new refresh token; presenting a rotated one revokes the grant.
-    rotateRefreshToken: true,
+    // Rotation, races, reuse and leeway are decided in tokens/refresh-policy.ts.
+    rotateRefreshToken: ROTATE_REFRESH_TOKENS,
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, records, deps.firstParty),
     ttl: {
       // A resource server's own TTL wins (JWT access tokens are capped shorter, see resourceIndicators).

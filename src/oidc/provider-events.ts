@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { AUDIT, type AuditFields, type AuditLog, type AuditType } from '../audit/audit-log.js';
 import type { Clock, OidcRecordStore } from '../storage/store.js';
+import { RefreshPolicy } from '../tokens/refresh-policy.js';
 import type { AccessRevoker } from './revocation.js';
 
 export interface ProviderEventDeps {
@@ -26,9 +27,6 @@ interface BackchannelClient {
 }
 
 export type IssuedTokenType = 'authorization_code' | 'access_token' | 'client_credentials' | 'refresh_token' | 'id_token';
-
-/** oidc-provider's error_detail when a rotated refresh token comes back (lib/actions/grants/refresh_token.js). */
-const REUSED_REFRESH_TOKEN = 'refresh token already used';
 
 /**
  * Where listeners park their writes on the request. http/middleware/settle-writes.ts awaits them
@@ -82,16 +80,10 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
     });
   });
 
-  provider.on('grant.error', (ctx, error) => {
-    if ((error as { error_detail?: string }).error_detail !== REUSED_REFRESH_TOKEN) return;
-    const token = ctx.oidc.entities.RefreshToken;
+  provider.on('grant.error', (ctx) => {
+    if (!RefreshPolicy.isReuse(ctx)) return;
     // oidc-provider has already revoked the grant; this is the trail the user and the operator see.
-    record(ctx, AUDIT.refreshReuseDetected, {
-      ...requestFields(ctx),
-      accountId: token?.accountId ?? null,
-      clientId: token?.clientId ?? ctx.oidc.client?.clientId ?? null,
-      details: { grant_id: token?.grantId, consumed_at: token?.consumed },
-    });
+    record(ctx, AUDIT.refreshReuseDetected, { ...requestFields(ctx), ...RefreshPolicy.reuseFacts(ctx) });
   });
 
   provider.on('grant.revoked', (ctx, grantId) => {

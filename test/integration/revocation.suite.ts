@@ -194,8 +194,10 @@ export function revocationSuite(store: StoreKind): void {
     expect(ok.status).toBe(303);
     expect(await server.signet.accounts.authenticate(email, 'another passphrase')).toBeDefined();
     expect(await server.signet.accounts.authenticate(email, PASSWORD)).toBeUndefined();
+    // A new password ends every session, this page's own included: it asks for a sign-in again.
     page = (await browser.follow(ok.location ?? '')).body;
-    expect(page).toContain('Your password was changed');
+    expect(page).toContain('/login"');
+    expect(page).not.toContain(email);
   });
 
   test('logout ends the session and the tokens tied to it', async () => {

@@ -1,4 +1,4 @@
-// Black-box tests of the client-registration commands of the admin CLI (issue 4): `client create
+// Black-box tests of the client-registration commands of the admin CLI: `client create
 // --type ...`, show, update, rotate-secret, and initial access tokens (`iat ...`). The built dist/cli.js is
 // spawned as an operator runs it, against the store of a real server that is running meanwhile; what
 // the CLI wrote is then checked over HTTP: /token, /token/introspection and /reg.

@@ -1,4 +1,4 @@
-// Issue 5, keys: rotation with overlap (publish first, sign later, retire last) and re-wrapping under
+// Keys: rotation with overlap (publish first, sign later, retire last) and re-wrapping under
 // a new key-encryption secret, across a provider rebuild, with an injected clock.
 
 import { expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// Issue 6, "Observability": /metrics (protected by a bearer token) counts requests, logins, tokens by
+// Observability: /metrics (protected by a bearer token) counts requests, logins, tokens by
 // type, refresh reuse and store calls; a request's id reaches the response, every log line written
 // while serving it (the provider's event listeners included) and the audit trail; no log line holds a
 // password, secret or token.

@@ -1,4 +1,4 @@
-// Issue 4: dynamic registration (RFC 7591/7592) under Signet's policy. Every refusal is a 400 with
+// Dynamic registration (RFC 7591/7592) under Signet's policy. Every refusal is a 400 with
 // the RFC 7591 error naming the field, and the client store is left as it was.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// Issue 4: machine clients (client_credentials), resource servers (RFC 8707) and what introspection
+// Machine clients (client_credentials), resource servers (RFC 8707) and what introspection
 // tells them; JWT access tokens only for a resource server that opted in.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';

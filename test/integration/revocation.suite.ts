@@ -1,4 +1,4 @@
-// Issue 3: tokens that can be recalled. Every change to an account or grant shows at introspection,
+// Tokens that can be recalled. Every change to an account or grant shows at introspection,
 // userinfo and the token endpoint at once; theft of a refresh token is detected, audited and shown.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';

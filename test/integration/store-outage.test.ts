@@ -1,4 +1,4 @@
-// Issue 6, "Store outage": while MongoDB (here FerretDB, a process of this test's own) is down, requests
+// Store outage: while MongoDB (here FerretDB, a process of this test's own) is down, requests
 // fail fast with 503 `temporarily_unavailable` (JSON for clients, a page for browsers), /readyz says 503,
 // the process stays up, and it recovers by itself once the store is back — with nothing stored lost.
 

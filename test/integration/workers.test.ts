@@ -1,4 +1,4 @@
-// Issue 6, "Multi-process" and "rolling restart": WORKERS=N processes behind one port share nothing but
+// Multi-process and rolling restart: WORKERS=N processes behind one port share nothing but
 // the store, so a token issued by one is good at every other, a crashed worker is replaced without
 // losing anything, and SIGHUP replaces every worker under load without one failed request.
 

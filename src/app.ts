@@ -42,6 +42,8 @@ export interface AppOverrides {
   logStream?: DestinationStream;
   passwordParams?: Partial<PasswordParams>;
   sweepIntervalMs?: number;
+  /** Schedules back-channel logout retries (default: a timer after each backoff delay). */
+  retryLater?: (run: () => void, delayMs: number) => void;
   /** The source of /metrics instead of this app's own registry (a cluster worker asks its primary). */
   collectMetrics?: (own: Metrics) => () => Promise<string>;
 }
@@ -125,6 +127,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
           sessionIdleTtl: config.ttl.sessionIdle,
           maxSessionsPerAccount: config.maxSessionsPerAccount,
           tokenIssued: (type) => metrics.tokensIssued.inc({ type }),
+          ...(overrides.retryLater ? { retryLater: overrides.retryLater } : {}),
         },
       });
     const host = new ProviderHost(buildProvider(keys));

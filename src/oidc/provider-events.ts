@@ -16,6 +16,12 @@ export interface ProviderEventDeps {
   maxSessionsPerAccount: number | undefined;
   /** Told of every token issued, by type (metrics count them). */
   tokenIssued?: (type: IssuedTokenType) => void;
+  /** Runs a back-channel retry later (a timer by default; tests run it when they choose). */
+  retryLater?: (run: () => void, delayMs: number) => void;
+}
+
+function laterByTimer(run: () => void, delayMs: number): void {
+  setTimeout(run, delayMs).unref();
 }
 
 /** Delays before the 2nd, 3rd and 4th back-channel logout attempts. */
@@ -132,8 +138,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
       .record(AUDIT.backchannelFailed, { accountId, clientId: client.clientId, details: { attempt, error: String((err as Error)?.message ?? err).slice(0, 200), will_retry: retry } })
       .catch(() => undefined);
     if (!retry) return;
-    const timer = setTimeout(() => deliver(client, accountId, sid, attempt + 1), BACKCHANNEL_RETRIES[attempt - 1]);
-    timer.unref();
+    (deps.retryLater ?? laterByTimer)(() => deliver(client, accountId, sid, attempt + 1), BACKCHANNEL_RETRIES[attempt - 1] ?? 0);
   };
   provider.on('backchannel.success', (ctx, client, accountId) => {
     record(ctx, AUDIT.backchannelDelivered, { ...requestFields(ctx), accountId, clientId: client.clientId, details: { attempt: 1 } });

@@ -29,7 +29,6 @@ import { KeyAdmin } from './oidc/key-admin.js';
 import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
 import { startKeyRefresher } from './oidc/key-refresher.js';
 import { ProviderHost } from './oidc/provider-host.js';
-import { openMongoStore } from './storage/mongo/mongo-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
 import { guardStore } from './storage/store-guard.js';
@@ -69,10 +68,11 @@ export interface SignetApp {
   close(): Promise<void>;
 }
 
-export function openStore(config: Readonly<Config>, clock: Clock): Promise<Store> {
-  return config.store.kind === 'mongodb'
-    ? openMongoStore({ uri: config.store.uri, clock })
-    : openSqliteStore({ dataDir: config.store.dataDir, clock });
+export async function openStore(config: Readonly<Config>, clock: Clock): Promise<Store> {
+  if (config.store.kind === 'sqlite') return openSqliteStore({ dataDir: config.store.dataDir, clock });
+  // Loaded only when used: the MongoDB driver is a large share of what a start (or a CLI call) would load.
+  const { openMongoStore } = await import('./storage/mongo/mongo-store.js');
+  return openMongoStore({ uri: config.store.uri, clock });
 }
 
 /** How long open connections may take to finish after close(): beyond Node's 5 s keep-alive timeout. */

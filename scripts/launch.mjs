@@ -1,9 +1,11 @@
-// `npm start` and `npm run cli` run `node --import ./scripts/launch.mjs dist/<entry>.js`: this runs first,
-// before the entry is even resolved. It stops a Node older than the project's with one clear line, turns
-// on V8's compile cache (the second start parses nothing again), and builds only when the sources changed
-// since the last build, so a call with nothing changed costs a hash of src/ (milliseconds), not a compile.
+// `npm start` and `npm run cli` run `node scripts/launch.mjs main|cli [args]`. This stops a Node older than
+// the project's with one clear line, turns on V8's compile cache (a second start parses nothing again),
+// builds only when the sources changed since the last build (a call with nothing changed costs a hash of
+// src/, milliseconds, not a compile), then runs dist/<entry>.js as if node had been given it.
+import { realpathSync } from 'node:fs';
 import module from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ensureBuild, ROOT } from './build-lib.mjs';
 
 const REQUIRED_MAJOR = 24;
@@ -16,6 +18,13 @@ if (major < REQUIRED_MAJOR) {
   process.exit(1);
 }
 
+const ENTRIES = new Set(['main', 'cli']);
+const entry = process.argv[2];
+if (!ENTRIES.has(entry)) {
+  process.stderr.write(`usage: node scripts/launch.mjs ${[...ENTRIES].join('|')} [arguments]\n`);
+  process.exit(2);
+}
+
 module.enableCompileCache?.(join(ROOT, 'node_modules', '.cache', 'signet-compile-cache'));
 
 const code = await ensureBuild({ log: (message) => process.stderr.write(`signet: ${message}\n`) });
@@ -23,3 +32,9 @@ if (code !== 0) {
   process.stderr.write('signet: the build reported errors (above); fix them, then run the command again\n');
   process.exit(code);
 }
+
+// Resolved once, here: the whole program (and every cluster worker it forks, which runs argv[1]) comes
+// from this one build, even if a newer one is published while it runs.
+const file = realpathSync(join(ROOT, 'dist', `${entry}.js`));
+process.argv.splice(1, 2, file);
+await import(pathToFileURL(file).href);

@@ -18,7 +18,7 @@ export interface GuardedStore extends Store {
   readonly up: boolean;
 }
 
-const PARTS = ['oidc', 'accounts', 'keys', 'audit', 'throttle'] as const;
+const PARTS = ['oidc', 'accounts', 'keys', 'audit', 'throttle', 'outbox'] as const;
 
 /**
  * Wraps every store call: times it for the observer, and turns an outage into StoreUnavailableError (a

@@ -30,6 +30,7 @@ function fakeStore() {
     keys: {},
     audit: {},
     throttle: {},
+    outbox: {},
     async ping() {
       state.pings++;
       maybeFail();

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { RECORD_MODELS } from '../store.js';
 import { collectionFor } from './oidc-records.js';
+import { ensureOutboxIndexes } from './outbox.js';
 
 /** Unique lookups exist only where the field is always present (a unique index treats "missing" as a value). */
 const UNIQUE_FIELDS: Partial<Record<string, string>> = {
@@ -35,6 +36,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('throttle_failures').createIndex({ key: 1, at: 1 });
   await db.collection('throttle_failures').createIndex({ at: 1 });
   await db.collection('audit_events').createIndex({ accountId: 1, at: -1 });
+  await ensureOutboxIndexes(db);
 }
 
 async function isFerretDb(db: Db): Promise<boolean> {

@@ -5,6 +5,7 @@ import { connectMongo } from './connection.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoKeys } from './keys.js';
 import { MongoOidcRecords } from './oidc-records.js';
+import { MongoOutbox } from './outbox.js';
 import { MongoThrottle } from './throttle.js';
 import { MongoTransfer } from './transfer.js';
 import { isMongoUnavailable } from './unavailable.js';
@@ -28,6 +29,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       keys: new MongoKeys(db),
       audit: new MongoAudit(db),
       throttle: new MongoThrottle(db),
+      outbox: new MongoOutbox(db),
       transfer: new MongoTransfer(db, clock),
       async ping() {
         await db.command({ ping: 1 });

@@ -95,6 +95,28 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       UPDATE keys SET activates_at = created_at;
     `,
   },
+  {
+    version: 6,
+    // The mail outbox. A NULL dedupe key never collides (SQLite treats NULLs as distinct in UNIQUE).
+    sql: `
+      CREATE TABLE mail_outbox (
+        id              TEXT PRIMARY KEY,
+        recipient       TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        text_body       TEXT NOT NULL,
+        html_body       TEXT NOT NULL,
+        dedupe_key      TEXT UNIQUE,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        settled_at      INTEGER
+      );
+      CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at, created_at);
+      CREATE INDEX mail_outbox_settled ON mail_outbox (state, settled_at);
+    `,
+  },
 ];
 
 export function migrate(db: DatabaseSync, now: number): number {

@@ -5,6 +5,7 @@ import { openDatabase } from './connection.js';
 import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { SqliteOidcRecords } from './oidc-records.js';
+import { SqliteOutbox } from './outbox.js';
 import { SqliteThrottle } from './throttle.js';
 import { SqliteTransfer } from './transfer.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -27,6 +28,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     keys: new SqliteKeys(sql),
     audit: new SqliteAudit(sql),
     throttle: new SqliteThrottle(sql),
+    outbox: new SqliteOutbox(sql),
     transfer: new SqliteTransfer(sql, clock),
     async ping() {
       sql.statement('SELECT 1').get();

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { createApp, type SignetApp } from './app.js';
+import { describeListenFailure, LISTEN_FAILED_MESSAGE, ListenFailure, type ListenFailedMessage } from './cluster/listen-failure.js';
 import { workerMetrics } from './cluster/metrics-relay.js';
 import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } from './cluster/supervisor.js';
 import { loadConfig } from './config/load-config.js';
@@ -34,9 +35,22 @@ async function serve(config: Readonly<Config>, worker: boolean): Promise<void> {
   if (worker) {
     process.on('message', early);
     process.once('disconnect', early);
+    // IPC errors (EPIPE once the primary is gone): the disconnect handlers end this worker; nothing to add.
+    cluster.worker?.on('error', () => undefined);
   }
   const signet = await createApp(config, worker ? { collectMetrics: (own) => workerMetrics(own.registry) } : {});
-  const { port } = await signet.listen(config.port);
+  let port: number;
+  try {
+    ({ port } = await signet.listen(config.port));
+  } catch (err) {
+    const reason = describeListenFailure(err, config.port);
+    if (!reason) throw err;
+    if (!worker) throw new ListenFailure(reason);
+    // The primary says it once for every worker and tells each to stop (the handlers above end this one).
+    process.send?.({ type: LISTEN_FAILED_MESSAGE, reason } satisfies ListenFailedMessage);
+    setTimeout(() => process.exit(1), 10_000).unref();
+    return;
+  }
   if (worker) signet.logger.info({ pid: process.pid, port }, 'worker listening');
   else announce(signet, port);
 
@@ -110,7 +124,12 @@ async function supervise(config: Readonly<Config>): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  await supervisor.ready;
+  try {
+    await supervisor.ready;
+  } catch (err) {
+    await supervisor.shutdown();
+    throw err;
+  }
   logger.info(
     { port: config.port, issuer: config.issuer, workers: config.workers, node: process.version },
     `Signet listening on ${config.issuer} with ${config.workers} workers (SIGHUP: rolling restart)`,
@@ -125,6 +144,7 @@ function announce(signet: SignetApp, port: number): void {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`signet: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof ListenFailure ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`signet: ${message}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { isListenFailedMessage, ListenFailure } from './listen-failure.js';
 import { relayMetrics } from './metrics-relay.js';
 
 /** Primary → worker: finish in-flight requests, close the store, exit 0. */
@@ -16,7 +17,7 @@ export interface SupervisorOptions {
 }
 
 export interface Supervisor {
-  /** Resolves once every worker listens. */
+  /** Resolves once every worker listens; rejects with a ListenFailure when one cannot open the port. */
   ready: Promise<void>;
   /** Replaces the workers one at a time, each new one listening before an old one drains: no request is refused. */
   rollingRestart(): Promise<void>;
@@ -37,12 +38,23 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
   const retiring = new Set<Worker>();
   let stopping = false;
   let crashes = 0;
+  // Set when a worker could not open the port: the start has failed, and no replacement would fare better.
+  let listenFailure: string | undefined;
+  let failStart: (err: Error) => void = () => undefined;
+  const startFailed = new Promise<never>((_, reject) => {
+    failStart = reject;
+  });
+  startFailed.catch(() => undefined);
   relayMetrics();
   // node:cluster may be handing a worker a connection just as its listener closes; the worker refuses
   // it and the primary passes it on, but only if the worker is still there to answer. Messages are
   // ordered, so once this reply reaches a drained worker, no such handoff can still be in flight.
   cluster.on('message', (worker: Worker, message: unknown) => {
     if (message === DRAINED_MESSAGE && worker.isConnected()) worker.send(RELEASE_MESSAGE);
+    if (isListenFailedMessage(message)) {
+      listenFailure ??= message.reason;
+      failStart(new ListenFailure(listenFailure));
+    }
   });
 
   const listening = (worker: Worker) =>
@@ -55,6 +67,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
         worker.off('listening', onListening);
         // Told to stop while starting up: not a failure.
         if (stopping || retiring.has(worker)) return resolve();
+        if (listenFailure) return reject(new ListenFailure(listenFailure));
         reject(new Error(`worker ${worker.process.pid} exited before listening (code ${code}, signal ${signal})`));
       };
       worker.once('listening', onListening);
@@ -67,7 +80,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
       crashes = 0;
     });
     worker.once('exit', (code, signal) => {
-      if (stopping || retiring.delete(worker)) return;
+      if (stopping || retiring.delete(worker) || listenFailure) return;
       const delay = CRASH_BACKOFF_MS[Math.min(crashes, CRASH_BACKOFF_MS.length - 1)] ?? 10_000;
       crashes++;
       logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited unexpectedly; starting a replacement');
@@ -94,7 +107,8 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     });
 
   const initial = Array.from({ length: options.workers }, fork);
-  const ready = Promise.all(initial.map(listening)).then(() => undefined);
+  // A worker that cannot open the port says so and waits to be told to stop: the start fails at once.
+  const ready = Promise.race([Promise.all(initial.map(listening)).then(() => undefined), startFailed]);
 
   let rolling: Promise<void> | undefined;
   return {

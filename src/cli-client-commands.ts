@@ -6,6 +6,16 @@ import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
+/** A token is worth issuing only when registration exists and requires one (the default). */
+function refuseWithoutTokenRegistration(registration: { enabled: boolean; requireToken: boolean }): void {
+  if (!registration.enabled) {
+    throw new ValidationError('registration is closed (REGISTRATION=closed): /reg does not exist, so a token would open nothing; unset REGISTRATION to register clients with tokens');
+  }
+  if (!registration.requireToken) {
+    throw new ValidationError('registration is open (REGISTRATION=open): anyone may register without a token, so a token would mean nothing; unset REGISTRATION to require one');
+  }
+}
+
 /** The admin CLI's client and initial-access-token commands. */
 export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': {
@@ -118,6 +128,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     summary: 'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
     flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' } },
     async run(app, flags) {
+      refuseWithoutTokenRegistration(app.config.registration);
       const expiresIn = typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
       const maxUses = typeof flags['max-uses'] === 'string' ? wholeNumber(flags['max-uses'], '--max-uses') : undefined;
       const issued = await app.clients.initialAccessTokens.create({

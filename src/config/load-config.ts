@@ -99,8 +99,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   return deepFreeze(config);
 }
 
+/**
+ * Unset means `token`: registration exists and takes an initial access token, so a token an operator
+ * issues (`iat create`) works at once, and with no token issued nobody can register (401, not 404).
+ */
 function registrationMode(mode: 'closed' | 'token' | 'open' | undefined, fixed: string | undefined): Config['registration'] {
-  const effective = mode ?? (fixed ? 'token' : 'closed');
+  const effective = mode ?? 'token';
   return {
     enabled: effective !== 'closed',
     requireToken: effective === 'token',

@@ -12,7 +12,7 @@ export const envSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URI')
     .optional(),
   INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** closed: no dynamic registration; token: an initial access token is required; open: anyone may register. */
+  /** token (unset): an initial access token is required; closed: no dynamic registration (404); open: anyone may register. */
   REGISTRATION: z.enum(['closed', 'token', 'open']).optional(),
   NODE_ENV: z.string().optional(),
   KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.issuer).toBe('http://localhost:3000');
     expect(config.store.kind).toBe('sqlite');
-    expect(config.registration).toEqual({ enabled: false, requireToken: false });
+    // Registration exists but needs an initial access token: none is issued yet, so nobody can register.
+    expect(config.registration).toEqual({ enabled: true, requireToken: true });
     expect(config.production).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.ttl)).toBe(true);
@@ -45,6 +46,12 @@ describe('loadConfig', () => {
     expect(config.registration).toEqual({ enabled: true, requireToken: true, initialAccessToken: 'a-long-enough-token-123' });
     expect(loadConfig({ REGISTRATION: 'token' }).registration).toEqual({ enabled: true, requireToken: true });
     expect(loadConfig({ REGISTRATION: 'open' }).registration).toEqual({ enabled: true, requireToken: false });
+    expect(loadConfig({ REGISTRATION: 'closed' }).registration).toEqual({ enabled: false, requireToken: false });
+    const production = { NODE_ENV: 'production', ISSUER: 'http://localhost:3000', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: mkdtempSync(join(tmpdir(), 'signet-cfg-')) };
+    expect(loadConfig(production).registration).toEqual({
+      enabled: true,
+      requireToken: true,
+    });
     expect(problems({ REGISTRATION: 'open', INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' }).some((p) => p.startsWith('REGISTRATION:'))).toBe(true);
   });
 

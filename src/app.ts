@@ -106,7 +106,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const account = accountClient(config.issuer, keys.pepper, secrets);
     const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
     const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
-    const views = new Views();
+    const views = new Views(clock);
     const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
     const buildProvider = (current: LoadedKeys) =>
       createProvider({

@@ -19,6 +19,7 @@ export const AUDIT = {
   accountEnabled: 'account.enabled',
   accountDeleted: 'account.deleted',
   passwordChanged: 'account.password_changed',
+  noticesDismissed: 'account.notices_dismissed',
   clientRegistered: 'client.registered',
   clientUpdated: 'client.updated',
   clientDeleted: 'client.deleted',

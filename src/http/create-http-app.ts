@@ -75,7 +75,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
       production: config.production,
     }),
     assetRoutes(),
-    homeRoutes(deps.views, config.issuer),
+    homeRoutes(deps.views, config.issuer, { demo: Boolean(deps.demo) }),
     accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),

@@ -3,9 +3,14 @@ import { ACCOUNT_CLIENT_ID } from '../oidc/first-party-clients.js';
 import type { ProviderPages } from '../oidc/provider-config.js';
 import { errorView } from './view-models/error-view.js';
 import { clientDisplayName } from './view-models/interaction-view.js';
+import { wayBack } from './view-models/logout-view.js';
 import type { Views } from './views.js';
 
-/** The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. */
+/**
+ * The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. It calls
+ * renderError only when the request prefers HTML (`accepts('json', 'html')`, the rule our own error
+ * handler follows too); everything else gets its JSON.
+ */
 export function providerPages(views: Views): ProviderPages {
   // Signet's own account page is not "another app" to sign out of.
   const name = (ctx: KoaContextWithOIDC) =>
@@ -14,7 +19,7 @@ export function providerPages(views: Views): ProviderPages {
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = views.render('error', errorView(ctx.status || 400, out.error, out.error_description ?? null));
+      ctx.body = views.render('error', errorView({ status: ctx.status || 400, code: out.error, description: out.error_description ?? null }));
     },
     async logoutSource(ctx, form) {
       ctx.type = 'html';
@@ -23,7 +28,7 @@ export function providerPages(views: Views): ProviderPages {
     },
     async postLogoutSuccessSource(ctx) {
       ctx.type = 'html';
-      ctx.body = views.render('logged-out', { title: 'Signed out', clientName: name(ctx) });
+      ctx.body = views.render('logged-out', { title: 'Signed out', clientName: name(ctx), back: wayBack(ctx.oidc?.client) });
     },
   };
 }

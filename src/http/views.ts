@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
+import type { Clock } from '../storage/store.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -12,6 +13,9 @@ export type ViewLocals = { title: string; [key: string]: unknown };
  */
 export class Views {
   private readonly compiled = new Map<string, ejs.TemplateFunction>();
+
+  /** The clock pages measure "3 minutes ago" against: the app's own, so tests can move time. */
+  constructor(readonly now: Clock = Date.now) {}
 
   render(name: string, locals: ViewLocals): string {
     const body = this.template(name)(locals);

@@ -1,5 +1,5 @@
 import type { ProviderHost } from './provider-host.js';
-import { AUDIT, type AuditLog } from '../audit/audit-log.js';
+import { AUDIT, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import { describeApis, type ApiAccess } from './access-description.js';
 import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
 
@@ -20,15 +20,20 @@ export interface AppSummary {
   since: number;
 }
 
-/** Events the account owner is shown as security notices on the account page. */
+/**
+ * Events the account owner is shown as security notices on the account page: things that happen to
+ * an account, not things its owner just did. A sign-out, or an app or session the owner ended, is not
+ * one; a session ended because too many were open is.
+ */
 export const NOTICE_TYPES = [
   AUDIT.refreshReuseDetected,
   AUDIT.loginLocked,
   AUDIT.passwordChanged,
   AUDIT.accountEnabled,
   AUDIT.sessionEnded,
-  AUDIT.grantRevoked,
 ] as const;
+
+const isSecurityNotice = (e: AuditEvent) => e.type !== AUDIT.sessionEnded || e.details.reason === 'session_cap';
 
 /** What the account page shows: read from the store on every view, nothing cached. */
 export class AccountOverview {
@@ -81,8 +86,27 @@ export class AccountOverview {
     );
   }
 
-  notices(accountId: string): Promise<AuditEvent[]> {
-    return this.audit.list({ accountId, types: NOTICE_TYPES, limit: 20 });
+  /** The notices newer than the last dismissal. */
+  async notices(accountId: string): Promise<AuditEvent[]> {
+    const since = (await this.dismissedUpTo(accountId)) + 1;
+    const events = await this.audit.list({ accountId, types: NOTICE_TYPES, since, limit: 50 });
+    return events.filter(isSecurityNotice).slice(0, 20);
+  }
+
+  /**
+   * The owner has read the notices up to `upTo` (the newest one their page showed, so one that arrived
+   * meanwhile stays). Kept as an audit event: the trail is append-only and already per account on both
+   * stores, and "the owner saw the warning" belongs in it.
+   */
+  async dismissNotices(accountId: string, upTo: number, actor: Pick<AuditFields, 'ip' | 'userAgent'>): Promise<void> {
+    if (upTo <= (await this.dismissedUpTo(accountId))) return;
+    await this.audit.record(AUDIT.noticesDismissed, { accountId, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, details: { up_to: upTo } });
+  }
+
+  private async dismissedUpTo(accountId: string): Promise<number> {
+    const [last] = await this.audit.list({ accountId, types: [AUDIT.noticesDismissed], limit: 1 });
+    const upTo = last?.details.up_to;
+    return typeof upTo === 'number' && Number.isFinite(upTo) ? upTo : 0;
   }
 }
 

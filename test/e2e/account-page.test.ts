@@ -98,7 +98,7 @@ describeBrowser('the account page in Chromium', () => {
     expect(await apps.count()).toBe(1);
     const appRow = apps.locator('li.row', { hasText: APP_NAME });
     expect(await appRow.count()).toBe(1);
-    expect(await appRow.getByRole('button', { name: 'Revoke access' }).count()).toBe(1);
+    expect(await appRow.getByRole('link', { name: /^Revoke access/ }).count()).toBe(1);
     // Signet's own account page is not listed as an app.
     expect(await apps.locator('li.row > div > strong').allInnerTexts()).toEqual([APP_NAME]);
 
@@ -116,7 +116,7 @@ describeBrowser('the account page in Chromium', () => {
     expect(await password.locator('input[type="password"]').count()).toBe(3);
     for (const name of ['current_password', 'new_password', 'confirm_password']) expect(await password.locator(`input[name="${name}"]`).count()).toBe(1);
     expect(await password.getByRole('button', { name: 'Change password' }).count()).toBe(1);
-    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(1);
 
     await page.screenshot({ path: '/tmp/signet-account.png', fullPage: true });
   }, TIMEOUT);
@@ -139,11 +139,15 @@ describeBrowser('the account page in Chromium', () => {
     expect(w.failures).toEqual([]);
   }, TIMEOUT);
 
-  test('"Revoke access" removes the app and its access token is inactive at introspection at once', async () => {
+  test('"Revoke access", confirmed on its own page, removes the app and its access token is inactive at introspection at once', async () => {
     const { page } = ready();
     const apps = section(page, /Connected apps/);
+    await apps.locator('li.row', { hasText: APP_NAME }).getByRole('link', { name: /^Revoke access/ }).click();
+    // Nothing is revoked yet: a page asks first (no script needed), and names the app.
+    await page.getByRole('heading', { name: `Revoke access for ${APP_NAME}?` }).waitFor({ state: 'visible' });
+    expect((await introspect(issuer, rp, tokens.access_token)).active).toBe(true);
     const landed = accountDocument(page);
-    await apps.locator('li.row', { hasText: APP_NAME }).getByRole('button', { name: 'Revoke access' }).click();
+    await page.getByRole('button', { name: 'Revoke access' }).click();
     expectStrictCsp((await landed).headers()['content-security-policy']);
     await page.waitForURL(`${issuer}/account?done=app`);
 
@@ -160,7 +164,7 @@ describeBrowser('the account page in Chromium', () => {
     expect(w.failures).toEqual([]);
   }, TIMEOUT);
 
-  test('changing the password: a wrong current password gets a friendly 400 page, the right one a flash', async () => {
+  test('changing the password: a wrong current password keeps the page with the error beside the field, the right one a flash', async () => {
     const { signet, page } = ready();
     const fill = async (current: string) => {
       const form = page.locator('form[action="/account/password"]');
@@ -177,10 +181,12 @@ describeBrowser('the account page in Chromium', () => {
     // An error page is a page like any other: the same CSP and framing rules.
     expectStrictCsp(wrong.headers()['content-security-policy']);
     expect(wrong.headers()['x-frame-options']).toBe('DENY');
-    await page.getByRole('heading', { level: 1 }).waitFor({ state: 'visible' });
-    const errorText = await page.locator('main').innerText();
-    expect(errorText).toContain('The current password is not correct. Nothing was changed.');
-    expect(errorText).not.toMatch(/at .+\(.*:\d+:\d+\)|Error:|stack/i);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
+    const field = page.locator('#current_password');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = await field.getAttribute('aria-describedby');
+    expect(await page.locator(`#${describedBy}`).innerText()).toBe('The current password is not correct. Nothing was changed.');
+    expect(await page.locator('main').innerText()).not.toMatch(/at .+\(.*:\d+:\d+\)|Error:|stack/i);
     await page.screenshot({ path: '/tmp/signet-account-wrong-password.png', fullPage: true });
     expect(await signet.signet.accounts.authenticate(EMAIL, PASSWORD)).toBeDefined();
     expect(await signet.signet.accounts.authenticate(EMAIL, NEW_PASSWORD)).toBeUndefined();
@@ -213,7 +219,7 @@ describeBrowser('the account page in Chromium', () => {
 
   test('"Sign out" ends on a signed-out page; /account then asks for the password again', async () => {
     const { context, page } = ready();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     // Signet's end-session endpoint may ask "Sign out?" first: confirm it like a person would.
     const signedOut = page.getByRole('heading', { name: /signed out/i });
     const confirm = page.locator('button[name="logout"][value="yes"]');
@@ -249,7 +255,7 @@ describeBrowser('the account page in Chromium', () => {
     const { context, page } = ready();
     // The previous test signed in again, so the provider session is alive: Signet asks before ending it.
     expect(new URL(page.url()).pathname).toBe('/account');
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign out?' }).waitFor({ state: 'visible' });
     expect(new URL(page.url()).pathname).toBe('/session/end');
     await page.screenshot({ path: '/tmp/signet-account-sign-out-confirm.png', fullPage: true });

@@ -1,32 +1,62 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import type { Views } from '../views.js';
-import { errorView } from '../view-models/error-view.js';
+import { errorView, type ErrorView } from '../view-models/error-view.js';
 
 interface Described {
   status: number;
   code: string;
   description: string | null;
+  /** The description is one of our sentences for people, not a library's technical text. */
+  plainWords: boolean;
 }
 
 /** Our AppErrors, oidc-provider's OIDCProviderErrors (thrown from our routes), or anything else (a bug). */
 function describe(err: unknown): Described {
   if (err instanceof AppError) {
-    return { status: err.status, code: err.code, description: err.expose ? err.message : null };
+    return { status: err.status, code: err.code, description: err.expose ? err.message : null, plainWords: err.expose };
   }
   const e = err as { status?: unknown; statusCode?: unknown; error?: unknown; error_description?: unknown; expose?: unknown };
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
   if ((status < 500 || e.expose === true) && typeof e.error === 'string') {
-    return { status, code: e.error, description: typeof e.error_description === 'string' ? e.error_description : null };
+    return { status, code: e.error, description: typeof e.error_description === 'string' ? e.error_description : null, plainWords: false };
   }
-  if (status < 500) return { status, code: 'invalid_request', description: null };
-  return { status: 500, code: 'server_error', description: null };
+  if (status < 500) return { status, code: 'invalid_request', description: null, plainWords: false };
+  return { status: 500, code: 'server_error', description: null, plainWords: false };
+}
+
+/**
+ * HTML only for a client that prefers it (a browser's navigation lists text/html first); a wildcard
+ * Accept, none at all, or application/json get JSON. The one rule for every error page Signet draws.
+ */
+export function wantsHtml(ctx: Pick<Context, 'accepts'>): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+/** Where a person can go on from an error on this path. */
+function wayForward(path: string): ErrorView['action'] {
+  if (path === '/account' || path.startsWith('/account/')) return { href: '/account', label: 'Open your account page' };
+  if (path === '/demo' || path.startsWith('/demo/')) return { href: '/demo', label: 'Back to the demo app' };
+  return { href: '/', label: 'Signet’s home page' };
+}
+
+/** An error as a page (for browsers) or OAuth-style JSON (for everything else). */
+export function respondWithError(ctx: Context, views: Views, d: Omit<Described, 'plainWords'> & { plainWords?: boolean }): void {
+  ctx.status = d.status;
+  ctx.set('Cache-Control', 'no-store');
+  if (wantsHtml(ctx)) {
+    ctx.type = 'html';
+    ctx.body = views.render('error', errorView({ ...d, action: wayForward(ctx.path) }));
+  } else {
+    ctx.body = { error: d.code, ...(d.description ? { error_description: d.description } : {}) };
+  }
 }
 
 /**
  * The one translator from errors to responses for our routes: a friendly page for browsers, OAuth-style
- * JSON for everything else. 5xx details go to the log, never to the client.
+ * JSON for everything else. 5xx details go to the log, never to the client. A path nobody answered is
+ * a 404 in the same two forms.
  */
 export function errorHandler(views: Views, logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -34,20 +64,15 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
       await next();
       // oidc-provider answers a store outage itself (503 temporarily_unavailable); tell clients when to retry.
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', '5');
+      if (ctx.status === 404 && ctx.body == null) {
+        respondWithError(ctx, views, { status: 404, code: 'not_found', description: 'No page or endpoint at this address.' });
+      }
     } catch (err) {
       const d = describe(err);
       // A 503 is an outage the store guard has already logged once; logging each request would flood.
       if (d.status >= 500 && d.status !== 503) logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
-      ctx.status = d.status;
-      ctx.set('Cache-Control', 'no-store');
+      respondWithError(ctx, views, d);
       if (d.status === 503) ctx.set('Retry-After', '5');
-      if (ctx.accepts('html', 'json') === 'html') {
-        const view = errorView(d.status, d.code, d.description);
-        ctx.type = 'html';
-        ctx.body = views.render('error', view);
-      } else {
-        ctx.body = { error: d.code, ...(d.description ? { error_description: d.description } : {}) };
-      }
     }
   };
 }

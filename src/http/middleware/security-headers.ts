@@ -7,7 +7,9 @@ const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // A client's logo_uri is shown on the login and consent pages; only https ones are rendered, and an
+  // image runs no code. Nothing else may come from another origin.
+  "img-src 'self' data: https:",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -2,8 +2,9 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
-import { AppError } from '../../errors.js';
+import { AppError, ValidationError } from '../../errors.js';
 import type { AccountOverview } from '../../oidc/account-overview.js';
+import { ACCOUNT_CLIENT_ID } from '../../oidc/first-party-clients.js';
 import type { AccountSecurity } from '../../oidc/account-security.js';
 import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
 import type { InProcessRelyingParty } from '../relying-party.js';
@@ -12,7 +13,8 @@ import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { requestOrigin } from '../request-info.js';
-import { accountView } from '../view-models/account-view.js';
+import { accountView, revokeView, type AccountView } from '../view-models/account-view.js';
+import { wayBack } from '../view-models/logout-view.js';
 import type { Views } from '../views.js';
 
 export interface AccountRouteDeps {
@@ -28,6 +30,8 @@ export interface AccountRouteDeps {
 
 /** A flash the page knows (`?done=`): carried across a sign-in that interrupted it, nothing else. */
 const doneSchema = z.string().regex(/^[a-z]{1,20}$/);
+
+const dismissForm = z.object({ up_to: z.coerce.number().int().nonnegative().catch(0) }).catch({ up_to: 0 });
 
 const passwordForm = z
   .object({
@@ -79,10 +83,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     ctx.redirect(url);
   };
 
-  router.get('/', async (ctx) => {
-    const done = doneSchema.safeParse(ctx.query.done).data;
-    const session = await current(ctx);
-    if (!session) return signIn(ctx, done);
+  const renderPage = async (ctx: Context, session: LiveAppSession, flash: string | undefined, passwordError: AccountView['passwordError'] = null) => {
     const { account } = session;
     const [sessions, apps, notices] = await Promise.all([
       deps.overview.sessions(account.id),
@@ -99,10 +100,19 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
         currentSessionId: session.providerSessionId,
         apps,
         notices,
-        flash: done,
+        flash,
+        passwordError,
         csrf: csrfToken(ctx, csrfBinding(session.id)),
+        now: views.now(),
       }),
     );
+  };
+
+  router.get('/', async (ctx) => {
+    const done = doneSchema.safeParse(ctx.query.done).data;
+    const session = await current(ctx);
+    if (!session) return signIn(ctx, done);
+    await renderPage(ctx, session, done);
   });
 
   router.get('/callback', async (ctx) => {
@@ -132,11 +142,43 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     ctx.redirect(pending.done ? `/account?done=${pending.done}` : '/account');
   });
 
+  router.post('/notices/dismiss', formBody, signedInForm, async (ctx) => {
+    const { account } = signedIn(ctx);
+    const { up_to: upTo } = dismissForm.parse(ctx.request.body ?? {});
+    await deps.overview.dismissNotices(account.id, Math.min(upTo, views.now()), requestOrigin(ctx));
+    ctx.status = 303;
+    ctx.redirect('/account?done=notices');
+  });
+
+  // Before /sessions/:id/end, which would otherwise take "others" for a session id.
+  router.post('/sessions/others/end', formBody, signedInForm, async (ctx) => {
+    const { account, providerSessionId } = signedIn(ctx);
+    for (const s of await deps.overview.sessions(account.id)) {
+      if (s.id !== providerSessionId) await deps.security.endSession(account, s.id, { via: 'account-page', ...requestOrigin(ctx) });
+    }
+    ctx.status = 303;
+    ctx.redirect('/account?done=others');
+  });
+
   router.post('/sessions/:id/end', formBody, signedInForm, async (ctx) => {
     const { account } = signedIn(ctx);
     await deps.security.endSession(account, ctx.params.id ?? '', { via: 'account-page', ...requestOrigin(ctx) });
     ctx.status = 303;
     ctx.redirect('/account?done=session');
+  });
+
+  // "Revoke access?" first: a page of its own, so the confirmation needs no script.
+  router.get('/apps/:clientId/revoke', async (ctx) => {
+    const session = await current(ctx);
+    if (!session) return signIn(ctx, undefined);
+    const app = (await deps.overview.apps(session.account.id)).find((a) => a.clientId === ctx.params.clientId);
+    if (!app) {
+      ctx.status = 303;
+      ctx.redirect('/account');
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = views.render('account/revoke', revokeView(app, csrfToken(ctx, csrfBinding(session.id)), views.now()));
   });
 
   router.post('/apps/:clientId/revoke', formBody, signedInForm, async (ctx) => {
@@ -149,13 +191,23 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/password', formBody, signedInForm, async (ctx) => {
     const session = signedIn(ctx);
     const form = passwordForm.parse(ctx.request.body ?? {});
+    // A refusal keeps the person on the page, the message beside the field it is about.
+    const refuse = (field: 'current_password' | 'new_password' | 'confirm_password', message: string) => {
+      ctx.status = 400;
+      return renderPage(ctx, session, undefined, { field, message });
+    };
     if (!(await deps.accounts.verifyPassword(session.account.id, form.current_password))) {
-      throw new AppError('invalid_request', 'The current password is not correct. Nothing was changed.', 400);
+      return refuse('current_password', 'The current password is not correct. Nothing was changed.');
     }
     if (form.new_password !== form.confirm_password) {
-      throw new AppError('invalid_request', 'The new passwords do not match. Nothing was changed.', 400);
+      return refuse('confirm_password', 'The new passwords do not match. Nothing was changed.');
     }
-    await deps.security.setPassword(session.account, form.new_password, { via: 'account-page', ...requestOrigin(ctx) });
+    try {
+      await deps.security.setPassword(session.account, form.new_password, { via: 'account-page', ...requestOrigin(ctx) });
+    } catch (err) {
+      if (err instanceof ValidationError) return refuse('new_password', `The new ${err.message}. Nothing was changed.`);
+      throw err;
+    }
     // A new password ends every session, this one included: the flash waits for the sign-in with it.
     await deps.sessions.destroy(session.id);
     sessionCookie.clear(ctx);
@@ -180,7 +232,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('logged-out', { title: 'Signed out', clientName: null });
+    ctx.body = views.render('logged-out', { title: 'Signed out', clientName: null, back: wayBack({ clientId: ACCOUNT_CLIENT_ID }) });
   });
 
   return router;

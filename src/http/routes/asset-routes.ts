@@ -8,6 +8,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
 const ASSETS: Record<string, string> = {
   'signet.css': 'text/css; charset=utf-8',
   'signet-button.css': 'text/css; charset=utf-8',
+  'signet.js': 'text/javascript; charset=utf-8',
 };
 
 export function assetRoutes(): Router {

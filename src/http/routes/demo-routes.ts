@@ -8,6 +8,7 @@ import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import type { InProcessRelyingParty, RelyingPartyTokens } from '../relying-party.js';
+import { timeView } from '../view-models/time-view.js';
 import type { Views } from '../views.js';
 
 export interface DemoDeps {
@@ -16,6 +17,14 @@ export interface DemoDeps {
   views: Views;
   issuer: string;
 }
+
+/** The id_token's times (seconds since the epoch), said as dates beside the raw claims. */
+const TIME_CLAIMS: Record<string, string> = { auth_time: 'Signed in', iat: 'id_token issued', exp: 'id_token expires' };
+const claimTimes = (claims: Record<string, unknown>, now: number) =>
+  Object.entries(TIME_CLAIMS).flatMap(([claim, label]) => {
+    const seconds = claims[claim];
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? [{ claim, label, t: timeView(seconds * 1000, now) }] : [];
+  });
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -55,9 +64,13 @@ export function demoRoutes(deps: DemoDeps): Router {
   router.get('/', async (ctx) => {
     const session = await current(ctx);
     let userinfo = '';
+    // With an access token issued, the email is a userinfo claim, not an id_token one (OIDC Core 5.4).
+    let email: unknown = session?.claims.email;
     if (session?.tokens) {
       try {
-        userinfo = JSON.stringify(await deps.relyingParty.userinfo(session.tokens.accessToken, session.account.id), null, 2);
+        const answer = await deps.relyingParty.userinfo(session.tokens.accessToken, session.account.id);
+        email ??= answer.email;
+        userinfo = JSON.stringify(answer, null, 2);
       } catch (err) {
         userinfo = `The access token no longer works (${(err as Error).message}). Refresh, or sign in again.`;
       }
@@ -67,8 +80,10 @@ export function demoRoutes(deps: DemoDeps): Router {
       title: 'Demo app',
       signedIn: Boolean(session),
       claims: session?.claims ?? {},
+      who: typeof email === 'string' ? email : String(session?.claims.sub ?? ''),
       userinfo,
-      expiresAt: session?.tokens ? new Date(session.tokens.expiresAt).toISOString() : '',
+      expiresAt: session?.tokens ? timeView(session.tokens.expiresAt, deps.views.now()) : null,
+      claimTimes: claimTimes(session?.claims ?? {}, deps.views.now()),
       hasRefresh: Boolean(session?.tokens?.refreshToken),
       flash: ctx.query.done === 'refreshed' ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.' : null,
       csrf: session ? csrfToken(ctx, csrfBinding(session.id)) : '',

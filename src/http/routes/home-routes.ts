@@ -1,11 +1,11 @@
 import Router from '@koa/router';
 import type { Views } from '../views.js';
 
-export function homeRoutes(views: Views, issuer: string): Router {
+export function homeRoutes(views: Views, issuer: string, options: { demo: boolean } = { demo: false }): Router {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('home', { title: 'Signet', discoveryUrl: `${issuer}/.well-known/openid-configuration` });
+    ctx.body = views.render('home', { title: 'Signet', discoveryUrl: `${issuer}/.well-known/openid-configuration`, demo: options.demo });
   });
   return router;
 }

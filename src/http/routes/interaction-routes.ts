@@ -11,7 +11,7 @@ import { csrfFor } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { accessDigest, describeApis, selfRegistered, type RequestedAccess } from '../../oidc/access-description.js';
-import { apiViews, claimViews, clientDisplayName, returnHost, scopeViews } from '../view-models/interaction-view.js';
+import { apiViews, claimViews, clientBranding, clientDisplayName, returnHost, scopeViews } from '../view-models/interaction-view.js';
 import type { Views } from '../views.js';
 
 export interface InteractionDeps {
@@ -73,14 +73,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     ctx.redirect(to);
   };
 
-  const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { error: string | null; email: string }) => {
+  const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { error: string | null; email: string; switching?: boolean }) => {
     const client = typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined;
     ctx.type = 'html';
     ctx.body = views.render('login', {
       title: 'Sign in',
       uid,
-      clientName: clientDisplayName(client),
+      client: clientBranding(client),
       csrf: csrfToken(ctx),
+      switching: false,
       ...extra,
     });
   };
@@ -101,6 +102,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         title: 'Allow access',
         uid,
         clientName: clientDisplayName(client),
+        client: clientBranding(client),
         returnHost: returnHost(params.redirect_uri),
         selfRegistered: selfRegistered(client),
         scopes: scopeViews(access.scopes),
@@ -115,9 +117,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     throw wrongStep();
   });
 
+  // "Not you?" on the consent page: the login form again, within this same interaction, so the
+  // authorization request (state, nonce, PKCE, even a pushed one) is kept. A login as another account
+  // makes oidc-provider end the current session first (its resume step), then continue as the new one.
+  router.get('/switch', async (ctx) => {
+    const { uid, prompt, params } = await details(ctx);
+    if (prompt.name !== 'consent') throw wrongStep();
+    return renderLogin(ctx, uid, params.client_id, { error: null, email: '', switching: true });
+  });
+
   router.post('/login', formBody, verifyCsrf, async (ctx) => {
     const { uid, prompt, params } = await details(ctx);
-    if (prompt.name !== 'login') throw wrongStep();
+    // A login during consent is the "Not you?" switch (GET /switch above).
+    if (prompt.name !== 'login' && prompt.name !== 'consent') throw wrongStep();
     const email = field(ctx.request.body, 'email');
     const clientId = typeof params.client_id === 'string' ? params.client_id : null;
     const keys = loginKeys(email, ctx.ip);
@@ -127,7 +139,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (wait > 0) {
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
-      return renderLogin(ctx, uid, params.client_id, { error: `Too many attempts. Try again in ${humanWait(wait)}.`, email: email.slice(0, 320) });
+      return renderLogin(ctx, uid, params.client_id, { error: `Too many attempts. Try again in ${humanWait(wait)}.`, email: email.slice(0, 320), switching: prompt.name === 'consent' });
     }
     const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
     if (!account) {
@@ -141,7 +153,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         await deps.audit.record(AUDIT.loginLocked, { ...origin, accountId: owner?.id, clientId, details: { ...fingerprint, retry_after: verdict.retryAfter } });
       }
       // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
-      return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320) });
+      return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320), switching: prompt.name === 'consent' });
     }
     await deps.throttle.succeed(keys.slice(0, 1), checked);
     await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });

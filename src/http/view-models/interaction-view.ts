@@ -51,3 +51,34 @@ export function claimViews(claims: Iterable<string>): ScopeView[] {
 export function returnHost(redirectUri: unknown): string | null {
   return typeof redirectUri === 'string' ? (URL.parse(redirectUri)?.host ?? null) : null;
 }
+
+export interface ClientBranding {
+  name: string;
+  /** Only an https URL: the page's CSP loads images from https and from nowhere else outside Signet. */
+  logoUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+}
+
+/** An http(s) URL as given (for links), or null: nothing else (javascript:, data:) may become an href. */
+function webUrl(value: unknown, schemes: readonly string[]): string | null {
+  if (typeof value !== 'string') return null;
+  const url = URL.parse(value);
+  return url && schemes.includes(url.protocol) ? url.href : null;
+}
+
+/**
+ * The client's name, logo and the links to its privacy policy and terms (OpenID Connect Dynamic
+ * Client Registration 1.0, section 2: logo_uri, policy_uri, tos_uri), as the login and consent
+ * pages show them.
+ */
+export function clientBranding(
+  client: { clientName?: string | undefined; clientId: string; logoUri?: unknown; policyUri?: unknown; tosUri?: unknown } | undefined,
+): ClientBranding {
+  return {
+    name: clientDisplayName(client),
+    logoUri: webUrl(client?.logoUri, ['https:']),
+    policyUri: webUrl(client?.policyUri, ['https:', 'http:']),
+    tosUri: webUrl(client?.tosUri, ['https:', 'http:']),
+  };
+}

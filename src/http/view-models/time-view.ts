@@ -1,0 +1,38 @@
+/**
+ * A moment as a page shows it. The server cannot know the reader's time zone (no script runs before
+ * the first paint, and none is required), so it writes UTC and a relative phrase; public/signet.js
+ * then rewrites both in the browser's own zone and language where scripts run.
+ */
+export interface TimeView {
+  /** For `<time datetime>`: what the script reads. */
+  iso: string;
+  /** "3 minutes ago", "in 2 hours", "yesterday". */
+  relative: string;
+  /** "2025-03-01 14:03 UTC". */
+  absolute: string;
+}
+
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+];
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+export function relativeTime(ms: number, now: number): string {
+  const diff = ms - now;
+  if (Math.abs(diff) < 60_000) return diff <= 0 ? 'just now' : 'in less than a minute';
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(diff) >= size) return relativeFormat.format(Math.trunc(diff / size), unit);
+  }
+  return 'just now';
+}
+
+export function timeView(ms: number, now: number): TimeView {
+  const iso = new Date(ms).toISOString();
+  return { iso, relative: relativeTime(ms, now), absolute: `${iso.replace('T', ' ').slice(0, 16)} UTC` };
+}

@@ -55,7 +55,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     if (issuerUrl.protocol === 'https:' && !e.TRUST_PROXY) {
       problems.push('TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)');
     }
-    const dataDirMode = worldAccess(resolve(e.DATA_DIR));
+    // Only a folder that holds something sensitive must be private: the embedded store, or the development
+    // key-encryption secret (refused above anyway). With MONGODB_URI and a real secret nothing is kept there.
+    const sensitive = !e.MONGODB_URI || !keyEncryptionSecret;
+    const dataDirMode = sensitive ? worldAccess(resolve(e.DATA_DIR)) : undefined;
     if (dataDirMode) problems.push(`DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`);
     if (e.DEMO !== undefined && ['true', '1', 'yes'].includes(e.DEMO)) {
       problems.push('DEMO: the demo relying party is refused in production');

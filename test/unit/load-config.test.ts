@@ -88,6 +88,15 @@ describe('loadConfig', () => {
     expect(problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: open, TRUST_PROXY: 'true' })).toEqual([]);
   });
 
+  test('production with MONGODB_URI and a real secret keeps nothing in DATA_DIR, so its mode is not checked', () => {
+    const open = mkdtempSync(join(tmpdir(), 'signet-open-'));
+    chmodSync(open, 0o755);
+    const base = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', TRUST_PROXY: 'true', DATA_DIR: open, KEY_ENCRYPTION_SECRET: 'k'.repeat(40) };
+    expect(problems({ ...base, MONGODB_URI: 'mongodb://db.internal:27017/signet' })).toEqual([]);
+    // The embedded store lives there: the folder must be private.
+    expect(problems(base).some((p) => p.startsWith('DATA_DIR:'))).toBe(true);
+  });
+
   test('authorization codes may not live longer than ten minutes', () => {
     expect(problems({ AUTHORIZATION_CODE_TTL: '3600' }).some((p) => p.startsWith('AUTHORIZATION_CODE_TTL:'))).toBe(true);
   });

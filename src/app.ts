@@ -28,6 +28,8 @@ import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
 import { KeyAdmin } from './oidc/key-admin.js';
 import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
 import { startKeyRefresher } from './oidc/key-refresher.js';
+import { createMail, type MailOverrides } from './mail/create-mail.js';
+import type { MailService } from './mail/mail-service.js';
 import { ProviderHost } from './oidc/provider-host.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
@@ -45,6 +47,8 @@ export interface AppOverrides {
   retryLater?: (run: () => void, delayMs: number) => void;
   /** The source of /metrics instead of this app's own registry (a cluster worker asks its primary). */
   collectMetrics?: (own: Metrics) => () => Promise<string>;
+  /** The mail delivery loop: off for the CLI; test schedules and policies. */
+  mail?: MailOverrides;
 }
 
 export interface SignetApp {
@@ -62,6 +66,8 @@ export interface SignetApp {
   audit: AuditLog;
   security: AccountSecurity;
   logger: Logger;
+  /** Sends mail through the outbox: enqueue() commits it and returns; the sender delivers it. */
+  mail: MailService;
   /** Starts listening; port 0 picks a free one. Resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ port: number; server: Server }>;
   /** Stops accepting, lets in-flight requests finish, closes the store. Idempotent. */
@@ -107,6 +113,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
     const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
     const views = new Views(clock);
+    const mail = createMail(config, { outbox: store.outbox, clock, logger: logger.child({ component: 'mail' }), observer: metrics.mailObserver() }, overrides.mail);
+    metrics.watchOutbox(() => mail.service.health());
     const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
     const buildProvider = (current: LoadedKeys) =>
       createProvider({
@@ -150,6 +158,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       logger,
       cookieKeys: keys.cookie,
       ping: () => store.ping(),
+      readyDetail: async () => ({ outbox: await mail.service.health() }),
       account: {
         security,
         overview: new AccountOverview(store.oidc, host, audit, new Set([account.metadata.client_id])),
@@ -173,6 +182,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const stopSweeper = startSweeper(store, overrides.sweepIntervalMs ?? 60_000, clock, (err) =>
       logger.warn({ err }, 'expired-record sweep failed'),
     );
+    mail.start();
 
     let server: Server | undefined;
     let closing: Promise<void> | undefined;
@@ -195,6 +205,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       audit,
       security,
       logger,
+      mail: mail.service,
       listen(port = config.port, host?: string) {
         return new Promise((resolve, reject) => {
           const s = app.listen(port, host);
@@ -212,7 +223,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         closing ??= (async () => {
           stopSweeper();
           keyRefresher.stop();
+          const mailStopped = mail.stop();
           if (server) await drainServer(server, DRAIN_GRACE_MS);
+          await mailStopped;
           await store.close();
         })();
         return closing;

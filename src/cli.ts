@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApp, openStore, type SignetApp } from './app.js';
 import { COMMANDS } from './cli-commands.js';
+import { MAIL_COMMANDS } from './cli-mail-commands.js';
 import type { Command, StoreCommand } from './cli-flags.js';
 import { STORE_COMMANDS } from './cli-store-commands.js';
 import { loadConfig } from './config/load-config.js';
 import { AppError } from './errors.js';
 
 function helpText(): string {
-  const lines = [...Object.values(COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
+  const lines = [...Object.values(COMMANDS), ...Object.values(MAIL_COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
   return `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\nEach command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n`;
 }
 
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const name = `${noun} ${verb ?? ''}`.trim();
-  const command: Command | StoreCommand | undefined = COMMANDS[name] ?? STORE_COMMANDS[name];
+  const command: Command | StoreCommand | undefined = COMMANDS[name] ?? MAIL_COMMANDS[name] ?? STORE_COMMANDS[name];
   if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
   let values;
   try {
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
   let app: SignetApp | undefined;
   try {
     // stdout carries the one JSON answer; only errors are logged, to stderr.
-    app = await createApp({ ...config, logLevel: 'error' }, { logStream: pino.destination(2) });
+    app = await createApp({ ...config, logLevel: 'error' }, { logStream: pino.destination(2), mail: { loop: false } });
     const result = await command.run(app, values, readStdin);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type Config, envSchema } from './schema.js';
 
@@ -66,6 +66,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     if (e.REGISTRATION === 'open') {
       problems.push('REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token');
     }
+    // Sign-up (and recovery, once it exists) proves addresses by mail: without a mail server nobody could finish it.
+    if (e.SIGNUP !== 'closed' && !e.SMTP_URL) problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
+    if (e.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -98,6 +101,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       interaction: e.INTERACTION_TTL,
     },
     workers: e.WORKERS ?? availableParallelism(),
+    signup: e.SIGNUP,
+    mail: {
+      transport: e.SMTP_URL ? { kind: 'smtp', url: e.SMTP_URL } : production ? { kind: 'none' } : { kind: 'files', dir: join(dataDir, 'outbox') },
+      from: e.MAIL_FROM ?? `Signet <no-reply@${issuerUrl.hostname.replace(/^\[|\]$/g, '')}>`,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT * 1000,
+    },
   };
   return deepFreeze(config);
 }

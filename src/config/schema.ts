@@ -49,6 +49,17 @@ export const envSchema = z.object({
   INTERACTION_TTL: seconds(600),
   /** Processes serving the one port (node:cluster); unset: one per core. */
   WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Whether people may create accounts themselves: closed (operator only), invite, open. */
+  SIGNUP: z.enum(['closed', 'invite', 'open']).default('closed'),
+  /** smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), credentials in the URL. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  /** The From of every mail: an address, or a display name and an address in angle brackets. */
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n"]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address (a@example.com) or "Name <a@example.com>"')
+    .optional(),
+  /** Seconds each SMTP phase (connect, greeting, any silence) may take; one send gets twice that at most. */
+  MAIL_SEND_TIMEOUT: z.coerce.number().int().min(1).max(300).default(30),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -98,4 +109,19 @@ export interface Config {
   ttl: Ttls;
   /** Worker processes behind the one port; 1 serves from the main process itself. */
   workers: number;
+  signup: RawEnv['SIGNUP'];
+  mail: MailConfig;
+}
+
+/**
+ * Where mail goes: an SMTP server; .eml files in DATA_DIR/outbox (development without SMTP_URL); or
+ * nowhere (production without SMTP_URL, where nothing that needs mail may be enabled).
+ */
+export type MailTransportConfig = { kind: 'smtp'; url: string } | { kind: 'files'; dir: string } | { kind: 'none' };
+
+export interface MailConfig {
+  transport: MailTransportConfig;
+  from: string;
+  /** Milliseconds per SMTP phase (see MAIL_SEND_TIMEOUT). */
+  sendTimeoutMs: number;
 }

@@ -46,6 +46,7 @@ export interface HttpDeps {
   logger: Logger;
   cookieKeys: string[];
   ping(): Promise<void>;
+  readyDetail?: () => Promise<Record<string, unknown>>;
   account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
   /** Present only when the demo relying party is on (never in production). */
   demo?: Omit<DemoDeps, 'views'>;
@@ -68,7 +69,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(requestLimits);
   app.use(settleWrites);
   const routers = [
-    healthRoutes({ ping: deps.ping }),
+    healthRoutes(deps),
     metricsRoutes(deps.metrics, {
       ...(config.metricsToken ? { token: config.metricsToken } : {}),
       ...(deps.collectMetrics ? { collect: deps.collectMetrics } : {}),

@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AUDIT, type AuditType } from '../audit/audit-log.js';
+import type { OutboxHealth } from '../mail/mail-service.js';
+import type { SenderObserver } from '../mail/sender.js';
 import type { StoreObserver, StoreOutcome } from '../storage/store-guard.js';
 
 const LOGIN_RESULTS: Partial<Record<AuditType, string>> = {
@@ -23,6 +25,12 @@ export class Metrics {
   readonly storeLatency: Histogram<'operation' | 'outcome'>;
   readonly storeErrors: Counter<'operation' | 'kind'>;
   readonly storeUp: Gauge;
+  readonly mailDelivered: Counter;
+  readonly mailFailed: Counter<'outcome'>;
+  readonly mailOutbox: Gauge<'state'>;
+  readonly mailOldestPending: Gauge;
+  /** Read at each scrape; set by the composition root once mail exists. */
+  private outboxHealth: (() => Promise<OutboxHealth>) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'signet_' });
@@ -82,6 +90,55 @@ export class Metrics {
       registers,
     });
     this.storeUp.set(1);
+    this.mailDelivered = new Counter({
+      name: 'signet_mail_sent_total',
+      help: 'Mails the SMTP server (or, in development, the outbox folder) accepted, counted by the process that sent them',
+      registers,
+    });
+    this.mailFailed = new Counter({
+      name: 'signet_mail_failed_total',
+      help: 'Failed delivery attempts by outcome: retry (backing off) or dead (given up, kept in the outbox)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // The outbox is shared by every process: with several workers each reports the same numbers, so
+    // their aggregate is the largest report, not the sum.
+    const outbox = () => this.outboxHealth?.().catch(() => undefined);
+    this.mailOutbox = new Gauge({
+      name: 'signet_mail_outbox',
+      help: 'Messages in the mail outbox by state: pending (waiting or being sent), sent (kept a day, without body), dead (given up)',
+      labelNames: ['state'],
+      aggregator: 'max',
+      registers,
+      collect: async () => {
+        const health = await outbox();
+        if (!health) return;
+        for (const state of ['pending', 'sent', 'dead'] as const) this.mailOutbox.set({ state }, health[state]);
+      },
+    });
+    this.mailOldestPending = new Gauge({
+      name: 'signet_mail_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest pending mail (0 when none): growing means SMTP is down or refusing',
+      aggregator: 'max',
+      registers,
+      collect: async () => {
+        const health = await outbox();
+        if (health) this.mailOldestPending.set(health.oldestPendingSeconds ?? 0);
+      },
+    });
+  }
+
+  /** Where the outbox gauges read from at each scrape. */
+  watchOutbox(health: () => Promise<OutboxHealth>): void {
+    this.outboxHealth = health;
+  }
+
+  /** The mail sender's observer: sent and failed totals. */
+  mailObserver(): SenderObserver {
+    return {
+      sent: () => this.mailDelivered.inc(),
+      failed: (outcome) => this.mailFailed.inc({ outcome }),
+    };
   }
 
   /** Counts one audit event, and the login and reuse series derived from it. */

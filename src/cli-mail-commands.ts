@@ -1,0 +1,55 @@
+import { setTimeout as wait } from 'node:timers/promises';
+import { join } from 'node:path';
+import type { SignetApp } from './app.js';
+import { required, type Command } from './cli-flags.js';
+import { AppError } from './errors.js';
+import { messageId } from './mail/compose.js';
+import { emlName } from './mail/file-transport.js';
+import { testMail } from './mail/test-mail.js';
+import type { OutboxRecord } from './storage/store.js';
+
+/** How often the CLI looks again while a running server's sender holds the message. */
+const POLL_MS = 250;
+
+/** Waits (real time: this is the operator's terminal) until a running server's sender has tried it. */
+async function outcome(app: SignetApp, id: string, first: OutboxRecord | undefined): Promise<OutboxRecord | undefined> {
+  const until = Date.now() + 4 * app.config.mail.sendTimeoutMs;
+  let record = first;
+  while (record?.state === 'pending' && record.lastError === null && Date.now() < until) {
+    await wait(POLL_MS);
+    record = await app.mail.status(id);
+  }
+  return record;
+}
+
+/** Mail commands of the admin CLI. */
+export const MAIL_COMMANDS: Record<string, Command> = {
+  'mail test': {
+    usage: 'mail test --to E',
+    summary:
+      'send a test mail to E the way every mail goes (outbox, sender, SMTP_URL; without SMTP_URL outside production, an .eml file in DATA_DIR/outbox) and report whether the server accepted it',
+    flags: { to: { type: 'string' } },
+    async run(app, flags) {
+      const { subject, text, html } = testMail(app.config.issuer, new Date());
+      const { id } = await app.mail.enqueue({ to: required(flags, 'to'), subject, text, html });
+      // Delivered here, unless a running server's sender claimed it first: then its outcome is awaited.
+      const record = await outcome(app, id, await app.mail.deliverNow(id));
+      if (!record) throw new AppError('mail_failed', `test mail ${id} vanished from the outbox`, 500, true);
+      const summary = {
+        id,
+        to: record.to,
+        messageId: messageId(id, app.config.mail.from),
+        transport: app.mail.transport,
+        state: record.state,
+        attempts: record.attempts,
+        ...(app.config.mail.transport.kind === 'files' ? { file: join(app.config.mail.transport.dir, emlName(record)) } : {}),
+      };
+      if (record.state === 'sent') return summary;
+      if (record.state === 'dead') throw new AppError('mail_failed', `the mail server refused the test mail: ${record.lastError ?? 'no reason given'}`, 502, true);
+      if (record.lastError !== null) {
+        throw new AppError('mail_failed', `delivery failed: ${record.lastError}; the test mail stays in the outbox and is retried with backoff`, 502, true);
+      }
+      return { ...summary, note: 'a running server is delivering it; see /readyz for the outbox' };
+    },
+  },
+};

@@ -3,6 +3,8 @@ import { list, pairs, required, wholeNumber, type Command } from './cli-flags.js
 import { ValidationError } from './errors.js';
 import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
 
+const text = (flags: Record<string, unknown>, name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
+
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
@@ -21,13 +23,15 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': {
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...]',
+      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
+      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-uri U] [--backchannel-logout-uri U]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
       '--public for no secret; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
       '--resource is its URI (and client_id), --scope the scopes it offers, --scope-description what each allows (shown on consent ' +
-      'pages), --access-token-format jwt opts in to JWT access tokens',
+      'pages), --access-token-format jwt opts in to JWT access tokens; --token-endpoint-auth-method picks how the client authenticates ' +
+      '(private_key_jwt with --jwks-uri gets no secret), --backchannel-logout-uri where a web or native client hears of logouts',
     flags: {
       name: { type: 'string' },
       type: { type: 'string' },
@@ -38,6 +42,9 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       resource: { type: 'string' },
       'access-token-format': { type: 'string' },
       'scope-description': { type: 'string', multiple: true },
+      'token-endpoint-auth-method': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
     },
     async run(app, flags) {
       const type = flags.type ?? 'web';
@@ -54,6 +61,9 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
         ...(typeof flags.resource === 'string' ? { resource: flags.resource } : {}),
         ...(format !== undefined ? { accessTokenFormat: format } : {}),
         ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
+        ...optional('tokenEndpointAuthMethod', text(flags, 'token-endpoint-auth-method')),
+        ...optional('jwksUri', text(flags, 'jwks-uri')),
+        ...optional('backchannelLogoutUri', text(flags, 'backchannel-logout-uri')),
       });
       await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type } });
       return created;

@@ -2,6 +2,7 @@ import { AUDIT } from './audit/audit-log.js';
 import type { Actor } from './oidc/account-security.js';
 import { ValidationError } from './errors.js';
 import { CLIENT_COMMANDS } from './cli-client-commands.js';
+import { USER_COMMANDS } from './cli-user-commands.js';
 import { required, type Command, type Flags } from './cli-flags.js';
 
 const CLI_ACTOR: Actor = { via: 'cli' };
@@ -141,5 +142,6 @@ export const COMMANDS: Record<string, Command> = {
       return { rewrapped: await app.keyAdmin.rewrap() };
     },
   },
+  ...USER_COMMANDS,
   ...CLIENT_COMMANDS,
 };

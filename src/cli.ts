@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApp, openStore, type SignetApp } from './app.js';
 import { COMMANDS } from './cli-commands.js';
+import { EXAMPLES } from './cli-examples.js';
 import { MAIL_COMMANDS } from './cli-mail-commands.js';
 import type { Command, StoreCommand } from './cli-flags.js';
 import { STORE_COMMANDS } from './cli-store-commands.js';
@@ -10,7 +11,11 @@ import { AppError } from './errors.js';
 
 function helpText(): string {
   const lines = [...Object.values(COMMANDS), ...Object.values(MAIL_COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
-  return `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\nEach command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n`;
+  return (
+    `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\n` +
+    'Each command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n' +
+    '`<noun> <verb> --help` shows a command with an example; to start: npm run --silent cli -- user create --help\n'
+  );
 }
 
 async function readStdin(): Promise<string> {
@@ -61,7 +66,8 @@ async function main(argv: string[]): Promise<void> {
     fail(`${(err as Error).message}; usage: ${command.usage}`, 2);
   }
   if (values.help) {
-    process.stdout.write(`usage: npm run --silent cli -- ${command.usage}\n  ${command.summary}\n`);
+    const example = EXAMPLES[name];
+    process.stdout.write(`usage: npm run --silent cli -- ${command.usage}\n  ${command.summary}\n${example ? `\nexample:\n  ${example}\n` : ''}`);
     return;
   }
 

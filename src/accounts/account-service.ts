@@ -76,6 +76,19 @@ export class AccountService {
     return this.updated(await this.accounts.update(accountId, { disabled }, this.clock()));
   }
 
+  /**
+   * The operator's change of the sign-in email (checked and normalized as for a new account; refused when
+   * taken) and of the display name (null clears it). Both are checked before either is written.
+   */
+  async changeIdentity(accountId: string, changes: { email?: string; name?: string | null }): Promise<AccountRecord> {
+    const email = changes.email === undefined ? undefined : parseEmail(changes.email);
+    const name = changes.name === undefined ? undefined : parseDisplayName(changes.name);
+    let account = this.updated(await this.accounts.findById(accountId));
+    if (email !== undefined && email !== account.email) account = this.updated(await this.accounts.changeEmail(accountId, email, this.clock()));
+    if (name !== undefined) account = this.updated(await this.accounts.update(accountId, { name }, this.clock()));
+    return account;
+  }
+
   async setPassword(accountId: string, password: string): Promise<AccountRecord> {
     checkPasswordPolicy(password);
     const passwordHash = await this.hasher.hash(password);

@@ -20,6 +20,7 @@ export const AUDIT = {
   accountDeleted: 'account.deleted',
   passwordChanged: 'account.password_changed',
   noticesDismissed: 'account.notices_dismissed',
+  accountUpdated: 'account.updated',
   clientRegistered: 'client.registered',
   clientUpdated: 'client.updated',
   clientDeleted: 'client.deleted',

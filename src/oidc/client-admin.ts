@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProviderHost } from './provider-host.js';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
 import { checkClientPolicy } from './client-policy.js';
 import { InitialAccessTokens } from './initial-access-tokens.js';
 import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, REGISTERED_BY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
@@ -35,6 +36,11 @@ export interface NewClient {
   accessTokenFormat?: 'opaque' | 'jwt';
   /** resource-server only: what each offered scope allows, shown on consent pages. */
   scopeDescriptions?: Record<string, string>;
+  /** Overrides the type's default (client-create-options.ts); private_key_jwt needs jwksUri. */
+  tokenEndpointAuthMethod?: string;
+  jwksUri?: string;
+  /** web and native: where the client is told of logouts (OpenID Back-Channel Logout 1.0). */
+  backchannelLogoutUri?: string;
 }
 
 export interface ClientChanges {
@@ -175,11 +181,11 @@ export class ClientAdmin {
     if (!input.name.trim()) throw new ValidationError('--name must not be empty');
     const type = input.type ?? 'web';
     if (!(CLIENT_TYPES as readonly string[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
-    const shape = typeMetadata(input, type);
+    const shape = { ...typeMetadata(input, type), ...authAndLogoutMetadata(input, type) } as Partial<ClientMetadata>;
     const clientId = type === 'resource-server' ? resourceIndicator(input.resource, this.production) : randomBytes(16).toString('base64url');
     // Chosen ids cannot collide; a resource indicator can, and an upsert would overwrite that client.
     if (await this.records.find('Client', clientId)) throw new ValidationError(`a client ${clientId} already exists`);
-    const secret = shape.token_endpoint_auth_method === 'none' ? undefined : randomBytes(32).toString('base64url');
+    const secret = SECRETLESS_METHODS.has(String(shape.token_endpoint_auth_method)) ? undefined : randomBytes(32).toString('base64url');
     const metadata: ClientMetadata = {
       client_id: clientId,
       client_name: input.name.trim(),

@@ -84,6 +84,15 @@ export interface AccountRecord {
 
 export type AccountPatch = Partial<Pick<AccountRecord, 'name' | 'passwordHash' | 'disabled'>>;
 
+/** One page of accounts for the operator, in email order. */
+export interface AccountListQuery {
+  /** Only accounts whose email or name contains this, ignoring case (ASCII letters at least). */
+  search?: string;
+  /** Only emails after this one: the last email of the previous page. */
+  after?: string;
+  limit: number;
+}
+
 export interface AccountStore {
   /** Rejects with DuplicateError when the email is taken. */
   create(account: AccountRecord): Promise<void>;
@@ -93,6 +102,10 @@ export interface AccountStore {
   update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined>;
   /** Resolves false when there was no such account. */
   delete(id: string): Promise<boolean>;
+  /** Accounts in email order: at most `limit`, after `after`, matching `search`. */
+  list(query: AccountListQuery): Promise<AccountRecord[]>;
+  /** Sets a new (normalized) email. Rejects with DuplicateError when it is taken; undefined when there is no such account. */
+  changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined>;
 }
 
 /** signing: JWKs for id_tokens; cookie: Keygrip keys; pepper: the HMAC key for client secrets. */

@@ -142,4 +142,62 @@ export function accountsContract(factory: StoreFactory): void {
       expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account());
     });
   });
+
+  describe('list', () => {
+    const emails = ['carol@example.com', 'alice@example.com', 'dave@example.org', 'bob@example.com', 'erin_x@example.com'];
+    const names: Record<string, string | null> = { 'carol@example.com': 'Carol Danvers', 'dave@example.org': 'Dave 100%', 'bob@example.com': null };
+    beforeEach(async () => {
+      for (const [i, email] of emails.entries()) {
+        await store.accounts.create(account({ id: `acc-${i}`, email, name: email in names ? (names[email] ?? null) : `User ${i}` }));
+      }
+    });
+    const listed = async (query: Parameters<Store['accounts']['list']>[0]) => (await store.accounts.list(query)).map((a) => a.email);
+
+    test('pages through every account in email order, the last email of a page being the cursor of the next', async () => {
+      const first = await listed({ limit: 2 });
+      expect(first).toEqual(['alice@example.com', 'bob@example.com']);
+      const second = await listed({ limit: 2, after: first[1] });
+      expect(second).toEqual(['carol@example.com', 'dave@example.org']);
+      expect(await listed({ limit: 2, after: second[1] })).toEqual(['erin_x@example.com']);
+      expect(await listed({ limit: 2, after: 'erin_x@example.com' })).toEqual([]);
+      expect(await store.accounts.list({ limit: 1 })).toEqual([account({ id: 'acc-1', email: 'alice@example.com', name: 'User 1' })]);
+    });
+
+    test('a search matches part of the email or the name, ignoring case, and pages the same way', async () => {
+      expect(await listed({ limit: 10, search: 'EXAMPLE.ORG' })).toEqual(['dave@example.org']);
+      expect(await listed({ limit: 10, search: 'danvers' })).toEqual(['carol@example.com']);
+      expect(await listed({ limit: 10, search: 'user' })).toEqual(['alice@example.com', 'erin_x@example.com']);
+      expect(await listed({ limit: 1, search: 'user', after: 'alice@example.com' })).toEqual(['erin_x@example.com']);
+      expect(await listed({ limit: 10, search: 'nobody' })).toEqual([]);
+    });
+
+    test('wildcard and pattern characters in a search are taken literally', async () => {
+      expect(await listed({ limit: 10, search: '_' })).toEqual(['erin_x@example.com']);
+      expect(await listed({ limit: 10, search: '100%' })).toEqual(['dave@example.org']);
+      expect(await listed({ limit: 10, search: '%' })).toEqual(['dave@example.org']);
+      expect(await listed({ limit: 10, search: '.*' })).toEqual([]);
+    });
+  });
+
+  describe('changeEmail', () => {
+    beforeEach(async () => {
+      await store.accounts.create(account());
+      await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com' }));
+    });
+
+    test('moves the account to the new email, keeping everything else, and frees the old one', async () => {
+      const changed = await store.accounts.changeEmail('acc-1', 'alice@example.org', T0 + 1);
+      expect(changed).toEqual(account({ email: 'alice@example.org', updatedAt: T0 + 1 }));
+      expect(await store.accounts.findByEmail('alice@example.org')).toEqual(changed);
+      expect(await store.accounts.findByEmail('alice@example.com')).toBeUndefined();
+      await store.accounts.create(account({ id: 'acc-3', email: 'alice@example.com' }));
+    });
+
+    test('refuses a taken email with DuplicateError and changes nothing; an unknown id resolves undefined', async () => {
+      await expect(store.accounts.changeEmail('acc-1', 'bob@example.com', T0 + 1)).rejects.toBeInstanceOf(DuplicateError);
+      expect(await store.accounts.findById('acc-1')).toEqual(account());
+      expect(await store.accounts.changeEmail('acc-404', 'new@example.com', T0 + 1)).toBeUndefined();
+      expect(await store.accounts.findByEmail('new@example.com')).toBeUndefined();
+    });
+  });
 }

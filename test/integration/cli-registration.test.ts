@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
-import { describeMongo, dropTestDatabase } from '../support/stores.js';
+import { describeMongo } from '../support/stores.js';
 
 const TIMEOUT = 60_000;
 

@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { DuplicateError } from '../../errors.js';
-import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
+import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
+import { listAccountDocuments } from './account-list.js';
 
 type AccountDocument = Omit<AccountRecord, 'id'> & { _id: string };
 
@@ -48,5 +49,20 @@ export class MongoAccounts implements AccountStore {
 
   async delete(id: string): Promise<boolean> {
     return (await this.col.deleteOne({ _id: id })).deletedCount === 1;
+  }
+
+  async list(query: AccountListQuery): Promise<AccountRecord[]> {
+    return (await listAccountDocuments(this.col, query)).map((doc) => toRecord(doc) as AccountRecord);
+  }
+
+  async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
+    try {
+      return toRecord(await this.col.findOneAndUpdate({ _id: id }, { $set: { email, updatedAt: now } }, { returnDocument: 'after' }));
+    } catch (err) {
+      // MongoDB says 11000; FerretDB v1 reports a unique-index clash on update as an internal error naming it.
+      const duplicate = err instanceof MongoServerError && (err.code === 11000 || /UNIQUE constraint failed/.test(err.message));
+      if (duplicate) throw new DuplicateError('an account with this email already exists');
+      throw err;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { SqliteWriter } from './sqlite-writer.js';
 import { DuplicateError } from '../../errors.js';
-import type { AccountPatch, AccountRecord, AccountStore } from '../store.js';
+import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
+import { listAccountRows } from './account-list.js';
 
 export interface Row {
   id: string;
@@ -86,5 +87,21 @@ export class SqliteAccounts implements AccountStore {
 
   async delete(id: string): Promise<boolean> {
     return (await this.sql.write(() => this.sql.statement('DELETE FROM accounts WHERE id = ?').run(id))).changes === 1;
+  }
+
+  async list(query: AccountListQuery): Promise<AccountRecord[]> {
+    return listAccountRows(this.sql, query).map((row) => toRecord(row) as AccountRecord);
+  }
+
+  async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
+    try {
+      const statement = this.sql.statement('UPDATE accounts SET email = ?, updated_at = ? WHERE id = ? RETURNING *');
+      return toRecord((await this.sql.write(() => statement.get(email, now, id))) as Row | undefined);
+    } catch (err) {
+      if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
+        throw new DuplicateError('an account with this email already exists');
+      }
+      throw err;
+    }
   }
 }

@@ -21,7 +21,8 @@ export function fileTransport(dir: string, from: string, logger: Logger): MailTr
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'files',
-    async send(message: OutboxRecord) {
+    async send(message: OutboxRecord, signal: AbortSignal) {
+      signal.throwIfAborted();
       const built = await builder.sendMail(compose(message, from));
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, emlName(message));

@@ -13,6 +13,8 @@ export const timerSchedule: Schedule = (run, delayMs) => {
 };
 
 const PURGE_INTERVAL_MS = 3_600_000;
+/** stop() lets the message in hand finish this long, then cuts it off (it is retried, same Message-ID). */
+const STOP_GRACE_MS = 5_000;
 
 /** What the sender reports (metrics). */
 export interface SenderObserver {
@@ -50,6 +52,9 @@ export class MailSender {
   private purgedAt = Number.NEGATIVE_INFINITY;
   /** Accepted by the server while the store could not record it: recorded first thing next round. */
   private readonly unrecorded = new Map<string, number>();
+  private readonly abort = new AbortController();
+  /** Deliveries in hand (the loop's, or deliverNow's). */
+  private readonly active = new Set<Promise<void>>();
 
   constructor(private readonly options: MailSenderOptions) {
     this.schedule = options.schedule ?? timerSchedule;
@@ -72,7 +77,10 @@ export class MailSender {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
-    await this.running;
+    // A hung SMTP server must not hold a shutdown past its drain timeout.
+    const cutOff = this.schedule(() => this.abort.abort(new Error('sender stopping')), STOP_GRACE_MS);
+    await Promise.all([this.running, ...this.active]);
+    cutOff();
     this.options.transport.close();
   }
 
@@ -128,6 +136,16 @@ export class MailSender {
   }
 
   private async deliver(message: OutboxRecord): Promise<void> {
+    const attempt = this.attempt(message);
+    this.active.add(attempt);
+    try {
+      await attempt;
+    } finally {
+      this.active.delete(attempt);
+    }
+  }
+
+  private async attempt(message: OutboxRecord): Promise<void> {
     const { outbox, transport, clock, policy, logger, observer } = this.options;
     const log = { mailId: message.id, attempt: message.attempts };
     if (message.attempts > policy.maxAttempts) {
@@ -138,7 +156,7 @@ export class MailSender {
       return;
     }
     try {
-      await transport.send(message);
+      await transport.send(message, this.abort.signal);
     } catch (err) {
       const reason = failureReason(err);
       const dead = isPermanentFailure(err) || message.attempts >= policy.maxAttempts;

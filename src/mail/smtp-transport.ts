@@ -26,9 +26,10 @@ export function smtpTransport(options: SmtpTransportOptions): MailTransport {
   });
   return {
     kind: 'smtp',
-    async send(message: OutboxRecord) {
+    async send(message: OutboxRecord, signal: AbortSignal) {
       // The whole send is bounded too, so it always ends (and is recorded) well within its claim's lease.
-      await transporter.sendMail({ ...compose(message, options.from), signal: AbortSignal.timeout(2 * options.phaseTimeoutMs) });
+      const bounded = AbortSignal.any([signal, AbortSignal.timeout(2 * options.phaseTimeoutMs)]);
+      await transporter.sendMail({ ...compose(message, options.from), signal: bounded });
     },
     close: () => transporter.close(),
   };

@@ -1,9 +1,9 @@
 import type { OutboxRecord } from '../storage/store.js';
 
-/** Where a claimed message goes. Resolves once the message is accepted; rejects otherwise. */
+/** Where a claimed message goes. Resolves once the message is accepted; rejects otherwise (or when `signal` aborts). */
 export interface MailTransport {
   readonly kind: 'smtp' | 'files';
-  send(message: OutboxRecord): Promise<void>;
+  send(message: OutboxRecord, signal: AbortSignal): Promise<void>;
   close(): void;
 }
 

@@ -12,7 +12,7 @@ import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import { deliveryPolicy, retryDelay } from '../../src/mail/delivery-policy.js';
 import { MailService } from '../../src/mail/mail-service.js';
-import { MailSender } from '../../src/mail/sender.js';
+import { MailSender, type Schedule } from '../../src/mail/sender.js';
 import { smtpTransport } from '../../src/mail/smtp-transport.js';
 import { testMail } from '../../src/mail/test-mail.js';
 import type { Store } from '../../src/storage/store.js';
@@ -52,9 +52,10 @@ export function mailDeliverySuite(kind: StoreKind): void {
     let service: MailService;
     const outcomes: string[] = [];
 
-    const setup = (policy = {}) => {
+    const setup = (policy = {}, schedule?: Schedule) => {
       const options = { pollIntervalMs: 60_000, ...policy };
       sender = new MailSender({
+        ...(schedule ? { schedule } : {}),
         outbox: store.outbox,
         transport: smtpTransport({ url: smtp.url, from: FROM, phaseTimeoutMs: 5_000 }),
         clock: clock.now,
@@ -149,6 +150,29 @@ export function mailDeliverySuite(kind: StoreKind): void {
       clock.advance(24 * 3_600_000);
       expect(await sender.deliverDue()).toBe(0);
       expect(outcomes).toEqual(['retry', 'retry', 'dead']);
+    });
+
+    test('stopping while the SMTP server never answers: the send is cut off after a grace, and retried later', async () => {
+      await sender.stop();
+      const graces: Array<() => void> = [];
+      setup({}, (run) => {
+        graces.push(run);
+        return () => undefined;
+      });
+      smtp.answer = () => 'hold';
+      const { id } = await service.enqueue(mail('a@example.test', 'stuck'));
+      const delivering = sender.deliverDue();
+      await smtp.waitFor((r) => r.length === 1);
+      let stopped = false;
+      const stopping = sender.stop().then(() => (stopped = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).toBe(false);
+      expect(graces).toHaveLength(1);
+      graces[0]?.();
+      await stopping;
+      expect(await delivering).toBe(1);
+      expect(await service.status(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringMatching(/stopping|abort/i) });
+      expect(outcomes).toEqual(['retry']);
     });
 
     test('the retry wait doubles up to its cap', () => {

@@ -1,12 +1,13 @@
 import cluster from 'node:cluster';
-import { pino } from 'pino';
-import { createApp, type SignetApp } from './app.js';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { createApp } from './app.js';
 import { describeListenFailure, LISTEN_FAILED_MESSAGE, ListenFailure, type ListenFailedMessage } from './cluster/listen-failure.js';
 import { workerMetrics } from './cluster/metrics-relay.js';
 import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } from './cluster/supervisor.js';
 import { loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './errors.js';
+import { beforeStart, gatherStartFacts, startReport, type StartFacts } from './start-report.js';
 
 // The only reader of process.env and the only caller of process.exit.
 
@@ -23,13 +24,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  if (cluster.isWorker) return serve(config, true);
-  if (config.workers > 1) return supervise(config);
-  return serve(config, false);
+  const pretty = (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  const logStream = pretty ? await prettyStream() : undefined;
+  if (cluster.isWorker) return serve(config, true, logStream);
+  if (config.workers > 1) return supervise(config, logStream);
+  return serve(config, false, logStream);
+}
+
+/** Logs for people (LOG_FORMAT=pretty, or a terminal): loaded only then, JSON lines stay the default. */
+async function prettyStream(): Promise<DestinationStream> {
+  const { default: pinoPretty } = await import('pino-pretty');
+  return pinoPretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,role' });
 }
 
 /** One process serving the port: the whole server (WORKERS=1), or one worker of several. */
-async function serve(config: Readonly<Config>, worker: boolean): Promise<void> {
+async function serve(config: Readonly<Config>, worker: boolean, logStream: DestinationStream | undefined): Promise<void> {
   // Told to stop before serving anything: nothing to drain, and nothing acknowledged to lose.
   const early = (message?: unknown) => (message === undefined || message === SHUTDOWN_MESSAGE) && process.exit(0);
   if (worker) {
@@ -38,7 +47,12 @@ async function serve(config: Readonly<Config>, worker: boolean): Promise<void> {
     // IPC errors (EPIPE once the primary is gone): the disconnect handlers end this worker; nothing to add.
     cluster.worker?.on('error', () => undefined);
   }
-  const signet = await createApp(config, worker ? { collectMetrics: (own) => workerMetrics(own.registry) } : {});
+  const before = beforeStart(config, Date.now());
+  const signet = await createApp(config, {
+    ...(logStream ? { logStream } : {}),
+    ...(worker ? { collectMetrics: (own) => workerMetrics(own.registry) } : {}),
+  });
+  const facts = worker ? undefined : await gatherStartFacts(signet, before);
   let port: number;
   try {
     ({ port } = await signet.listen(config.port));
@@ -52,7 +66,7 @@ async function serve(config: Readonly<Config>, worker: boolean): Promise<void> {
     return;
   }
   if (worker) signet.logger.info({ pid: process.pid, port }, 'worker listening');
-  else announce(signet, port);
+  else if (facts) announce(signet.logger, facts, 1, logStream !== undefined, { port, store: signet.store.kind });
 
   let draining = false;
   const shutdown = (reason: string) => {
@@ -103,10 +117,12 @@ function released(): Promise<void> {
 }
 
 /** WORKERS > 1: this process only supervises; the workers serve the one port between them. */
-async function supervise(config: Readonly<Config>): Promise<void> {
-  const logger = pino({ level: config.logLevel, base: { service: 'signet', role: 'primary' } });
+async function supervise(config: Readonly<Config>, logStream: DestinationStream | undefined): Promise<void> {
+  const logger = pino({ level: config.logLevel, base: { service: 'signet', role: 'primary' } }, logStream);
   // Migrations, first keys and the development secret are made once, here, before workers could race to.
-  const prepared = await createApp(config);
+  const before = beforeStart(config, Date.now());
+  const prepared = await createApp(config, logStream ? { logStream } : {});
+  const facts = await gatherStartFacts(prepared, before);
   await prepared.close();
 
   const supervisor = superviseWorkers({ workers: config.workers, logger, drainTimeoutMs: DRAIN_TIMEOUT_MS });
@@ -130,17 +146,14 @@ async function supervise(config: Readonly<Config>): Promise<void> {
     await supervisor.shutdown();
     throw err;
   }
-  logger.info(
-    { port: config.port, issuer: config.issuer, workers: config.workers, node: process.version },
-    `Signet listening on ${config.issuer} with ${config.workers} workers (SIGHUP: rolling restart)`,
-  );
+  announce(logger, facts, config.workers, logStream !== undefined, { port: config.port, store: config.store.kind });
 }
 
-function announce(signet: SignetApp, port: number): void {
-  signet.logger.info(
-    { port, issuer: signet.config.issuer, store: signet.store.kind, node: process.version },
-    `Signet listening on ${signet.config.issuer} (discovery: ${signet.config.issuer}/.well-known/openid-configuration)`,
-  );
+/** Where the data lives, what this start created, and where to go next: a block for people, one record for collectors. */
+function announce(logger: Logger, facts: StartFacts, workers: number, forPeople: boolean, extra: Record<string, unknown>): void {
+  const { headline, fields, lines } = startReport(facts, workers);
+  if (forPeople) logger.info(lines.join('\n'));
+  else logger.info({ ...extra, ...fields, node: process.version }, headline);
 }
 
 main().catch((err: unknown) => {

@@ -86,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     trustProxy: e.TRUST_PROXY,
     outboundAllowedHosts: e.OUTBOUND_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
+    ...(e.LOG_FORMAT ? { logFormat: e.LOG_FORMAT } : {}),
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     demo: production ? false : e.DEMO === undefined || ['true', '1', 'yes'].includes(e.DEMO),

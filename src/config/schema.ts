@@ -35,6 +35,8 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json: one JSON object a line (for collectors); pretty: for people. Unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ACCESS_TOKEN_TTL: seconds(600),
   ID_TOKEN_TTL: seconds(600),
   AUTHORIZATION_CODE_TTL: seconds(60).pipe(z.number().max(600, 'must be at most 600 (RFC 6749 4.1.2)')),
@@ -98,6 +100,8 @@ export interface Config {
   /** Server-side fetches (jwks_uri, back-channel logout) may reach these hosts whatever they resolve to. */
   outboundAllowedHosts: readonly string[];
   logLevel: RawEnv['LOG_LEVEL'];
+  /** undefined: decided by whoever writes the logs (pretty on a terminal, JSON otherwise). */
+  logFormat?: 'json' | 'pretty';
   /** Bearer token for /metrics; without it /metrics is served outside production only. */
   metricsToken?: string;
   /** The /demo relying party: on by default outside production, refused in production. */

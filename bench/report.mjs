@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './lib/proc.mjs';
 import { SCENARIO_NAMES, scenarioMethod, scenarioTitle } from './lib/scenarios.mjs';
+import { startupSection } from './lib/startup.mjs';
 
 /** Published figures of peers, as their authors state them. */
 export const PEERS = {
@@ -221,6 +222,7 @@ export function renderReport(results, resultsPath) {
     `- Date: ${results.startedAt} to ${results.finishedAt ?? '?'}`,
     `- Load average at start: ${load.map((l) => num(l, 2)).join(' / ')}`,
     '',
+    ...(results.startup ? startupSection(results.startup) : []),
     '## How to run',
     '',
     'This run:',

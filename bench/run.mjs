@@ -13,6 +13,7 @@
 //   BENCH_SCALE_MONGODB=1000,4000,16000    (FerretDB: see BENCHMARKS.md for why not more)
 //   BENCH_SCALE_CONNECTIONS=8    connections for the introspection part of the scaling run
 //   BENCH_NO_REPORT=1            keep BENCHMARKS.md as it is (results JSON only)
+//   BENCH_ONLY=startup           only the "first ten minutes" section (npm start and CLI times), updated in place
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -22,6 +23,7 @@ import { machineFacts } from './lib/machine.mjs';
 import { lastJsonLine, ROOT, runNode, startFerretDb, watchProcess } from './lib/proc.mjs';
 import { runScenario, SCENARIO_NAMES } from './lib/scenarios.mjs';
 import { seededToken } from './lib/seed-ids.mjs';
+import { measureStartup, writeStartupSection } from './lib/startup.mjs';
 import { startBaseline, startSignet } from './lib/targets.mjs';
 import { writeReport } from './report.mjs';
 
@@ -157,6 +159,12 @@ async function lookupScaling(store, ferret) {
 }
 
 async function main() {
+  if (env.BENCH_ONLY === 'startup') {
+    const startup = await measureStartup(log);
+    if (env.BENCH_NO_REPORT !== '1') await writeStartupSection(startup);
+    log(`first ten minutes: ${JSON.stringify(startup)}`);
+    return;
+  }
   const startedAt = new Date();
   const results = {
     startedAt: startedAt.toISOString(),
@@ -181,6 +189,7 @@ async function main() {
       await ferret?.stop();
     }
   }
+  results.startup = await measureStartup(log);
   results.finishedAt = new Date().toISOString();
   results.machine.loadAverageAtEnd = (await import('node:os')).loadavg();
 

@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { AccountRecord, AccountStore, Clock } from '../storage/store.js';
 import { parseDisplayName } from './display-name.js';
 import { normalizeEmail, parseEmail } from './email.js';
+import { applyProfileChanges, type ProfileChanges } from './profile.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type PasswordHasher } from './password.js';
 
 export interface NewAccount {
@@ -74,6 +75,17 @@ export class AccountService {
 
   async setDisabled(accountId: string, disabled: boolean): Promise<AccountRecord> {
     return this.updated(await this.accounts.update(accountId, { disabled }, this.clock()));
+  }
+
+  /**
+   * The operator's setter for the standard profile claims and the name (see ProfileChanges): fields left
+   * out stay, null clears. Every value is checked first; nothing is written when one is wrong.
+   */
+  async updateProfile(accountId: string, changes: ProfileChanges): Promise<AccountRecord> {
+    const current = this.updated(await this.accounts.findById(accountId));
+    const profile = applyProfileChanges(current.profile, changes);
+    const name = changes.name === undefined ? undefined : parseDisplayName(changes.name);
+    return this.updated(await this.accounts.update(accountId, { profile, ...(name !== undefined ? { name } : {}) }, this.clock()));
   }
 
   /**

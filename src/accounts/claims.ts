@@ -1,16 +1,25 @@
 import type { AccountRecord } from '../storage/store.js';
 
 /**
- * The claims an account can release. oidc-provider filters them by the granted scopes
- * (openid → sub, email → email/email_verified, profile → name), so this returns them all.
+ * The claims an account can release. oidc-provider filters them by the granted scopes and claims
+ * (openid → sub, email → email/email_verified, profile → name and the standard profile claims of
+ * OIDC Core 5.1), so this returns them all; a claim that is not set is left out, never sent empty.
  */
 export function accountClaims(account: AccountRecord): Record<string, unknown> {
+  const profile = account.profile ?? {};
+  const set = (claim: string, value: string | null | undefined) => (value ? { [claim]: value } : {});
   return {
     sub: account.id,
     email: account.email,
     // Accounts are created by an operator, who vouches for the address; self sign-up would change this.
     email_verified: true,
-    ...(account.name ? { name: account.name } : {}),
+    ...set('name', account.name),
+    ...set('given_name', profile.givenName),
+    ...set('family_name', profile.familyName),
+    ...set('preferred_username', profile.preferredUsername),
+    ...set('picture', profile.picture),
+    ...set('locale', profile.locale),
+    ...set('zoneinfo', profile.zoneinfo),
     updated_at: Math.floor(account.updatedAt / 1000),
   };
 }

@@ -71,6 +71,22 @@ export interface OidcRecordStore {
   sweepExpired(): Promise<number>;
 }
 
+/**
+ * The standard profile claims an account may hold besides its name (OIDC Core 5.1), checked by
+ * accounts/profile.ts before they get here. A field that is not set is absent.
+ */
+export interface AccountProfile {
+  givenName?: string;
+  familyName?: string;
+  preferredUsername?: string;
+  /** An https URL of a picture of the person. */
+  picture?: string;
+  /** A BCP 47 language tag, e.g. en-US. */
+  locale?: string;
+  /** An IANA time zone, e.g. Europe/Paris. */
+  zoneinfo?: string;
+}
+
 export interface AccountRecord {
   id: string;
   /** Normalized (trimmed, lower-case) and unique. */
@@ -80,9 +96,12 @@ export interface AccountRecord {
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
+  /** Absent when no profile claim is set (stores never return an empty object). */
+  profile?: AccountProfile;
 }
 
-export type AccountPatch = Partial<Pick<AccountRecord, 'name' | 'passwordHash' | 'disabled'>>;
+/** `profile` replaces the whole profile (an empty one removes it). */
+export type AccountPatch = Partial<Pick<AccountRecord, 'name' | 'passwordHash' | 'disabled' | 'profile'>>;
 
 /** One page of accounts for the operator, in email order. */
 export interface AccountListQuery {

@@ -62,6 +62,17 @@ const accountSchema = z.strictObject({
   disabled: z.boolean(),
   createdAt: time,
   updatedAt: time,
+  profile: z
+    .strictObject({
+      givenName: z.string().min(1),
+      familyName: z.string().min(1),
+      preferredUsername: z.string().min(1),
+      picture: z.string().min(1),
+      locale: z.string().min(1),
+      zoneinfo: z.string().min(1),
+    })
+    .partial()
+    .optional(),
 });
 
 const recordSchema = z.strictObject({

@@ -100,6 +100,38 @@ export function accountsContract(factory: StoreFactory): void {
     });
   });
 
+  describe('profile claims', () => {
+    const PROFILE = {
+      givenName: 'Alice',
+      familyName: 'Ærø',
+      preferredUsername: 'alice',
+      picture: 'https://pics.example.com/a.png',
+      locale: 'nb-NO',
+      zoneinfo: 'Europe/Oslo',
+    };
+
+    test('a profile given at creation round-trips; an account without one has none', async () => {
+      await store.accounts.create(account({ profile: PROFILE }));
+      await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com' }));
+      expect(await store.accounts.findById('acc-1')).toEqual(account({ profile: PROFILE }));
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(account({ profile: PROFILE }));
+      expect(await store.accounts.findById('acc-2')).not.toHaveProperty('profile');
+    });
+
+    test('update replaces the whole profile, leaves it alone when not given, and an empty one removes it', async () => {
+      await store.accounts.create(account());
+      const set = await store.accounts.update('acc-1', { profile: PROFILE }, T0 + 1);
+      expect(set).toEqual(account({ profile: PROFILE, updatedAt: T0 + 1 }));
+      const renamed = await store.accounts.update('acc-1', { name: 'Alice L.' }, T0 + 2);
+      expect(renamed?.profile).toEqual(PROFILE);
+      const replaced = await store.accounts.update('acc-1', { profile: { locale: 'en-GB' } }, T0 + 3);
+      expect(replaced?.profile).toEqual({ locale: 'en-GB' });
+      const cleared = await store.accounts.update('acc-1', { profile: {} }, T0 + 4);
+      expect(cleared).toEqual(account({ name: 'Alice L.', updatedAt: T0 + 4 }));
+      expect(await store.accounts.findById('acc-1')).toEqual(account({ name: 'Alice L.', updatedAt: T0 + 4 }));
+    });
+  });
+
   describe('delete', () => {
     beforeEach(async () => {
       await store.accounts.create(account());

@@ -27,7 +27,7 @@ function key(kid: string, kind: KeyRecord['kind'], createdAt: number): KeyRecord
 }
 
 function account(id: string, email: string): AccountRecord {
-  return { id, email, name: id === 'acc-2' ? null : `Ærø ${id} 🔐`, passwordHash: `$argon2id$v=19$m=65536,t=3,p=4$${id}`, disabled: id === 'acc-2', createdAt: START - 5 * HOUR, updatedAt: START - HOUR };
+  return { id, email, name: id === 'acc-2' ? null : `Ærø ${id} 🔐`, passwordHash: `$argon2id$v=19$m=65536,t=3,p=4$${id}`, disabled: id === 'acc-2', createdAt: START - 5 * HOUR, updatedAt: START - HOUR, ...(id === 'acc-1' ? { profile: { givenName: 'Ærø', locale: 'en-GB' } } : {}) };
 }
 
 function event(id: string, at: number): AuditEvent {

@@ -1,5 +1,6 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { DuplicateError } from '../../errors.js';
+import { storedProfile } from '../account-profile.js';
 import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
 import { listAccountDocuments } from './account-list.js';
 
@@ -7,8 +8,9 @@ type AccountDocument = Omit<AccountRecord, 'id'> & { _id: string };
 
 function toRecord(doc: AccountDocument | null): AccountRecord | undefined {
   if (!doc) return undefined;
-  const { _id, ...rest } = doc;
-  return { id: _id, ...rest };
+  const { _id, profile: stored, ...rest } = doc;
+  const profile = storedProfile(stored);
+  return { id: _id, ...rest, ...(profile ? { profile } : {}) };
 }
 
 export class MongoAccounts implements AccountStore {
@@ -19,9 +21,10 @@ export class MongoAccounts implements AccountStore {
   }
 
   async create(account: AccountRecord): Promise<void> {
-    const { id, ...rest } = account;
+    const { id, profile: given, ...rest } = account;
+    const profile = storedProfile(given);
     try {
-      await this.col.insertOne({ _id: id, ...rest });
+      await this.col.insertOne({ _id: id, ...rest, ...(profile ? { profile } : {}) });
     } catch (err) {
       if (err instanceof MongoServerError && err.code === 11000) {
         throw new DuplicateError('an account with this email already exists');
@@ -43,7 +46,11 @@ export class MongoAccounts implements AccountStore {
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
     if (patch.disabled !== undefined) set.disabled = patch.disabled;
-    const doc = await this.col.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' });
+    const profile = patch.profile === undefined ? undefined : storedProfile(patch.profile);
+    if (profile) set.profile = profile;
+    // An emptied profile is removed, so it reads back as absent, like one never set.
+    const unset = patch.profile !== undefined && !profile ? { $unset: { profile: '' as const } } : {};
+    const doc = await this.col.findOneAndUpdate({ _id: id }, { $set: set, ...unset }, { returnDocument: 'after' });
     return toRecord(doc);
   }
 

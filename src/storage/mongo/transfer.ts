@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
 import type { AccountRecord, AuditEvent, Clock, RecordDump, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
 import { KEY_KINDS, RECORD_MODELS } from '../store.js';
+import { storedProfile } from '../account-profile.js';
 import { readDetails, toAuditDocument } from './audit.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
@@ -128,7 +129,13 @@ function toAccount(doc: Document): AccountRecord {
     disabled: doc.disabled === true,
     createdAt: doc.createdAt as number,
     updatedAt: doc.updatedAt as number,
+    ...optionalProfile(doc.profile),
   };
+}
+
+function optionalProfile(value: unknown): Pick<AccountRecord, 'profile'> {
+  const profile = storedProfile(value);
+  return profile ? { profile } : {};
 }
 
 /** A claimed record's real consumption time is unknown: its creation is the earliest it can have been, so a

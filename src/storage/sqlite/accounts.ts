@@ -2,6 +2,7 @@ import type { SqliteWriter } from './sqlite-writer.js';
 import { DuplicateError } from '../../errors.js';
 import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
 import { listAccountRows } from './account-list.js';
+import { profileFromText, profileText } from '../account-profile.js';
 
 export interface Row {
   id: string;
@@ -11,6 +12,8 @@ export interface Row {
   disabled: number;
   created_at: number;
   updated_at: number;
+  /** JSON of the profile claims (migration 5); NULL when none is set. */
+  profile?: string | null;
 }
 
 export function toRecord(row: Row | undefined): AccountRecord | undefined {
@@ -23,7 +26,13 @@ export function toRecord(row: Row | undefined): AccountRecord | undefined {
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...optionalProfile(row.profile),
   };
+}
+
+function optionalProfile(text: string | null | undefined): Pick<AccountRecord, 'profile'> {
+  const profile = profileFromText(text);
+  return profile ? { profile } : {};
 }
 
 export class SqliteAccounts implements AccountStore {
@@ -34,8 +43,8 @@ export class SqliteAccounts implements AccountStore {
       await this.sql.write(() =>
         this.sql
           .statement(
-          `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           account.id,
@@ -45,6 +54,7 @@ export class SqliteAccounts implements AccountStore {
           account.disabled ? 1 : 0,
           account.createdAt,
           account.updatedAt,
+          profileText(account.profile),
         ),
       );
     } catch (err) {
@@ -70,6 +80,7 @@ export class SqliteAccounts implements AccountStore {
            name = CASE WHEN :setName THEN :name ELSE name END,
            password_hash = COALESCE(:passwordHash, password_hash),
            disabled = COALESCE(:disabled, disabled),
+           profile = CASE WHEN :setProfile THEN :profile ELSE profile END,
            updated_at = :now
          WHERE id = :id RETURNING *`,
       )
@@ -80,6 +91,8 @@ export class SqliteAccounts implements AccountStore {
         name: patch.name ?? null,
         passwordHash: patch.passwordHash ?? null,
         disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
+        setProfile: patch.profile !== undefined ? 1 : 0,
+        profile: profileText(patch.profile),
       }) as Row | undefined,
     );
     return toRecord(row);

@@ -96,6 +96,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     `,
   },
   {
+    version: 5,
+    // The standard profile claims (given_name, locale...) as one JSON object: read and written whole.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN profile TEXT;
+    `,
+  },
+  {
     version: 6,
     // The mail outbox. A NULL dedupe key never collides (SQLite treats NULLs as distinct in UNIQUE).
     sql: `

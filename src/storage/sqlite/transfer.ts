@@ -1,5 +1,6 @@
 import { KEY_KINDS, type Clock, type OidcPayload, type RecordDump, type RecordModel, type StoreOccupancy, type TransferItem, type TransferStore } from '../store.js';
 import { toRecord as accountFromRow, type Row as AccountRow } from './accounts.js';
+import { profileText } from '../account-profile.js';
 import { toEvent, type Row as AuditRow } from './audit.js';
 import { SqliteKeys } from './keys.js';
 import { indexedColumns } from './oidc-records.js';
@@ -68,7 +69,7 @@ export class SqliteTransfer implements TransferStore {
         'INSERT INTO keys (kid, kind, alg, created_at, activates_at, retires_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       const insertAccount = this.sql.statement(
-        'INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
       const insertRecord = this.sql.statement(
         `INSERT INTO oidc_records
@@ -84,7 +85,7 @@ export class SqliteTransfer implements TransferStore {
           insertKey.run(k.kid, k.kind, k.alg, k.createdAt, k.activatesAt, k.retiresAt, k.sealed);
         } else if ('account' in item) {
           const a = item.account;
-          insertAccount.run(a.id, a.email, a.name, a.passwordHash, a.disabled ? 1 : 0, a.createdAt, a.updatedAt);
+          insertAccount.run(a.id, a.email, a.name, a.passwordHash, a.disabled ? 1 : 0, a.createdAt, a.updatedAt, profileText(a.profile));
         } else if ('record' in item) {
           const { model, id, payload, createdAt, expiresAt } = item.record;
           insertRecord.run({ model, id, payload: JSON.stringify(payload), ...indexedColumns(payload), createdAt, expiresAt });

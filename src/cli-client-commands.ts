@@ -2,6 +2,15 @@ import { AUDIT } from './audit/audit-log.js';
 import { list, pairs, required, wholeNumber, type Command } from './cli-flags.js';
 import { ValidationError } from './errors.js';
 import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
+import { PKCE_POLICIES, type PkcePolicy } from './oidc/client-metadata.js';
+
+/** --pkce as given, or undefined; anything but required or optional is refused here. */
+function pkceFlag(flags: Record<string, unknown>): PkcePolicy | undefined {
+  const value = flags.pkce;
+  if (value === undefined) return undefined;
+  if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
+  return value as PkcePolicy;
+}
 
 const text = (flags: Record<string, unknown>, name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
 
@@ -23,11 +32,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': {
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
+      '[--public] [--pkce required|optional] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
       '[--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-uri U] [--backchannel-logout-uri U]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
-      '--public for no secret; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
+      '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README); native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
       '--resource is its URI (and client_id), --scope the scopes it offers, --scope-description what each allows (shown on consent ' +
       'pages), --access-token-format jwt opts in to JWT access tokens; --token-endpoint-auth-method picks how the client authenticates ' +
@@ -38,6 +47,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       public: { type: 'boolean' },
+      pkce: { type: 'string' },
       scope: { type: 'string' },
       resource: { type: 'string' },
       'access-token-format': { type: 'string' },
@@ -51,6 +61,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       if (!(CLIENT_TYPES as readonly unknown[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
       const format = flags['access-token-format'];
       if (format !== undefined && format !== 'opaque' && format !== 'jwt') throw new ValidationError('--access-token-format must be opaque or jwt');
+      const pkce = pkceFlag(flags);
       const created = await app.clients.create({
         name: required(flags, 'name'),
         type: type as ClientType,
@@ -61,11 +72,12 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
         ...(typeof flags.resource === 'string' ? { resource: flags.resource } : {}),
         ...(format !== undefined ? { accessTokenFormat: format } : {}),
         ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
+        ...optional('pkce', pkce),
         ...optional('tokenEndpointAuthMethod', text(flags, 'token-endpoint-auth-method')),
         ...optional('jwksUri', text(flags, 'jwks-uri')),
         ...optional('backchannelLogoutUri', text(flags, 'backchannel-logout-uri')),
       });
-      await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type } });
+      await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type, ...optional('pkce', pkce) } });
       return created;
     },
   },
@@ -88,8 +100,10 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client update': {
     usage:
       'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
-      '[--scope-description "S1=what it allows" ...]',
-    summary: 'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients); checked like a new client',
+      '[--scope-description "S1=what it allows" ...] [--pkce required|optional]',
+    summary:
+      'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --pkce optional ' +
+      'for confidential web clients only, audited); checked like a new client',
     flags: {
       'client-id': { type: 'string' },
       name: { type: 'string' },
@@ -97,17 +111,20 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       scope: { type: 'string' },
       'scope-description': { type: 'string', multiple: true },
+      pkce: { type: 'string' },
     },
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
+      const pkce = pkceFlag(flags);
       const result = await app.clients.update(clientId, {
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
         ...(flags['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') } : {}),
         ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
         ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
+        ...optional('pkce', pkce),
       });
-      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: result.updated } });
+      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: result.updated, ...optional('pkce', pkce) } });
       return result;
     },
   },

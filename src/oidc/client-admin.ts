@@ -5,7 +5,17 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
 import { checkClientPolicy } from './client-policy.js';
 import { InitialAccessTokens } from './initial-access-tokens.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, REGISTERED_BY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import {
+  ACCESS_TOKEN_FORMAT,
+  ALLOWED_RESOURCE_SCOPE,
+  PKCE_POLICIES,
+  PKCE_POLICY,
+  pkceOptional,
+  REGISTERED_BY,
+  RESOURCE_SCOPE,
+  SCOPE_DESCRIPTIONS,
+  type PkcePolicy,
+} from './client-metadata.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 
 /**
@@ -36,6 +46,8 @@ export interface NewClient {
   accessTokenFormat?: 'opaque' | 'jwt';
   /** resource-server only: what each offered scope allows, shown on consent pages. */
   scopeDescriptions?: Record<string, string>;
+  /** Confidential web clients only: "optional" lets the client leave out PKCE (see PKCE_POLICY). */
+  pkce?: PkcePolicy;
   /** Overrides the type's default (client-create-options.ts); private_key_jwt needs jwksUri. */
   tokenEndpointAuthMethod?: string;
   jwksUri?: string;
@@ -51,6 +63,8 @@ export interface ClientChanges {
   scope?: string;
   /** resource-server clients: replaces the scope descriptions. */
   scopeDescriptions?: Record<string, string>;
+  /** web and native clients: whether PKCE may be left out (optional only for a confidential one). */
+  pkce?: PkcePolicy;
 }
 
 export interface ClientSummary {
@@ -102,6 +116,19 @@ function describedScopes(descriptions: Record<string, string>, offered: string |
   return descriptions;
 }
 
+/**
+ * The PKCE policy as stored: only "optional" is written ("required" is the default and removes the field).
+ * A public client is refused: without a secret, PKCE is all that ties a code to whoever asked for it.
+ */
+function pkceMetadata(policy: string, type: ClientType, authMethod: unknown): Record<string, string> {
+  if (!(PKCE_POLICIES as readonly string[]).includes(policy)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
+  if (type !== 'web' && type !== 'native') throw new ValidationError(`--pkce applies only to web clients, not to a ${type} client (it has no authorization code)`);
+  if (policy === 'optional' && (authMethod === 'none' || type === 'native')) {
+    throw new ValidationError('--pkce optional is only for a confidential client: a public client (--public, native) must always use PKCE');
+  }
+  return policy === 'optional' ? { [PKCE_POLICY]: 'optional' } : {};
+}
+
 function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadata> {
   const redirects = (input.redirectUris ?? []).length + (input.postLogoutRedirectUris ?? []).length;
   if (input.public && type !== 'web' && type !== 'native') throw new ValidationError(`--public does not apply to a ${type} client (it is confidential)`);
@@ -114,6 +141,7 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
   if (input.scopeDescriptions !== undefined && type !== 'resource-server') {
     throw new ValidationError('--scope-description applies only to --type resource-server');
   }
+  if (input.pkce !== undefined && type !== 'web' && type !== 'native') pkceMetadata(input.pkce, type, undefined);
   switch (type) {
     case 'web':
     case 'native':
@@ -123,6 +151,7 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
         response_types: ['code'],
         ...(type === 'native' ? { application_type: 'native' } : {}),
         token_endpoint_auth_method: input.public || type === 'native' ? 'none' : 'client_secret_basic',
+        ...(input.pkce !== undefined ? pkceMetadata(input.pkce, type, input.public || type === 'native' ? 'none' : 'client_secret_basic') : {}),
       };
     case 'service':
     case 'resource-server':
@@ -214,7 +243,9 @@ export class ClientAdmin {
   /** The stored metadata, without the (hashed) secret. */
   async show(clientId: string): Promise<Record<string, unknown>> {
     const { client_secret: _hash, ...metadata } = await this.stored(clientId);
-    return { ...metadata, client_id: clientId, type: clientType(metadata) };
+    const type = clientType(metadata);
+    const pkce = type === 'web' || type === 'native' ? { pkce: pkceOptional(metadata) ? 'optional' : 'required' } : {};
+    return { ...metadata, client_id: clientId, type, ...pkce };
   }
 
   /** Replaces the given fields; the result must pass the same validation as a new client. */
@@ -249,8 +280,13 @@ export class ClientAdmin {
       next[SCOPE_DESCRIPTIONS] = describedScopes(changes.scopeDescriptions, String(next[RESOURCE_SCOPE] ?? ''));
       updated.push(SCOPE_DESCRIPTIONS);
     }
+    if (changes.pkce !== undefined) {
+      delete next[PKCE_POLICY];
+      Object.assign(next, pkceMetadata(changes.pkce, type, current.token_endpoint_auth_method));
+      updated.push(PKCE_POLICY);
+    }
     if (updated.length === 0) {
-      throw new ValidationError('nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri, --scope or --scope-description');
+      throw new ValidationError('nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri, --scope, --scope-description or --pkce');
     }
     await this.validate(next as ClientMetadata);
     await this.adapter.upsert(clientId, next, 0);

@@ -12,13 +12,28 @@ export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
 export const SCOPE_DESCRIPTIONS = 'signet_scope_descriptions';
 /** Who put the client in the store: "operator" (the CLI) or "self" (dynamic registration). */
 export const REGISTERED_BY = 'signet_registered_by';
+/**
+ * "optional": this confidential client may leave out PKCE (RFC 7636). Many relying-party libraries
+ * still do not send it; RFC 9700 2.1.1 wants it everywhere, so only the operator may exempt a client,
+ * and never a public one, for which PKCE is the only thing that binds a code to whoever asked for it.
+ */
+export const PKCE_POLICY = 'signet_pkce';
+export const PKCE_POLICIES = ['required', 'optional'] as const;
+export type PkcePolicy = (typeof PKCE_POLICIES)[number];
+
+/** Whether an operator exempted this client from PKCE; a public client never is (see PKCE_POLICY). */
+export function pkceOptional(client: object | undefined): boolean {
+  const metadata = client as Record<string, unknown> | undefined;
+  const method = metadata?.tokenEndpointAuthMethod ?? metadata?.token_endpoint_auth_method;
+  return metadata?.[PKCE_POLICY] === 'optional' && method !== 'none';
+}
 
 /**
  * Metadata only an operator decides (through the CLI): what a client may ask of an API and how its
  * tokens look. A client that could set these through dynamic registration could grant itself any
  * API's scopes. Everything under the `signet_` prefix is reserved for the operator likewise.
  */
-export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE, SCOPE_DESCRIPTIONS, REGISTERED_BY] as const;
+export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE, SCOPE_DESCRIPTIONS, REGISTERED_BY, PKCE_POLICY] as const;
 const OPERATOR_PREFIX = 'signet_';
 
 const SCOPE_TOKENS = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
@@ -69,6 +84,11 @@ function checkFormat(key: string, metadata: Metadata): void {
     if (value !== 'operator' && value !== 'self') throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
   } else if (key === SCOPE_DESCRIPTIONS) {
     checkDescriptions(value);
+  } else if (key === PKCE_POLICY) {
+    if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new errors.InvalidClientMetadata(`${key} must be required or optional`);
+    if (value === 'optional' && metadata.token_endpoint_auth_method === 'none') {
+      throw new errors.InvalidClientMetadata(`${key} optional needs a confidential client: a public client (token_endpoint_auth_method none) must use PKCE`);
+    }
   } else if (typeof value !== 'string' || !SCOPE_TOKENS.test(value)) {
     throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
   }

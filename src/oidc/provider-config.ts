@@ -2,7 +2,8 @@ import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provid
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, RESOURCE_SCOPE } from './client-metadata.js';
+import { ACR_VALUES_SUPPORTED } from './authentication-context.js';
+import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, pkceOptional, RESOURCE_SCOPE } from './client-metadata.js';
 import { initialAccessTokenPolicies } from './initial-access-tokens.js';
 import type { FirstPartyClient } from './first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
@@ -58,14 +59,23 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       short: { httpOnly: true, sameSite: 'lax' },
     },
     claims: {
-      openid: ['sub'],
+      // amr rides with openid so every id_token says how the user signed in (RFC 8176); userinfo never
+      // has it (it is not an account claim). acr comes only when asked for (acr_values or claims).
+      openid: ['sub', 'amr'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'updated_at'],
+      // OIDC Core 5.4: the standard profile claims an account can hold (claims.ts).
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
+      acr: null,
+      sid: null,
+      auth_time: null,
+      iss: null,
     },
+    acrValues: [...ACR_VALUES_SUPPORTED],
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     responseTypes: ['code'],
-    // RFC 9700 2.1.1: PKCE for every client, confidential ones included.
-    pkce: { required: () => true },
+    // RFC 9700 2.1.1: PKCE for every client, confidential ones included, unless the operator exempted a
+    // confidential client (client-metadata.ts refuses the exemption for public ones, and /reg refuses it).
+    pkce: { required: (_ctx, client) => !pkceOptional(client) },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     enabledJWA: {
       idTokenSigningAlgValues: ID_TOKEN_ALGS,
@@ -86,6 +96,11 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
+      // OIDC Core 5.5: a client may ask for single claims; consent lists them and grants only those shown.
+      claimsParameter: { enabled: true },
+      // A client that registers userinfo_signed_response_alg gets a signed userinfo (OIDC Core 5.3.2),
+      // with the id_token's asymmetric algorithms only (enabledJWA below).
+      jwtUserinfo: { enabled: true },
       // A client learns about its own tokens, or tokens issued for it as an audience (a resource
       // server); anyone else gets {"active": false}, as RFC 7662 section 4 advises.
       introspection: {
@@ -183,7 +198,9 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     fetch: guardedFetch({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
     // Signet's registration policy and operator-only fields (client-metadata.ts) on top of oidc-provider's.
     extraClientMetadata: clientMetadataRules({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
-    // Put the granted claims (email, name) in the id_token too, as most relying parties expect.
-    conformIdTokenClaims: false,
+    // OIDC Core 5.4: when an access token is issued, scope claims (email, profile) are read at userinfo;
+    // the id_token carries them only when asked for by the claims parameter, or when the access token is
+    // for an API and so cannot reach userinfo.
+    conformIdTokenClaims: true,
   };
 }

@@ -131,7 +131,9 @@ describeBrowser('the demo app and the button kit in Chromium', () => {
       expectStrictCsp(cspOf(await demoResponse, 'the signed-in demo page'));
       expect(await page.locator('.lead').innerText()).toBe(`Signed in as ${EMAIL} through Signet.`);
       const { claims, userinfo } = await demoBlocks(page);
-      expect(claims).toMatchObject({ iss: issuer, aud: 'signet-demo', sub: accountId, email: EMAIL, email_verified: true, sid: expect.any(String) });
+      // OIDC Core 5.4: the scope claims are at userinfo; the id_token says who and how (amr).
+      expect(claims).toMatchObject({ iss: issuer, aud: 'signet-demo', sub: accountId, amr: ['pwd'], sid: expect.any(String) });
+      expect(claims).not.toHaveProperty('email');
       expect(userinfo).toMatchObject({ sub: accountId, email: EMAIL, name: NAME });
       expect(await page.locator('body').innerText()).toContain('a refresh token is held on the server');
       expect(await scriptReach(page)).toEqual({ cookie: '', localStorage: 0, sessionStorage: 0, indexedDB: 0 });

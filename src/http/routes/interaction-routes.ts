@@ -11,6 +11,7 @@ import { csrfFor } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { accessDigest, describeApis, selfRegistered, type RequestedAccess } from '../../oidc/access-description.js';
+import { passwordAuthentication } from '../../oidc/authentication-context.js';
 import { apiViews, claimViews, clientBranding, clientDisplayName, returnHost, scopeViews } from '../view-models/interaction-view.js';
 import type { Views } from '../views.js';
 
@@ -157,7 +158,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     await deps.throttle.succeed(keys.slice(0, 1), checked);
     await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });
-    await finish(ctx, { login: { accountId: account.id } }, false);
+    await finish(ctx, { login: { accountId: account.id, ...passwordAuthentication() } }, false);
   });
 
   router.post('/confirm', formBody, verifyCsrf, async (ctx) => {

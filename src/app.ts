@@ -157,6 +157,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       views,
       logger,
       cookieKeys: keys.cookie,
+      rereadKeys: () => keyRefresher.onDemand(),
       ping: () => store.ping(),
       readyDetail: async () => ({ outbox: await mail.service.health() }),
       account: {

@@ -125,13 +125,15 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'keys rotate': {
-    usage: 'keys rotate [--kind signing|cookie]',
-    summary: 'publish the next key now, sign with it after KEY_ACTIVATION_DELAY, retire the old one once nothing it signed is alive',
-    flags: { kind: { type: 'string' } },
+    usage: 'keys rotate [--kind signing|cookie] [--now]',
+    summary:
+      'publish the next key now, sign with it after KEY_ACTIVATION_DELAY (signing keys with --now: at once, see README), ' +
+      'retire the old one once nothing it signed is alive',
+    flags: { kind: { type: 'string' }, now: { type: 'boolean' } },
     async run(app, flags) {
       const kind = flags.kind ?? 'signing';
       if (kind !== 'signing' && kind !== 'cookie') throw new ValidationError('--kind must be signing or cookie');
-      return { rotated: await app.keyAdmin.rotate(kind) };
+      return { rotated: await app.keyAdmin.rotate(kind, { now: flags.now === true }) };
     },
   },
   'keys rewrap': {

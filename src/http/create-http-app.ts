@@ -16,6 +16,8 @@ import { discoveryCache } from './middleware/discovery-cache.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { issuerScheme } from './middleware/issuer-scheme.js';
 import { observeRequests } from './middleware/observe-requests.js';
+import { postAsGet } from './middleware/post-as-get.js';
+import { freshJwks } from './middleware/fresh-jwks.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { registrationSecrets } from './middleware/registration-secrets.js';
 import { routeGate } from './route-gate.js';
@@ -48,6 +50,8 @@ export interface HttpDeps {
   ping(): Promise<void>;
   readyDetail?: () => Promise<Record<string, unknown>>;
   account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
+  /** Re-reads the key store before the JWKS is served (at most once a second). */
+  rereadKeys?: () => Promise<void>;
   /** Present only when the demo relying party is on (never in production). */
   demo?: Omit<DemoDeps, 'views'>;
 }
@@ -91,6 +95,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
   app.use(routeGate(routers, { throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
   app.use(discoveryCache);
+  app.use(postAsGet(config.issuer));
+  if (deps.rereadKeys) app.use(freshJwks(deps.rereadKeys));
   app.use(clientAuthThrottle(deps.throttle));
   app.use(registrationSecrets(deps.host, deps.secrets));
   // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.

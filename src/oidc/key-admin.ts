@@ -1,4 +1,5 @@
 import { AUDIT, type AuditLog } from '../audit/audit-log.js';
+import { ValidationError } from '../errors.js';
 import type { Clock, KeyKind, KeyStore } from '../storage/store.js';
 import type { KeySealer } from './key-encryption.js';
 import { keyState, rewrapKeys, rotateKeys, type KeyState } from './key-manager.js';
@@ -48,13 +49,27 @@ export class KeyAdmin {
   /**
    * Signing keys: the old key stays published until every id_token it signed has expired (plus clock
    * skew). Cookie keys: the old one keeps verifying until every session it signed has ended.
+   *
+   * `now` skips the activation delay: the new key is current at once, for each node from its next
+   * read of the key store (its interval, or the next JWKS request, see key-refresher.ts). Until then a
+   * node still signs with the old key, which stays published, so every token verifies; what is given
+   * up is only the guarantee that no relying party sees a kid before every node publishes it.
    */
-  async rotate(kind: 'signing' | 'cookie'): Promise<KeySummary[]> {
+  async rotate(kind: 'signing' | 'cookie', options: { now?: boolean } = {}): Promise<KeySummary[]> {
     const skew = 5 * 60_000;
     const retireAfterMs = (kind === 'signing' ? this.timing.idTokenTtlMs : this.timing.sessionTtlMs) + skew;
-    const created = await rotateKeys(this.store, this.sealer, this.clock, { kind, activationDelayMs: this.timing.activationDelayMs, retireAfterMs });
+    // A cookie signed with a key another node has not read yet would not verify there: the session would
+    // be lost. Cookie keys are never published, so nothing but the delay protects them.
+    if (options.now && kind !== 'signing') throw new ValidationError('--now applies to signing keys only: cookie keys always wait for every node');
+    const activationDelayMs = options.now ? 0 : this.timing.activationDelayMs;
+    const created = await rotateKeys(this.store, this.sealer, this.clock, { kind, activationDelayMs, retireAfterMs });
     await this.audit.record(AUDIT.keysRotated, {
-      details: { kind, kids: created.map((k) => k.kid), activates_at: iso(created[0]?.activatesAt ?? this.clock()) },
+      details: {
+        kind,
+        kids: created.map((k) => k.kid),
+        activates_at: iso(created[0]?.activatesAt ?? this.clock()),
+        ...(options.now ? { immediate: true } : {}),
+      },
     });
     const kids = new Set(created.map((k) => k.kid));
     return (await this.list()).filter((k) => kids.has(k.kid));

@@ -126,12 +126,23 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   },
 ];
 
-export function migrate(db: DatabaseSync, now: number): number {
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/**
+ * Applies every step not yet recorded, each by its own record rather than by the highest one: steps
+ * written in parallel may ship out of order (6 before 5), and a database that has 6 must still get 5.
+ * Steps are therefore independent of each other's order beyond what they name. Returns the highest.
+ */
+export function migrate(db: DatabaseSync, now: number, steps: readonly Migration[] = MIGRATIONS): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
-  let current = row.v ?? 0;
-  for (const { version, sql } of MIGRATIONS) {
-    if (version <= current) continue;
+  const rows = db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>;
+  const applied = new Set(rows.map((row) => row.version));
+  let current = Math.max(0, ...applied);
+  for (const { version, sql } of steps) {
+    if (applied.has(version)) continue;
     // BEGIN IMMEDIATE: two processes starting at once must not both apply the same step.
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -145,7 +156,7 @@ export function migrate(db: DatabaseSync, now: number): number {
       db.exec('ROLLBACK');
       throw err;
     }
-    current = version;
+    current = Math.max(current, version);
   }
   return current;
 }

@@ -205,6 +205,19 @@ export function conformanceSuite(store: StoreKind): void {
       expect(await res.json()).toMatchObject({ error: 'invalid_request' });
     });
 
+    test('a POST whose parameters would not fit in a URL is refused with 413, never an oversize redirect', async () => {
+      // 5.4 kB of body, three times that once percent-encoded.
+      const body = new URLSearchParams({ client_id: strict.clientId, login_hint: 'é'.repeat(2700) }).toString().replace(/%C3%A9/g, 'é');
+      const res = await fetch(`${server.issuer}/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/PAR/) });
+    });
+
     test('POST to end_session shows the logout confirmation', async () => {
       const browser = new BrowserSession(server.issuer);
       const request = await pkceRequest(strict);

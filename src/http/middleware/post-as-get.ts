@@ -5,6 +5,10 @@ import { MAX_URL_LENGTH } from './request-limits.js';
 /** oidc-provider's paths of the two browser endpoints that must take POST as well as GET. */
 const ENDPOINTS = ['/auth', '/session/end'] as const;
 
+function tooLarge(): AppError {
+  return new AppError('invalid_request', 'The request has too many parameters for this endpoint; push them first (PAR, RFC 9126).', 413);
+}
+
 async function readForm(ctx: Parameters<Middleware>[0], limit: number): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new AppError('invalid_request', 'A POST here must send its parameters as application/x-www-form-urlencoded.', 415);
@@ -13,9 +17,7 @@ async function readForm(ctx: Parameters<Middleware>[0], limit: number): Promise<
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > limit) {
-      throw new AppError('invalid_request', 'The request has too many parameters for this endpoint; push them first (PAR, RFC 9126).', 413);
-    }
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -35,9 +37,13 @@ export function postAsGet(issuer: string): Middleware {
   return async (ctx, next) => {
     const endpoint = ENDPOINTS.find((path) => path === ctx.path);
     if (!endpoint || ctx.method !== 'POST') return next();
-    const params = await readForm(ctx, MAX_URL_LENGTH - base.length - endpoint.length - 1);
+    const params = await readForm(ctx, MAX_URL_LENGTH);
+    // Re-encoding can grow a body (every byte outside the unreserved set becomes %XX): the URL it
+    // becomes, not the body, must fit what the GET side (request-limits.ts) and browsers take.
+    const location = `${base}${endpoint}?${params.toString()}`;
+    if (location.length > MAX_URL_LENGTH) throw tooLarge();
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 303;
-    ctx.redirect(`${base}${endpoint}?${params.toString()}`);
+    ctx.redirect(location);
   };
 }

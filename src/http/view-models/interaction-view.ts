@@ -3,7 +3,7 @@ import type { ApiAccess } from '../../oidc/access-description.js';
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are (your Signet account id)',
   email: 'See your email address',
-  profile: 'See your name',
+  profile: 'See your name and profile (username, picture, language, time zone)',
   offline_access: 'Stay connected while you are away (refresh tokens)',
 };
 
@@ -12,7 +12,16 @@ const CLAIM_TEXT: Record<string, string> = {
   email: 'Your email address',
   email_verified: 'Whether your email address was verified',
   name: 'Your name',
+  given_name: 'Your given name',
+  family_name: 'Your family name',
+  preferred_username: 'Your username',
+  picture: 'Your profile picture',
+  locale: 'Your language',
+  zoneinfo: 'Your time zone',
   updated_at: 'When your profile last changed',
+  acr: 'How strongly you signed in',
+  amr: 'How you signed in',
+  auth_time: 'When you signed in',
 };
 
 export interface ScopeView {

@@ -55,7 +55,7 @@ export async function startAuthorization(
  * Walks the browser through whatever Signet asks (login unless already signed in, consent unless
  * remembered); resolves with the callback URL the RP receives.
  */
-export async function authorize(browser: BrowserSession, start: AuthorizationStart, email: string, password: string): Promise<URL> {
+export async function authorize(browser: BrowserSession, start: AuthorizationStart, email: string, password: string, redirectUri = REDIRECT_URI): Promise<URL> {
   let page = await browser.follow(start.url);
   for (let step = 0; step < 3 && page.status === 200; step++) {
     const kind = page.body.includes('/login"') ? 'login' : page.body.includes('/confirm"') ? 'confirm' : undefined;
@@ -67,7 +67,7 @@ export async function authorize(browser: BrowserSession, start: AuthorizationSta
   }
   expect(page.status).toBe(303);
   const callback = new URL(page.location ?? '');
-  expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
+  expect(callback.origin + callback.pathname).toBe(redirectUri);
   return callback;
 }
 

@@ -189,7 +189,7 @@ async function installGoOidc(): Promise<{ binary: string; fresh: boolean }> {
 
 interface Outcome {
   sub: string;
-  email: string;
+  email?: string | null;
   nonce_ok: boolean;
   userinfo_sub: string;
   userinfo_email?: string;
@@ -309,7 +309,9 @@ describe('interop: third-party relying-party libraries against a started Signet'
       );
       expectCodeFlowRequest(authorizationUrl, server.issuer, clientId);
       expectCallback(callback, authorizationUrl, server.issuer);
-      expect(outcome).toMatchObject({ sub: accountId, email: EMAIL, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL, alg: 'RS256' });
+      // With an access token issued, email is a userinfo claim, not an id_token one (OIDC Core 5.4).
+      expect(outcome).toMatchObject({ sub: accountId, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL, alg: 'RS256' });
+      expect(outcome.email ?? null).toBeNull();
       console.info(`Authlib interop: ${fresh ? 'installed' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`);
     },
     INSTALL_TIMEOUT,
@@ -334,7 +336,8 @@ describe('interop: third-party relying-party libraries against a started Signet'
       );
       expectCodeFlowRequest(authorizationUrl, server.issuer, clientId);
       expectCallback(callback, authorizationUrl, server.issuer);
-      expect(outcome).toMatchObject({ sub: accountId, email: EMAIL, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL });
+      expect(outcome).toMatchObject({ sub: accountId, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL });
+      expect(outcome.email || null).toBeNull();
       console.info(`go-oidc interop: ${fresh ? 'built' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`);
     },
     INSTALL_TIMEOUT,
@@ -349,7 +352,8 @@ describe('interop: third-party relying-party libraries against a started Signet'
     expect(callback.searchParams.get('iss')).toBe(server.issuer);
     const tokens = await exchange(rp, start, callback);
     const claims = tokens.claims();
-    expect(claims).toMatchObject({ iss: server.issuer, aud: clientId, sub: accountId, email: EMAIL, nonce: start.nonce });
+    expect(claims).toMatchObject({ iss: server.issuer, aud: clientId, sub: accountId, nonce: start.nonce });
+    expect(claims).not.toHaveProperty('email');
     const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, accountId);
     expect(info).toMatchObject({ sub: accountId, email: EMAIL });
   });

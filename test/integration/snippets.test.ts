@@ -1,11 +1,12 @@
 // Every snippet a developer is shown runs against a live Signet, so none can rot: the /button snippets
 // (taken from the view model the page renders, with the issuer the page fills in) start as real apps on
 // loopback ports and sign a user in through Signet's own login and consent pages, ending on the app's
-// page showing the user's email; the HTML button is parsed and its stylesheet fetched. The
+// page showing the user's email; the HTML button is parsed and its stylesheet fetched; and every code
+// block of docs/relying-parties.md runs (shell) or is the /button snippet it claims to be (js). The
 // development (http) issuer and a production-like https issuer behind a TLS proxy are both covered.
 
 import { X509Certificate } from 'node:crypto';
-import { rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { connect, getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,9 @@ import { parseDocument } from 'htmlparser2';
 import { buttonSnippets } from '../../src/http/view-models/button-snippets.js';
 import { BrowserSession, hiddenFields } from '../support/browser-session.js';
 import { describeIf } from '../support/describe-if.js';
-import { runShellBlock } from '../support/doc-snippets.js';
+import { docBlocks, runShellBlock } from '../support/doc-snippets.js';
 import { startListeningServer, type ListeningServer } from '../support/listening-server.js';
-import { jsonLine } from '../support/run-cli.js';
+import { jsonLine, runCli } from '../support/run-cli.js';
 import { authorize } from '../support/sign-in.js';
 import { appAddress, startExpressSnippet, startNextSnippet, typeCheckNextSnippet, type SnippetApp } from '../support/snippet-apps.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
@@ -25,6 +26,7 @@ import { freePort, proxyMissing, startTlsProxy, type TlsProxy } from '../support
 const TIMEOUT = 60_000;
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
+const DOC = new URL('../../docs/relying-parties.md', import.meta.url);
 
 type Element = { type: string; name?: string; attribs?: Record<string, string>; children?: Element[]; data?: string };
 
@@ -233,4 +235,46 @@ describeIf(proxyMissing() === undefined, '/button snippets on an https issuer (b
     () => ({ issuer: signet.issuer, createClient: (uri) => signet.signet.clients.create({ name: 'Snippet app', redirectUris: [uri] }) }),
     () => ({ NODE_EXTRA_CA_CERTS: join(certDir, 'proxy.pem') }),
   );
+});
+
+describe('docs/relying-parties.md: every code block runs, or is the /button snippet it says it is', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ store: 'sqlite' });
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await server?.destroy();
+  }, TIMEOUT);
+
+  const blocks = async () => docBlocks(await readFile(DOC, 'utf8'));
+  const block = async (name: string) => {
+    const found = (await blocks()).filter((b) => b.name === name);
+    expect(found).toHaveLength(1);
+    return found[0]?.code ?? '';
+  };
+
+  test('every block is marked with a snippet name this test checks', async () => {
+    expect((await blocks()).map((b) => `${b.name}:${b.lang}`)).toEqual(['client-create:sh', 'register:sh', 'express:js']);
+  });
+
+  test('client-create: the CLI registers the app with its back-channel logout URI', async () => {
+    const result = await runShellBlock(await block('client-create'), server.issuer, server.dataDir);
+    const created = jsonLine(result);
+    expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
+    const shown = jsonLine(await runCli(['client', 'show', '--client-id', String(created.client_id)], { PATH: process.env.PATH ?? '', DATA_DIR: server.dataDir }));
+    expect(JSON.stringify(shown)).toContain('https://app.example.com/backchannel-logout');
+  }, TIMEOUT);
+
+  test('register: an initial access token from iat create registers the app at /reg (REGISTRATION unset)', async () => {
+    const result = await runShellBlock(await block('register'), server.issuer, server.dataDir);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const registered = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(registered).toMatchObject({ client_id: expect.any(String), client_name: 'My App', redirect_uris: ['https://app.example.com/callback'] });
+  }, TIMEOUT);
+
+  test('express: the server is the /button Express snippet for the development issuer, word for word', async () => {
+    expect(await block('express')).toBe(buttonSnippets('http://localhost:3000').node);
+  });
 });

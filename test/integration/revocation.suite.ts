@@ -153,8 +153,10 @@ export function revocationSuite(store: StoreKind): void {
     expect(browser.cookieNames()).toContain('signet.account');
     expect(page).not.toContain(tokens.access_token);
 
-    const action = formAction(page, `/account/apps/${encodeURIComponent(rp.clientId)}/revoke`);
-    const revoked = await browser.request(action, { form: { csrf: csrfFrom(page) } });
+    // Revoking asks first: the link leads to a confirmation page whose form does it.
+    const confirm = (await browser.follow(`${server.issuer}/account/apps/${encodeURIComponent(rp.clientId)}/revoke`)).body;
+    const action = formAction(confirm, `/account/apps/${encodeURIComponent(rp.clientId)}/revoke`);
+    const revoked = await browser.request(action, { form: { csrf: csrfFrom(confirm) } });
     expect(revoked.status).toBe(303);
     expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(false);
     page = (await browser.follow(revoked.location ?? '')).body;
@@ -173,7 +175,10 @@ export function revocationSuite(store: StoreKind): void {
     const laptop = await signIn(email, rp, 'openid email');
     const browser = new BrowserSession(server.issuer);
     let page = await openAccountPage(browser, email);
-    const sessionIds = [...page.matchAll(/action="\/account\/sessions\/([^/]+)\/end"/g)].map((m) => decodeURIComponent(m[1] ?? ''));
+    // Every session's own form; "others" is the sign-out-everywhere-else form.
+    const sessionIds = [...page.matchAll(/action="\/account\/sessions\/([^/]+)\/end"/g)]
+      .map((m) => decodeURIComponent(m[1] ?? ''))
+      .filter((id) => id !== 'others');
     expect(sessionIds.length).toBe(2);
     // The laptop's session-bound access token (no offline_access) dies with its session.
     const here = browser.cookieValue('signet.session');

@@ -1,7 +1,8 @@
 // `npm start` and `npm run cli` run `node scripts/launch.mjs main|cli [args]`. This stops a Node older than
-// the project's with one clear line, turns on V8's compile cache (a second start parses nothing again),
-// builds only when the sources changed since the last build (a call with nothing changed costs a hash of
-// src/, milliseconds, not a compile), then runs dist/<entry>.js as if node had been given it.
+// the project's with one clear line, turns on V8's compile cache for itself and the workers it forks (a
+// second start compiles less again), builds only when the sources changed since the last build (a call
+// with nothing changed costs a hash of src/, milliseconds, not a compile), then runs dist/<entry>.js as if
+// node had been given it.
 import { realpathSync } from 'node:fs';
 import module from 'node:module';
 import { join } from 'node:path';
@@ -25,7 +26,11 @@ if (!ENTRIES.has(entry)) {
   process.exit(2);
 }
 
-module.enableCompileCache?.(join(ROOT, 'node_modules', '.cache', 'signet-compile-cache'));
+const COMPILE_CACHE = join(ROOT, 'node_modules', '.cache', 'signet-compile-cache');
+module.enableCompileCache?.(COMPILE_CACHE);
+// A cluster worker runs dist/main.js itself, not this launcher: told through the environment, Node turns the
+// cache on in each worker before it loads anything (unless the operator chose a directory, or NODE_DISABLE_COMPILE_CACHE).
+process.env.NODE_COMPILE_CACHE ??= COMPILE_CACHE;
 
 const code = await ensureBuild({ log: (message) => process.stderr.write(`signet: ${message}\n`) });
 if (code !== 0) {

@@ -3,39 +3,31 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
-import { createFindAccount } from './accounts/find-account.js';
 import { hashingSlots, PasswordHasher, type PasswordParams } from './accounts/password.js';
-import { Throttle } from './accounts/throttle.js';
 import type { Config } from './config/schema.js';
-import { createHttpApp } from './http/create-http-app.js';
-import { drainServer } from './http/drain-server.js';
-import { Metrics } from './http/metrics.js';
-import { providerPages } from './http/provider-pages.js';
-import { Views } from './http/views.js';
-import { createAdapterClass } from './oidc/adapter.js';
-import { RefreshPolicy } from './tokens/refresh-policy.js';
+import type { Metrics } from './http/metrics.js';
+import type { Views } from './http/views.js';
 import { AuditLog } from './audit/audit-log.js';
-import { InProcessRelyingParty } from './http/relying-party.js';
-import { AccountOverview } from './oidc/account-overview.js';
 import { AccountSecurity } from './oidc/account-security.js';
-import { AppSessions } from './oidc/app-sessions.js';
-import { ClientAdmin } from './oidc/client-admin.js';
-import { accountClient, demoClient } from './oidc/first-party-clients.js';
+import type { ClientAdmin } from './oidc/client-admin.js';
+import type { FirstPartyClient } from './oidc/first-party-clients.js';
 import { AccessRevoker } from './oidc/revocation.js';
 import { ClientSecretHasher } from './oidc/client-secret.js';
-import { createProvider } from './oidc/create-provider.js';
 import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
 import { KeyAdmin } from './oidc/key-admin.js';
 import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
-import { startKeyRefresher } from './oidc/key-refresher.js';
-import { createMail, type MailOverrides } from './mail/create-mail.js';
+import type { Mail, MailOverrides } from './mail/create-mail.js';
 import type { MailService } from './mail/mail-service.js';
-import { ProviderHost } from './oidc/provider-host.js';
+import type { ProviderHost } from './oidc/provider-host.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
-import { guardStore } from './storage/store-guard.js';
-import { startSweeper } from './storage/sweeper.js';
+import { guardStore, type GuardedStore } from './storage/store-guard.js';
 import { RequestContext } from './request-context.js';
+
+// The composition root. Its static imports are the core every process needs (store, keys, accounts,
+// audit); the provider, the HTTP app and mail are imported when first built, so that an admin command
+// or the cluster primary does not load oidc-provider, Koa and nodemailer (most of a start's time) only to
+// leave them unused. What is built, and from which parts, is decided here and nowhere else.
 
 export interface AppOverrides {
   clock?: Clock;
@@ -74,6 +66,45 @@ export interface SignetApp {
   close(): Promise<void>;
 }
 
+/** The provider and what stands on it. */
+export interface OidcParts {
+  host: ProviderHost;
+  /** A provider for these keys, wired like the one in service (key rotation swaps one in). */
+  buildProvider(keys: LoadedKeys): Provider;
+  views: Views;
+  account: FirstPartyClient;
+  demo: FirstPartyClient | undefined;
+  clients: ClientAdmin;
+}
+
+/**
+ * What every process builds first: the store, the keys (made on the first start of a store, with the
+ * development secret when none is configured), accounts, audit. The admin CLI runs its commands on it,
+ * the cluster primary prepares the store with it, and createApp builds the server on top of it.
+ */
+export interface SignetCore {
+  config: Readonly<Config>;
+  clock: Clock;
+  context: RequestContext;
+  logger: Logger;
+  store: GuardedStore;
+  sealer: KeySealer;
+  /** The keys as read (or generated) at start. */
+  keys: LoadedKeys;
+  secrets: ClientSecretHasher;
+  accounts: AccountService;
+  audit: AuditLog;
+  revoker: AccessRevoker;
+  security: AccountSecurity;
+  keyAdmin: KeyAdmin;
+  /** Loads oidc-provider and builds the provider at the first call; the same parts every later call. */
+  oidc(): Promise<OidcParts>;
+  /** Mail through the outbox; its transport is loaded at the first call. Not started: createApp starts it. */
+  mail(): Promise<Mail>;
+  /** Stops mail (if it was built) and closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
 export async function openStore(config: Readonly<Config>, clock: Clock): Promise<Store> {
   if (config.store.kind === 'sqlite') return openSqliteStore({ dataDir: config.store.dataDir, clock });
   // Loaded only when used: the MongoDB driver is a large share of what a start (or a CLI call) would load.
@@ -84,8 +115,17 @@ export async function openStore(config: Readonly<Config>, clock: Clock): Promise
 /** How long open connections may take to finish after close(): beyond Node's 5 s keep-alive timeout. */
 const DRAIN_GRACE_MS = 10_000;
 
-/** The composition root: the only place that constructs things and wires them together. */
-export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
+/** A part built at its first use, once; `built` tells whether anyone asked for it. */
+function lazily<T>(build: () => Promise<T>): { get: () => Promise<T>; built: () => Promise<T> | undefined } {
+  let made: Promise<T> | undefined;
+  return { get: () => (made ??= build()), built: () => made };
+}
+
+/**
+ * The core (see SignetCore). `metrics`, given by createApp, observes the store, audit events, tokens and
+ * mail; the CLI and the cluster primary serve no /metrics and pass none.
+ */
+export async function createCore(config: Readonly<Config>, overrides: AppOverrides = {}, metrics?: Metrics): Promise<SignetCore> {
   const clock = overrides.clock ?? Date.now;
   const context = new RequestContext();
   // Every line logged while serving a request carries its id, the provider's event listeners included.
@@ -93,56 +133,150 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     { level: config.logLevel, base: { service: 'signet' }, mixin: () => (context.requestId ? { requestId: context.requestId } : {}) },
     overrides.logStream,
   );
-  const metrics = new Metrics();
-  const store = guardStore(
-    await openStore(config, clock),
-    metrics.storeObserver((up, cause) =>
-      up ? logger.info('store reachable again') : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back'),
-    ),
-  );
+  const availability = (up: boolean, cause?: unknown) =>
+    up ? logger.info('store reachable again') : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back');
+  const store = guardStore(await openStore(config, clock), metrics?.storeObserver(availability) ?? { operation: () => undefined, availability });
   try {
     const secret = config.keyEncryptionSecret ?? developmentSecret(config.dataDir);
     const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
     const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams, hashingSlots(config.workers)), clock);
-    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics.auditRecorded(type), () => context.requestId);
+    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics?.auditRecorded(type), () => context.requestId);
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
-    const account = accountClient(config.issuer, keys.pepper, secrets);
-    const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
-    const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
-    const views = new Views(clock);
-    const mail = createMail(config, { outbox: store.outbox, clock, logger: logger.child({ component: 'mail' }), observer: metrics.mailObserver() }, overrides.mail);
-    metrics.watchOutbox(() => mail.service.health());
-    const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
-    const buildProvider = (current: LoadedKeys) =>
-      createProvider({
-        config,
-        keys: current,
-        records: store.oidc,
-        adapter: Adapter,
-        findAccount: createFindAccount(accounts),
-        pages: providerPages(views),
-        firstParty: demo ? [account, demo] : [account],
-        secrets,
-        logger,
-        events: {
-          audit,
+
+    const oidc = lazily(async (): Promise<OidcParts> => {
+      const [
+        { createProvider },
+        { createAdapterClass },
+        { RefreshPolicy },
+        { createFindAccount },
+        { providerPages },
+        { Views },
+        { accountClient, demoClient },
+        { ProviderHost },
+        { ClientAdmin },
+      ] = await Promise.all([
+        import('./oidc/create-provider.js'),
+        import('./oidc/adapter.js'),
+        import('./tokens/refresh-policy.js'),
+        import('./accounts/find-account.js'),
+        import('./http/provider-pages.js'),
+        import('./http/views.js'),
+        import('./oidc/first-party-clients.js'),
+        import('./oidc/provider-host.js'),
+        import('./oidc/client-admin.js'),
+      ]);
+      const account = accountClient(config.issuer, keys.pepper, secrets);
+      const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
+      const views = new Views(clock);
+      const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
+      const buildProvider = (current: LoadedKeys) =>
+        createProvider({
+          config,
+          keys: current,
           records: store.oidc,
-          revoker,
-          clock,
-          sessionIdleTtl: config.ttl.sessionIdle,
-          maxSessionsPerAccount: config.maxSessionsPerAccount,
-          tokenIssued: (type) => metrics.tokensIssued.inc({ type }),
-          ...(overrides.retryLater ? { retryLater: overrides.retryLater } : {}),
-        },
-      });
-    const host = new ProviderHost(buildProvider(keys));
-    if (config.registration.initialAccessToken) {
-      // Idempotent: the same id (stored hashed) is written at every start, never expiring.
-      await new host.current.InitialAccessToken({ jti: config.registration.initialAccessToken }).save();
-    }
+          adapter: Adapter,
+          findAccount: createFindAccount(accounts),
+          pages: providerPages(views),
+          firstParty: demo ? [account, demo] : [account],
+          secrets,
+          logger,
+          events: {
+            audit,
+            records: store.oidc,
+            revoker,
+            clock,
+            sessionIdleTtl: config.ttl.sessionIdle,
+            maxSessionsPerAccount: config.maxSessionsPerAccount,
+            tokenIssued: (type) => metrics?.tokensIssued.inc({ type }),
+            ...(overrides.retryLater ? { retryLater: overrides.retryLater } : {}),
+          },
+        });
+      const host = new ProviderHost(buildProvider(keys));
+      if (config.registration.initialAccessToken) {
+        // Idempotent: the same id (stored hashed) is written at every start, never expiring.
+        await new host.current.InitialAccessToken({ jti: config.registration.initialAccessToken }).save();
+      }
+      const clients = new ClientAdmin(host, store.oidc, Adapter, config.production, config.outboundAllowedHosts);
+      return { host, buildProvider, views, account, demo, clients };
+    });
+
+    const mail = lazily(async (): Promise<Mail> => {
+      const { createMail } = await import('./mail/create-mail.js');
+      const made = createMail(config, { outbox: store.outbox, clock, logger: logger.child({ component: 'mail' }), ...(metrics ? { observer: metrics.mailObserver() } : {}) }, overrides.mail);
+      metrics?.watchOutbox(() => made.service.health());
+      // Stopped once, whoever asks first (the app's drain, then the core's close).
+      let stopped: Promise<void> | undefined;
+      return { ...made, stop: () => (stopped ??= made.stop()) };
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      clock,
+      context,
+      logger,
+      store,
+      sealer,
+      keys,
+      secrets,
+      accounts,
+      audit,
+      revoker,
+      security,
+      keyAdmin: new KeyAdmin(store.keys, sealer, audit, clock, {
+        activationDelayMs: config.keys.activationDelay * 1000,
+        idTokenTtlMs: config.ttl.idToken * 1000,
+        sessionTtlMs: config.ttl.sessionAbsolute * 1000,
+      }),
+      oidc: oidc.get,
+      mail: mail.get,
+      close() {
+        closing ??= (async () => {
+          const made = mail.built();
+          if (made) await made.then((m) => m.stop(), () => undefined);
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** The server: the core, the provider, mail and the HTTP app around them. */
+export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<SignetApp> {
+  const [
+    { Metrics },
+    { createHttpApp },
+    { drainServer },
+    { Throttle },
+    { InProcessRelyingParty },
+    { AccountOverview },
+    { AppSessions },
+    { startKeyRefresher },
+    { startSweeper },
+  ] = await Promise.all([
+    import('./http/metrics.js'),
+    import('./http/create-http-app.js'),
+    import('./http/drain-server.js'),
+    import('./accounts/throttle.js'),
+    import('./http/relying-party.js'),
+    import('./oidc/account-overview.js'),
+    import('./oidc/app-sessions.js'),
+    import('./oidc/key-refresher.js'),
+    import('./storage/sweeper.js'),
+  ]);
+  const metrics = new Metrics();
+  const core = await createCore(config, overrides, metrics);
+  try {
+    const { clock, context, logger, store, sealer, keys, secrets, accounts, audit, security } = core;
+    const [{ host, buildProvider, views, account, demo, clients }, mail] = await Promise.all([core.oidc(), core.mail()]);
+    const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
     let internalOrigin: string | undefined;
     const app = createHttpApp({
       config,
@@ -194,22 +328,18 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         return host.current;
       },
       refreshKeys: keyRefresher.refresh,
-      keyAdmin: new KeyAdmin(store.keys, sealer, audit, clock, {
-        activationDelayMs: config.keys.activationDelay * 1000,
-        idTokenTtlMs: config.ttl.idToken * 1000,
-        sessionTtlMs: config.ttl.sessionAbsolute * 1000,
-      }),
+      keyAdmin: core.keyAdmin,
       store,
       accounts,
       secrets,
-      clients: new ClientAdmin(host, store.oidc, Adapter, config.production, config.outboundAllowedHosts),
+      clients,
       audit,
       security,
       logger,
       mail: mail.service,
-      listen(port = config.port, host?: string) {
+      listen(port = config.port, bindHost?: string) {
         return new Promise((resolve, reject) => {
-          const s = app.listen(port, host);
+          const s = app.listen(port, bindHost);
           s.once('error', reject);
           s.once('listening', () => {
             server = s;
@@ -227,13 +357,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
           const mailStopped = mail.stop();
           if (server) await drainServer(server, DRAIN_GRACE_MS);
           await mailStopped;
-          await store.close();
+          await core.close();
         })();
         return closing;
       },
     };
   } catch (err) {
-    await store.close();
+    await core.close();
     throw err;
   }
 }

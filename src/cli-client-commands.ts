@@ -1,13 +1,17 @@
 import { AUDIT } from './audit/audit-log.js';
 import { list, pairs, required, wholeNumber, type Command } from './cli-flags.js';
 import { ValidationError } from './errors.js';
-import { CLIENT_TYPES, type ClientType } from './oidc/client-admin.js';
-import { PKCE_POLICIES, type PkcePolicy } from './oidc/client-metadata.js';
+import type { ClientType } from './oidc/client-admin.js';
+import type { PkcePolicy } from './oidc/client-metadata.js';
+
+// Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
+// by the command that runs (with app.oidc()), not by every CLI call that loads this table.
 
 /** --pkce as given, or undefined; anything but required or optional is refused here. */
-function pkceFlag(flags: Record<string, unknown>): PkcePolicy | undefined {
+async function pkceFlag(flags: Record<string, unknown>): Promise<PkcePolicy | undefined> {
   const value = flags.pkce;
   if (value === undefined) return undefined;
+  const { PKCE_POLICIES } = await import('./oidc/client-metadata.js');
   if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
   return value as PkcePolicy;
 }
@@ -57,12 +61,14 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'backchannel-logout-uri': { type: 'string' },
     },
     async run(app, flags) {
+      const { CLIENT_TYPES } = await import('./oidc/client-admin.js');
       const type = flags.type ?? 'web';
       if (!(CLIENT_TYPES as readonly unknown[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
       const format = flags['access-token-format'];
       if (format !== undefined && format !== 'opaque' && format !== 'jwt') throw new ValidationError('--access-token-format must be opaque or jwt');
-      const pkce = pkceFlag(flags);
-      const created = await app.clients.create({
+      const pkce = await pkceFlag(flags);
+      const { clients } = await app.oidc();
+      const created = await clients.create({
         name: required(flags, 'name'),
         type: type as ClientType,
         redirectUris: list(flags, 'redirect-uri'),
@@ -86,7 +92,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     summary: 'list registered clients',
     flags: {},
     async run(app) {
-      return { clients: await app.clients.list() };
+      return { clients: await (await app.oidc()).clients.list() };
     },
   },
   'client show': {
@@ -94,7 +100,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     summary: "a client's metadata (never its secret)",
     flags: { 'client-id': { type: 'string' } },
     async run(app, flags) {
-      return app.clients.show(required(flags, 'client-id'));
+      return (await app.oidc()).clients.show(required(flags, 'client-id'));
     },
   },
   'client update': {
@@ -115,8 +121,9 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     },
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
-      const pkce = pkceFlag(flags);
-      const result = await app.clients.update(clientId, {
+      const pkce = await pkceFlag(flags);
+      const { clients } = await app.oidc();
+      const result = await clients.update(clientId, {
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
         ...(flags['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') } : {}),
@@ -134,7 +141,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     flags: { 'client-id': { type: 'string' } },
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
-      const rotated = await app.clients.rotateSecret(clientId);
+      const rotated = await (await app.oidc()).clients.rotateSecret(clientId);
       await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: ['client_secret'] } });
       return rotated;
     },
@@ -145,7 +152,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     flags: { 'client-id': { type: 'string' } },
     async run(app, flags) {
       const clientId = required(flags, 'client-id');
-      await app.clients.delete(clientId);
+      await (await app.oidc()).clients.delete(clientId);
       await app.audit.record(AUDIT.clientDeleted, { clientId, details: { via: 'cli' } });
       return { client_id: clientId, deleted: true };
     },
@@ -158,7 +165,8 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       refuseWithoutTokenRegistration(app.config.registration);
       const expiresIn = typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
       const maxUses = typeof flags['max-uses'] === 'string' ? wholeNumber(flags['max-uses'], '--max-uses') : undefined;
-      const issued = await app.clients.initialAccessTokens.create({
+      const { clients } = await app.oidc();
+      const issued = await clients.initialAccessTokens.create({
         ...(expiresIn !== undefined ? { expiresIn } : {}),
         ...(maxUses !== undefined ? { maxUses } : {}),
       });
@@ -173,7 +181,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     summary: 'initial access tokens still valid: id (a hash, not the token), dates, uses left',
     flags: {},
     async run(app) {
-      return { initial_access_tokens: await app.clients.initialAccessTokens.list() };
+      return { initial_access_tokens: await (await app.oidc()).clients.initialAccessTokens.list() };
     },
   },
   'iat revoke': {
@@ -182,7 +190,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     flags: { id: { type: 'string' } },
     async run(app, flags) {
       const id = required(flags, 'id');
-      await app.clients.initialAccessTokens.revoke(id);
+      await (await app.oidc()).clients.initialAccessTokens.revoke(id);
       await app.audit.record(AUDIT.initialAccessTokenRevoked, { details: { via: 'cli', id } });
       return { id, revoked: true };
     },

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ValidationError } from './errors.js';
-import type { SignetApp } from './app.js';
+import type { SignetCore } from './app.js';
 import type { Config } from './config/schema.js';
 import type { Store } from './storage/store.js';
 
@@ -16,7 +16,8 @@ export interface Command {
   summary: string;
   /** Flags this command takes, with their parseArgs type. */
   flags: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(app: SignetApp, flags: Flags, stdin: () => Promise<string>): Promise<unknown>;
+  /** Runs on the core; parts beyond it (the provider, mail) are built by the command that needs them. */
+  run(app: SignetCore, flags: Flags, stdin: () => Promise<string>): Promise<unknown>;
 }
 
 /** What a store command works with: the bare store, standard streams, and the configuration. */

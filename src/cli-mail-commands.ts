@@ -1,23 +1,21 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { join } from 'node:path';
-import type { SignetApp } from './app.js';
+import type { SignetCore } from './app.js';
 import { required, type Command } from './cli-flags.js';
 import { AppError } from './errors.js';
-import { messageId } from './mail/compose.js';
-import { emlName } from './mail/file-transport.js';
-import { testMail } from './mail/test-mail.js';
+import type { MailService } from './mail/mail-service.js';
 import type { OutboxRecord } from './storage/store.js';
 
 /** How often the CLI looks again while a running server's sender holds the message. */
 const POLL_MS = 250;
 
 /** Waits (real time: this is the operator's terminal) until a running server's sender has tried it. */
-async function outcome(app: SignetApp, id: string, first: OutboxRecord | undefined): Promise<OutboxRecord | undefined> {
-  const until = Date.now() + 4 * app.config.mail.sendTimeoutMs;
+async function outcome(config: SignetCore['config'], mail: MailService, id: string, first: OutboxRecord | undefined): Promise<OutboxRecord | undefined> {
+  const until = Date.now() + 4 * config.mail.sendTimeoutMs;
   let record = first;
   while (record?.state === 'pending' && record.lastError === null && Date.now() < until) {
     await wait(POLL_MS);
-    record = await app.mail.status(id);
+    record = await mail.status(id);
   }
   return record;
 }
@@ -30,16 +28,23 @@ export const MAIL_COMMANDS: Record<string, Command> = {
       'send a test mail to E the way every mail goes (outbox, sender, SMTP_URL; without SMTP_URL outside production, an .eml file in DATA_DIR/outbox) and report whether the server accepted it',
     flags: { to: { type: 'string' } },
     async run(app, flags) {
+      // The mail modules (nodemailer) are loaded by this command only.
+      const [{ messageId }, { emlName }, { testMail }, { service: mail }] = await Promise.all([
+        import('./mail/compose.js'),
+        import('./mail/file-transport.js'),
+        import('./mail/test-mail.js'),
+        app.mail(),
+      ]);
       const { subject, text, html } = testMail(app.config.issuer, new Date());
-      const { id } = await app.mail.enqueue({ to: required(flags, 'to'), subject, text, html });
+      const { id } = await mail.enqueue({ to: required(flags, 'to'), subject, text, html });
       // Delivered here, unless a running server's sender claimed it first: then its outcome is awaited.
-      const record = await outcome(app, id, await app.mail.deliverNow(id));
+      const record = await outcome(app.config, mail, id, await mail.deliverNow(id));
       if (!record) throw new AppError('mail_failed', `test mail ${id} vanished from the outbox`, 500, true);
       const summary = {
         id,
         to: record.to,
         messageId: messageId(id, app.config.mail.from),
-        transport: app.mail.transport,
+        transport: mail.transport,
         state: record.state,
         attempts: record.attempts,
         ...(app.config.mail.transport.kind === 'files' ? { file: join(app.config.mail.transport.dir, emlName(record)) } : {}),

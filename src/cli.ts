@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { createApp, openStore, type SignetApp } from './app.js';
+import type { SignetCore } from './app.js';
 import { COMMANDS } from './cli-commands.js';
 import { EXAMPLES } from './cli-examples.js';
 import { MAIL_COMMANDS } from './cli-mail-commands.js';
 import type { Command, StoreCommand } from './cli-flags.js';
 import { STORE_COMMANDS } from './cli-store-commands.js';
-import { loadConfig } from './config/load-config.js';
 import { AppError } from './errors.js';
+
+// A call answers in a fraction of a second: this file and the command tables load nothing heavy, the
+// configuration and the store are loaded once a command is known, and a command builds only the parts it
+// uses (the core; the provider or mail on demand: see createCore).
 
 function helpText(): string {
   const lines = [...Object.values(COMMANDS), ...Object.values(MAIL_COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
@@ -71,6 +73,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  const [{ loadConfig }, { createCore, openStore }, { pino }] = await Promise.all([
+    import('./config/load-config.js'),
+    import('./app.js'),
+    import('pino'),
+  ]);
   const config = loadConfig(process.env);
   if ('runOnStore' in command) {
     const logger = pino({ level: 'error' }, pino.destination(2));
@@ -83,10 +90,10 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  let app: SignetApp | undefined;
+  let app: SignetCore | undefined;
   try {
     // stdout carries the one JSON answer; only errors are logged, to stderr.
-    app = await createApp({ ...config, logLevel: 'error' }, { logStream: pino.destination(2), mail: { loop: false } });
+    app = await createCore({ ...config, logLevel: 'error' }, { logStream: pino.destination(2), mail: { loop: false } });
     const result = await command.run(app, values, readStdin);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

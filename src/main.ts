@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createApp } from './app.js';
+import { createApp, createCore } from './app.js';
 import { describeListenFailure, LISTEN_FAILED_MESSAGE, ListenFailure, type ListenFailedMessage } from './cluster/listen-failure.js';
 import { workerMetrics } from './cluster/metrics-relay.js';
 import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } from './cluster/supervisor.js';
@@ -120,8 +120,9 @@ function released(): Promise<void> {
 async function supervise(config: Readonly<Config>, logStream: DestinationStream | undefined): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'signet', role: 'primary' } }, logStream);
   // Migrations, first keys and the development secret are made once, here, before workers could race to.
+  // The core is enough for that: the primary serves nothing, so it never loads the provider or the HTTP app.
   const before = beforeStart(config, Date.now());
-  const prepared = await createApp(config, logStream ? { logStream } : {});
+  const prepared = await createCore(config, logStream ? { logStream } : {});
   const facts = await gatherStartFacts(prepared, before);
   await prepared.close();
 

@@ -36,7 +36,7 @@ function where(config: Readonly<Config>): string {
   return `MongoDB at ${url.host}${url.pathname}`;
 }
 
-export async function gatherStartFacts(signet: SignetApp, before: BeforeStart): Promise<StartFacts> {
+export async function gatherStartFacts(signet: Pick<SignetApp, 'config' | 'keyAdmin' | 'store'>, before: BeforeStart): Promise<StartFacts> {
   const { config } = signet;
   const keys = await signet.keyAdmin.list();
   const devSecret = config.keyEncryptionSecret === undefined;

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 // With WORKERS > 1 a scrape lands on whichever worker the primary hands the connection to. So that
 // /metrics tells the truth about the whole process group, that worker asks the primary, which collects
@@ -69,8 +69,9 @@ export function relayMetrics(): void {
     const finish = () => {
       clearTimeout(timer);
       collections.delete(id);
-      void AggregatorRegistry.aggregate(parts)
-        .metrics()
+      // prom-client is loaded at the first scrape: the primary has no other use for it, and a start waits for nothing it loads.
+      void import('prom-client')
+        .then(({ AggregatorRegistry }) => AggregatorRegistry.aggregate(parts).metrics())
         .then((text) => asker.isConnected() && asker.send({ type: RESPONSE, id: m.id, text }));
     };
     const timer = setTimeout(finish, TIMEOUT_MS);

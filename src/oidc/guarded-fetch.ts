@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
 import { AppError } from '../errors.js';
 import { isAllowedHost } from '../net/allowed-hosts.js';
 import { classifyAddress, classifyHost, mayConnect } from '../net/address-policy.js';
@@ -56,9 +56,15 @@ function pinnedLookup(resolve: Resolve, production: boolean): LookupFunction {
  */
 export function guardedFetch(policy: OutboundPolicy) {
   const { production, outboundAllowedHosts = [], resolve = systemResolve } = policy;
-  // Built once per provider configuration; idle keep-alive sockets do not hold the process open.
-  const guarded = new Agent({ connect: { lookup: pinnedLookup(resolve, production) } });
-  const open = new Agent();
+  // undici is loaded at the first fetch (most starts and every CLI call make none), and its agents built
+  // then, once per provider configuration; idle keep-alive sockets do not hold the process open.
+  let client: Promise<{ fetch: typeof import('undici').fetch; guarded: Agent; open: Agent }> | undefined;
+  const undici = () =>
+    (client ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      guarded: new Agent({ connect: { lookup: pinnedLookup(resolve, production) } }),
+      open: new Agent(),
+    })));
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const allowed = isAllowedHost(url, outboundAllowedHosts);
@@ -73,8 +79,9 @@ export function guardedFetch(policy: OutboundPolicy) {
       throw refused(`refusing to fetch ${url.hostname}: a loopback or private address`);
     }
     const { dispatcher: _providers, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-    const response = await undiciFetch(url, {
-      ...(rest as Parameters<typeof undiciFetch>[1]),
+    const { fetch, guarded, open } = await undici();
+    const response = await fetch(url, {
+      ...(rest as Parameters<typeof fetch>[1]),
       redirect: 'error',
       dispatcher: allowed ? open : guarded,
     });

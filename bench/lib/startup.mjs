@@ -104,7 +104,7 @@ export function startupSection(s) {
     '',
     ...(s.loadAverageAtStart[0] > 0.25 * s.cores
       ? [
-          `> **Not an idle machine** (load average ${s.loadAverageAtStart[0].toFixed(1)} on ${s.cores} cores): other processes took most of the CPU, so these`,
+          `> **Not an idle machine** (load average ${s.loadAverageAtStart[0].toFixed(1)} on ${s.cores} cores): other processes used the CPU as well, so these`,
           '> figures are upper bounds. Before builds happened once, every CLI call and start compiled first: 5–10 s per CLI call on an idle',
           '> machine, 13–26 s on a busy one, 11–18 s from `npm start` to healthy.',
           '',

@@ -96,7 +96,7 @@ export function forgedTokensSuite(store: StoreKind): void {
     const address = attackerJwks.address();
     attackerJwksUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jwks`;
 
-    server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN } });
+    server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN, TRUST_PROXY: '1' } });
     await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Target' });
     const a = await server.signet.clients.create({ name: 'RP A', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_A] });
     const b = await server.signet.clients.create({ name: 'RP B', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_B] });
@@ -217,10 +217,13 @@ export function forgedTokensSuite(store: StoreKind): void {
       return new SignJWT(payload).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'rp-key-1', ...opts.header }).sign(opts.key ?? rpKey.privateKey);
     };
 
+    // Each forgery comes from an address of its own: the client-authentication throttle would
+    // otherwise answer 429 after ten failures from one address, before the assertion is even read.
+    let from = 0;
     const token = async (clientAssertion: string, form: Record<string, string>) => {
       const res = await fetch(tokenEndpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `198.51.100.${(from += 1)}` },
         body: new URLSearchParams({ ...form, client_id: clientId, client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion }).toString(),
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
 import { AppError, ValidationError } from '../../errors.js';
@@ -9,6 +9,7 @@ import type { AccountSecurity } from '../../oidc/account-security.js';
 import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
 import type { InProcessRelyingParty } from '../relying-party.js';
 import { appCookie } from '../app-cookie.js';
+import { appSessionGuard } from '../app-session-guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
@@ -53,28 +54,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.use(noStore);
   const sessionCookie = appCookie(deps.issuer, 'signet.account', '/account');
   const pendingCookie = appCookie(deps.issuer, 'signet.account.login', '/account');
-  const csrfBinding = (id: string) => `account:${id}`;
 
-  /** The signed-in session, or undefined (its cookie cleared) when there is none that still holds. */
-  const current = async (ctx: Context): Promise<LiveAppSession | undefined> => {
-    const id = sessionCookie.get(ctx);
-    const session = id ? await deps.sessions.use('account', id) : undefined;
-    if (id && !session) sessionCookie.clear(ctx);
-    return session;
-  };
-
-  /**
-   * Every form: first the session (an ended one gets the friendly "sign in again", whatever the form
-   * sent), then a CSRF token bound to that very session.
-   */
-  const signedInForm: Middleware = async (ctx, next) => {
-    const session = await current(ctx);
-    if (!session) throw new AppError('login_required', 'Your account session has ended. Open your account page to sign in again.', 401);
-    checkCsrf(ctx, csrfBinding(session.id));
-    ctx.state.accountSession = session;
-    await next();
-  };
-  const signedIn = (ctx: Context) => ctx.state.accountSession as LiveAppSession;
+  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard('account', deps.sessions, sessionCookie, 'Your account session has ended. Open your account page to sign in again.');
 
   const signIn = async (ctx: Context, done: string | undefined) => {
     const { url, pending } = await deps.relyingParty.start();

@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../../errors.js';
-import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
+import type { AppSessions } from '../../oidc/app-sessions.js';
 import { appCookie } from '../app-cookie.js';
+import { appSessionGuard } from '../app-session-guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
@@ -41,25 +41,9 @@ export function demoRoutes(deps: DemoDeps): Router {
   router.use(noStore);
   const sessionCookie = appCookie(deps.issuer, 'signet.demo', '/demo');
   const pendingCookie = appCookie(deps.issuer, 'signet.demo.login', '/demo');
-  const csrfBinding = (id: string) => `demo:${id}`;
   let keys: JWTVerifyGetKey | undefined;
 
-  const current = async (ctx: Context): Promise<LiveAppSession | undefined> => {
-    const id = sessionCookie.get(ctx);
-    const session = id ? await deps.sessions.use('demo', id) : undefined;
-    if (id && !session) sessionCookie.clear(ctx);
-    return session;
-  };
-
-  /** Forms: the session first (an ended one gets "sign in again"), then a CSRF token bound to it. */
-  const signedInForm: Middleware = async (ctx, next) => {
-    const session = await current(ctx);
-    if (!session) throw new AppError('login_required', 'Your demo app session has ended. Sign in to the demo app again.', 401);
-    checkCsrf(ctx, csrfBinding(session.id));
-    ctx.state.demoSession = session;
-    await next();
-  };
-  const signedIn = (ctx: Context) => ctx.state.demoSession as LiveAppSession;
+  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard('demo', deps.sessions, sessionCookie, 'Your demo app session has ended. Sign in to the demo app again.');
 
   router.get('/', async (ctx) => {
     const session = await current(ctx);

@@ -50,7 +50,7 @@ export interface HttpDeps {
   ping(): Promise<void>;
   readyDetail?: () => Promise<Record<string, unknown>>;
   account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
-  /** Re-reads the key store before the JWKS is served (at most once a second). */
+  /** Re-reads the key store before the JWKS is served (concurrent requests share one read). */
   rereadKeys?: () => Promise<void>;
   /** Present only when the demo relying party is on (never in production). */
   demo?: Omit<DemoDeps, 'views'>;

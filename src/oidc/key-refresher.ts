@@ -2,9 +2,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../storage/store.js';
 import type { LoadedKeys } from './key-manager.js';
 
-/** However often the JWKS is asked for, a node re-reads the key store for it at most this often. */
-export const ON_DEMAND_GAP_MS = 1000;
-
 /**
  * Re-reads the key store every `intervalMs` (and right at the next scheduled activation or
  * retirement) and calls `onChange` when what is published or used differs. A failed read keeps the
@@ -13,7 +10,7 @@ export const ON_DEMAND_GAP_MS = 1000;
  * `onDemand` re-reads before the JWKS is served: a key made current at once (`keys rotate --now`)
  * may already sign on a node that has re-read, and a relying party that sees its kid fetches the JWKS
  * from whichever node answers; that node must publish it too, not only after its next interval.
- * Concurrent callers share one read, and reads are at least ON_DEMAND_GAP_MS apart.
+ * Concurrent callers share one read.
  */
 export function startKeyRefresher(opts: {
   initial: LoadedKeys;
@@ -27,7 +24,6 @@ export function startKeyRefresher(opts: {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let inFlight: Promise<void> | undefined;
-  let lastReadAt = Number.NEGATIVE_INFINITY;
 
   const schedule = (nextChangeAt: number | null) => {
     if (stopped) return;
@@ -38,7 +34,6 @@ export function startKeyRefresher(opts: {
 
   const refresh = async () => {
     if (timer) clearTimeout(timer);
-    lastReadAt = opts.clock();
     let next: number | null = null;
     try {
       const keys = await opts.load();
@@ -54,10 +49,13 @@ export function startKeyRefresher(opts: {
     schedule(next);
   };
 
-  const onDemand = async () => {
-    if (inFlight) return inFlight;
-    if (stopped || opts.clock() - lastReadAt < ON_DEMAND_GAP_MS) return;
-    inFlight = refresh().finally(() => {
+  // A JWKS request is answered after a read of the key store, so a key made current on another node
+  // is published here by the time a relying party that saw its kid asks. Requests arriving while a
+  // read is under way share it. That costs one store read per JWKS request, as any token request
+  // costs several; a gap between reads would serve the old set to whoever asks inside it.
+  const onDemand = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    inFlight ??= refresh().finally(() => {
       inFlight = undefined;
     });
     return inFlight;

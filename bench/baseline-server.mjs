@@ -9,7 +9,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { createAdapterClass } from '../dist/oidc/adapter.js';
-import { ClientSecretHasher } from '../dist/oidc/client-secret.js';
+import { ClientSecretHasher } from '../dist/clients/client-secret.js';
 import { RefreshPolicy } from '../dist/tokens/refresh-policy.js';
 import { openMongoStore } from '../dist/storage/mongo/mongo-store.js';
 import { openSqliteStore } from '../dist/storage/sqlite/sqlite-store.js';

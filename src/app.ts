@@ -5,24 +5,24 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import { AccountService } from './accounts/account-service.js';
 import { hashingSlots, PasswordHasher, type PasswordParams } from './accounts/password.js';
 import type { Config } from './config/schema.js';
-import type { Metrics } from './http/metrics.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Views } from './http/views.js';
 import { AuditLog } from './audit/audit-log.js';
-import { AccountSecurity } from './oidc/account-security.js';
-import type { ClientAdmin } from './oidc/client-admin.js';
-import type { FirstPartyClient } from './oidc/first-party-clients.js';
-import { AccessRevoker } from './oidc/revocation.js';
-import { ClientSecretHasher } from './oidc/client-secret.js';
-import { developmentSecret, KeySealer } from './oidc/key-encryption.js';
-import { KeyAdmin } from './oidc/key-admin.js';
-import { loadKeys, type LoadedKeys } from './oidc/key-manager.js';
+import { AccountSecurity } from './accounts/account-security.js';
+import type { ClientAdmin } from './clients/client-admin.js';
+import type { FirstPartyClient } from './clients/first-party-clients.js';
+import { AccessRevoker } from './tokens/revocation.js';
+import { ClientSecretHasher } from './clients/client-secret.js';
+import { developmentSecret, KeySealer } from './keys/key-encryption.js';
+import { KeyAdmin } from './keys/key-admin.js';
+import { loadKeys, type LoadedKeys } from './keys/key-manager.js';
 import type { Mail, MailOverrides } from './mail/create-mail.js';
 import type { MailService } from './mail/mail-service.js';
 import type { ProviderHost } from './oidc/provider-host.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
 import { guardStore, type GuardedStore } from './storage/store-guard.js';
-import { RequestContext } from './request-context.js';
+import { RequestContext } from './observability/request-context.js';
 
 // The composition root. Its static imports are the core every process needs (store, keys, accounts,
 // audit); the provider, the HTTP app and mail are imported when first built, so that an admin command
@@ -164,9 +164,9 @@ export async function createCore(config: Readonly<Config>, overrides: AppOverrid
         import('./accounts/find-account.js'),
         import('./http/provider-pages.js'),
         import('./http/views.js'),
-        import('./oidc/first-party-clients.js'),
+        import('./clients/first-party-clients.js'),
         import('./oidc/provider-host.js'),
-        import('./oidc/client-admin.js'),
+        import('./clients/client-admin.js'),
       ]);
       const account = accountClient(config.issuer, keys.pepper, secrets);
       const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
@@ -261,14 +261,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     { startKeyRefresher },
     { startSweeper },
   ] = await Promise.all([
-    import('./http/metrics.js'),
+    import('./observability/metrics.js'),
     import('./http/create-http-app.js'),
     import('./http/drain-server.js'),
-    import('./accounts/throttle.js'),
-    import('./http/relying-party.js'),
-    import('./oidc/account-overview.js'),
-    import('./oidc/app-sessions.js'),
-    import('./oidc/key-refresher.js'),
+    import('./throttle/throttle.js'),
+    import('./sessions/relying-party.js'),
+    import('./accounts/account-overview.js'),
+    import('./sessions/app-sessions.js'),
+    import('./keys/key-refresher.js'),
     import('./storage/sweeper.js'),
   ]);
   const metrics = new Metrics();

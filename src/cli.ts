@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { SignetCore } from './app.js';
-import { COMMANDS } from './cli-commands.js';
-import { EXAMPLES } from './cli-examples.js';
-import { MAIL_COMMANDS } from './cli-mail-commands.js';
-import type { Command, StoreCommand } from './cli-flags.js';
-import { STORE_COMMANDS } from './cli-store-commands.js';
+import { COMMANDS } from './cli/commands.js';
+import { EXAMPLES } from './cli/examples.js';
+import { MAIL_COMMANDS } from './cli/mail-commands.js';
+import type { Command, StoreCommand } from './cli/flags.js';
+import { STORE_COMMANDS } from './cli/store-commands.js';
 import { AppError } from './errors.js';
 
 // A call answers in a fraction of a second: this file and the command tables load nothing heavy, the

@@ -2,12 +2,12 @@ import cluster from 'node:cluster';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { createApp, createCore } from './app.js';
 import { describeListenFailure, LISTEN_FAILED_MESSAGE, ListenFailure, type ListenFailedMessage } from './cluster/listen-failure.js';
-import { workerMetrics } from './cluster/metrics-relay.js';
+import { workerMetrics } from './observability/metrics-relay.js';
 import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } from './cluster/supervisor.js';
 import { loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './errors.js';
-import { beforeStart, gatherStartFacts, startReport, type StartFacts } from './start-report.js';
+import { beforeStart, gatherStartFacts, startReport, type StartFacts } from './observability/start-report.js';
 
 // The only reader of process.env and the only caller of process.exit.
 

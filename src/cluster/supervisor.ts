@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { isListenFailedMessage, ListenFailure } from './listen-failure.js';
-import { relayMetrics } from './metrics-relay.js';
+import { relayMetrics } from '../observability/metrics-relay.js';
 
 /** Primary → worker: finish in-flight requests, close the store, exit 0. */
 export const SHUTDOWN_MESSAGE = 'signet:shutdown';

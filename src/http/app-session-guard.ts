@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { AppError } from '../errors.js';
-import type { AppKind, AppSessions, LiveAppSession } from '../oidc/app-sessions.js';
+import type { AppKind, AppSessions, LiveAppSession } from '../sessions/app-sessions.js';
 import type { AppCookie } from './app-cookie.js';
 import { checkCsrf } from './middleware/csrf.js';
 

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { ACCOUNT_CLIENT_ID } from '../oidc/first-party-clients.js';
+import { ACCOUNT_CLIENT_ID } from '../clients/first-party-clients.js';
 import type { ProviderPages } from '../oidc/provider-config.js';
 import { errorView } from './view-models/error-view.js';
 import { clientDisplayName } from './view-models/interaction-view.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { OIDC_MODELS, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
 import type { RefreshPolicy } from '../tokens/refresh-policy.js';
-import type { ClientSecretHasher } from './client-secret.js';
+import type { ClientSecretHasher } from '../clients/client-secret.js';
 
 function asModel(name: string): OidcModel {
   if (!(OIDC_MODELS as readonly string[]).includes(name)) throw new Error(`unknown oidc-provider model ${name}`);

@@ -1,6 +1,6 @@
 import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
-import type { ClientSecretHasher } from './client-secret.js';
+import type { ClientSecretHasher } from '../clients/client-secret.js';
 import { buildProviderConfig, type ProviderConfigDeps } from './provider-config.js';
 import { wireProviderEvents, type ProviderEventDeps } from './provider-events.js';
 

@@ -1,6 +1,6 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcRecordStore } from '../storage/store.js';
-import type { FirstPartyClient } from './first-party-clients.js';
+import type { FirstPartyClient } from '../clients/first-party-clients.js';
 
 /**
  * Which grant answers an authorization request without asking the user again:

@@ -3,12 +3,12 @@ import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
 import { ACR_VALUES_SUPPORTED } from './authentication-context.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, pkceOptional, RESOURCE_SCOPE } from './client-metadata.js';
-import { initialAccessTokenPolicies } from './initial-access-tokens.js';
-import type { FirstPartyClient } from './first-party-clients.js';
+import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, pkceOptional, RESOURCE_SCOPE } from '../clients/client-metadata.js';
+import { initialAccessTokenPolicies } from '../clients/initial-access-tokens.js';
+import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
-import { guardedFetch } from './guarded-fetch.js';
-import type { LoadedKeys } from './key-manager.js';
+import { guardedFetch } from '../net/guarded-fetch.js';
+import type { LoadedKeys } from '../keys/key-manager.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 
 /** The three pages oidc-provider renders itself; the http layer supplies them (views live there). */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AUDIT, type AuditFields, type AuditLog, type AuditType } from '../audit/audit-log.js';
 import type { Clock, OidcRecordStore } from '../storage/store.js';
 import { RefreshPolicy } from '../tokens/refresh-policy.js';
-import type { AccessRevoker } from './revocation.js';
+import type { AccessRevoker } from '../tokens/revocation.js';
 
 export interface ProviderEventDeps {
   audit: AuditLog;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ValidationError } from '../errors.js';
-import { DEV_SECRET_FILE, KeySealer } from '../oidc/key-encryption.js';
+import { DEV_SECRET_FILE, KeySealer } from '../keys/key-encryption.js';
 import type { KeyRecord } from '../storage/store.js';
 
 const ADVICE =

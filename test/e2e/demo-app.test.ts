@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { type Browser, type Page } from 'playwright-core';
-import { developmentSecret, KeySealer } from '../../src/oidc/key-encryption.js';
+import { developmentSecret, KeySealer } from '../../src/keys/key-encryption.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 import { cspOf, expectCookiesSafe, expectStrictCsp, watchPage } from '../support/page-watch.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';

@@ -4,7 +4,7 @@
 // tokens sealed at rest.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { developmentSecret, KeySealer } from '../../src/oidc/key-encryption.js';
+import { developmentSecret, KeySealer } from '../../src/keys/key-encryption.js';
 import { BrowserSession, csrfFrom, formAction, hiddenFields, type Step } from '../support/browser-session.js';
 import { jsonLine, runCli } from '../support/run-cli.js';
 import { startListeningServer } from '../support/listening-server.js';

@@ -2,7 +2,7 @@
 // information and display names no bidi tricks. Each refusal is a 400 naming the field, and stores nothing.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { LIMITS } from '../../src/oidc/client-policy.js';
+import { LIMITS } from '../../src/clients/client-policy.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 
 const IAT = 'initial-access-token-for-limit-tests';

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
-import type { Actor } from '../../src/oidc/account-security.js';
+import type { Actor } from '../../src/accounts/account-security.js';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
 import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { CLIENT_AUTH_IP_POLICY, CLIENT_AUTH_POLICY, clientAuthKeys } from '../../src/accounts/throttle.js';
+import { CLIENT_AUTH_IP_POLICY, CLIENT_AUTH_POLICY, clientAuthKeys } from '../../src/throttle/throttle.js';
 import { basicClientId, formClientId } from '../../src/http/middleware/client-auth-throttle.js';
 
 const basic = (raw: string) => `Basic ${Buffer.from(raw).toString('base64')}`;

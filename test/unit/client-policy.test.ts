@@ -2,7 +2,7 @@
 // https rules for those only a browser loads, and limits on what one registration may store.
 
 import { describe, expect, test } from '@jest/globals';
-import { checkClientPolicy, ClientPolicyError, LIMITS, type ClientPolicyOptions } from '../../src/oidc/client-policy.js';
+import { checkClientPolicy, ClientPolicyError, LIMITS, type ClientPolicyOptions } from '../../src/clients/client-policy.js';
 
 const OK = 'https://rp.example.com/cb';
 const PRODUCTION: ClientPolicyOptions = { production: true };

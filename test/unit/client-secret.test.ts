@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { ClientSecretHasher } from '../../src/oidc/client-secret.js';
+import { ClientSecretHasher } from '../../src/clients/client-secret.js';
 
 describe('ClientSecretHasher', () => {
   const hasher = new ClientSecretHasher(randomBytes(32));

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { guardedFetch, type Resolve } from '../../src/oidc/guarded-fetch.js';
+import { guardedFetch, type Resolve } from '../../src/net/guarded-fetch.js';
 
 let listener: Server;
 let port: number;

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { developmentSecret, DEV_SECRET_FILE, KeySealer } from '../../src/oidc/key-encryption.js';
+import { developmentSecret, DEV_SECRET_FILE, KeySealer } from '../../src/keys/key-encryption.js';
 
 describe('KeySealer', () => {
   const sealer = new KeySealer(['x'.repeat(32)]);

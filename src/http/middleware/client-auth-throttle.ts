@@ -1,7 +1,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { clientAuthKeys, type Throttle } from '../../accounts/throttle.js';
+import { clientAuthKeys, type Throttle } from '../../throttle/throttle.js';
 
 /**
  * oidc-provider's routes that authenticate clients (lib/helpers/initialize_app.js): token, introspection,
@@ -100,7 +100,7 @@ async function claimedClientId(ctx: Context): Promise<string | undefined | false
 
 /**
  * Failed client authentications at the endpoints that authenticate clients, counted in the store per
- * (client, IP) and per IP (accounts/throttle.ts: clientAuthKeys). Past the policy, requests from that
+ * (client, IP) and per IP (throttle/throttle.ts: clientAuthKeys). Past the policy, requests from that
  * address are refused with 429 and Retry-After before any secret is checked; requests for the same
  * client from anywhere else go on as usual, so a stranger's failures never lock a client out.
  */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { RequestContext } from '../../request-context.js';
-import type { Metrics } from '../metrics.js';
+import type { RequestContext } from '../../observability/request-context.js';
+import type { Metrics } from '../../observability/metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

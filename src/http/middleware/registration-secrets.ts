@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { ClientSecretHasher } from '../../oidc/client-secret.js';
+import type { ClientSecretHasher } from '../../clients/client-secret.js';
 import type { ProviderHost } from '../../oidc/provider-host.js';
 
 const LIMIT = 56 * 1024;

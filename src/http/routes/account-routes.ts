@@ -3,11 +3,11 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
 import { AppError, ValidationError } from '../../errors.js';
-import type { AccountOverview } from '../../oidc/account-overview.js';
-import { ACCOUNT_CLIENT_ID } from '../../oidc/first-party-clients.js';
-import type { AccountSecurity } from '../../oidc/account-security.js';
-import type { AppSessions, LiveAppSession } from '../../oidc/app-sessions.js';
-import type { InProcessRelyingParty } from '../relying-party.js';
+import type { AccountOverview } from '../../accounts/account-overview.js';
+import { ACCOUNT_CLIENT_ID } from '../../clients/first-party-clients.js';
+import type { AccountSecurity } from '../../accounts/account-security.js';
+import type { AppSessions, LiveAppSession } from '../../sessions/app-sessions.js';
+import type { InProcessRelyingParty } from '../../sessions/relying-party.js';
 import { appCookie } from '../app-cookie.js';
 import { appSessionGuard } from '../app-session-guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
@@ -46,7 +46,7 @@ const passwordForm = z
  * /account: a first-party relying party that signs in through Signet's own authorization endpoint.
  * The browser holds only an opaque, HttpOnly session cookie; the id_token stays on the server. The
  * session lives no longer than the provider session and the password it was signed in with
- * (oidc/app-sessions.ts): when either ends, the next request here starts a fresh sign-in.
+ * (sessions/app-sessions.ts): when either ends, the next request here starts a fresh sign-in.
  */
 export function accountRoutes(deps: AccountRouteDeps): Router {
   const { views } = deps;

@@ -1,13 +1,13 @@
 import Router from '@koa/router';
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../../errors.js';
-import type { AppSessions } from '../../oidc/app-sessions.js';
+import type { AppSessions } from '../../sessions/app-sessions.js';
 import { appCookie } from '../app-cookie.js';
 import { appSessionGuard } from '../app-session-guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
-import type { InProcessRelyingParty, RelyingPartyTokens } from '../relying-party.js';
+import type { InProcessRelyingParty, RelyingPartyTokens } from '../../sessions/relying-party.js';
 import { timeView } from '../view-models/time-view.js';
 import type { Views } from '../views.js';
 
@@ -33,7 +33,7 @@ const tokensOf = (t: RelyingPartyTokens) => ({ accessToken: t.accessToken, ...(t
 /**
  * /demo (development only): a relying party built as docs/relying-parties.md says — code + PKCE,
  * tokens on the server (backend-for-frontend, sealed at rest), refresh, logout, and back-channel
- * logout. Its session is bound like the account page's (oidc/app-sessions.ts): it ends with the
+ * logout. Its session is bound like the account page's (sessions/app-sessions.ts): it ends with the
  * provider session and the password it was signed in with.
  */
 export function demoRoutes(deps: DemoDeps): Router {

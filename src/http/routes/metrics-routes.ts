@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../../observability/metrics.js';
 
 /**
  * /metrics in Prometheus format. With METRICS_TOKEN set, only `Authorization: Bearer <token>` gets in;

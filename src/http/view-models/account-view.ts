@@ -1,4 +1,4 @@
-import type { AppSummary, SessionSummary } from '../../oidc/account-overview.js';
+import type { AppSummary, SessionSummary } from '../../accounts/account-overview.js';
 import type { AccountRecord, AuditEvent } from '../../storage/store.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';

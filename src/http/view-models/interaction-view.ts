@@ -1,4 +1,4 @@
-import type { ApiAccess } from '../../oidc/access-description.js';
+import type { ApiAccess } from '../../consent/access-description.js';
 
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are (your Signet account id)',

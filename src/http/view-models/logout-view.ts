@@ -1,4 +1,4 @@
-import { ACCOUNT_CLIENT_ID, DEMO_CLIENT_ID } from '../../oidc/first-party-clients.js';
+import { ACCOUNT_CLIENT_ID, DEMO_CLIENT_ID } from '../../clients/first-party-clients.js';
 import { clientDisplayName } from './interaction-view.js';
 
 export interface WayBack {

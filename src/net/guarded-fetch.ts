@@ -2,8 +2,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import type { Agent } from 'undici';
 import { AppError } from '../errors.js';
-import { isAllowedHost } from '../net/allowed-hosts.js';
-import { classifyAddress, classifyHost, mayConnect } from '../net/address-policy.js';
+import { isAllowedHost } from './allowed-hosts.js';
+import { classifyAddress, classifyHost, mayConnect } from './address-policy.js';
 
 /** Resolves a name to every address it has (dns.lookup with `all`); replaceable in tests. */
 export type Resolve = (hostname: string, family: number) => Promise<LookupAddress[]>;

@@ -1,16 +1,16 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
-import { AUDIT, AuditLog } from './audit/audit-log.js';
-import type { Flags, StoreCommand, StoreCommandContext } from './cli-flags.js';
-import { AppError, ValidationError } from './errors.js';
-import type { Config } from './config/schema.js';
-import type { KeySealer } from './oidc/key-encryption.js';
-import type { Store, TransferItem } from './storage/store.js';
-import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION } from './transfer/format.js';
-import { spoolToPrivateFile, writePrivateFile } from './transfer/private-file.js';
-import { ExportFileError, openExport, type ExportReader } from './transfer/read-export.js';
-import { assertOpens, targetSealer } from './transfer/target-sealer.js';
-import { writeExport } from './transfer/write-export.js';
+import { AUDIT, AuditLog } from '../audit/audit-log.js';
+import type { Flags, StoreCommand, StoreCommandContext } from './flags.js';
+import { AppError, ValidationError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import type { KeySealer } from '../keys/key-encryption.js';
+import type { Store, TransferItem } from '../storage/store.js';
+import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION } from '../transfer/format.js';
+import { spoolToPrivateFile, writePrivateFile } from '../transfer/private-file.js';
+import { ExportFileError, openExport, type ExportReader } from '../transfer/read-export.js';
+import { assertOpens, targetSealer } from '../transfer/target-sealer.js';
+import { writeExport } from '../transfer/write-export.js';
 
 // What moves: keys (still sealed), accounts, every live OIDC record (clients, grants, tokens, sessions,
 // interactions, Signet's session activity and app sessions) and the audit trail. Throttle records do not:

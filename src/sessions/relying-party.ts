@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { PendingAppLogin as PendingLogin } from '../oidc/app-sessions.js';
-import type { FirstPartyClient } from '../oidc/first-party-clients.js';
+import type { PendingAppLogin as PendingLogin } from './app-sessions.js';
+import type { FirstPartyClient } from '../clients/first-party-clients.js';
 
 export interface RelyingPartyTokens {
   sub: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProviderHost } from './provider-host.js';
+import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';

@@ -1,7 +1,7 @@
-import type { AccountService } from '../accounts/account-service.js';
+import type { AccountService } from './account-service.js';
 import { AUDIT, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import type { AccountRecord } from '../storage/store.js';
-import type { AccessRevoker } from './revocation.js';
+import type { AccessRevoker } from '../tokens/revocation.js';
 
 /** Who asked: an operator at the CLI, or the user through the account page (with their request's IP/UA). */
 export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' };

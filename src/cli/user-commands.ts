@@ -1,7 +1,7 @@
-import { AUDIT } from './audit/audit-log.js';
-import { required, type Command } from './cli-flags.js';
-import { ValidationError } from './errors.js';
-import type { AccountRecord } from './storage/store.js';
+import { AUDIT } from '../audit/audit-log.js';
+import { required, type Command } from './flags.js';
+import { ValidationError } from '../errors.js';
+import type { AccountRecord } from '../storage/store.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
@@ -19,7 +19,7 @@ function pageSize(value: unknown): number {
   return n;
 }
 
-/** The admin CLI's account listing, lookup and identity changes (CONTRACT.md's user commands live in cli-commands.ts). */
+/** The admin CLI's account listing, lookup and identity changes (CONTRACT.md's user commands live in commands.ts). */
 export const USER_COMMANDS: Record<string, Command> = {
   'user list': {
     usage: 'user list [--search TEXT] [--limit N] [--after CURSOR]',

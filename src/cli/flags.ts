@@ -1,9 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ValidationError } from './errors.js';
-import type { SignetCore } from './app.js';
-import type { Config } from './config/schema.js';
-import type { Store } from './storage/store.js';
+import { ValidationError } from '../errors.js';
+import type { SignetCore } from '../app.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../storage/store.js';
 
 // What every admin CLI command is made of, and the flag readers they share.
 

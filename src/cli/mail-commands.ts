@@ -1,10 +1,10 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { join } from 'node:path';
-import type { SignetCore } from './app.js';
-import { required, type Command } from './cli-flags.js';
-import { AppError } from './errors.js';
-import type { MailService } from './mail/mail-service.js';
-import type { OutboxRecord } from './storage/store.js';
+import type { SignetCore } from '../app.js';
+import { required, type Command } from './flags.js';
+import { AppError } from '../errors.js';
+import type { MailService } from '../mail/mail-service.js';
+import type { OutboxRecord } from '../storage/store.js';
 
 /** How often the CLI looks again while a running server's sender holds the message. */
 const POLL_MS = 250;
@@ -30,9 +30,9 @@ export const MAIL_COMMANDS: Record<string, Command> = {
     async run(app, flags) {
       // The mail modules (nodemailer) are loaded by this command only.
       const [{ messageId }, { emlName }, { testMail }, { service: mail }] = await Promise.all([
-        import('./mail/compose.js'),
-        import('./mail/file-transport.js'),
-        import('./mail/test-mail.js'),
+        import('../mail/compose.js'),
+        import('../mail/file-transport.js'),
+        import('../mail/test-mail.js'),
         app.mail(),
       ]);
       const { subject, text, html } = testMail(app.config.issuer, new Date());

@@ -1,6 +1,6 @@
-import type { ProviderHost } from './provider-host.js';
+import type { ProviderHost } from '../oidc/provider-host.js';
 import { AUDIT, type AuditFields, type AuditLog } from '../audit/audit-log.js';
-import { describeApis, type ApiAccess } from './access-description.js';
+import { describeApis, type ApiAccess } from '../consent/access-description.js';
 import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
 
 export interface SessionSummary {

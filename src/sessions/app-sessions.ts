@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountRecord, OidcPayload, OidcRecordStore } from '../storage/store.js';
-import { storedTokenId } from './adapter.js';
+import { storedTokenId } from '../oidc/adapter.js';
 
 /** Which in-process relying party a session belongs to. */
 export type AppKind = 'account' | 'demo';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { REGISTERED_BY, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import { REGISTERED_BY, SCOPE_DESCRIPTIONS } from '../clients/client-metadata.js';
 
 /** One API (resource server) and the scopes of it that a client has or asks for. */
 export interface ApiAccess {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SignetApp } from './app.js';
-import type { Config } from './config/schema.js';
-import { DEV_SECRET_FILE } from './oidc/key-encryption.js';
-import { DATABASE_FILE } from './storage/sqlite/connection.js';
+import type { SignetApp } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { DEV_SECRET_FILE } from '../keys/key-encryption.js';
+import { DATABASE_FILE } from '../storage/sqlite/connection.js';
 
 // What a person starting Signet needs to know, above all the first time: where its data lives, what the
 // start just created, where to go next.

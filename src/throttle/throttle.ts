@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock, ThrottleState, ThrottleStore } from '../storage/store.js';
-import { normalizeEmail } from './email.js';
+import { normalizeEmail } from '../accounts/email.js';
 
 /**
  * How many failures a key may have in its window before each further attempt must wait, and how

@@ -1,8 +1,8 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
-import { storedTokenId } from './adapter.js';
-import type { ProviderHost } from './provider-host.js';
+import { storedTokenId } from '../oidc/adapter.js';
+import type { ProviderHost } from '../oidc/provider-host.js';
 
 /**
  * The registration policy that limits how many clients one initial access token may register

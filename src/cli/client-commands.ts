@@ -1,8 +1,8 @@
-import { AUDIT } from './audit/audit-log.js';
-import { list, pairs, required, wholeNumber, type Command } from './cli-flags.js';
-import { ValidationError } from './errors.js';
-import type { ClientType } from './oidc/client-admin.js';
-import type { PkcePolicy } from './oidc/client-metadata.js';
+import { AUDIT } from '../audit/audit-log.js';
+import { list, pairs, required, wholeNumber, type Command } from './flags.js';
+import { ValidationError } from '../errors.js';
+import type { ClientType } from '../clients/client-admin.js';
+import type { PkcePolicy } from '../clients/client-metadata.js';
 
 // Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
 // by the command that runs (with app.oidc()), not by every CLI call that loads this table.
@@ -11,7 +11,7 @@ import type { PkcePolicy } from './oidc/client-metadata.js';
 async function pkceFlag(flags: Record<string, unknown>): Promise<PkcePolicy | undefined> {
   const value = flags.pkce;
   if (value === undefined) return undefined;
-  const { PKCE_POLICIES } = await import('./oidc/client-metadata.js');
+  const { PKCE_POLICIES } = await import('../clients/client-metadata.js');
   if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
   return value as PkcePolicy;
 }
@@ -61,7 +61,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'backchannel-logout-uri': { type: 'string' },
     },
     async run(app, flags) {
-      const { CLIENT_TYPES } = await import('./oidc/client-admin.js');
+      const { CLIENT_TYPES } = await import('../clients/client-admin.js');
       const type = flags.type ?? 'web';
       if (!(CLIENT_TYPES as readonly unknown[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
       const format = flags['access-token-format'];

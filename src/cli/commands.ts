@@ -1,9 +1,9 @@
-import { AUDIT } from './audit/audit-log.js';
-import type { Actor } from './oidc/account-security.js';
-import { ValidationError } from './errors.js';
-import { CLIENT_COMMANDS } from './cli-client-commands.js';
-import { USER_COMMANDS } from './cli-user-commands.js';
-import { required, type Command, type Flags } from './cli-flags.js';
+import { AUDIT } from '../audit/audit-log.js';
+import type { Actor } from '../accounts/account-security.js';
+import { ValidationError } from '../errors.js';
+import { CLIENT_COMMANDS } from './client-commands.js';
+import { USER_COMMANDS } from './user-commands.js';
+import { required, type Command, type Flags } from './flags.js';
 
 const CLI_ACTOR: Actor = { via: 'cli' };
 

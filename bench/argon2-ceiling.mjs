@@ -53,6 +53,9 @@ process.stdout.write(
     threadPool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     params,
     hashPrefix: hash.split('$').slice(0, 4).join('$'),
-    latencyMs: { p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)] },
+    latencyMs: {
+      p50: latencies[Math.floor(latencies.length / 2)],
+      p99: latencies[Math.floor(latencies.length * 0.99)],
+    },
   })}\n`,
 );

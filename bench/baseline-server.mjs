@@ -20,9 +20,15 @@ const issuer = env.ISSUER ?? `http://127.0.0.1:${port}`;
 const clients = JSON.parse(env.BASELINE_CLIENTS ?? '{}');
 const ACCOUNT_ID = 'baseline-account';
 
-const store = env.MONGODB_URI ? await openMongoStore({ uri: env.MONGODB_URI }) : await openSqliteStore({ dataDir: env.DATA_DIR });
+const store = env.MONGODB_URI
+  ? await openMongoStore({ uri: env.MONGODB_URI })
+  : await openSqliteStore({ dataDir: env.DATA_DIR });
 // The baseline's clients are never hashed (see below), so the pepper only has to exist.
-const Adapter = createAdapterClass(store.oidc, new ClientSecretHasher(randomBytes(32)), new RefreshPolicy({ clock: Date.now, leeway: 0 }));
+const Adapter = createAdapterClass(
+  store.oidc,
+  new ClientSecretHasher(randomBytes(32)),
+  new RefreshPolicy({ clock: Date.now, leeway: 0 }),
+);
 
 // The same kind of signing key Signet's id_tokens use by default (RS256, 2048 bits).
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -51,7 +57,8 @@ const clientMetadata = [
 // request as registered clients are (Signet's are), instead of in the provider's configuration.
 // Written straight to the store with their secrets as given: a bare oidc-provider compares them as is.
 const clientsInStore = env.BASELINE_CLIENTS_IN_STORE === '1';
-if (clientsInStore) for (const metadata of clientMetadata) await store.oidc.upsert('Client', metadata.client_id, metadata);
+if (clientsInStore)
+  for (const metadata of clientMetadata) await store.oidc.upsert('Client', metadata.client_id, metadata);
 
 const provider = new Provider(issuer, {
   adapter: Adapter,
@@ -74,7 +81,8 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+  issueRefreshToken: async (_ctx, client, code) =>
+    client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
   rotateRefreshToken: true,
   ttl: {
     AccessToken: 600,
@@ -109,7 +117,9 @@ provider.use(async (ctx, next) => {
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
     result = { consent: { grantId: await grant.save() } };
   }
-  const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: details.prompt.name !== 'login' });
+  const to = await provider.interactionResult(ctx.req, ctx.res, result, {
+    mergeWithLastSubmission: details.prompt.name !== 'login',
+  });
   ctx.status = 303;
   ctx.redirect(to);
 });

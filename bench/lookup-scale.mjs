@@ -52,7 +52,10 @@ async function seedSqlite(options, template) {
     const writes = [];
     for (let i = from; i < Math.min(from + BATCH, options.to); i++) {
       const c = clones(template, i, nowS);
-      writes.push(records.upsert('Grant', c.grantId, c.grant, TTL_S), records.upsert('AccessToken', c.tokenId, c.token, TTL_S));
+      writes.push(
+        records.upsert('Grant', c.grantId, c.grant, TTL_S),
+        records.upsert('AccessToken', c.tokenId, c.token, TTL_S),
+      );
     }
     await Promise.all(writes);
   }
@@ -131,7 +134,10 @@ function storeBytes(options) {
 
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}');
-  const store = options.store === 'mongodb' ? await openMongoStore({ uri: options.uri }) : await openSqliteStore({ dataDir: options.dataDir });
+  const store =
+    options.store === 'mongodb'
+      ? await openMongoStore({ uri: options.uri })
+      : await openSqliteStore({ dataDir: options.dataDir });
   try {
     const tokenRecord = await store.oidc.find('AccessToken', storedTokenId(options.templateToken));
     if (!tokenRecord?.grantId) throw new Error('template access token not found in the store');
@@ -148,7 +154,9 @@ async function main() {
     // Warm the connection and the statement paths before timing.
     await probe(store, options.to, Math.min(200, options.probes), 1);
     const result = await probe(store, options.to, options.probes, options.probeSeconds ?? 10);
-    process.stdout.write(`${JSON.stringify({ size: options.to, seeded: options.to - options.from, seedSeconds, storeBytes: storeBytes(options), ...result })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ size: options.to, seeded: options.to - options.from, seedSeconds, storeBytes: storeBytes(options), ...result })}\n`,
+    );
   } finally {
     await store.close();
   }

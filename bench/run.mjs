@@ -28,7 +28,11 @@ import { startBaseline, startSignet } from './lib/targets.mjs';
 import { writeReport } from './report.mjs';
 
 const env = process.env;
-const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value, fallback) =>
+  (value ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const options = {
   durationS: Number(env.BENCH_DURATION ?? 8),
   warmupS: Number(env.BENCH_WARMUP ?? 2),
@@ -45,15 +49,19 @@ const options = {
     mongodb: list(env.BENCH_SCALE_MONGODB, '1000,4000,16000').map(Number),
   },
 };
-for (const s of options.scenarios) if (!SCENARIO_NAMES.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
+for (const s of options.scenarios)
+  if (!SCENARIO_NAMES.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
 for (const s of options.stores) if (!['sqlite', 'mongodb'].includes(s)) throw new Error(`unknown store ${s}`);
 
 const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-const fmt = (r) => `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}`;
+const fmt = (r) =>
+  `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}`;
 
 async function argon2Ceiling() {
   log(`argon2id ceiling: ${options.durationS}s of verifications, ${options.argonConcurrency} callers`);
-  const result = lastJsonLine(await runNode('bench/argon2-ceiling.mjs', [String(options.durationS), String(options.argonConcurrency)]));
+  const result = lastJsonLine(
+    await runNode('bench/argon2-ceiling.mjs', [String(options.durationS), String(options.argonConcurrency)]),
+  );
   log(`  ${result.verifiesPerSecond.toFixed(1)} verifies/s (${result.slots} at a time)`);
   return result;
 }
@@ -89,7 +97,9 @@ async function benchPair(store, ferret) {
       if (around) {
         around.push(await argon2Ceiling());
         ceiling = adjacentCeiling(around);
-        log(`  login ceiling around the logins: ${around.map((c) => c.verifiesPerSecond.toFixed(1)).join(' and ')} verifies/s`);
+        log(
+          `  login ceiling around the logins: ${around.map((c) => c.verifiesPerSecond.toFixed(1)).join(' and ')} verifies/s`,
+        );
       }
     }
   } finally {
@@ -127,16 +137,30 @@ async function lookupScaling(store, ferret) {
     if (!tokens?.access_token) throw new Error('no template access token');
     let from = 0;
     for (const size of sizes) {
-      const spec = { store, dataDir: target.dataDir, uri: target.env.MONGODB_URI, from, to: size, templateToken: tokens.access_token, probes: 5000, probeSeconds: options.durationS };
+      const spec = {
+        store,
+        dataDir: target.dataDir,
+        uri: target.env.MONGODB_URI,
+        from,
+        to: size,
+        templateToken: tokens.access_token,
+        probes: 5000,
+        probeSeconds: options.durationS,
+      };
       const t0 = performance.now();
       const point = lastJsonLine(await runNode('bench/lookup-scale.mjs', [JSON.stringify(spec)]));
       from = size;
-      log(`  ${size}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)}s; find() hit p50 ${point.tokenHit.p50Us.toFixed(0)} µs, miss p50 ${point.tokenMiss.p50Us.toFixed(0)} µs`);
+      log(
+        `  ${size}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)}s; find() hit p50 ${point.tokenHit.p50Us.toFixed(0)} µs, miss p50 ${point.tokenMiss.p50Us.toFixed(0)} µs`,
+      );
       const request = {
         origin: target.origin,
         method: 'POST',
         path: '/token/introspection',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.web.id, target.web.secret) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(target.web.id, target.web.secret),
+        },
         next: () => ({ body: `token=${seededToken(Math.floor(Math.random() * size))}` }),
         verify: (body) => body.includes('"active":true'),
         connections: options.scaleConnections,
@@ -145,7 +169,14 @@ async function lookupScaling(store, ferret) {
       const stop = watchProcess(target.pid);
       const introspection = await cannon({ ...request, durationS: options.durationS });
       const { rssPeakBytes, cpuSeconds } = stop();
-      points.push({ ...point, introspection: { ...introspection, rssPeakBytes, serverCpuMsPerOk: introspection.ok ? (cpuSeconds * 1000) / introspection.ok : NaN } });
+      points.push({
+        ...point,
+        introspection: {
+          ...introspection,
+          rssPeakBytes,
+          serverCpuMsPerOk: introspection.ok ? (cpuSeconds * 1000) / introspection.ok : NaN,
+        },
+      });
       log(`     introspection of random seeded tokens: ${fmt(introspection)}`);
     }
   } catch (err) {

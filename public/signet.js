@@ -17,17 +17,34 @@
   }
 
   // Times: the server wrote UTC; say it in the browser's zone and language, relative to its clock.
-  const units = [['year', 31536e6], ['month', 2592e6], ['week', 6048e5], ['day', 864e5], ['hour', 36e5], ['minute', 6e4]];
+  const units = [
+    ['year', 31536e6],
+    ['month', 2592e6],
+    ['week', 6048e5],
+    ['day', 864e5],
+    ['hour', 36e5],
+    ['minute', 6e4],
+  ];
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  const absolute = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  const absolute = new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
   for (const time of document.querySelectorAll('time[data-local]')) {
     const at = Date.parse(time.getAttribute('datetime') || '');
     if (Number.isNaN(at)) continue;
     const diff = at - Date.now();
-    const unit = units.find(function (u) { return Math.abs(diff) >= u[1]; });
+    const unit = units.find(function (u) {
+      return Math.abs(diff) >= u[1];
+    });
     const rel = time.querySelector('[data-relative]');
     const abs = time.querySelector('[data-absolute]');
-    if (rel) rel.textContent = unit ? relative.format(Math.trunc(diff / unit[1]), unit[0]) : relative.format(0, 'minute');
+    if (rel)
+      rel.textContent = unit ? relative.format(Math.trunc(diff / unit[1]), unit[0]) : relative.format(0, 'minute');
     if (abs) abs.textContent = absolute.format(at);
   }
 })();

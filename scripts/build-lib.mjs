@@ -9,7 +9,20 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -148,7 +161,10 @@ function compile(print, log) {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   let code = 0;
   try {
-    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', target], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', target], {
+      cwd: ROOT,
+      stdio: ['ignore', 2, 2],
+    });
   } catch (err) {
     code = typeof err.status === 'number' ? err.status : 1;
   }
@@ -157,7 +173,10 @@ function compile(print, log) {
     rmSync(target, { recursive: true, force: true });
     return code;
   }
-  writeFileSync(join(target, STAMP), `${JSON.stringify({ fingerprint: print, ok: code === 0, builtAt: new Date().toISOString() })}\n`);
+  writeFileSync(
+    join(target, STAMP),
+    `${JSON.stringify({ fingerprint: print, ok: code === 0, builtAt: new Date().toISOString() })}\n`,
+  );
   publish(target);
   sweep(target);
   log?.(code === 0 ? 'build published' : 'build published with type errors');

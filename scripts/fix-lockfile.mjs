@@ -22,11 +22,25 @@ for (const [path, entry] of Object.entries(lock.packages)) {
       console.warn(`skipped ${name}: cannot tell its platform from the name`);
       continue;
     }
-    const libc = parts.includes('musl') || parts.includes('musleabihf') ? ['musl'] : parts.includes('gnu') || parts.includes('gnueabihf') ? ['glibc'] : undefined;
-    lock.packages[key] = { version, cpu: [cpu], ...(entry.dev ? { dev: true } : {}), ...(libc ? { libc } : {}), optional: true, os: [os] };
+    const libc =
+      parts.includes('musl') || parts.includes('musleabihf')
+        ? ['musl']
+        : parts.includes('gnu') || parts.includes('gnueabihf')
+          ? ['glibc']
+          : undefined;
+    lock.packages[key] = {
+      version,
+      cpu: [cpu],
+      ...(entry.dev ? { dev: true } : {}),
+      ...(libc ? { libc } : {}),
+      optional: true,
+      os: [os],
+    };
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: added ${added} platform-only optional entries`);

@@ -31,13 +31,27 @@ const dataDir = await mkdtemp(join(tmpdir(), 'signet-screenshots-'));
 const server = createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
-const config = loadConfig({ PORT: String(server.address().port), ISSUER: issuer, DATA_DIR: dataDir, LOG_LEVEL: 'silent', REGISTRATION: 'open' });
+const config = loadConfig({
+  PORT: String(server.address().port),
+  ISSUER: issuer,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  REGISTRATION: 'open',
+});
 const app = await createApp(config);
 server.on('request', app.app.callback());
 const callback = await startCallbackServer();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--no-first-run',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 
 try {

@@ -125,24 +125,50 @@ function lazily<T>(build: () => Promise<T>): { get: () => Promise<T>; built: () 
  * The core (see SignetCore). `metrics`, given by createApp, observes the store, audit events, tokens and
  * mail; the CLI and the cluster primary serve no /metrics and pass none.
  */
-export async function createCore(config: Readonly<Config>, overrides: AppOverrides = {}, metrics?: Metrics): Promise<SignetCore> {
+export async function createCore(
+  config: Readonly<Config>,
+  overrides: AppOverrides = {},
+  metrics?: Metrics,
+): Promise<SignetCore> {
   const clock = overrides.clock ?? Date.now;
   const context = new RequestContext();
   // Every line logged while serving a request carries its id, the provider's event listeners included.
   const logger = pino(
-    { level: config.logLevel, base: { service: 'signet' }, mixin: () => (context.requestId ? { requestId: context.requestId } : {}) },
+    {
+      level: config.logLevel,
+      base: { service: 'signet' },
+      mixin: () => (context.requestId ? { requestId: context.requestId } : {}),
+    },
     overrides.logStream,
   );
   const availability = (up: boolean, cause?: unknown) =>
-    up ? logger.info('store reachable again') : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back');
-  const store = guardStore(await openStore(config, clock), metrics?.storeObserver(availability) ?? { operation: () => undefined, availability });
+    up
+      ? logger.info('store reachable again')
+      : logger.error({ err: cause }, 'store unreachable: answering 503 until it is back');
+  const store = guardStore(
+    await openStore(config, clock),
+    metrics?.storeObserver(availability) ?? { operation: () => undefined, availability },
+  );
   try {
     const secret = config.keyEncryptionSecret ?? developmentSecret(config.dataDir);
-    const sealer = new KeySealer([secret, ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [])]);
+    const sealer = new KeySealer([
+      secret,
+      ...(config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : []),
+    ]);
     const keys = await loadKeys(store.keys, sealer, clock);
     const secrets = new ClientSecretHasher(keys.pepper);
-    const accounts = new AccountService(store.accounts, new PasswordHasher(overrides.passwordParams, hashingSlots(config.workers)), clock);
-    const audit = new AuditLog(store.audit, logger, clock, (type) => metrics?.auditRecorded(type), () => context.requestId);
+    const accounts = new AccountService(
+      store.accounts,
+      new PasswordHasher(overrides.passwordParams, hashingSlots(config.workers)),
+      clock,
+    );
+    const audit = new AuditLog(
+      store.audit,
+      logger,
+      clock,
+      (type) => metrics?.auditRecorded(type),
+      () => context.requestId,
+    );
     const revoker = new AccessRevoker(store.oidc);
     const security = new AccountSecurity(accounts, revoker, audit);
 
@@ -171,7 +197,11 @@ export async function createCore(config: Readonly<Config>, overrides: AppOverrid
       const account = accountClient(config.issuer, keys.pepper, secrets);
       const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
       const views = new Views(clock);
-      const Adapter = createAdapterClass(store.oidc, secrets, new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }));
+      const Adapter = createAdapterClass(
+        store.oidc,
+        secrets,
+        new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }),
+      );
       const buildProvider = (current: LoadedKeys) =>
         createProvider({
           config,
@@ -205,7 +235,16 @@ export async function createCore(config: Readonly<Config>, overrides: AppOverrid
 
     const mail = lazily(async (): Promise<Mail> => {
       const { createMail } = await import('./mail/create-mail.js');
-      const made = createMail(config, { outbox: store.outbox, clock, logger: logger.child({ component: 'mail' }), ...(metrics ? { observer: metrics.mailObserver() } : {}) }, overrides.mail);
+      const made = createMail(
+        config,
+        {
+          outbox: store.outbox,
+          clock,
+          logger: logger.child({ component: 'mail' }),
+          ...(metrics ? { observer: metrics.mailObserver() } : {}),
+        },
+        overrides.mail,
+      );
       metrics?.watchOutbox(() => made.service.health());
       // Stopped once, whoever asks first (the app's drain, then the core's close).
       let stopped: Promise<void> | undefined;
@@ -236,7 +275,11 @@ export async function createCore(config: Readonly<Config>, overrides: AppOverrid
       close() {
         closing ??= (async () => {
           const made = mail.built();
-          if (made) await made.then((m) => m.stop(), () => undefined);
+          if (made)
+            await made.then(
+              (m) => m.stop(),
+              () => undefined,
+            );
           await store.close();
         })();
         return closing;
@@ -275,8 +318,17 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const core = await createCore(config, overrides, metrics);
   try {
     const { clock, context, logger, store, sealer, keys, secrets, accounts, audit, security } = core;
-    const [{ host, buildProvider, views, account, demo, clients }, mail] = await Promise.all([core.oidc(), core.mail()]);
-    const appSessions = new AppSessions({ records: store.oidc, accounts, sealer, pepper: keys.pepper, idleTtl: config.ttl.sessionIdle });
+    const [{ host, buildProvider, views, account, demo, clients }, mail] = await Promise.all([
+      core.oidc(),
+      core.mail(),
+    ]);
+    const appSessions = new AppSessions({
+      records: store.oidc,
+      accounts,
+      sealer,
+      pepper: keys.pepper,
+      idleTtl: config.ttl.sessionIdle,
+    });
     let internalOrigin: string | undefined;
     const app = createHttpApp({
       config,
@@ -301,7 +353,15 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         relyingParty: new InProcessRelyingParty(config.issuer, account, () => internalOrigin),
         issuer: config.issuer,
       },
-      ...(demo ? { demo: { relyingParty: new InProcessRelyingParty(config.issuer, demo, () => internalOrigin), sessions: appSessions, issuer: config.issuer } } : {}),
+      ...(demo
+        ? {
+            demo: {
+              relyingParty: new InProcessRelyingParty(config.issuer, demo, () => internalOrigin),
+              sessions: appSessions,
+              issuer: config.issuer,
+            },
+          }
+        : {}),
     });
     const keyRefresher = startKeyRefresher({
       initial: keys,

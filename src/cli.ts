@@ -12,7 +12,9 @@ import { AppError } from './errors.js';
 // uses (the core; the provider or mail on demand: see createCore).
 
 function helpText(): string {
-  const lines = [...Object.values(COMMANDS), ...Object.values(MAIL_COMMANDS), ...Object.values(STORE_COMMANDS)].map((c) => `  ${c.usage}\n      ${c.summary}`);
+  const lines = [...Object.values(COMMANDS), ...Object.values(MAIL_COMMANDS), ...Object.values(STORE_COMMANDS)].map(
+    (c) => `  ${c.usage}\n      ${c.summary}`,
+  );
   return (
     `usage: npm run --silent cli -- <noun> <verb> [flags]\n\n${lines.join('\n')}\n\n` +
     'Each command prints one JSON object on stdout; errors go to stderr with a non-zero exit.\n' +
@@ -63,13 +65,19 @@ async function main(argv: string[]): Promise<void> {
   if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
   let values;
   try {
-    ({ values } = parseArgs({ args: attachValues(rest, command), options: { ...command.flags, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: attachValues(rest, command),
+      options: { ...command.flags, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (err) {
     fail(`${(err as Error).message}; usage: ${command.usage}`, 2);
   }
   if (values.help) {
     const example = EXAMPLES[name];
-    process.stdout.write(`usage: npm run --silent cli -- ${command.usage}\n  ${command.summary}\n${example ? `\nexample:\n  ${example}\n` : ''}`);
+    process.stdout.write(
+      `usage: npm run --silent cli -- ${command.usage}\n  ${command.summary}\n${example ? `\nexample:\n  ${example}\n` : ''}`,
+    );
     return;
   }
 
@@ -83,7 +91,10 @@ async function main(argv: string[]): Promise<void> {
     const logger = pino({ level: 'error' }, pino.destination(2));
     const store = await openStore(config, Date.now);
     try {
-      const { summary, to } = await command.runOnStore({ config, store, logger, stdin: process.stdin, stdout: process.stdout }, values);
+      const { summary, to } = await command.runOnStore(
+        { config, store, logger, stdin: process.stdin, stdout: process.stdout },
+        values,
+      );
       (to === 'stdout' ? process.stdout : process.stderr).write(`${JSON.stringify(summary)}\n`);
     } finally {
       await store.close();
@@ -102,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const message = err instanceof AppError && err.expose ? err.message : err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof AppError && err.expose ? err.message : err instanceof Error ? err.message : String(err);
   fail(message);
 });

@@ -1,9 +1,43 @@
 // One error vocabulary for everything that is ours (protocol errors stay oidc-provider's own).
 // `expose` says whether the message may be shown to the caller as is.
 
+/**
+ * Every code an error of ours may carry: OAuth's where one fits (RFC 6749, 7591, OIDC Core), our own for
+ * the rest. A closed list, so an error handler or a test can rely on it and nothing from outside (a query
+ * string, a library message) becomes a code.
+ */
+export const APP_ERROR_CODES = [
+  // OAuth and OpenID Connect
+  'invalid_request',
+  'invalid_grant',
+  'access_denied',
+  'login_required',
+  'temporarily_unavailable',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  // Signet's own
+  'not_found',
+  'conflict',
+  'invalid_config',
+  'import_failed',
+  'mail_failed',
+  'mail_unavailable',
+  'outbound_refused',
+  'too_many_requests',
+  'invalid_csrf',
+  'listen_failed',
+  'server_error',
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export function isAppErrorCode(value: unknown): value is AppErrorCode {
+  return typeof value === 'string' && (APP_ERROR_CODES as readonly string[]).includes(value);
+}
+
 export class AppError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: AppErrorCode,
     message: string,
     readonly status = 500,
     readonly expose = status < 500,

@@ -1,7 +1,12 @@
 import cluster from 'node:cluster';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { createApp, createCore } from './app.js';
-import { describeListenFailure, LISTEN_FAILED_MESSAGE, ListenFailure, type ListenFailedMessage } from './cluster/listen-failure.js';
+import {
+  describeListenFailure,
+  LISTEN_FAILED_MESSAGE,
+  ListenFailure,
+  type ListenFailedMessage,
+} from './cluster/listen-failure.js';
 import { workerMetrics } from './observability/metrics-relay.js';
 import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } from './cluster/supervisor.js';
 import { loadConfig } from './config/load-config.js';
@@ -34,11 +39,19 @@ async function main(): Promise<void> {
 /** Logs for people (LOG_FORMAT=pretty, or a terminal): loaded only then, JSON lines stay the default. */
 async function prettyStream(): Promise<DestinationStream> {
   const { default: pinoPretty } = await import('pino-pretty');
-  return pinoPretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,role' });
+  return pinoPretty({
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,role',
+  });
 }
 
 /** One process serving the port: the whole server (WORKERS=1), or one worker of several. */
-async function serve(config: Readonly<Config>, worker: boolean, logStream: DestinationStream | undefined): Promise<void> {
+async function serve(
+  config: Readonly<Config>,
+  worker: boolean,
+  logStream: DestinationStream | undefined,
+): Promise<void> {
   // Told to stop before serving anything: nothing to drain, and nothing acknowledged to lose.
   const early = (message?: unknown) => (message === undefined || message === SHUTDOWN_MESSAGE) && process.exit(0);
   if (worker) {
@@ -151,14 +164,21 @@ async function supervise(config: Readonly<Config>, logStream: DestinationStream 
 }
 
 /** Where the data lives, what this start created, and where to go next: a block for people, one record for collectors. */
-function announce(logger: Logger, facts: StartFacts, workers: number, forPeople: boolean, extra: Record<string, unknown>): void {
+function announce(
+  logger: Logger,
+  facts: StartFacts,
+  workers: number,
+  forPeople: boolean,
+  extra: Record<string, unknown>,
+): void {
   const { headline, fields, lines } = startReport(facts, workers);
   if (forPeople) logger.info(lines.join('\n'));
   else logger.info({ ...extra, ...fields, node: process.version }, headline);
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof ListenFailure ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
+  const message =
+    err instanceof ListenFailure ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
   process.stderr.write(`signet: ${message}\n`);
   process.exit(1);
 });

@@ -32,13 +32,20 @@ export class HttpClient {
         (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
           res.on('error', reject);
         },
       );
       req.on('error', (err) => {
         // A kept-alive socket the server closed while idle: the request never reached it, send it again.
-        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(this.#send(method, path, { headers, body }, true));
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET')
+          resolve(this.#send(method, path, { headers, body }, true));
         else reject(err);
       });
       req.end(payload);
@@ -140,7 +147,10 @@ export async function authorize(browser, path, user) {
       const next = new URL(res.headers.location, browser.http.origin);
       if (next.href.startsWith(REDIRECT_URI)) {
         const code = next.searchParams.get('code');
-        if (!code) throw new Error(`authorization failed: ${next.searchParams.get('error')} ${next.searchParams.get('error_description') ?? ''}`);
+        if (!code)
+          throw new Error(
+            `authorization failed: ${next.searchParams.get('error')} ${next.searchParams.get('error_description') ?? ''}`,
+          );
         return code;
       }
       where = next.pathname + next.search;
@@ -149,19 +159,28 @@ export async function authorize(browser, path, user) {
     }
     if (res.status === 200 && res.body.includes('/login"')) {
       const action = formAction(res.body, '/login');
-      res = await browser.request('POST', action, { csrf: formField(res.body, 'csrf') ?? '', email: user.email, password: user.password });
+      res = await browser.request('POST', action, {
+        csrf: formField(res.body, 'csrf') ?? '',
+        email: user.email,
+        password: user.password,
+      });
       where = action;
       continue;
     }
     if (res.status === 200 && res.body.includes('/confirm"')) {
       const action = formAction(res.body, '/confirm');
-      res = await browser.request('POST', action, { csrf: formField(res.body, 'csrf') ?? '', shown: formField(res.body, 'shown') ?? '' });
+      res = await browser.request('POST', action, {
+        csrf: formField(res.body, 'csrf') ?? '',
+        shown: formField(res.body, 'shown') ?? '',
+      });
       where = action;
       continue;
     }
     break;
   }
-  throw new Error(`authorization flow stopped at ${where} with ${res.status}: ${res.body.replace(/\s+/g, ' ').slice(0, 300)}`);
+  throw new Error(
+    `authorization flow stopped at ${where} with ${res.status}: ${res.body.replace(/\s+/g, ' ').slice(0, 300)}`,
+  );
 }
 
 /** The token endpoint's authorization_code grant, as the relying party's back end calls it. */

@@ -66,7 +66,14 @@ export async function closedLoop({ connections, durationS, op }) {
     }
   };
   await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
-  return summarize({ ok, failed, durationS: (performance.now() - start) / 1000, latenciesMs, errorSamples, statusCounts });
+  return summarize({
+    ok,
+    failed,
+    durationS: (performance.now() - start) / 1000,
+    latenciesMs,
+    errorSamples,
+    statusCounts,
+  });
 }
 
 /**
@@ -103,7 +110,12 @@ export async function cannon({ origin, method, path, headers, body, next, verify
     failed,
     durationS: result.duration,
     rps: ok / result.duration,
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, max: result.latency.max },
+    latencyMs: {
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      mean: result.latency.average,
+      max: result.latency.max,
+    },
     statusCounts,
     errorSamples,
   };

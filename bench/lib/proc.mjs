@@ -158,7 +158,10 @@ export async function cli(env, args, input, cwd = ROOT) {
  */
 export async function startFerretDb() {
   const binary = findFerretDb();
-  if (!binary) throw new Error('ferretdb not found on PATH, in $GOPATH/bin or /root/go/bin (bash .ci/install-ferretdb.sh installs it)');
+  if (!binary)
+    throw new Error(
+      'ferretdb not found on PATH, in $GOPATH/bin or /root/go/bin (bash .ci/install-ferretdb.sh installs it)',
+    );
   const dir = await tempDir('signet-bench-ferretdb-');
   let running;
   try {

@@ -15,7 +15,8 @@ export async function signIn(target, http, user, options = {}) {
 
 async function tokensFor(target, http, code) {
   const res = await exchangeCode(http, target.web, code);
-  if (res.status !== 200 || !res.json?.access_token) throw new Error(`code exchange failed during preparation: ${res.status} ${res.body.slice(0, 200)}`);
+  if (res.status !== 200 || !res.json?.access_token)
+    throw new Error(`code exchange failed during preparation: ${res.status} ${res.body.slice(0, 200)}`);
   return res.json;
 }
 
@@ -23,7 +24,9 @@ async function tokensFor(target, http, code) {
 async function sessions(target, http, count) {
   const out = [];
   for (let i = 0; i < count; i += 4) {
-    const batch = Array.from({ length: Math.min(4, count - i) }, (_, j) => signIn(target, http, target.users[(i + j) % target.users.length]));
+    const batch = Array.from({ length: Math.min(4, count - i) }, (_, j) =>
+      signIn(target, http, target.users[(i + j) % target.users.length]),
+    );
     out.push(...(await Promise.all(batch)));
   }
   return out.map((s) => s.browser);
@@ -61,7 +64,10 @@ const SCENARIOS = {
       'no `token_type_hint`, so oidc-provider looks in three models); an answer other than `"active":true` counts as failed.',
     async run(target, o, http) {
       const pool = await accessTokens(target, http, TOKEN_POOL);
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.web.id, target.web.secret) };
+      const headers = {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(target.web.id, target.web.secret),
+      };
       return measuredCannon(target, o, {
         method: 'POST',
         path: '/token/introspection',
@@ -90,13 +96,16 @@ const SCENARIOS = {
     title: 'client credentials grant',
     method:
       "Signet's service client (created with `client create --type service --scope read:things`) asks for scope `read:things` " +
-      'of a registered resource server (RFC 8707 `resource`); the baselines\' clients ask for no scope.',
+      "of a registered resource server (RFC 8707 `resource`); the baselines' clients ask for no scope.",
     async run(target, o) {
       const form = new URLSearchParams(target.clientCredentialsForm).toString();
       return measuredCannon(target, o, {
         method: 'POST',
         path: '/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target.service.id, target.service.secret) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(target.service.id, target.service.secret),
+        },
         body: form,
         verify: (body) => body.includes('"access_token"'),
       });
@@ -129,7 +138,9 @@ const SCENARIOS = {
         const res = await exchangeCode(http, target.web, code);
         return res.status === 200 && res.json?.id_token ? true : `${res.status}: ${res.body}`;
       };
-      const result = await measured(target, o, (durationS) => closedLoop({ connections: o.connections, durationS, op }));
+      const result = await measured(target, o, (durationS) =>
+        closedLoop({ connections: o.connections, durationS, op }),
+      );
       return { ...result, codesProduced: produced, codesLeft: codes.length };
     },
   },
@@ -169,7 +180,9 @@ const SCENARIOS = {
         broken.add(worker);
         return `${res.status}: ${res.body}`;
       };
-      const result = await measured(target, o, (durationS) => closedLoop({ connections: o.connections, durationS, op }));
+      const result = await measured(target, o, (durationS) =>
+        closedLoop({ connections: o.connections, durationS, op }),
+      );
       return { ...result, brokenChains: broken.size };
     },
   },
@@ -198,7 +211,9 @@ const SCENARIOS = {
 
 /** One request shape fired by autocannon at the target, over `o.connections` connections. */
 function measuredCannon(target, o, request) {
-  return measured(target, o, (durationS) => cannon({ ...request, origin: target.origin, connections: o.connections, durationS }));
+  return measured(target, o, (durationS) =>
+    cannon({ ...request, origin: target.origin, connections: o.connections, durationS }),
+  );
 }
 
 /** `o.around` (optional) wraps the measured run alone, e.g. to attach a profiler or strace to the server. */

@@ -32,14 +32,22 @@ const npm = (args, env, stdin) => run('npm', args, env, stdin);
 async function timeStart(env) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return { ms: performance.now() - started, built: /building/.test(stderr) };
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -50,7 +58,13 @@ async function timeStart(env) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const summary = (samples) => ({ medianMs: median(samples.map((s) => s.ms)), minMs: Math.min(...samples.map((s) => s.ms)), maxMs: Math.max(...samples.map((s) => s.ms)), runs: samples.length, builds: samples.filter((s) => s.built).length });
+const summary = (samples) => ({
+  medianMs: median(samples.map((s) => s.ms)),
+  minMs: Math.min(...samples.map((s) => s.ms)),
+  maxMs: Math.max(...samples.map((s) => s.ms)),
+  runs: samples.length,
+  builds: samples.filter((s) => s.built).length,
+});
 
 export async function measureStartup(log = () => undefined) {
   const prepared = await npm(['run', '--silent', 'build'], {});
@@ -58,32 +72,62 @@ export async function measureStartup(log = () => undefined) {
   const dataDir = await tempDir('signet-bench-startup-');
   const env = { DATA_DIR: dataDir };
   try {
-    const result = { runs: RUNS, loadAverageAtStart: os.loadavg(), cores: os.availableParallelism(), node: process.version, start: {}, cli: {} };
+    const result = {
+      runs: RUNS,
+      loadAverageAtStart: os.loadavg(),
+      cores: os.availableParallelism(),
+      node: process.version,
+      start: {},
+      cli: {},
+    };
     // The first start of a data folder makes keys; every later one only opens them.
     result.start.first = summary([await timeStart({ ...env, WORKERS: '1' })]);
-    for (const [name, workers] of [['workers1', '1'], ['perCore', String(os.availableParallelism())]]) {
+    for (const [name, workers] of [
+      ['workers1', '1'],
+      ['perCore', String(os.availableParallelism())],
+    ]) {
       const samples = [];
       for (let i = 0; i < RUNS; i++) samples.push(await timeStart({ ...env, WORKERS: workers }));
       result.start[name] = summary(samples);
-      log(`npm start, WORKERS=${workers}: /healthz after ${result.start[name].medianMs.toFixed(0)} ms (median of ${RUNS})`);
+      log(
+        `npm start, WORKERS=${workers}: /healthz after ${result.start[name].medianMs.toFixed(0)} ms (median of ${RUNS})`,
+      );
     }
     // Through npm, as the README says; and the same call without npm (what `npm run cli` starts), so that
     // npm's own start-up, which Signet cannot shorten, is seen apart.
     const viaNpm = (args, stdin) => npm(['run', '--silent', 'cli', '--', ...args], env, stdin);
-    const direct = (args, stdin) => run(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'scripts', 'launch.mjs'), 'cli', ...args], env, stdin);
+    const direct = (args, stdin) =>
+      run(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', join(ROOT, 'scripts', 'launch.mjs'), 'cli', ...args],
+        env,
+        stdin,
+      );
     const cli = async (how, args, stdin) => {
       const done = await how(args, stdin);
       if (done.code !== 0) throw new Error(`cli ${args.join(' ')} failed: ${done.stderr}`);
       return { ms: done.ms, built: /building/.test(done.stderr) };
     };
     let users = 0;
-    for (const [name, how] of [['npm', viaNpm], ['direct', direct]]) {
+    for (const [name, how] of [
+      ['npm', viaNpm],
+      ['direct', direct],
+    ]) {
       const create = [];
-      for (let i = 0; i < RUNS; i++) create.push(await cli(how, ['user', 'create', '--email', `bench${users++}@example.com`, '--password-stdin'], 'a long enough passphrase\n'));
+      for (let i = 0; i < RUNS; i++)
+        create.push(
+          await cli(
+            how,
+            ['user', 'create', '--email', `bench${users++}@example.com`, '--password-stdin'],
+            'a long enough passphrase\n',
+          ),
+        );
       const list = [];
       for (let i = 0; i < RUNS; i++) list.push(await cli(how, ['client', 'list']));
       result.cli[name] = { userCreate: summary(create), clientList: summary(list) };
-      log(`cli (${name}) user create ${result.cli[name].userCreate.medianMs.toFixed(0)} ms, client list ${result.cli[name].clientList.medianMs.toFixed(0)} ms (medians)`);
+      log(
+        `cli (${name}) user create ${result.cli[name].userCreate.medianMs.toFixed(0)} ms, client list ${result.cli[name].clientList.medianMs.toFixed(0)} ms (medians)`,
+      );
     }
     return result;
   } finally {
@@ -115,8 +159,16 @@ export function startupSection(s) {
     row('`npm start` (WORKERS=1), first start of a data folder (keys generated)', s.start.first, '—'),
     row('`npm start` (WORKERS=1)', s.start.workers1, '< 3 s to /healthz'),
     row(`\`npm start\` (default: one worker per core, ${s.cores})`, s.start.perCore, '< 3 s to /healthz'),
-    row('`npm run --silent cli -- user create … --password-stdin` (argon2id hash included)', s.cli.npm.userCreate, '< 1 s'),
-    row('`npm run --silent cli -- client list` (loads oidc-provider: client commands validate through it)', s.cli.npm.clientList, '< 1 s'),
+    row(
+      '`npm run --silent cli -- user create … --password-stdin` (argon2id hash included)',
+      s.cli.npm.userCreate,
+      '< 1 s',
+    ),
+    row(
+      '`npm run --silent cli -- client list` (loads oidc-provider: client commands validate through it)',
+      s.cli.npm.clientList,
+      '< 1 s',
+    ),
     row('the same `user create` without npm (`node scripts/launch.mjs cli …`)', s.cli.direct.userCreate, '—'),
     row('the same `client list` without npm', s.cli.direct.clientList, '—'),
     '',

@@ -35,16 +35,50 @@ export async function startSignet({ store, ferret, users = 4, env: extraEnv = {}
     ...storeEnv(store, ferret, dataDir, 'signet'),
     ...extraEnv,
   };
-  const accounts = Array.from({ length: users }, (_, i) => ({ email: `bench-user-${i}@example.com`, password: PASSWORD }));
+  const accounts = Array.from({ length: users }, (_, i) => ({
+    email: `bench-user-${i}@example.com`,
+    password: PASSWORD,
+  }));
   // One command at a time: on a fresh SQLite store, concurrent CLI processes can fail with
   // "database is locked" (seen while creating the keys and clients of a new DATA_DIR).
   const name = (i) => `Bench User ${i}`;
   for (const [i, a] of accounts.entries()) {
-    await cli(env, ['user', 'create', '--email', a.email, '--password-stdin', '--name', name(i)], `${PASSWORD}\n`, root);
+    await cli(
+      env,
+      ['user', 'create', '--email', a.email, '--password-stdin', '--name', name(i)],
+      `${PASSWORD}\n`,
+      root,
+    );
   }
-  const web = await cli(env, ['client', 'create', '--name', 'Bench Web', '--redirect-uri', REDIRECT_URI], undefined, root);
-  await cli(env, ['client', 'create', '--name', 'Bench API', '--type', 'resource-server', '--resource', API_RESOURCE, '--scope', API_SCOPE], undefined, root);
-  const service = await cli(env, ['client', 'create', '--name', 'Bench Service', '--type', 'service', '--scope', API_SCOPE], undefined, root);
+  const web = await cli(
+    env,
+    ['client', 'create', '--name', 'Bench Web', '--redirect-uri', REDIRECT_URI],
+    undefined,
+    root,
+  );
+  await cli(
+    env,
+    [
+      'client',
+      'create',
+      '--name',
+      'Bench API',
+      '--type',
+      'resource-server',
+      '--resource',
+      API_RESOURCE,
+      '--scope',
+      API_SCOPE,
+    ],
+    undefined,
+    root,
+  );
+  const service = await cli(
+    env,
+    ['client', 'create', '--name', 'Bench Service', '--type', 'service', '--scope', API_SCOPE],
+    undefined,
+    root,
+  );
 
   const proc = spawnNode('dist/main.js', [], env, 'signet', root);
   try {

@@ -66,7 +66,11 @@ export class AccountOverview {
     for (const grant of await this.records.findByAccount('Grant', accountId)) {
       const clientId = grant.payload.clientId;
       if (typeof clientId !== 'string' || this.hiddenClients.has(clientId)) continue;
-      const entry = byClient.get(clientId) ?? { scopes: new Set<string>(), resources: new Map(), since: grant.createdAt };
+      const entry = byClient.get(clientId) ?? {
+        scopes: new Set<string>(),
+        resources: new Map(),
+        since: grant.createdAt,
+      };
       const openid = grant.payload.openid as { scope?: unknown } | undefined;
       addScopes(entry.scopes, openid?.scope);
       const resources = grant.payload.resources;
@@ -80,7 +84,10 @@ export class AccountOverview {
     return Promise.all(
       [...byClient].map(async ([clientId, { scopes, resources, since }]) => {
         const client = await find(clientId);
-        const apis = await describeApis(find, Object.fromEntries([...resources].map(([indicator, set]) => [indicator, [...set]])));
+        const apis = await describeApis(
+          find,
+          Object.fromEntries([...resources].map(([indicator, set]) => [indicator, [...set]])),
+        );
         return { clientId, clientName: client?.clientName ?? null, scopes: [...scopes], apis, since };
       }),
     );
@@ -100,7 +107,12 @@ export class AccountOverview {
    */
   async dismissNotices(accountId: string, upTo: number, actor: Pick<AuditFields, 'ip' | 'userAgent'>): Promise<void> {
     if (upTo <= (await this.dismissedUpTo(accountId))) return;
-    await this.audit.record(AUDIT.noticesDismissed, { accountId, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, details: { up_to: upTo } });
+    await this.audit.record(AUDIT.noticesDismissed, {
+      accountId,
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { up_to: upTo },
+    });
   }
 
   private async dismissedUpTo(accountId: string): Promise<number> {

@@ -34,7 +34,10 @@ export class AccountSecurity {
   async delete(account: AccountRecord, actor: Actor): Promise<void> {
     await this.accounts.delete(account.id);
     await this.signOutEverywhere(account.id);
-    await this.audit.record(AUDIT.accountDeleted, this.fields(account.id, actor, { email_domain: account.email.split('@')[1] }));
+    await this.audit.record(
+      AUDIT.accountDeleted,
+      this.fields(account.id, actor, { email_domain: account.email.split('@')[1] }),
+    );
   }
 
   /** A new password ends every session and grant: whoever knew the old one is out. */
@@ -66,6 +69,11 @@ export class AccountSecurity {
   }
 
   private fields(accountId: string, actor: Actor, details: Record<string, unknown> = {}): AuditFields {
-    return { accountId, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, details: { via: actor.via, ...details } };
+    return {
+      accountId,
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      details: { via: actor.via, ...details },
+    };
   }
 }

@@ -85,7 +85,9 @@ export class AccountService {
     const current = this.updated(await this.accounts.findById(accountId));
     const profile = applyProfileChanges(current.profile, changes);
     const name = changes.name === undefined ? undefined : parseDisplayName(changes.name);
-    return this.updated(await this.accounts.update(accountId, { profile, ...(name !== undefined ? { name } : {}) }, this.clock()));
+    return this.updated(
+      await this.accounts.update(accountId, { profile, ...(name !== undefined ? { name } : {}) }, this.clock()),
+    );
   }
 
   /**
@@ -96,7 +98,8 @@ export class AccountService {
     const email = changes.email === undefined ? undefined : parseEmail(changes.email);
     const name = changes.name === undefined ? undefined : parseDisplayName(changes.name);
     let account = this.updated(await this.accounts.findById(accountId));
-    if (email !== undefined && email !== account.email) account = this.updated(await this.accounts.changeEmail(accountId, email, this.clock()));
+    if (email !== undefined && email !== account.email)
+      account = this.updated(await this.accounts.changeEmail(accountId, email, this.clock()));
     if (name !== undefined) account = this.updated(await this.accounts.update(accountId, { name }, this.clock()));
     return account;
   }

@@ -4,7 +4,8 @@ export class ConcurrencyLimit {
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`a concurrency limit must be a positive integer, not ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`a concurrency limit must be a positive integer, not ${limit}`);
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {

@@ -21,7 +21,8 @@ const INVISIBLE_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
 
 function username(value: string): string {
   const v = value.normalize('NFC');
-  if (v.length > 64 || INVISIBLE_OR_SPACE.test(v)) throw new ValidationError('preferred username must be at most 64 visible characters, without spaces');
+  if (v.length > 64 || INVISIBLE_OR_SPACE.test(v))
+    throw new ValidationError('preferred username must be at most 64 visible characters, without spaces');
   return v;
 }
 
@@ -29,7 +30,9 @@ function username(value: string): string {
 function picture(value: string): string {
   const url = URL.parse(value);
   if (!url || url.protocol !== 'https:' || value.length > MAX_URL_LENGTH || url.username || url.password) {
-    throw new ValidationError(`picture must be an https URL of at most ${MAX_URL_LENGTH} characters, without credentials`);
+    throw new ValidationError(
+      `picture must be an https URL of at most ${MAX_URL_LENGTH} characters, without credentials`,
+    );
   }
   return url.href;
 }
@@ -77,7 +80,9 @@ const PARSERS: Record<Exclude<keyof ProfileChanges, 'name'>, (value: string) => 
 /** The profile after the changes; every value checked, so only well-formed claims are ever released. */
 export function applyProfileChanges(current: AccountProfile | undefined, changes: ProfileChanges): AccountProfile {
   const next: AccountProfile = { ...current };
-  for (const [field, parse] of Object.entries(PARSERS) as Array<[keyof AccountProfile, (value: string) => string | undefined]>) {
+  for (const [field, parse] of Object.entries(PARSERS) as Array<
+    [keyof AccountProfile, (value: string) => string | undefined]
+  >) {
     const value = changes[field];
     if (value === undefined) continue;
     const parsed = value === null || value.trim() === '' ? undefined : parse(value.trim());

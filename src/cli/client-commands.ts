@@ -12,11 +12,13 @@ async function pkceFlag(flags: Record<string, unknown>): Promise<PkcePolicy | un
   const value = flags.pkce;
   if (value === undefined) return undefined;
   const { PKCE_POLICIES } = await import('../clients/client-metadata.js');
-  if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
+  if (!(PKCE_POLICIES as readonly unknown[]).includes(value))
+    throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
   return value as PkcePolicy;
 }
 
-const text = (flags: Record<string, unknown>, name: string): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
+const text = (flags: Record<string, unknown>, name: string): string | undefined =>
+  typeof flags[name] === 'string' ? flags[name] : undefined;
 
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
@@ -24,10 +26,14 @@ const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Re
 /** A token is worth issuing only when registration exists and requires one (the default). */
 function refuseWithoutTokenRegistration(registration: { enabled: boolean; requireToken: boolean }): void {
   if (!registration.enabled) {
-    throw new ValidationError('registration is closed (REGISTRATION=closed): /reg does not exist, so a token would open nothing; unset REGISTRATION to register clients with tokens');
+    throw new ValidationError(
+      'registration is closed (REGISTRATION=closed): /reg does not exist, so a token would open nothing; unset REGISTRATION to register clients with tokens',
+    );
   }
   if (!registration.requireToken) {
-    throw new ValidationError('registration is open (REGISTRATION=open): anyone may register without a token, so a token would mean nothing; unset REGISTRATION to require one');
+    throw new ValidationError(
+      'registration is open (REGISTRATION=open): anyone may register without a token, so a token would mean nothing; unset REGISTRATION to require one',
+    );
   }
 }
 
@@ -63,9 +69,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
     async run(app, flags) {
       const { CLIENT_TYPES } = await import('../clients/client-admin.js');
       const type = flags.type ?? 'web';
-      if (!(CLIENT_TYPES as readonly unknown[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
+      if (!(CLIENT_TYPES as readonly unknown[]).includes(type))
+        throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
       const format = flags['access-token-format'];
-      if (format !== undefined && format !== 'opaque' && format !== 'jwt') throw new ValidationError('--access-token-format must be opaque or jwt');
+      if (format !== undefined && format !== 'opaque' && format !== 'jwt')
+        throw new ValidationError('--access-token-format must be opaque or jwt');
       const pkce = await pkceFlag(flags);
       const { clients } = await app.oidc();
       const created = await clients.create({
@@ -83,7 +91,10 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
         ...optional('jwksUri', text(flags, 'jwks-uri')),
         ...optional('backchannelLogoutUri', text(flags, 'backchannel-logout-uri')),
       });
-      await app.audit.record(AUDIT.clientRegistered, { clientId: created.client_id, details: { via: 'cli', type, ...optional('pkce', pkce) } });
+      await app.audit.record(AUDIT.clientRegistered, {
+        clientId: created.client_id,
+        details: { via: 'cli', type, ...optional('pkce', pkce) },
+      });
       return created;
     },
   },
@@ -126,12 +137,17 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       const result = await clients.update(clientId, {
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
-        ...(flags['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') } : {}),
+        ...(flags['post-logout-redirect-uri'] !== undefined
+          ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') }
+          : {}),
         ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
         ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
         ...optional('pkce', pkce),
       });
-      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: result.updated, ...optional('pkce', pkce) } });
+      await app.audit.record(AUDIT.clientUpdated, {
+        clientId,
+        details: { via: 'cli', fields: result.updated, ...optional('pkce', pkce) },
+      });
       return result;
     },
   },
@@ -159,11 +175,13 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   },
   'iat create': {
     usage: 'iat create [--expires-in SECONDS] [--max-uses N]',
-    summary: 'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
+    summary:
+      'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
     flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' } },
     async run(app, flags) {
       refuseWithoutTokenRegistration(app.config.registration);
-      const expiresIn = typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
+      const expiresIn =
+        typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
       const maxUses = typeof flags['max-uses'] === 'string' ? wholeNumber(flags['max-uses'], '--max-uses') : undefined;
       const { clients } = await app.oidc();
       const issued = await clients.initialAccessTokens.create({

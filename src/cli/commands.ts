@@ -8,7 +8,8 @@ import { required, type Command, type Flags } from './flags.js';
 const CLI_ACTOR: Actor = { via: 'cli' };
 
 async function passwordFromStdin(flags: Flags, stdin: () => Promise<string>): Promise<string> {
-  if (flags['password-stdin'] !== true) throw new ValidationError('--password-stdin is required (passwords never go in arguments)');
+  if (flags['password-stdin'] !== true)
+    throw new ValidationError('--password-stdin is required (passwords never go in arguments)');
   return (await stdin()).split(/\r?\n/)[0] ?? '';
 }
 
@@ -16,14 +17,17 @@ async function passwordFromStdin(flags: Flags, stdin: () => Promise<string>): Pr
 export function parseSince(value: string, now: number): number {
   const ago = /^(\d+)([mhd])$/.exec(value.trim());
   if (ago) return now - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm' | 'h' | 'd'];
-  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? Date.parse(value) : Number.NaN;
+  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())
+    ? Date.parse(value)
+    : Number.NaN;
   if (Number.isNaN(at)) throw new ValidationError('--since must be an ISO date/time or a duration like 24h or 7d');
   return at;
 }
 
 function parseLimit(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ValidationError('--limit must be a whole number from 1 to 10000');
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new ValidationError('--limit must be a whole number from 1 to 10000');
   return n;
 }
 
@@ -36,7 +40,11 @@ export const COMMANDS: Record<string, Command> = {
     async run(app, flags, stdin) {
       const password = await passwordFromStdin(flags, stdin);
       const name = typeof flags.name === 'string' ? flags.name : undefined;
-      const account = await app.accounts.create({ email: required(flags, 'email'), password, ...(name ? { name } : {}) });
+      const account = await app.accounts.create({
+        email: required(flags, 'email'),
+        password,
+        ...(name ? { name } : {}),
+      });
       await app.audit.record(AUDIT.accountCreated, { accountId: account.id, details: { via: 'cli' } });
       return { id: account.id, email: account.email };
     },
@@ -101,7 +109,11 @@ export const COMMANDS: Record<string, Command> = {
       const accountId = typeof flags.user === 'string' ? (await app.accounts.findByEmail(flags.user)).id : undefined;
       const since = typeof flags.since === 'string' ? parseSince(flags.since, Date.now()) : undefined;
       const limit = typeof flags.limit === 'string' ? parseLimit(flags.limit) : 100;
-      const events = await app.audit.list({ ...(accountId ? { accountId } : {}), ...(since !== undefined ? { since } : {}), limit });
+      const events = await app.audit.list({
+        ...(accountId ? { accountId } : {}),
+        ...(since !== undefined ? { since } : {}),
+        limit,
+      });
       return {
         events: events.map((e) => ({
           id: e.id,
@@ -138,7 +150,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   'keys rewrap': {
     usage: 'keys rewrap',
-    summary: 're-encrypt every stored key under KEY_ENCRYPTION_SECRET (the old one given as KEY_ENCRYPTION_SECRET_PREVIOUS)',
+    summary:
+      're-encrypt every stored key under KEY_ENCRYPTION_SECRET (the old one given as KEY_ENCRYPTION_SECRET_PREVIOUS)',
     flags: {},
     async run(app) {
       return { rewrapped: await app.keyAdmin.rewrap() };

@@ -1,13 +1,17 @@
 // One example per admin CLI command, shown by `<noun> <verb> --help` (after `npm run --silent cli --`).
 export const EXAMPLES: Readonly<Record<string, string>> = {
-  'user create': "printf '%s\\n' 'a long passphrase' | npm run --silent cli -- user create --email ada@example.com --password-stdin --name 'Ada Lovelace'",
-  'user list': 'npm run --silent cli -- user list --search ada --limit 20   (then: --after <next> for the following page)',
+  'user create':
+    "printf '%s\\n' 'a long passphrase' | npm run --silent cli -- user create --email ada@example.com --password-stdin --name 'Ada Lovelace'",
+  'user list':
+    'npm run --silent cli -- user list --search ada --limit 20   (then: --after <next> for the following page)',
   'user show': 'npm run --silent cli -- user show --email ada@example.com',
-  'user update': "npm run --silent cli -- user update --email ada@example.com --name 'Ada King' --new-email ada.king@example.com",
+  'user update':
+    "npm run --silent cli -- user update --email ada@example.com --name 'Ada King' --new-email ada.king@example.com",
   'user disable': 'npm run --silent cli -- user disable --email ada@example.com',
   'user enable': 'npm run --silent cli -- user enable --email ada@example.com',
   'user delete': 'npm run --silent cli -- user delete --email ada@example.com',
-  'user set-password': "printf '%s\\n' 'another long passphrase' | npm run --silent cli -- user set-password --email ada@example.com --password-stdin",
+  'user set-password':
+    "printf '%s\\n' 'another long passphrase' | npm run --silent cli -- user set-password --email ada@example.com --password-stdin",
   'grant revoke': 'npm run --silent cli -- grant revoke --user ada@example.com --client s6BhdRkqt3',
   'audit list': 'npm run --silent cli -- audit list --user ada@example.com --since 24h --limit 50',
   'keys list': 'npm run --silent cli -- keys list',
@@ -18,7 +22,8 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
     '--backchannel-logout-uri https://app.example.com/backchannel-logout --token-endpoint-auth-method client_secret_post',
   'client list': 'npm run --silent cli -- client list',
   'client show': 'npm run --silent cli -- client show --client-id s6BhdRkqt3',
-  'client update': 'npm run --silent cli -- client update --client-id s6BhdRkqt3 --redirect-uri https://app.example.com/callback',
+  'client update':
+    'npm run --silent cli -- client update --client-id s6BhdRkqt3 --redirect-uri https://app.example.com/callback',
   'client rotate-secret': 'npm run --silent cli -- client rotate-secret --client-id s6BhdRkqt3',
   'client delete': 'npm run --silent cli -- client delete --client-id s6BhdRkqt3',
   'iat create': 'npm run --silent cli -- iat create --expires-in 86400 --max-uses 5',
@@ -26,5 +31,6 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'iat revoke': 'npm run --silent cli -- iat revoke --id <id from iat list>',
   'mail test': 'npm run --silent cli -- mail test --to you@example.com',
   'store export': 'npm run --silent cli -- store export --file signet-export.jsonl',
-  'store import': 'MONGODB_URI=mongodb://db.internal/signet npm run --silent cli -- store import --file signet-export.jsonl',
+  'store import':
+    'MONGODB_URI=mongodb://db.internal/signet npm run --silent cli -- store import --file signet-export.jsonl',
 };

@@ -10,7 +10,12 @@ import type { OutboxRecord } from '../storage/store.js';
 const POLL_MS = 250;
 
 /** Waits (real time: this is the operator's terminal) until a running server's sender has tried it. */
-async function outcome(config: SignetCore['config'], mail: MailService, id: string, first: OutboxRecord | undefined): Promise<OutboxRecord | undefined> {
+async function outcome(
+  config: SignetCore['config'],
+  mail: MailService,
+  id: string,
+  first: OutboxRecord | undefined,
+): Promise<OutboxRecord | undefined> {
   const until = Date.now() + 4 * config.mail.sendTimeoutMs;
   let record = first;
   while (record?.state === 'pending' && record.lastError === null && Date.now() < until) {
@@ -47,12 +52,25 @@ export const MAIL_COMMANDS: Record<string, Command> = {
         transport: mail.transport,
         state: record.state,
         attempts: record.attempts,
-        ...(app.config.mail.transport.kind === 'files' ? { file: join(app.config.mail.transport.dir, emlName(record)) } : {}),
+        ...(app.config.mail.transport.kind === 'files'
+          ? { file: join(app.config.mail.transport.dir, emlName(record)) }
+          : {}),
       };
       if (record.state === 'sent') return summary;
-      if (record.state === 'dead') throw new AppError('mail_failed', `the mail server refused the test mail: ${record.lastError ?? 'no reason given'}`, 502, true);
+      if (record.state === 'dead')
+        throw new AppError(
+          'mail_failed',
+          `the mail server refused the test mail: ${record.lastError ?? 'no reason given'}`,
+          502,
+          true,
+        );
       if (record.lastError !== null) {
-        throw new AppError('mail_failed', `delivery failed: ${record.lastError}; the test mail stays in the outbox and is retried with backoff`, 502, true);
+        throw new AppError(
+          'mail_failed',
+          `delivery failed: ${record.lastError}; the test mail stays in the outbox and is retried with backoff`,
+          502,
+          true,
+        );
       }
       return { ...summary, note: 'a running server is delivering it; see /readyz for the outbox' };
     },

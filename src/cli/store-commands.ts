@@ -20,7 +20,9 @@ import { writeExport } from '../transfer/write-export.js';
 const file = (flags: Flags): string | undefined => (typeof flags.file === 'string' ? flags.file : undefined);
 
 function describeTarget(config: Readonly<Config>): string {
-  return config.store.kind === 'sqlite' ? `the embedded store in ${config.store.dataDir}` : 'the MongoDB database of MONGODB_URI';
+  return config.store.kind === 'sqlite'
+    ? `the embedded store in ${config.store.dataDir}`
+    : 'the MongoDB database of MONGODB_URI';
 }
 
 async function refuseOccupied(store: Store, config: Readonly<Config>): Promise<void> {
@@ -36,11 +38,14 @@ async function refuseOccupied(store: Store, config: Readonly<Config>): Promise<v
 async function exportSource(ctx: Pick<StoreCommandContext, 'stdin'>, path: string | undefined) {
   if (path !== undefined) {
     await access(path, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-      throw new ValidationError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+      throw new ValidationError(
+        `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`,
+      );
     });
     return { label: path, open: () => openExport(createReadStream(path)), remove: async () => undefined };
   }
-  if ('isTTY' in ctx.stdin && ctx.stdin.isTTY) throw new ValidationError('expected an export on standard input, or --file F');
+  if ('isTTY' in ctx.stdin && ctx.stdin.isTTY)
+    throw new ValidationError('expected an export on standard input, or --file F');
   // Standard input can be read once only, and everything must be checked before anything is written.
   const spooled = await spoolToPrivateFile(ctx.stdin);
   return { label: 'standard input', open: () => openExport(createReadStream(spooled.path)), remove: spooled.remove };
@@ -70,9 +75,18 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
     async runOnStore({ store, stdout }, flags) {
       const path = file(flags);
       const exportedAt = new Date();
-      const summary = (counts: unknown) => ({ exported: counts, file: path ?? null, format: FORMAT_NAME, version: FORMAT_VERSION, source: store.kind });
+      const summary = (counts: unknown) => ({
+        exported: counts,
+        file: path ?? null,
+        format: FORMAT_NAME,
+        version: FORMAT_VERSION,
+        source: store.kind,
+      });
       if (path === undefined) {
-        if ('isTTY' in stdout && stdout.isTTY) throw new ValidationError('standard output is a terminal: give --file F or redirect it (the export holds password hashes)');
+        if ('isTTY' in stdout && stdout.isTTY)
+          throw new ValidationError(
+            'standard output is a terminal: give --file F or redirect it (the export holds password hashes)',
+          );
         return { summary: summary(await writeExport(store, stdout, exportedAt, { end: false })), to: 'stderr' };
       }
       const counts = await writePrivateFile(path, (out) => writeExport(store, out, exportedAt, { end: true }));
@@ -83,7 +97,7 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
     usage: 'store import [--file F]',
     summary:
       'load an export (from F or standard input) into this store, which must be fresh; everything is checked first, including that ' +
-      'this configuration\'s key-encryption secret opens the keys. SQLite imports all or nothing; on MongoDB a failure mid-way leaves a partial import: drop the database and retry',
+      "this configuration's key-encryption secret opens the keys. SQLite imports all or nothing; on MongoDB a failure mid-way leaves a partial import: drop the database and retry",
     flags: { file: { type: 'string' } },
     async runOnStore(ctx, flags) {
       const { store, config } = ctx;
@@ -121,9 +135,24 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
         });
 
         const { header } = reader;
-        const details = { via: 'cli', source: header.source, exported_at: header.exportedAt, imported, skipped_expired: skippedExpired };
+        const details = {
+          via: 'cli',
+          source: header.source,
+          exported_at: header.exportedAt,
+          imported,
+          skipped_expired: skippedExpired,
+        };
         await new AuditLog(store.audit, ctx.logger, Date.now).record(AUDIT.storeImported, { details });
-        return { summary: { imported, skipped_expired: skippedExpired, source: header.source, exported_at: header.exportedAt, target: store.kind }, to: 'stdout' };
+        return {
+          summary: {
+            imported,
+            skipped_expired: skippedExpired,
+            source: header.source,
+            exported_at: header.exportedAt,
+            target: store.kind,
+          },
+          to: 'stdout',
+        };
       } finally {
         await source.remove();
       }

@@ -9,13 +9,22 @@ const MAX_PAGE = 1000;
 /** What an operator sees of an account (its profile too, when it has one): never its password hash. */
 function shown(account: AccountRecord) {
   const { id, email, name, disabled, createdAt, updatedAt, passwordHash: _secret, ...more } = account;
-  return { id, email, name, disabled, created_at: new Date(createdAt).toISOString(), updated_at: new Date(updatedAt).toISOString(), ...more };
+  return {
+    id,
+    email,
+    name,
+    disabled,
+    created_at: new Date(createdAt).toISOString(),
+    updated_at: new Date(updatedAt).toISOString(),
+    ...more,
+  };
 }
 
 function pageSize(value: unknown): number {
   if (value === undefined) return DEFAULT_PAGE;
   const n = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1 || n > MAX_PAGE) throw new ValidationError(`--limit must be a whole number from 1 to ${MAX_PAGE}`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1 || n > MAX_PAGE)
+    throw new ValidationError(`--limit must be a whole number from 1 to ${MAX_PAGE}`);
   return n;
 }
 
@@ -32,7 +41,11 @@ export const USER_COMMANDS: Record<string, Command> = {
       const search = typeof flags.search === 'string' && flags.search.trim() !== '' ? flags.search.trim() : undefined;
       const after = typeof flags.after === 'string' && flags.after !== '' ? flags.after : undefined;
       // One more than asked tells whether another page follows, without a second query.
-      const found = await app.store.accounts.list({ limit: limit + 1, ...(search ? { search } : {}), ...(after ? { after } : {}) });
+      const found = await app.store.accounts.list({
+        limit: limit + 1,
+        ...(search ? { search } : {}),
+        ...(after ? { after } : {}),
+      });
       const page = found.slice(0, limit);
       return { users: page.map(shown), next: found.length > limit ? (page.at(-1)?.email ?? null) : null };
     },
@@ -54,7 +67,8 @@ export const USER_COMMANDS: Record<string, Command> = {
     async run(app, flags) {
       const name = typeof flags.name === 'string' ? flags.name : undefined;
       const newEmail = typeof flags['new-email'] === 'string' ? flags['new-email'] : undefined;
-      if (name === undefined && newEmail === undefined) throw new ValidationError('nothing to change: give --name and/or --new-email');
+      if (name === undefined && newEmail === undefined)
+        throw new ValidationError('nothing to change: give --name and/or --new-email');
       const account = await app.accounts.findByEmail(required(flags, 'email'));
       const updated = await app.accounts.changeIdentity(account.id, {
         ...(name !== undefined ? { name: name === '' ? null : name } : {}),

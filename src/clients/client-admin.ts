@@ -78,7 +78,8 @@ export interface ClientSummary {
 /** Auth methods that present the client secret itself, the only ones a rotation means anything for. */
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 /** What a stored client is, read back from its metadata. */
 export function clientType(metadata: Record<string, unknown>): ClientType {
@@ -89,7 +90,10 @@ export function clientType(metadata: Record<string, unknown>): ClientType {
 }
 
 /** Where a client type keeps its --scope: what a service may ask for, what a resource server offers. */
-const SCOPE_FIELD: Partial<Record<ClientType, string>> = { service: ALLOWED_RESOURCE_SCOPE, 'resource-server': RESOURCE_SCOPE };
+const SCOPE_FIELD: Partial<Record<ClientType, string>> = {
+  service: ALLOWED_RESOURCE_SCOPE,
+  'resource-server': RESOURCE_SCOPE,
+};
 
 function scopeList(value: string): string {
   const scope = value.trim().split(/\s+/).filter(Boolean).join(' ');
@@ -99,11 +103,14 @@ function scopeList(value: string): string {
 
 /** RFC 8707 section 2: an absolute URI without a fragment; https, or http outside production. */
 function resourceIndicator(value: string | undefined, production: boolean): string {
-  if (!value) throw new ValidationError('--resource is required for a resource-server (its URI, e.g. https://api.example.com)');
+  if (!value)
+    throw new ValidationError('--resource is required for a resource-server (its URI, e.g. https://api.example.com)');
   const url = URL.parse(value);
   const allowed = url?.protocol === 'https:' || (url?.protocol === 'http:' && !production);
   if (!url || !allowed || value.includes('#')) {
-    throw new ValidationError(`--resource must be an absolute ${production ? 'https' : 'http(s)'} URI without a fragment: ${value}`);
+    throw new ValidationError(
+      `--resource must be an absolute ${production ? 'https' : 'http(s)'} URI without a fragment: ${value}`,
+    );
   }
   return value;
 }
@@ -112,7 +119,8 @@ function resourceIndicator(value: string | undefined, production: boolean): stri
 function describedScopes(descriptions: Record<string, string>, offered: string | undefined): Record<string, string> {
   const scopes = new Set((offered ?? '').split(/\s+/).filter(Boolean));
   const unknown = Object.keys(descriptions).filter((scope) => !scopes.has(scope));
-  if (unknown.length > 0) throw new ValidationError(`--scope-description names scopes the API does not offer: ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ValidationError(`--scope-description names scopes the API does not offer: ${unknown.join(', ')}`);
   return descriptions;
 }
 
@@ -121,20 +129,29 @@ function describedScopes(descriptions: Record<string, string>, offered: string |
  * A public client is refused: without a secret, PKCE is all that ties a code to whoever asked for it.
  */
 function pkceMetadata(policy: string, type: ClientType, authMethod: unknown): Record<string, string> {
-  if (!(PKCE_POLICIES as readonly string[]).includes(policy)) throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
-  if (type !== 'web' && type !== 'native') throw new ValidationError(`--pkce applies only to web clients, not to a ${type} client (it has no authorization code)`);
+  if (!(PKCE_POLICIES as readonly string[]).includes(policy))
+    throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
+  if (type !== 'web' && type !== 'native')
+    throw new ValidationError(
+      `--pkce applies only to web clients, not to a ${type} client (it has no authorization code)`,
+    );
   if (policy === 'optional' && (authMethod === 'none' || type === 'native')) {
-    throw new ValidationError('--pkce optional is only for a confidential client: a public client (--public, native) must always use PKCE');
+    throw new ValidationError(
+      '--pkce optional is only for a confidential client: a public client (--public, native) must always use PKCE',
+    );
   }
   return policy === 'optional' ? { [PKCE_POLICY]: 'optional' } : {};
 }
 
 function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadata> {
   const redirects = (input.redirectUris ?? []).length + (input.postLogoutRedirectUris ?? []).length;
-  if (input.public && type !== 'web' && type !== 'native') throw new ValidationError(`--public does not apply to a ${type} client (it is confidential)`);
+  if (input.public && type !== 'web' && type !== 'native')
+    throw new ValidationError(`--public does not apply to a ${type} client (it is confidential)`);
   const scopeField = SCOPE_FIELD[type];
-  if (input.scope !== undefined && !scopeField) throw new ValidationError('--scope applies only to --type service or resource-server');
-  if (input.resource !== undefined && type !== 'resource-server') throw new ValidationError('--resource applies only to --type resource-server');
+  if (input.scope !== undefined && !scopeField)
+    throw new ValidationError('--scope applies only to --type service or resource-server');
+  if (input.resource !== undefined && type !== 'resource-server')
+    throw new ValidationError('--resource applies only to --type resource-server');
   if (input.accessTokenFormat !== undefined && type !== 'resource-server') {
     throw new ValidationError('--access-token-format applies only to --type resource-server');
   }
@@ -151,11 +168,14 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
         response_types: ['code'],
         ...(type === 'native' ? { application_type: 'native' } : {}),
         token_endpoint_auth_method: input.public || type === 'native' ? 'none' : 'client_secret_basic',
-        ...(input.pkce !== undefined ? pkceMetadata(input.pkce, type, input.public || type === 'native' ? 'none' : 'client_secret_basic') : {}),
+        ...(input.pkce !== undefined
+          ? pkceMetadata(input.pkce, type, input.public || type === 'native' ? 'none' : 'client_secret_basic')
+          : {}),
       };
     case 'service':
     case 'resource-server':
-      if (redirects > 0) throw new ValidationError(`a ${type} client takes no --redirect-uri or --post-logout-redirect-uri`);
+      if (redirects > 0)
+        throw new ValidationError(`a ${type} client takes no --redirect-uri or --post-logout-redirect-uri`);
       return {
         grant_types: type === 'service' ? ['client_credentials'] : [],
         response_types: [],
@@ -163,7 +183,9 @@ function typeMetadata(input: NewClient, type: ClientType): Partial<ClientMetadat
         token_endpoint_auth_method: 'client_secret_basic',
         ...(input.scope !== undefined && scopeField ? { [scopeField]: scopeList(input.scope) } : {}),
         ...(input.accessTokenFormat ? { [ACCESS_TOKEN_FORMAT]: input.accessTokenFormat } : {}),
-        ...(input.scopeDescriptions ? { [SCOPE_DESCRIPTIONS]: describedScopes(input.scopeDescriptions, input.scope) } : {}),
+        ...(input.scopeDescriptions
+          ? { [SCOPE_DESCRIPTIONS]: describedScopes(input.scopeDescriptions, input.scope) }
+          : {}),
       };
   }
 }
@@ -192,7 +214,10 @@ export class ClientAdmin {
 
   private async validate(metadata: ClientMetadata): Promise<void> {
     try {
-      checkClientPolicy(metadata as Record<string, unknown>, { production: this.production, outboundAllowedHosts: this.outboundAllowedHosts });
+      checkClientPolicy(metadata as Record<string, unknown>, {
+        production: this.production,
+        outboundAllowedHosts: this.outboundAllowedHosts,
+      });
       await this.host.current.Client.validate(metadata);
     } catch (err) {
       const e = err as { error_description?: string; message?: string };
@@ -209,12 +234,18 @@ export class ClientAdmin {
   async create(input: NewClient): Promise<{ client_id: string; client_secret?: string }> {
     if (!input.name.trim()) throw new ValidationError('--name must not be empty');
     const type = input.type ?? 'web';
-    if (!(CLIENT_TYPES as readonly string[]).includes(type)) throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
+    if (!(CLIENT_TYPES as readonly string[]).includes(type))
+      throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
     const shape = { ...typeMetadata(input, type), ...authAndLogoutMetadata(input, type) } as Partial<ClientMetadata>;
-    const clientId = type === 'resource-server' ? resourceIndicator(input.resource, this.production) : randomBytes(16).toString('base64url');
+    const clientId =
+      type === 'resource-server'
+        ? resourceIndicator(input.resource, this.production)
+        : randomBytes(16).toString('base64url');
     // Chosen ids cannot collide; a resource indicator can, and an upsert would overwrite that client.
     if (await this.records.find('Client', clientId)) throw new ValidationError(`a client ${clientId} already exists`);
-    const secret = SECRETLESS_METHODS.has(String(shape.token_endpoint_auth_method)) ? undefined : randomBytes(32).toString('base64url');
+    const secret = SECRETLESS_METHODS.has(String(shape.token_endpoint_auth_method))
+      ? undefined
+      : randomBytes(32).toString('base64url');
     const metadata: ClientMetadata = {
       client_id: clientId,
       client_name: input.name.trim(),
@@ -265,18 +296,25 @@ export class ClientAdmin {
       ['post_logout_redirect_uris', changes.postLogoutRedirectUris],
     ] as const) {
       if (value === undefined || value.length === 0) continue;
-      if (redirectless) throw new ValidationError(`a ${type} client takes no --redirect-uri or --post-logout-redirect-uri`);
+      if (redirectless)
+        throw new ValidationError(`a ${type} client takes no --redirect-uri or --post-logout-redirect-uri`);
       next[field] = value;
       updated.push(field);
     }
     if (changes.scope !== undefined) {
       const field = SCOPE_FIELD[type];
-      if (!field) throw new ValidationError(`--scope applies only to service and resource-server clients, not to a ${type} client`);
+      if (!field)
+        throw new ValidationError(
+          `--scope applies only to service and resource-server clients, not to a ${type} client`,
+        );
       next[field] = scopeList(changes.scope);
       updated.push(field);
     }
     if (changes.scopeDescriptions !== undefined) {
-      if (type !== 'resource-server') throw new ValidationError(`--scope-description applies only to resource-server clients, not to a ${type} client`);
+      if (type !== 'resource-server')
+        throw new ValidationError(
+          `--scope-description applies only to resource-server clients, not to a ${type} client`,
+        );
       next[SCOPE_DESCRIPTIONS] = describedScopes(changes.scopeDescriptions, String(next[RESOURCE_SCOPE] ?? ''));
       updated.push(SCOPE_DESCRIPTIONS);
     }
@@ -286,7 +324,9 @@ export class ClientAdmin {
       updated.push(PKCE_POLICY);
     }
     if (updated.length === 0) {
-      throw new ValidationError('nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri, --scope, --scope-description or --pkce');
+      throw new ValidationError(
+        'nothing to update: give --name, --redirect-uri, --post-logout-redirect-uri, --scope, --scope-description or --pkce',
+      );
     }
     await this.validate(next as ClientMetadata);
     await this.adapter.upsert(clientId, next, 0);
@@ -297,8 +337,10 @@ export class ClientAdmin {
   async rotateSecret(clientId: string): Promise<{ client_id: string; client_secret: string }> {
     const current = await this.stored(clientId);
     const method = String(current.token_endpoint_auth_method ?? 'client_secret_basic');
-    if (method === 'none') throw new ValidationError(`client ${clientId} is public (token_endpoint_auth_method none): it has no secret`);
-    if (!SECRET_METHODS.has(method)) throw new ValidationError(`client ${clientId} authenticates with ${method}, not with a secret`);
+    if (method === 'none')
+      throw new ValidationError(`client ${clientId} is public (token_endpoint_auth_method none): it has no secret`);
+    if (!SECRET_METHODS.has(method))
+      throw new ValidationError(`client ${clientId} authenticates with ${method}, not with a secret`);
     const secret = randomBytes(32).toString('base64url');
     await this.adapter.upsert(clientId, { ...current, client_secret: secret, client_secret_expires_at: 0 }, 0);
     return { client_id: clientId, client_secret: secret };

@@ -33,7 +33,14 @@ export function pkceOptional(client: object | undefined): boolean {
  * tokens look. A client that could set these through dynamic registration could grant itself any
  * API's scopes. Everything under the `signet_` prefix is reserved for the operator likewise.
  */
-export const OPERATOR_ONLY_METADATA = [ACCESS_TOKEN_FORMAT, RESOURCE_SCOPE, ALLOWED_RESOURCE_SCOPE, SCOPE_DESCRIPTIONS, REGISTERED_BY, PKCE_POLICY] as const;
+export const OPERATOR_ONLY_METADATA = [
+  ACCESS_TOKEN_FORMAT,
+  RESOURCE_SCOPE,
+  ALLOWED_RESOURCE_SCOPE,
+  SCOPE_DESCRIPTIONS,
+  REGISTERED_BY,
+  PKCE_POLICY,
+] as const;
 const OPERATOR_PREFIX = 'signet_';
 
 const SCOPE_TOKENS = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
@@ -69,9 +76,13 @@ function keepOperatorFields(ctx: KoaContextWithOIDC, body: Metadata, metadata: M
 /** Descriptions are short plain text, one per scope token. */
 function checkDescriptions(value: unknown): void {
   const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : undefined;
-  const ok = entries?.every(([scope, text]) => SCOPE_TOKENS.test(scope) && typeof text === 'string' && text.length > 0 && text.length <= 200);
+  const ok = entries?.every(
+    ([scope, text]) => SCOPE_TOKENS.test(scope) && typeof text === 'string' && text.length > 0 && text.length <= 200,
+  );
   if (!entries || !ok || entries.length > 100) {
-    throw new errors.InvalidClientMetadata(`${SCOPE_DESCRIPTIONS} must map scope tokens to texts of at most 200 characters`);
+    throw new errors.InvalidClientMetadata(
+      `${SCOPE_DESCRIPTIONS} must map scope tokens to texts of at most 200 characters`,
+    );
   }
 }
 
@@ -81,13 +92,17 @@ function checkFormat(key: string, metadata: Metadata): void {
   if (key === ACCESS_TOKEN_FORMAT) {
     if (value !== 'opaque' && value !== 'jwt') throw new errors.InvalidClientMetadata(`${key} must be opaque or jwt`);
   } else if (key === REGISTERED_BY) {
-    if (value !== 'operator' && value !== 'self') throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
+    if (value !== 'operator' && value !== 'self')
+      throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
   } else if (key === SCOPE_DESCRIPTIONS) {
     checkDescriptions(value);
   } else if (key === PKCE_POLICY) {
-    if (!(PKCE_POLICIES as readonly unknown[]).includes(value)) throw new errors.InvalidClientMetadata(`${key} must be required or optional`);
+    if (!(PKCE_POLICIES as readonly unknown[]).includes(value))
+      throw new errors.InvalidClientMetadata(`${key} must be required or optional`);
     if (value === 'optional' && metadata.token_endpoint_auth_method === 'none') {
-      throw new errors.InvalidClientMetadata(`${key} optional needs a confidential client: a public client (token_endpoint_auth_method none) must use PKCE`);
+      throw new errors.InvalidClientMetadata(
+        `${key} optional needs a confidential client: a public client (token_endpoint_auth_method none) must use PKCE`,
+      );
     }
   } else if (typeof value !== 'string' || !SCOPE_TOKENS.test(value)) {
     throw new errors.InvalidClientMetadata(`${key} must be a space-separated list of scope tokens (RFC 6749 3.3)`);
@@ -98,7 +113,9 @@ function checkFormat(key: string, metadata: Metadata): void {
 function checkMachineClient(metadata: Metadata): void {
   const grants = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
   if (grants.includes('client_credentials') && metadata.token_endpoint_auth_method === 'none') {
-    throw new errors.InvalidClientMetadata('client_credentials requires client authentication: token_endpoint_auth_method none cannot use it');
+    throw new errors.InvalidClientMetadata(
+      'client_credentials requires client authentication: token_endpoint_auth_method none cannot use it',
+    );
   }
 }
 
@@ -107,7 +124,10 @@ function checkMachineClient(metadata: Metadata): void {
  * property, with a ctx only for registration requests; stored and static clients are checked too
  * (a stored client that breaks a rule no longer loads, so it cannot be used either).
  */
-export function clientMetadataRules(options: { production: boolean; outboundAllowedHosts?: readonly string[] }): NonNullable<Configuration['extraClientMetadata']> {
+export function clientMetadataRules(options: {
+  production: boolean;
+  outboundAllowedHosts?: readonly string[];
+}): NonNullable<Configuration['extraClientMetadata']> {
   return {
     properties: ['redirect_uris', ...OPERATOR_ONLY_METADATA],
     validator: (ctx, key, _value, metadata) => {

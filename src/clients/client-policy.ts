@@ -50,11 +50,13 @@ const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2
 
 function parse(field: string, value: unknown, code: ClientPolicyError['code']): URL {
   if (typeof value !== 'string') throw new ClientPolicyError(code, `${field} must contain only URL strings`);
-  if (value.length > LIMITS.urlLength) throw new ClientPolicyError(code, `${field} must not be longer than ${LIMITS.urlLength} characters`);
+  if (value.length > LIMITS.urlLength)
+    throw new ClientPolicyError(code, `${field} must not be longer than ${LIMITS.urlLength} characters`);
   if (value.includes('*')) throw new ClientPolicyError(code, `${field} must not contain wildcards: ${value}`);
   const url = URL.parse(value);
   if (!url) throw new ClientPolicyError(code, `${field} must contain only absolute URLs: ${value}`);
-  if (DANGEROUS_SCHEMES.has(url.protocol)) throw new ClientPolicyError(code, `${field} must not use the ${url.protocol} scheme`);
+  if (DANGEROUS_SCHEMES.has(url.protocol))
+    throw new ClientPolicyError(code, `${field} must not use the ${url.protocol} scheme`);
   if (value.includes('#')) throw new ClientPolicyError(code, `${field} must not contain a fragment: ${value}`);
   // https://evil.example@good.example/ reads as good.example's to a hurried eye; no legitimate URL here needs
   // credentials (RFC 3986 3.2.1 deprecates them). Checked on the text too: an empty "@" vanishes in url.
@@ -69,12 +71,21 @@ function parse(field: string, value: unknown, code: ClientPolicyError['code']): 
  * native clients, and outside production for any client (developers' machines); a private-use scheme
  * with a dot (RFC 8252 7.1) for native clients.
  */
-function checkReturnUri(field: string, value: unknown, native: boolean, production: boolean, code: ClientPolicyError['code']): void {
+function checkReturnUri(
+  field: string,
+  value: unknown,
+  native: boolean,
+  production: boolean,
+  code: ClientPolicyError['code'],
+): void {
   const url = parse(field, value, code);
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:') {
     if (LOOPBACK_HOSTS.has(url.hostname) && (native || !production)) return;
-    throw new ClientPolicyError(code, `${field} must use https (http is allowed only for loopback${production ? ' in native clients' : ''}): ${String(value)}`);
+    throw new ClientPolicyError(
+      code,
+      `${field} must use https (http is allowed only for loopback${production ? ' in native clients' : ''}): ${String(value)}`,
+    );
   }
   if (native && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return;
   throw new ClientPolicyError(code, `${field} must use https: ${String(value)}`);
@@ -85,27 +96,40 @@ function checkReturnUri(field: string, value: unknown, native: boolean, producti
  * (guarded-fetch.ts), with the same rules: a host the operator allowed is fetched whatever it is;
  * loopback (in any spelling) only where `loopbackInDevelopment` and outside production; private never.
  */
-function checkServerFetched(field: string, value: unknown, options: ClientPolicyOptions, loopbackInDevelopment: boolean): void {
+function checkServerFetched(
+  field: string,
+  value: unknown,
+  options: ClientPolicyOptions,
+  loopbackInDevelopment: boolean,
+): void {
   const url = parse(field, value, 'invalid_client_metadata');
   const allowed = isAllowedHost(url, options.outboundAllowedHosts ?? []);
   const kind = classifyHost(url.hostname);
   const development = loopbackInDevelopment && !options.production;
   const httpOk = development && (allowed || kind === 'loopback');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpOk)) {
-    throw new ClientPolicyError('invalid_client_metadata', `${field} must use https${development ? ' (http is allowed only for loopback)' : ''}: ${String(value)}`);
+    throw new ClientPolicyError(
+      'invalid_client_metadata',
+      `${field} must use https${development ? ' (http is allowed only for loopback)' : ''}: ${String(value)}`,
+    );
   }
   if (allowed) return;
   if (kind === 'loopback' ? !development : !mayConnect(kind, options.production)) {
-    throw new ClientPolicyError('invalid_client_metadata', `${field} must not point at a loopback or private address: ${String(value)}`);
+    throw new ClientPolicyError(
+      'invalid_client_metadata',
+      `${field} must not point at a loopback or private address: ${String(value)}`,
+    );
   }
 }
 
 function checkArray(field: string, value: unknown, code: ClientPolicyError['code'], max?: number): unknown[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new ClientPolicyError(code, `${field} must be an array`);
-  if (max !== undefined && value.length > max) throw new ClientPolicyError(code, `${field} must not have more than ${max} entries`);
+  if (max !== undefined && value.length > max)
+    throw new ClientPolicyError(code, `${field} must not have more than ${max} entries`);
   // JSON text, not String(): {"toString": 1} from a request body cannot be made a string and would throw.
-  if (new Set(value.map((v) => JSON.stringify(v))).size !== value.length) throw new ClientPolicyError(code, `${field} must not repeat a value`);
+  if (new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+    throw new ClientPolicyError(code, `${field} must not repeat a value`);
   return value;
 }
 
@@ -115,9 +139,16 @@ function checkNames(metadata: Record<string, unknown>): void {
     if (key !== 'client_name' && !key.startsWith('client_name#')) continue;
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') throw new ClientPolicyError('invalid_client_metadata', `${key} must be a string`);
-    if ([...value].length > LIMITS.nameLength) throw new ClientPolicyError('invalid_client_metadata', `${key} must not be longer than ${LIMITS.nameLength} characters`);
+    if ([...value].length > LIMITS.nameLength)
+      throw new ClientPolicyError(
+        'invalid_client_metadata',
+        `${key} must not be longer than ${LIMITS.nameLength} characters`,
+      );
     if (UNSAFE_NAME_CHARACTERS.test(value)) {
-      throw new ClientPolicyError('invalid_client_metadata', `${key} must not contain control or bidirectional formatting characters`);
+      throw new ClientPolicyError(
+        'invalid_client_metadata',
+        `${key} must not contain control or bidirectional formatting characters`,
+      );
     }
   }
 }
@@ -125,7 +156,10 @@ function checkNames(metadata: Record<string, unknown>): void {
 function checkContacts(value: unknown): void {
   for (const contact of checkArray('contacts', value, 'invalid_client_metadata', LIMITS.contacts)) {
     if (typeof contact !== 'string' || contact.length > LIMITS.contactLength || UNSAFE_NAME_CHARACTERS.test(contact)) {
-      throw new ClientPolicyError('invalid_client_metadata', `contacts must be strings of at most ${LIMITS.contactLength} characters without control characters`);
+      throw new ClientPolicyError(
+        'invalid_client_metadata',
+        `contacts must be strings of at most ${LIMITS.contactLength} characters without control characters`,
+      );
     }
   }
 }
@@ -138,7 +172,12 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
   for (const uri of checkArray('redirect_uris', metadata.redirect_uris, 'invalid_redirect_uri', LIMITS.redirectUris)) {
     checkReturnUri('redirect_uris', uri, native, options.production, 'invalid_redirect_uri');
   }
-  const postLogout = checkArray('post_logout_redirect_uris', metadata.post_logout_redirect_uris, 'invalid_client_metadata', LIMITS.postLogoutRedirectUris);
+  const postLogout = checkArray(
+    'post_logout_redirect_uris',
+    metadata.post_logout_redirect_uris,
+    'invalid_client_metadata',
+    LIMITS.postLogoutRedirectUris,
+  );
   for (const uri of postLogout) {
     checkReturnUri('post_logout_redirect_uris', uri, native, options.production, 'invalid_client_metadata');
   }
@@ -148,7 +187,10 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
   }
   for (const grant of checkArray('grant_types', metadata.grant_types, 'invalid_client_metadata')) {
     if (typeof grant !== 'string' || !ALLOWED_GRANT_TYPES.has(grant)) {
-      throw new ClientPolicyError('invalid_client_metadata', `grant_types: ${typeof grant === 'string' ? grant : JSON.stringify(grant)} is not offered (only ${[...ALLOWED_GRANT_TYPES].join(', ')})`);
+      throw new ClientPolicyError(
+        'invalid_client_metadata',
+        `grant_types: ${typeof grant === 'string' ? grant : JSON.stringify(grant)} is not offered (only ${[...ALLOWED_GRANT_TYPES].join(', ')})`,
+      );
     }
   }
   checkArray('response_types', metadata.response_types, 'invalid_client_metadata');
@@ -157,9 +199,17 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
   }
   for (const field of BROWSER_URL_FIELDS) {
     // Never requested by Signet, so no SSRF: where they point is the browser's business.
-    if (metadata[field] !== undefined) checkReturnUri(field, metadata[field], false, options.production, 'invalid_client_metadata');
+    if (metadata[field] !== undefined)
+      checkReturnUri(field, metadata[field], false, options.production, 'invalid_client_metadata');
   }
-  if (metadata.token_endpoint_auth_method === 'none' && metadata.client_secret !== undefined && metadata.client_secret !== null) {
-    throw new ClientPolicyError('invalid_client_metadata', 'client_secret conflicts with token_endpoint_auth_method none');
+  if (
+    metadata.token_endpoint_auth_method === 'none' &&
+    metadata.client_secret !== undefined &&
+    metadata.client_secret !== null
+  ) {
+    throw new ClientPolicyError(
+      'invalid_client_metadata',
+      'client_secret conflicts with token_endpoint_auth_method none',
+    );
   }
 }

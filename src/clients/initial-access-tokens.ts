@@ -152,7 +152,8 @@ export class InitialAccessTokens {
     if (found?.kind !== MODEL) throw new NotFoundError(`no initial access token ${id}`);
     await this.records.destroy(MODEL, id);
     for (const ticket of await this.all()) {
-      if (ticket.payload.kind === USE_KIND && ticket.id.startsWith(`${id}.use.`)) await this.records.destroy(MODEL, ticket.id);
+      if (ticket.payload.kind === USE_KIND && ticket.id.startsWith(`${id}.use.`))
+        await this.records.destroy(MODEL, ticket.id);
     }
   }
 }

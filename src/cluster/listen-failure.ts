@@ -12,15 +12,20 @@ export interface ListenFailedMessage {
 }
 
 export function isListenFailedMessage(message: unknown): message is ListenFailedMessage {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LISTEN_FAILED_MESSAGE;
+  return (
+    typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LISTEN_FAILED_MESSAGE
+  );
 }
 
 /** The one line for a failed listen on `port`, or undefined when the error is not about the port. */
 export function describeListenFailure(err: unknown, port: number): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') return `port ${port} is already in use: another program listens on it (stop it, or set PORT to a free port)`;
-  if (code === 'EACCES') return `port ${port} may not be opened by this user (EACCES): set PORT to 1024 or above, or let a proxy in front take the low port`;
-  if (code === 'EADDRNOTAVAIL') return `port ${port} cannot be opened: the address is not available on this machine (EADDRNOTAVAIL)`;
+  if (code === 'EADDRINUSE')
+    return `port ${port} is already in use: another program listens on it (stop it, or set PORT to a free port)`;
+  if (code === 'EACCES')
+    return `port ${port} may not be opened by this user (EACCES): set PORT to 1024 or above, or let a proxy in front take the low port`;
+  if (code === 'EADDRNOTAVAIL')
+    return `port ${port} cannot be opened: the address is not available on this machine (EADDRNOTAVAIL)`;
   return undefined;
 }
 

@@ -83,7 +83,10 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
       if (stopping || retiring.delete(worker) || listenFailure) return;
       const delay = CRASH_BACKOFF_MS[Math.min(crashes, CRASH_BACKOFF_MS.length - 1)] ?? 10_000;
       crashes++;
-      logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited unexpectedly; starting a replacement');
+      logger.error(
+        { pid: worker.process.pid, code, signal, restartInMs: delay },
+        'worker exited unexpectedly; starting a replacement',
+      );
       setTimeout(() => {
         if (!stopping) fork();
       }, delay).unref();
@@ -133,7 +136,11 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     },
     async shutdown() {
       stopping = true;
-      const codes = await Promise.all(Object.values(cluster.workers ?? {}).filter((w): w is Worker => Boolean(w)).map(drain));
+      const codes = await Promise.all(
+        Object.values(cluster.workers ?? {})
+          .filter((w): w is Worker => Boolean(w))
+          .map(drain),
+      );
       return codes.every((code) => code === 0);
     },
   };

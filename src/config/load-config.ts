@@ -23,13 +23,19 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   const issuerUrl = new URL(issuer);
 
   if (e.INITIAL_ACCESS_TOKEN && e.REGISTRATION && e.REGISTRATION !== 'token') {
-    problems.push(`REGISTRATION: ${e.REGISTRATION} contradicts INITIAL_ACCESS_TOKEN (which requires a token); leave it unset or use token`);
+    problems.push(
+      `REGISTRATION: ${e.REGISTRATION} contradicts INITIAL_ACCESS_TOKEN (which requires a token); leave it unset or use token`,
+    );
   }
   if (e.KEY_ACTIVATION_DELAY < 2 * e.KEY_REFRESH_INTERVAL) {
-    problems.push('KEY_ACTIVATION_DELAY: must be at least twice KEY_REFRESH_INTERVAL, so every node publishes a key before any signs with it');
+    problems.push(
+      'KEY_ACTIVATION_DELAY: must be at least twice KEY_REFRESH_INTERVAL, so every node publishes a key before any signs with it',
+    );
   }
-  if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL) problems.push('SESSION_IDLE_TTL: must not exceed SESSION_ABSOLUTE_TTL');
-  if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL) problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
+  if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL)
+    problems.push('SESSION_IDLE_TTL: must not exceed SESSION_ABSOLUTE_TTL');
+  if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL)
+    problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
   let keyEncryptionSecret = e.KEY_ENCRYPTION_SECRET;
   if (e.KEY_ENCRYPTION_SECRET_FILE) {
@@ -38,9 +44,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     } else {
       try {
         keyEncryptionSecret = readFileSync(e.KEY_ENCRYPTION_SECRET_FILE, 'utf8').trim();
-        if (keyEncryptionSecret.length < 32) problems.push('KEY_ENCRYPTION_SECRET_FILE: the secret must be at least 32 characters');
+        if (keyEncryptionSecret.length < 32)
+          problems.push('KEY_ENCRYPTION_SECRET_FILE: the secret must be at least 32 characters');
       } catch (err) {
-        problems.push(`KEY_ENCRYPTION_SECRET_FILE: cannot read ${e.KEY_ENCRYPTION_SECRET_FILE} (${(err as Error).message})`);
+        problems.push(
+          `KEY_ENCRYPTION_SECRET_FILE: cannot read ${e.KEY_ENCRYPTION_SECRET_FILE} (${(err as Error).message})`,
+        );
       }
     }
   }
@@ -50,25 +59,36 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       problems.push('ISSUER: must be https in production (NODE_ENV=production)');
     }
     if (!keyEncryptionSecret) {
-      problems.push('KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused');
+      problems.push(
+        'KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused',
+      );
     }
     if (issuerUrl.protocol === 'https:' && !e.TRUST_PROXY) {
-      problems.push('TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)');
+      problems.push(
+        'TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)',
+      );
     }
     // Only a folder that holds something sensitive must be private: the embedded store, or the development
     // key-encryption secret (refused above anyway). With MONGODB_URI and a real secret nothing is kept there.
     const sensitive = !e.MONGODB_URI || !keyEncryptionSecret;
     const dataDirMode = sensitive ? worldAccess(resolve(e.DATA_DIR)) : undefined;
-    if (dataDirMode) problems.push(`DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`);
+    if (dataDirMode)
+      problems.push(
+        `DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`,
+      );
     if (e.DEMO !== undefined && ['true', '1', 'yes'].includes(e.DEMO)) {
       problems.push('DEMO: the demo relying party is refused in production');
     }
     if (e.REGISTRATION === 'open') {
-      problems.push('REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token');
+      problems.push(
+        'REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token',
+      );
     }
     // Sign-up (and recovery, once it exists) proves addresses by mail: without a mail server nobody could finish it.
-    if (e.SIGNUP !== 'closed' && !e.SMTP_URL) problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
-    if (e.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
+    if (e.SIGNUP !== 'closed' && !e.SMTP_URL)
+      problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
+    if (e.SMTP_URL && !e.MAIL_FROM)
+      problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -104,7 +124,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     workers: e.WORKERS ?? availableParallelism(),
     signup: e.SIGNUP,
     mail: {
-      transport: e.SMTP_URL ? { kind: 'smtp', url: e.SMTP_URL } : production ? { kind: 'none' } : { kind: 'files', dir: join(dataDir, 'outbox') },
+      transport: e.SMTP_URL
+        ? { kind: 'smtp', url: e.SMTP_URL }
+        : production
+          ? { kind: 'none' }
+          : { kind: 'files', dir: join(dataDir, 'outbox') },
       from: e.MAIL_FROM ?? `Signet <no-reply@${issuerUrl.hostname.replace(/^\[|\]$/g, '')}>`,
       sendTimeoutMs: e.MAIL_SEND_TIMEOUT * 1000,
     },
@@ -116,7 +140,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
  * Unset means `token`: registration exists and takes an initial access token, so a token an operator
  * issues (`iat create`) works at once, and with no token issued nobody can register (401, not 404).
  */
-function registrationMode(mode: 'closed' | 'token' | 'open' | undefined, fixed: string | undefined): Config['registration'] {
+function registrationMode(
+  mode: 'closed' | 'token' | 'open' | undefined,
+  fixed: string | undefined,
+): Config['registration'] {
   const effective = mode ?? 'token';
   return {
     enabled: effective !== 'closed',

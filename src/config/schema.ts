@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
+const seconds = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10 * 365 * 24 * 3600)
+    .default(fallback);
 
 /** Raw environment → typed values. Cross-field rules live in load-config.ts. */
 export const envSchema = z.object({
@@ -25,15 +31,25 @@ export const envSchema = z.object({
    * many. The client address is the one the outermost trusted proxy saw, never what the client wrote.
    */
   TRUST_PROXY: z
-    .union([z.enum(['true', 'false', '1', '0', 'yes', 'no']), z.string().regex(/^\d+$/, 'must be true, false or a hop count')])
+    .union([
+      z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+      z.string().regex(/^\d+$/, 'must be true, false or a hop count'),
+    ])
     .optional()
-    .transform((v) => (v === undefined || ['false', '0', 'no'].includes(v) ? 0 : ['true', 'yes'].includes(v) ? 1 : Number(v)))
+    .transform((v) =>
+      v === undefined || ['false', '0', 'no'].includes(v) ? 0 : ['true', 'yes'].includes(v) ? 1 : Number(v),
+    )
     .pipe(z.number().int().min(0).max(10, 'must be at most 10 hops')),
   /** Hosts (host or host:port) Signet may fetch from even when they resolve to private addresses. */
   OUTBOUND_ALLOWED_HOSTS: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json: one JSON object a line (for collectors); pretty: for people. Unset: pretty on a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -58,7 +74,10 @@ export const envSchema = z.object({
   /** The From of every mail: an address, or a display name and an address in angle brackets. */
   MAIL_FROM: z
     .string()
-    .regex(/^(?:[^<>\r\n"]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be an address (a@example.com) or "Name <a@example.com>"')
+    .regex(
+      /^(?:[^<>\r\n"]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+      'must be an address (a@example.com) or "Name <a@example.com>"',
+    )
     .optional(),
   /** Seconds each SMTP phase (connect, greeting, any silence) may take; one send gets twice that at most. */
   MAIL_SEND_TIMEOUT: z.coerce.number().int().min(1).max(300).default(30),

@@ -19,7 +19,8 @@ export interface RequestedAccess {
 
 type FindClient = (clientId: string) => Promise<object | undefined>;
 
-const extra = (client: object | undefined, key: string): unknown => (client as Record<string, unknown> | undefined)?.[key];
+const extra = (client: object | undefined, key: string): unknown =>
+  (client as Record<string, unknown> | undefined)?.[key];
 
 function hostOf(uri: string): string {
   return URL.parse(uri)?.host || uri;

@@ -23,7 +23,14 @@ export function appCookie(issuer: string, name: string, path: string): AppCookie
   const https = new URL(issuer).protocol === 'https:';
   const fullName = https ? `__Host-${name}` : name;
   const options = (ctx: Context) =>
-    ({ signed: true, httpOnly: true, sameSite: 'lax', overwrite: true, path: https ? '/' : path, secure: https || ctx.secure }) as const;
+    ({
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      overwrite: true,
+      path: https ? '/' : path,
+      secure: https || ctx.secure,
+    }) as const;
   const writable = (ctx: Context) => {
     // The cookies module refuses Secure on a request it believes is plain http; the issuer decides here.
     if (https) ctx.cookies.secure = true;

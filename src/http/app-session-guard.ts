@@ -19,7 +19,12 @@ export interface AppSessionGuard {
 }
 
 /** The session handling the account page and the demo app share: one cookie, one session, bound forms. */
-export function appSessionGuard(kind: AppKind, sessions: AppSessions, cookie: AppCookie, ended: string): AppSessionGuard {
+export function appSessionGuard(
+  kind: AppKind,
+  sessions: AppSessions,
+  cookie: AppCookie,
+  ended: string,
+): AppSessionGuard {
   const state = `${kind}Session`;
   const csrfBinding = (id: string) => `${kind}:${id}`;
   const current = async (ctx: Context) => {

@@ -93,7 +93,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
     }),
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
-  app.use(routeGate(routers, { throw: true, notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405) }));
+  app.use(
+    routeGate(routers, {
+      throw: true,
+      notImplemented: () => new AppError('invalid_request', 'This method is not allowed here.', 405),
+    }),
+  );
   app.use(discoveryCache);
   app.use(postAsGet(config.issuer));
   if (deps.rereadKeys) app.use(freshJwks(deps.rereadKeys));

@@ -19,7 +19,10 @@ export function providerPages(views: Views): ProviderPages {
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = views.render('error', errorView({ status: ctx.status || 400, code: out.error, description: out.error_description ?? null }));
+      ctx.body = views.render(
+        'error',
+        errorView({ status: ctx.status || 400, code: out.error, description: out.error_description ?? null }),
+      );
     },
     async logoutSource(ctx, form) {
       ctx.type = 'html';
@@ -28,7 +31,11 @@ export function providerPages(views: Views): ProviderPages {
     },
     async postLogoutSuccessSource(ctx) {
       ctx.type = 'html';
-      ctx.body = views.render('logged-out', { title: 'Signed out', clientName: name(ctx), back: wayBack(ctx.oidc?.client) });
+      ctx.body = views.render('logged-out', {
+        title: 'Signed out',
+        clientName: name(ctx),
+        back: wayBack(ctx.oidc?.client),
+      });
     },
   };
 }

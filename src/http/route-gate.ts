@@ -22,7 +22,9 @@ function firstSegment(path: string): string {
  * from the routers themselves, so a new route is gated correctly without a list to keep in step.
  */
 export function routeGate(routers: readonly Router[], allowedMethods: AllowedMethodsOptions): Middleware {
-  const chain = compose(routers.flatMap((router) => [router.routes(), router.allowedMethods(allowedMethods)])) as Middleware;
+  const chain = compose(
+    routers.flatMap((router) => [router.routes(), router.allowedMethods(allowedMethods)]),
+  ) as Middleware;
   const segments = new Set<string>();
   let everything = false;
   for (const router of routers) {

@@ -60,7 +60,8 @@ export class KeyAdmin {
     const retireAfterMs = (kind === 'signing' ? this.timing.idTokenTtlMs : this.timing.sessionTtlMs) + skew;
     // A cookie signed with a key another node has not read yet would not verify there: the session would
     // be lost. Cookie keys are never published, so nothing but the delay protects them.
-    if (options.now && kind !== 'signing') throw new ValidationError('--now applies to signing keys only: cookie keys always wait for every node');
+    if (options.now && kind !== 'signing')
+      throw new ValidationError('--now applies to signing keys only: cookie keys always wait for every node');
     const activationDelayMs = options.now ? 0 : this.timing.activationDelayMs;
     const created = await rotateKeys(this.store, this.sealer, this.clock, { kind, activationDelayMs, retireAfterMs });
     await this.audit.record(AUDIT.keysRotated, {

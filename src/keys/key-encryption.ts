@@ -38,7 +38,13 @@ export class KeySealer {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(boundTo));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.current.id,
+      iv.toString('base64url'),
+      body.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   /** Which secret sealed a blob: its id, or undefined for a format this sealer cannot read. */
@@ -52,7 +58,9 @@ export class KeySealer {
     if (version !== VERSION || !kekId || !iv || !body || !tag) throw new Error('unknown sealed key format');
     const kek = this.keks.find((k) => k.id === kekId);
     if (!kek) {
-      throw new Error('cannot decrypt stored keys: they were sealed with a key-encryption secret this node does not have');
+      throw new Error(
+        'cannot decrypt stored keys: they were sealed with a key-encryption secret this node does not have',
+      );
     }
     const decipher = createDecipheriv('aes-256-gcm', kek.key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(boundTo));

@@ -43,7 +43,12 @@ export function keyState(key: KeyRecord, all: readonly KeyRecord[], now: number)
   if (key.retiresAt !== null && now >= key.retiresAt) return 'retired';
   if (now < key.activatesAt) return 'next';
   const newer = all.some(
-    (k) => k !== key && k.alg === key.alg && k.activatesAt <= now && k.activatesAt > key.activatesAt && (k.retiresAt === null || now < k.retiresAt),
+    (k) =>
+      k !== key &&
+      k.alg === key.alg &&
+      k.activatesAt <= now &&
+      k.activatesAt > key.activatesAt &&
+      (k.retiresAt === null || now < k.retiresAt),
   );
   return newer ? 'retiring' : 'current';
 }
@@ -60,19 +65,29 @@ function fresh(kind: KeyKind, alg: string, now: number, activatesAt: number, sea
  */
 export async function loadKeys(store: KeyStore, sealer: KeySealer, clock: Clock): Promise<LoadedKeys> {
   const now = clock();
-  const initial: Array<[KeyKind, string]> = [...SIGNING_ALGS.map((alg) => ['signing', alg] as [KeyKind, string]), ['cookie', 'HS256'], ['pepper', 'HS256']];
+  const initial: Array<[KeyKind, string]> = [
+    ...SIGNING_ALGS.map((alg) => ['signing', alg] as [KeyKind, string]),
+    ['cookie', 'HS256'],
+    ['pepper', 'HS256'],
+  ];
   for (const [kind, alg] of initial) {
     const existing = await store.list(kind);
     if (!existing.some((k) => k.alg === alg)) await store.insert(fresh(kind, alg, now, now, sealer));
   }
 
-  const [signing, cookie, pepper] = await Promise.all([store.list('signing'), store.list('cookie'), store.list('pepper')]);
+  const [signing, cookie, pepper] = await Promise.all([
+    store.list('signing'),
+    store.list('cookie'),
+    store.list('pepper'),
+  ]);
   const live = (keys: KeyRecord[]) =>
     keys
       .map((k) => ({ k, state: keyState(k, keys, now) }))
       .filter(({ state }) => state !== 'retired')
       // current first, then by newest activation: the order oidc-provider and Keygrip pick from.
-      .sort((a, b) => Number(b.state === 'current') - Number(a.state === 'current') || b.k.activatesAt - a.k.activatesAt);
+      .sort(
+        (a, b) => Number(b.state === 'current') - Number(a.state === 'current') || b.k.activatesAt - a.k.activatesAt,
+      );
 
   const signingLive = live(signing).sort(
     (a, b) =>
@@ -105,7 +120,12 @@ export interface RotationPlan {
 }
 
 /** Publishes the next key of each alg now, switches to it after the delay, schedules the old ones' retirement. */
-export async function rotateKeys(store: KeyStore, sealer: KeySealer, clock: Clock, plan: RotationPlan): Promise<KeyRecord[]> {
+export async function rotateKeys(
+  store: KeyStore,
+  sealer: KeySealer,
+  clock: Clock,
+  plan: RotationPlan,
+): Promise<KeyRecord[]> {
   const now = clock();
   const existing = await store.list(plan.kind);
   const algs = plan.kind === 'signing' ? [...SIGNING_ALGS] : ['HS256'];

@@ -27,7 +27,8 @@ export function startKeyRefresher(opts: {
 
   const schedule = (nextChangeAt: number | null) => {
     if (stopped) return;
-    const untilChange = nextChangeAt === null ? Number.POSITIVE_INFINITY : Math.max(0, nextChangeAt - opts.clock()) + 10;
+    const untilChange =
+      nextChangeAt === null ? Number.POSITIVE_INFINITY : Math.max(0, nextChangeAt - opts.clock()) + 10;
     timer = setTimeout(() => void refresh(), Math.min(opts.intervalMs, untilChange));
     timer.unref();
   };
@@ -41,7 +42,10 @@ export function startKeyRefresher(opts: {
       if (keys.fingerprint !== fingerprint) {
         fingerprint = keys.fingerprint;
         opts.onChange(keys);
-        opts.logger.info({ event: 'keys.reloaded', signing: keys.signing.map((k) => k.kid) }, 'key set changed; provider rebuilt');
+        opts.logger.info(
+          { event: 'keys.reloaded', signing: keys.signing.map((k) => k.kid) },
+          'key set changed; provider rebuilt',
+        );
       }
     } catch (err) {
       opts.logger.error({ err }, 'key refresh failed; keeping the keys in service');

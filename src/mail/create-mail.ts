@@ -47,7 +47,12 @@ export function createMail(
       })
     : undefined;
   return {
-    service: new MailService({ outbox: deps.outbox, clock: deps.clock, transport: target.kind, ...(sender ? { sender } : {}) }),
+    service: new MailService({
+      outbox: deps.outbox,
+      clock: deps.clock,
+      transport: target.kind,
+      ...(sender ? { sender } : {}),
+    }),
     start: () => {
       if (overrides.loop !== false) sender?.start();
     },

@@ -29,7 +29,10 @@ export function fileTransport(dir: string, from: string, logger: Logger): MailTr
       const partial = `${file}.partial`;
       await writeFile(partial, built.message, { mode: 0o600 });
       await rename(partial, file);
-      logger.info({ mailId: message.id, to: message.to, subject: message.subject, file }, `mail written to ${file} (no SMTP_URL): ${message.subject}`);
+      logger.info(
+        { mailId: message.id, to: message.to, subject: message.subject, file },
+        `mail written to ${file} (no SMTP_URL): ${message.subject}`,
+      );
     },
     close: () => builder.close(),
   };

@@ -34,7 +34,11 @@ const BACKLOG_MS = 5 * 60_000;
 // One recipient, one line of subject: a comma or a line break here would add recipients or headers.
 const requestSchema = z.object({
   to: z.email().max(254),
-  subject: z.string().min(1).max(300).regex(/^[^\r\n]*$/, 'must be one line'),
+  subject: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[^\r\n]*$/, 'must be one line'),
   text: z.string().min(1).max(100_000),
   html: z.string().min(1).max(300_000),
   dedupeKey: z.string().min(1).max(200).optional(),
@@ -61,9 +65,13 @@ export class MailService {
   }
 
   async enqueue(request: MailRequest): Promise<{ id: string; created: boolean }> {
-    if (!this.options.sender) throw new AppError('mail_unavailable', 'mail is not configured: set SMTP_URL (and MAIL_FROM)', 503, true);
+    if (!this.options.sender)
+      throw new AppError('mail_unavailable', 'mail is not configured: set SMTP_URL (and MAIL_FROM)', 503, true);
     const parsed = requestSchema.safeParse(request);
-    if (!parsed.success) throw new ValidationError(`mail: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new ValidationError(
+        `mail: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     const { to, subject, text, html, dedupeKey, notBefore } = parsed.data;
     const now = this.options.clock();
     const result = await this.options.outbox.enqueue({

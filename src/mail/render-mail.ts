@@ -18,7 +18,15 @@ export interface RenderedMail {
 }
 
 // The colours of public/signet.css (light scheme: mail clients rarely honour dark-mode styles).
-const COLORS = { bg: '#f4f5fb', card: '#ffffff', text: '#1b1e2b', muted: '#5d6378', accent: '#4338ca', onAccent: '#ffffff', border: '#dfe2ec' };
+const COLORS = {
+  bg: '#f4f5fb',
+  card: '#ffffff',
+  text: '#1b1e2b',
+  muted: '#5d6378',
+  accent: '#4338ca',
+  onAccent: '#ffffff',
+  border: '#dfe2ec',
+};
 const FONT = 'system-ui,-apple-system,"Segoe UI",Roboto,sans-serif';
 
 export function escapeHtml(value: string): string {

@@ -119,16 +119,16 @@ export class MailSender {
     this.running = this.deliverDue()
       .then(() => this.purgeNowAndThen())
       .then(
-      () => {
-        if (this.troubled) this.options.logger.info('mail outbox reachable again');
-        this.troubled = false;
-      },
-      (err: unknown) => {
-        // The store is down (or a bug): nothing is lost, the next round tries again.
-        if (!this.troubled) this.options.logger.warn({ err }, 'mail outbox round failed; retrying at the next poll');
-        this.troubled = true;
-      },
-    );
+        () => {
+          if (this.troubled) this.options.logger.info('mail outbox reachable again');
+          this.troubled = false;
+        },
+        (err: unknown) => {
+          // The store is down (or a bug): nothing is lost, the next round tries again.
+          if (!this.troubled) this.options.logger.warn({ err }, 'mail outbox round failed; retrying at the next poll');
+          this.troubled = true;
+        },
+      );
     void this.running.then(() => {
       this.running = undefined;
       this.kick(this.again ? 0 : this.options.policy.pollIntervalMs);
@@ -150,7 +150,13 @@ export class MailSender {
     const log = { mailId: message.id, attempt: message.attempts };
     if (message.attempts > policy.maxAttempts) {
       // Only claims that expired unrecorded get here: the sender died with it in hand every time.
-      await outbox.markFailed(message.id, message.attempts, `given up after ${policy.maxAttempts} attempts`, null, clock());
+      await outbox.markFailed(
+        message.id,
+        message.attempts,
+        `given up after ${policy.maxAttempts} attempts`,
+        null,
+        clock(),
+      );
       observer?.failed('dead');
       logger.error(log, 'mail given up: every attempt ended with the sender gone');
       return;
@@ -165,7 +171,11 @@ export class MailSender {
       await outbox.markFailed(message.id, message.attempts, reason, retryAt, now);
       observer?.failed(dead ? 'dead' : 'retry');
       if (dead) logger.error({ ...log, reason }, 'mail given up (dead letter kept in the outbox)');
-      else logger.warn({ ...log, reason, retryAt: new Date(retryAt ?? now).toISOString() }, 'mail delivery failed; will retry');
+      else
+        logger.warn(
+          { ...log, reason, retryAt: new Date(retryAt ?? now).toISOString() },
+          'mail delivery failed; will retry',
+        );
       return;
     }
     // First thing after the server's acceptance: the shorter this gap, the rarer a second copy.

@@ -9,7 +9,10 @@ export type AddressKind = 'public' | 'loopback' | 'private';
 
 /** Host as a URL or resolver gives it: without brackets or the root label's trailing dot, lowercase. */
 export function bareHost(host: string): string {
-  return host.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
+  return host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
 }
 
 /** An IP literal in any spelling inet_aton or the URL parser accepts (2130706433, 0x7f.1, 127.1), or undefined. */

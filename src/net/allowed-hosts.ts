@@ -21,7 +21,11 @@ export function isAllowedHost(url: URL, allowed: readonly string[]): boolean {
     const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
     const named = /^([^:[\]]+)(?::(\d+))?$/.exec(entry);
     // An IPv6 literal without brackets (two colons or more) has no port.
-    const [entryHost, entryPort] = bracketed ? [bracketed[1], bracketed[2]] : named ? [named[1], named[2]] : [entry, undefined];
+    const [entryHost, entryPort] = bracketed
+      ? [bracketed[1], bracketed[2]]
+      : named
+        ? [named[1], named[2]]
+        : [entry, undefined];
     return canonical(entryHost ?? '') === host && (entryPort === undefined || entryPort === port);
   });
 }

@@ -35,7 +35,12 @@ function pinnedLookup(resolve: Resolve, production: boolean): LookupFunction {
       (addresses) => {
         const bad = addresses.find(({ address }) => !mayConnect(classifyAddress(address) ?? 'private', production));
         if (addresses.length === 0 || bad) {
-          callback(refused(`refusing to connect to ${hostname}: it resolves to ${bad ? `${bad.address}, ` : 'nothing '}not a public address`), '');
+          callback(
+            refused(
+              `refusing to connect to ${hostname}: it resolves to ${bad ? `${bad.address}, ` : 'nothing '}not a public address`,
+            ),
+            '',
+          );
           return;
         }
         const [first] = addresses as [LookupAddress];

@@ -36,7 +36,10 @@ function where(config: Readonly<Config>): string {
   return `MongoDB at ${url.host}${url.pathname}`;
 }
 
-export async function gatherStartFacts(signet: Pick<SignetApp, 'config' | 'keyAdmin' | 'store'>, before: BeforeStart): Promise<StartFacts> {
+export async function gatherStartFacts(
+  signet: Pick<SignetApp, 'config' | 'keyAdmin' | 'store'>,
+  before: BeforeStart,
+): Promise<StartFacts> {
   const { config } = signet;
   const keys = await signet.keyAdmin.list();
   const devSecret = config.keyEncryptionSecret === undefined;
@@ -54,7 +57,10 @@ export async function gatherStartFacts(signet: Pick<SignetApp, 'config' | 'keyAd
 export const FIRST_USER_COMMAND = 'npm run --silent cli -- user create --email you@example.com --password-stdin';
 
 /** One log record: `headline` and `fields` for JSON logs, `lines` for people reading a terminal. */
-export function startReport(facts: StartFacts, workers: number): { headline: string; fields: Record<string, unknown>; lines: string[] } {
+export function startReport(
+  facts: StartFacts,
+  workers: number,
+): { headline: string; fields: Record<string, unknown>; lines: string[] } {
   const urls = {
     discovery: `${facts.issuer}/.well-known/openid-configuration`,
     account: `${facts.issuer}/account`,
@@ -64,9 +70,13 @@ export function startReport(facts: StartFacts, workers: number): { headline: str
   const lines = [
     headline,
     `  data:       ${facts.data}`,
-    ...(facts.keysGenerated > 0 ? [`  keys:       ${facts.keysGenerated} generated on this first start, stored sealed`] : []),
+    ...(facts.keysGenerated > 0
+      ? [`  keys:       ${facts.keysGenerated} generated on this first start, stored sealed`]
+      : []),
     ...(facts.devSecretFile
-      ? [`  dev secret: ${facts.devSecretFile}${facts.devSecretCreated ? ' (created now)' : ''}: seals the keys; set KEY_ENCRYPTION_SECRET in production`]
+      ? [
+          `  dev secret: ${facts.devSecretFile}${facts.devSecretCreated ? ' (created now)' : ''}: seals the keys; set KEY_ENCRYPTION_SECRET in production`,
+        ]
       : []),
     `  discovery:  ${urls.discovery}`,
     `  account:    ${urls.account}`,

@@ -3,7 +3,13 @@ import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
 import { ACR_VALUES_SUPPORTED } from './authentication-context.js';
-import { ACCESS_TOKEN_FORMAT, ALLOWED_RESOURCE_SCOPE, clientMetadataRules, pkceOptional, RESOURCE_SCOPE } from '../clients/client-metadata.js';
+import {
+  ACCESS_TOKEN_FORMAT,
+  ALLOWED_RESOURCE_SCOPE,
+  clientMetadataRules,
+  pkceOptional,
+  RESOURCE_SCOPE,
+} from '../clients/client-metadata.js';
 import { initialAccessTokenPolicies } from '../clients/initial-access-tokens.js';
 import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
@@ -40,7 +46,6 @@ export function providerSessionCookie(issuer: string): string {
   return new URL(issuer).protocol === 'https:' ? `__Host-${PROVIDER_SESSION_COOKIE}` : PROVIDER_SESSION_COOKIE;
 }
 
-
 /** Asymmetric only: an HS256 id_token would be forgeable by anyone holding the client secret. */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 const CLIENT_AUTH_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -54,7 +59,11 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     jwks: { keys: keys.signing as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookie,
-      names: { session: providerSessionCookie(config.issuer), interaction: 'signet.interaction', resume: 'signet.resume' },
+      names: {
+        session: providerSessionCookie(config.issuer),
+        interaction: 'signet.interaction',
+        resume: 'signet.resume',
+      },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
@@ -64,7 +73,16 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
       openid: ['sub', 'amr'],
       email: ['email', 'email_verified'],
       // OIDC Core 5.4: the standard profile claims an account can hold (claims.ts).
-      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
+      profile: [
+        'name',
+        'given_name',
+        'family_name',
+        'preferred_username',
+        'picture',
+        'locale',
+        'zoneinfo',
+        'updated_at',
+      ],
       acr: null,
       sid: null,
       auth_time: null,
@@ -107,7 +125,8 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
         enabled: true,
         allowedPolicy: async (ctx, client, token) => {
           const mayAsk =
-            token.clientId === client.clientId || ('aud' in token && [token.aud ?? []].flat().includes(client.clientId));
+            token.clientId === client.clientId ||
+            ('aud' in token && [token.aud ?? []].flat().includes(client.clientId));
           // oidc-provider does not look at the account here; we do, so that a disabled or deleted account's
           // tokens read as inactive at once (no cache between the store and this answer).
           const accountId = 'accountId' in token ? token.accountId : undefined;
@@ -147,11 +166,14 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
             throw new errors.InvalidTarget(`${indicator} is not a registered resource server`);
           }
           const extra = (c: unknown, key: string) => (c as Record<string, unknown>)[key];
-          const offered = String(extra(rs, RESOURCE_SCOPE) ?? '').split(' ').filter(Boolean);
+          const offered = String(extra(rs, RESOURCE_SCOPE) ?? '')
+            .split(' ')
+            .filter(Boolean);
           // A machine client gets only what it was allowed; a user-facing client what the user consents to.
           const allowed = extra(client, ALLOWED_RESOURCE_SCOPE);
           const machine = ctx.oidc.params?.grant_type === 'client_credentials';
-          const permitted = typeof allowed === 'string' ? new Set(allowed.split(' ')) : machine ? new Set<string>() : undefined;
+          const permitted =
+            typeof allowed === 'string' ? new Set(allowed.split(' ')) : machine ? new Set<string>() : undefined;
           const jwt = extra(rs, ACCESS_TOKEN_FORMAT) === 'jwt';
           return {
             audience: indicator,
@@ -197,7 +219,10 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     renderError: deps.pages.renderError,
     fetch: guardedFetch({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
     // Signet's registration policy and operator-only fields (client-metadata.ts) on top of oidc-provider's.
-    extraClientMetadata: clientMetadataRules({ production: config.production, outboundAllowedHosts: config.outboundAllowedHosts }),
+    extraClientMetadata: clientMetadataRules({
+      production: config.production,
+      outboundAllowedHosts: config.outboundAllowedHosts,
+    }),
     // OIDC Core 5.4: when an access token is issued, scope claims (email, profile) are read at userinfo;
     // the id_token carries them only when asked for by the claims parameter, or when the access token is
     // for an API and so cannot reach userinfo.

@@ -32,7 +32,8 @@ interface BackchannelClient {
   backchannelLogout(accountId: string, sid: string): Promise<void>;
 }
 
-export type IssuedTokenType = 'authorization_code' | 'access_token' | 'client_credentials' | 'refresh_token' | 'id_token';
+export type IssuedTokenType =
+  'authorization_code' | 'access_token' | 'client_credentials' | 'refresh_token' | 'id_token';
 
 /**
  * Where listeners park their writes on the request. http/middleware/settle-writes.ts awaits them
@@ -128,20 +129,35 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
   // outside the logout request (the user is not kept waiting on a slow relying party).
   const deliver = (client: BackchannelClient, accountId: string, sid: string, attempt: number) => {
     client.backchannelLogout(accountId, sid).then(
-      () => void deps.audit.record(AUDIT.backchannelDelivered, { accountId, clientId: client.clientId, details: { attempt } }).catch(() => undefined),
+      () =>
+        void deps.audit
+          .record(AUDIT.backchannelDelivered, { accountId, clientId: client.clientId, details: { attempt } })
+          .catch(() => undefined),
       (err: unknown) => failed(client, accountId, sid, attempt, err),
     );
   };
   const failed = (client: BackchannelClient, accountId: string, sid: string, attempt: number, err: unknown) => {
     const retry = attempt < BACKCHANNEL_RETRIES.length + 1;
     deps.audit
-      .record(AUDIT.backchannelFailed, { accountId, clientId: client.clientId, details: { attempt, error: String((err as Error)?.message ?? err).slice(0, 200), will_retry: retry } })
+      .record(AUDIT.backchannelFailed, {
+        accountId,
+        clientId: client.clientId,
+        details: { attempt, error: String((err as Error)?.message ?? err).slice(0, 200), will_retry: retry },
+      })
       .catch(() => undefined);
     if (!retry) return;
-    (deps.retryLater ?? laterByTimer)(() => deliver(client, accountId, sid, attempt + 1), BACKCHANNEL_RETRIES[attempt - 1] ?? 0);
+    (deps.retryLater ?? laterByTimer)(
+      () => deliver(client, accountId, sid, attempt + 1),
+      BACKCHANNEL_RETRIES[attempt - 1] ?? 0,
+    );
   };
   provider.on('backchannel.success', (ctx, client, accountId) => {
-    record(ctx, AUDIT.backchannelDelivered, { ...requestFields(ctx), accountId, clientId: client.clientId, details: { attempt: 1 } });
+    record(ctx, AUDIT.backchannelDelivered, {
+      ...requestFields(ctx),
+      accountId,
+      clientId: client.clientId,
+      details: { attempt: 1 },
+    });
   });
   provider.on('backchannel.error', (_ctx, err, client, accountId, sid) => {
     failed(client as unknown as BackchannelClient, accountId, sid, 1, err);
@@ -180,7 +196,9 @@ async function trackSession(ctx: KoaContextWithOIDC, deps: ProviderEventDeps): P
   if (!cap) return;
   // By uid, not id: the session's id is rotated at login, and its record under the old id may
   // still be there when this runs (the provider saves the session after the response).
-  const others = (await deps.records.findByAccount('Session', accountId)).filter((s) => s.id !== id && s.payload.uid !== session.uid);
+  const others = (await deps.records.findByAccount('Session', accountId)).filter(
+    (s) => s.id !== id && s.payload.uid !== session.uid,
+  );
   // findByAccount is newest first: everything past the cap (counting this session) is the oldest.
   for (const stale of others.slice(cap - 1)) {
     await deps.revoker.endSession(accountId, stale.id);

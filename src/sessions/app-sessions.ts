@@ -81,7 +81,14 @@ export class AppSessions {
     const providerSession = await records.findByUid('Session', sessionUid);
     const clientSid = providerSession && this.clientSid(providerSession, signIn.clientId);
     const account = await this.deps.accounts.findById(signIn.accountId);
-    if (!providerSession || providerSession.accountId !== signIn.accountId || !clientSid || !account || account.disabled) return undefined;
+    if (
+      !providerSession ||
+      providerSession.accountId !== signIn.accountId ||
+      !clientSid ||
+      !account ||
+      account.disabled
+    )
+      return undefined;
     const id = randomBytes(32).toString('base64url');
     const sid = text(signIn.claims.sid);
     await records.upsert(
@@ -120,10 +127,21 @@ export class AppSessions {
   }
 
   /** New tokens after a refresh; the binding stays that of the original sign-in. */
-  async updateTokens(kind: AppKind, id: string, tokens: AppTokens, idToken: string, claims: Record<string, unknown>): Promise<void> {
+  async updateTokens(
+    kind: AppKind,
+    id: string,
+    tokens: AppTokens,
+    idToken: string,
+    claims: Record<string, unknown>,
+  ): Promise<void> {
     const found = await this.deps.records.find('AppSession', id);
     if (!found || found.kind !== kind) return;
-    await this.deps.records.upsert('AppSession', id, { ...found, idToken, claims, sealedTokens: this.seal(id, tokens) }, this.deps.idleTtl);
+    await this.deps.records.upsert(
+      'AppSession',
+      id,
+      { ...found, idToken, claims, sealedTokens: this.seal(id, tokens) },
+      this.deps.idleTtl,
+    );
   }
 
   async destroy(id: string): Promise<void> {
@@ -179,7 +197,14 @@ export class AppSessions {
       if (!tokens) return undefined;
     }
     const claims = found.claims && typeof found.claims === 'object' ? (found.claims as Record<string, unknown>) : {};
-    return { id, account, idToken, claims, providerSessionId: text(providerSession.jti), ...(tokens ? { tokens } : {}) };
+    return {
+      id,
+      account,
+      idToken,
+      claims,
+      providerSessionId: text(providerSession.jti),
+      ...(tokens ? { tokens } : {}),
+    };
   }
 
   private clientSid(providerSession: OidcPayload, clientId: string): string | undefined {
@@ -191,7 +216,9 @@ export class AppSessions {
 
   /** Keyed, so the store holds nothing that helps guess a password; any change of the hash changes it. */
   private fingerprint(account: AccountRecord): string {
-    return createHmac('sha256', this.deps.pepper).update(`app-session-credential\0${account.id}\0${account.passwordHash}`).digest('base64url');
+    return createHmac('sha256', this.deps.pepper)
+      .update(`app-session-credential\0${account.id}\0${account.passwordHash}`)
+      .digest('base64url');
   }
 
   private sameCredential(account: AccountRecord, stored: string): boolean {

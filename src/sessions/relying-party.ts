@@ -65,7 +65,10 @@ export class InProcessRelyingParty {
   }
 
   /** Refresh (Signet rotates the refresh token every time: keep the new one). */
-  async refresh(refreshToken: string, previous: Pick<RelyingPartyTokens, 'sub' | 'idToken' | 'claims'>): Promise<RelyingPartyTokens> {
+  async refresh(
+    refreshToken: string,
+    previous: Pick<RelyingPartyTokens, 'sub' | 'idToken' | 'claims'>,
+  ): Promise<RelyingPartyTokens> {
     const tokens = await oidc.refreshTokenGrant(await this.config(), refreshToken);
     return this.toTokens(tokens, previous.sub, tokens.id_token ?? previous.idToken, previous.claims);
   }
@@ -108,7 +111,10 @@ export class InProcessRelyingParty {
 
   async logoutUrl(idToken: string): Promise<string> {
     return oidc
-      .buildEndSessionUrl(await this.config(), { id_token_hint: idToken, post_logout_redirect_uri: this.postLogoutRedirectUri })
+      .buildEndSessionUrl(await this.config(), {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: this.postLogoutRedirectUri,
+      })
       .toString();
   }
 
@@ -125,10 +131,16 @@ export class InProcessRelyingParty {
     // Over the loopback detour the hop is plain http even when the issuer is https: openid-client checks
     // the URLs it is given (the issuer's), never the detour, so https issuers need no exemption here.
     const execute = new URL(this.issuer).protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
-    const config = await oidc.discovery(new URL(this.issuer), this.client.metadata.client_id, this.client.secret, undefined, {
-      execute,
-      [oidc.customFetch]: customFetch,
-    });
+    const config = await oidc.discovery(
+      new URL(this.issuer),
+      this.client.metadata.client_id,
+      this.client.secret,
+      undefined,
+      {
+        execute,
+        [oidc.customFetch]: customFetch,
+      },
+    );
     this.checkBrowserFacing(config.serverMetadata());
     config[oidc.customFetch] = customFetch;
     return config;

@@ -1,6 +1,13 @@
 import type { AccountProfile } from './store.js';
 
-const FIELDS = ['givenName', 'familyName', 'preferredUsername', 'picture', 'locale', 'zoneinfo'] as const satisfies ReadonlyArray<keyof AccountProfile>;
+const FIELDS = [
+  'givenName',
+  'familyName',
+  'preferredUsername',
+  'picture',
+  'locale',
+  'zoneinfo',
+] as const satisfies ReadonlyArray<keyof AccountProfile>;
 
 /**
  * A profile as read back from a store: only the known fields, only strings, undefined when none is

@@ -99,7 +99,10 @@ export function guardStore(store: Store, observer: StoreObserver, probeIntervalM
     });
   };
 
-  const parts = Object.fromEntries(PARTS.map((part) => [part, wrap(part, store[part])])) as Pick<Store, (typeof PARTS)[number]>;
+  const parts = Object.fromEntries(PARTS.map((part) => [part, wrap(part, store[part])])) as Pick<
+    Store,
+    (typeof PARTS)[number]
+  >;
   return {
     kind: store.kind,
     ...parts,

@@ -312,7 +312,8 @@ export interface RecordDump {
 }
 
 /** One unit of an export: exactly one of these properties. */
-export type TransferItem = { key: KeyRecord } | { account: AccountRecord } | { record: RecordDump } | { audit: AuditEvent };
+export type TransferItem =
+  { key: KeyRecord } | { account: AccountRecord } | { record: RecordDump } | { audit: AuditEvent };
 
 /** What an import target already holds: anything here means it is not fresh. */
 export interface StoreOccupancy {

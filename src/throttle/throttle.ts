@@ -27,7 +27,12 @@ export const LOGIN_IP_POLICY: ThrottlePolicy = { free: 50, lockAfter: 100, lockS
  */
 export const CLIENT_AUTH_POLICY: ThrottlePolicy = { free: 10, lockAfter: 20, lockSeconds: 900, windowMs: 3_600_000 };
 /** Many relying parties may share one host: an IP gets far more room than one client. */
-export const CLIENT_AUTH_IP_POLICY: ThrottlePolicy = { free: 100, lockAfter: 200, lockSeconds: 900, windowMs: 3_600_000 };
+export const CLIENT_AUTH_IP_POLICY: ThrottlePolicy = {
+  free: 100,
+  lockAfter: 200,
+  lockSeconds: 900,
+  windowMs: 3_600_000,
+};
 
 export interface ThrottleKey {
   key: string;
@@ -50,7 +55,10 @@ export interface ThrottleCheck {
 
 export function retryAt(state: ThrottleState | undefined, policy: ThrottlePolicy): number {
   if (!state || state.failures < policy.free) return 0;
-  const seconds = state.failures >= policy.lockAfter ? policy.lockSeconds : Math.min(2 ** (state.failures - policy.free), policy.lockSeconds);
+  const seconds =
+    state.failures >= policy.lockAfter
+      ? policy.lockSeconds
+      : Math.min(2 ** (state.failures - policy.free), policy.lockSeconds);
   return state.lastFailureAt + seconds * 1000;
 }
 
@@ -63,7 +71,10 @@ export class Throttle {
   /** Before any work: how long the caller must still wait (the longest of all its keys). */
   async check(keys: readonly ThrottleKey[]): Promise<ThrottleCheck> {
     const now = this.clock();
-    const states = await this.store.get(keys.map(({ key, policy }) => ({ key, windowMs: policy.windowMs })), now);
+    const states = await this.store.get(
+      keys.map(({ key, policy }) => ({ key, windowMs: policy.windowMs })),
+      now,
+    );
     let until = 0;
     const failing = new Set<string>();
     keys.forEach(({ key, policy }, i) => {

@@ -104,7 +104,13 @@ const endSchema = z.strictObject({
 });
 
 /** Each line kind and what its one property holds. */
-const LINE_SCHEMAS = { key: keySchema, account: accountSchema, record: recordSchema, audit: auditSchema, end: endSchema } as const;
+const LINE_SCHEMAS = {
+  key: keySchema,
+  account: accountSchema,
+  record: recordSchema,
+  audit: auditSchema,
+  end: endSchema,
+} as const;
 
 export type ParsedLine = TransferItem | { end: { counts: Counts } };
 
@@ -117,7 +123,9 @@ export function parseLine(value: unknown): ParsedLine {
   const names = Object.keys(value);
   const [kind] = names;
   if (names.length !== 1 || kind === undefined || !(kind in LINE_SCHEMAS)) {
-    throw new Error(`expected an object with one property, one of ${Object.keys(LINE_SCHEMAS).join(', ')}; found ${names.length === 0 ? 'none' : names.join(', ')}`);
+    throw new Error(
+      `expected an object with one property, one of ${Object.keys(LINE_SCHEMAS).join(', ')}; found ${names.length === 0 ? 'none' : names.join(', ')}`,
+    );
   }
   const schema = LINE_SCHEMAS[kind as keyof typeof LINE_SCHEMAS];
   const parsed = schema.safeParse((value as Record<string, unknown>)[kind]);

@@ -2,7 +2,18 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ValidationError } from '../errors.js';
 import type { TransferItem } from '../storage/store.js';
-import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION, headerSchema, describeIssue, parseLine, sameCounts, type Counts, type ExportHeader } from './format.js';
+import {
+  addToCounts,
+  emptyCounts,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  headerSchema,
+  describeIssue,
+  parseLine,
+  sameCounts,
+  type Counts,
+  type ExportHeader,
+} from './format.js';
 
 /** Anything wrong with an export file: the message names the line, and is shown to the operator as is. */
 export class ExportFileError extends ValidationError {}
@@ -56,10 +67,14 @@ export async function openExport(input: Readable): Promise<ExportReader> {
       yield parsed;
     }
     if (!end) {
-      throw new ExportFileError(`the file is truncated: it stops after line ${lineNumber} without the end line an export finishes with`);
+      throw new ExportFileError(
+        `the file is truncated: it stops after line ${lineNumber} without the end line an export finishes with`,
+      );
     }
     if (!sameCounts(end, counts)) {
-      throw new ExportFileError(`line ${lineNumber}: the end line counts ${JSON.stringify(end)} but the file holds ${JSON.stringify(counts)}`);
+      throw new ExportFileError(
+        `line ${lineNumber}: the end line counts ${JSON.stringify(end)} but the file holds ${JSON.stringify(counts)}`,
+      );
     }
   }
 
@@ -74,7 +89,8 @@ function parseHeader(line: string): ExportHeader {
     throw new ExportFileError('line 1: not JSON: not a Signet export');
   }
   const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  if (fields.format !== FORMAT_NAME) throw new ExportFileError(`line 1: not a Signet export (the header's "format" must be "${FORMAT_NAME}")`);
+  if (fields.format !== FORMAT_NAME)
+    throw new ExportFileError(`line 1: not a Signet export (the header's "format" must be "${FORMAT_NAME}")`);
   if (typeof fields.version === 'number' && fields.version > FORMAT_VERSION) {
     throw new ExportFileError(
       `line 1: the file is format version ${fields.version}, written by a newer Signet; this one reads version ${FORMAT_VERSION}: import with that Signet's version or newer`,

@@ -6,8 +6,8 @@ import { DEV_SECRET_FILE, KeySealer } from '../keys/key-encryption.js';
 import type { KeyRecord } from '../storage/store.js';
 
 const ADVICE =
-  'keys move sealed, so the target must run with the source\'s key-encryption secret: set KEY_ENCRYPTION_SECRET (or KEY_ENCRYPTION_SECRET_FILE) ' +
-  'to it, or in development keep the source\'s DATA_DIR (its key-encryption-secret file) for the target';
+  "keys move sealed, so the target must run with the source's key-encryption secret: set KEY_ENCRYPTION_SECRET (or KEY_ENCRYPTION_SECRET_FILE) " +
+  "to it, or in development keep the source's DATA_DIR (its key-encryption-secret file) for the target";
 
 /**
  * The sealer the target server will open keys with: the secret createApp would choose, except that a
@@ -18,7 +18,9 @@ export function targetSealer(config: Readonly<Config>): KeySealer {
   if (config.keyEncryptionSecret) return new KeySealer([config.keyEncryptionSecret, ...previous]);
   const file = join(config.dataDir, DEV_SECRET_FILE);
   if (!existsSync(file)) {
-    throw new ValidationError(`this target has no key-encryption secret (KEY_ENCRYPTION_SECRET is unset and there is no ${file}); ${ADVICE}`);
+    throw new ValidationError(
+      `this target has no key-encryption secret (KEY_ENCRYPTION_SECRET is unset and there is no ${file}); ${ADVICE}`,
+    );
   }
   return new KeySealer([readFileSync(file, 'utf8').trim(), ...previous]);
 }

@@ -1,7 +1,15 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../storage/store.js';
-import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION, toLine, type Counts, type ExportHeader } from './format.js';
+import {
+  addToCounts,
+  emptyCounts,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  toLine,
+  type Counts,
+  type ExportHeader,
+} from './format.js';
 
 /** Lines are handed to the destination in chunks of about this size: fewer writes, flat memory. */
 const CHUNK = 64 * 1024;
@@ -11,9 +19,19 @@ const CHUNK = 64 * 1024;
  * Backpressure comes from the pipeline: a slow destination slows the reads, nothing piles up.
  * `end: false` leaves `out` open (standard output must not be ended).
  */
-export async function writeExport(store: Store, out: Writable, exportedAt: Date, options: { end: boolean }): Promise<Counts> {
+export async function writeExport(
+  store: Store,
+  out: Writable,
+  exportedAt: Date,
+  options: { end: boolean },
+): Promise<Counts> {
   const counts = emptyCounts();
-  const header: ExportHeader = { format: FORMAT_NAME, version: FORMAT_VERSION, source: store.kind, exportedAt: exportedAt.toISOString() };
+  const header: ExportHeader = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    source: store.kind,
+    exportedAt: exportedAt.toISOString(),
+  };
 
   async function* chunks(): AsyncGenerator<string> {
     let chunk = `${JSON.stringify(header)}\n`;

@@ -157,7 +157,9 @@ export function accountsContract(factory: StoreFactory): void {
       expect(await store.accounts.update('acc-1', { name: 'Back' }, T0 + 1)).toBeUndefined();
       expect(await store.accounts.findById('acc-1')).toBeUndefined();
       expect(await store.accounts.findById('acc-2')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
-      expect(await store.accounts.findByEmail('bob@example.com')).toEqual(account({ id: 'acc-2', email: 'bob@example.com' }));
+      expect(await store.accounts.findByEmail('bob@example.com')).toEqual(
+        account({ id: 'acc-2', email: 'bob@example.com' }),
+      );
     });
 
     test('frees the email for a new account, and even the id', async () => {
@@ -176,14 +178,27 @@ export function accountsContract(factory: StoreFactory): void {
   });
 
   describe('list', () => {
-    const emails = ['carol@example.com', 'alice@example.com', 'dave@example.org', 'bob@example.com', 'erin_x@example.com'];
-    const names: Record<string, string | null> = { 'carol@example.com': 'Carol Danvers', 'dave@example.org': 'Dave 100%', 'bob@example.com': null };
+    const emails = [
+      'carol@example.com',
+      'alice@example.com',
+      'dave@example.org',
+      'bob@example.com',
+      'erin_x@example.com',
+    ];
+    const names: Record<string, string | null> = {
+      'carol@example.com': 'Carol Danvers',
+      'dave@example.org': 'Dave 100%',
+      'bob@example.com': null,
+    };
     beforeEach(async () => {
       for (const [i, email] of emails.entries()) {
-        await store.accounts.create(account({ id: `acc-${i}`, email, name: email in names ? (names[email] ?? null) : `User ${i}` }));
+        await store.accounts.create(
+          account({ id: `acc-${i}`, email, name: email in names ? (names[email] ?? null) : `User ${i}` }),
+        );
       }
     });
-    const listed = async (query: Parameters<Store['accounts']['list']>[0]) => (await store.accounts.list(query)).map((a) => a.email);
+    const listed = async (query: Parameters<Store['accounts']['list']>[0]) =>
+      (await store.accounts.list(query)).map((a) => a.email);
 
     test('pages through every account in email order, the last email of a page being the cursor of the next', async () => {
       const first = await listed({ limit: 2 });
@@ -192,7 +207,9 @@ export function accountsContract(factory: StoreFactory): void {
       expect(second).toEqual(['carol@example.com', 'dave@example.org']);
       expect(await listed({ limit: 2, after: second[1] })).toEqual(['erin_x@example.com']);
       expect(await listed({ limit: 2, after: 'erin_x@example.com' })).toEqual([]);
-      expect(await store.accounts.list({ limit: 1 })).toEqual([account({ id: 'acc-1', email: 'alice@example.com', name: 'User 1' })]);
+      expect(await store.accounts.list({ limit: 1 })).toEqual([
+        account({ id: 'acc-1', email: 'alice@example.com', name: 'User 1' }),
+      ]);
     });
 
     test('a search matches part of the email or the name, ignoring case, and pages the same way', async () => {
@@ -226,7 +243,9 @@ export function accountsContract(factory: StoreFactory): void {
     });
 
     test('refuses a taken email with DuplicateError and changes nothing; an unknown id resolves undefined', async () => {
-      await expect(store.accounts.changeEmail('acc-1', 'bob@example.com', T0 + 1)).rejects.toBeInstanceOf(DuplicateError);
+      await expect(store.accounts.changeEmail('acc-1', 'bob@example.com', T0 + 1)).rejects.toBeInstanceOf(
+        DuplicateError,
+      );
       expect(await store.accounts.findById('acc-1')).toEqual(account());
       expect(await store.accounts.changeEmail('acc-404', 'new@example.com', T0 + 1)).toBeUndefined();
       expect(await store.accounts.findByEmail('new@example.com')).toBeUndefined();

@@ -18,8 +18,15 @@ describeMongo('AuditStore on MongoDB: events an earlier version wrote', () => {
     try {
       const old = auditEvent({ id: 'ev-1-old', details: { grant_id: 'g-1', nested: { list: [1, 'two', null] } } });
       const { id, ...rest } = old;
-      await client.db(dbName).collection<{ _id: string }>('audit_events').insertOne({ _id: id, ...rest });
-      const current = auditEvent({ id: 'ev-2-new', at: old.at + 1, details: { resources: { 'https://api-x.example': ['read'] } } });
+      await client
+        .db(dbName)
+        .collection<{ _id: string }>('audit_events')
+        .insertOne({ _id: id, ...rest });
+      const current = auditEvent({
+        id: 'ev-2-new',
+        at: old.at + 1,
+        details: { resources: { 'https://api-x.example': ['read'] } },
+      });
       await store.audit.append(current);
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([current, old]);
       const exported: TransferItem[] = [];

@@ -33,15 +33,23 @@ describe('AuditStore on SQLite: the database refuses to change or remove audit e
   }
 
   test('the raw connection sees the events (sanity check of the setup)', async () => {
-    expect(raw.prepare('SELECT id FROM audit_events ORDER BY at').all().map((r) => r.id)).toEqual(['ev-1', 'ev-2']);
+    expect(
+      raw
+        .prepare('SELECT id FROM audit_events ORDER BY at')
+        .all()
+        .map((r) => r.id),
+    ).toEqual(['ev-1', 'ev-2']);
   });
 
   test.each([
     ['UPDATE of one row', "UPDATE audit_events SET type = 'tampered' WHERE id = 'ev-1'"],
     ['UPDATE of every row', "UPDATE audit_events SET details = '{}', account_id = NULL"],
     ['UPDATE of the time only', 'UPDATE audit_events SET at = at + 1'],
-    ['UPSERT turning into an UPDATE', `INSERT INTO audit_events (id, at, type, details) VALUES ('ev-1', 5, 'forged', '{}')
-                                      ON CONFLICT (id) DO UPDATE SET type = excluded.type`],
+    [
+      'UPSERT turning into an UPDATE',
+      `INSERT INTO audit_events (id, at, type, details) VALUES ('ev-1', 5, 'forged', '{}')
+                                      ON CONFLICT (id) DO UPDATE SET type = excluded.type`,
+    ],
   ])('%s is refused', async (_name, sql) => {
     expect(() => raw.exec(sql)).toThrow(/append-only/);
     await unchanged();
@@ -66,8 +74,14 @@ describe('AuditStore on SQLite: the database refuses to change or remove audit e
   // REPLACE deletes the conflicting row without firing DELETE triggers (unless recursive_triggers is on,
   // which is per connection): an overwrite through it must be refused as well.
   test.each([
-    ['INSERT OR REPLACE on an existing id', `INSERT OR REPLACE INTO audit_events (id, at, type, details) VALUES ('ev-1', 1000, 'forged', '{}')`],
-    ['REPLACE on an existing id', `REPLACE INTO audit_events (id, at, type, details) VALUES ('ev-2', 2000, 'forged', '{}')`],
+    [
+      'INSERT OR REPLACE on an existing id',
+      `INSERT OR REPLACE INTO audit_events (id, at, type, details) VALUES ('ev-1', 1000, 'forged', '{}')`,
+    ],
+    [
+      'REPLACE on an existing id',
+      `REPLACE INTO audit_events (id, at, type, details) VALUES ('ev-2', 2000, 'forged', '{}')`,
+    ],
   ])('%s is refused', async (_name, sql) => {
     expect(() => raw.exec(sql)).toThrow();
     await unchanged();

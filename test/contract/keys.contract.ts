@@ -7,7 +7,15 @@ import type { StoreFactory } from '../support/stores.js';
 const T0 = Date.UTC(2030, 0, 1);
 
 function key(kid: string, kind: KeyKind, createdAt: number, sealed = `sealed:${kid}`): KeyRecord {
-  return { kid, kind, alg: kind === 'signing' ? 'RS256' : 'HS256', createdAt, activatesAt: createdAt + 60_000, retiresAt: null, sealed };
+  return {
+    kid,
+    kind,
+    alg: kind === 'signing' ? 'RS256' : 'HS256',
+    createdAt,
+    activatesAt: createdAt + 60_000,
+    retiresAt: null,
+    sealed,
+  };
 }
 
 export function keysContract(factory: StoreFactory): void {

@@ -63,7 +63,12 @@ export function oidcRecordsContract(factory: StoreFactory): void {
     });
 
     test('undefined properties are dropped, as JSON would (not turned into null)', async () => {
-      await store.oidc.upsert('Session', 's-u', { kind: 'Session', uid: 'u-u', accountId: undefined, nested: { x: undefined } }, 60);
+      await store.oidc.upsert(
+        'Session',
+        's-u',
+        { kind: 'Session', uid: 'u-u', accountId: undefined, nested: { x: undefined } },
+        60,
+      );
       const found = await store.oidc.find('Session', 's-u');
       expect(found).toStrictEqual({ kind: 'Session', uid: 'u-u', nested: {} });
     });
@@ -115,21 +120,30 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       resources: { 'https://api-x.example': 'read' },
       '$weird.key': { 'a.b': 1 },
       nested: [{ 'x.y': 'z' }],
-      '': { '$': '.', 'nul\u0000key': 'lone \ud800 surrogate', '%2E': '%24' },
+      '': { $: '.', 'nul\u0000key': 'lone \ud800 surrogate', '%2E': '%24' },
       ...extra,
     });
 
     test('round-trip through upsert, find, findByUid, findByUserCode, findByAccount and list', async () => {
-      const session = awkward({ kind: 'Session', uid: 'uid-dots', accountId: 'acc-dots', authorizations: { 'https://api-x.example': { grantId: 'g.1' } } });
+      const session = awkward({
+        kind: 'Session',
+        uid: 'uid-dots',
+        accountId: 'acc-dots',
+        authorizations: { 'https://api-x.example': { grantId: 'g.1' } },
+      });
       await store.oidc.upsert('Session', 's.dots', session, 600);
       expect(await store.oidc.find('Session', 's.dots')).toStrictEqual(session);
       expect(await store.oidc.findByUid('Session', 'uid-dots')).toStrictEqual(session);
-      expect(await store.oidc.findByAccount('Session', 'acc-dots')).toStrictEqual([{ id: 's.dots', payload: session, createdAt: START }]);
+      expect(await store.oidc.findByAccount('Session', 'acc-dots')).toStrictEqual([
+        { id: 's.dots', payload: session, createdAt: START },
+      ]);
       expect(await store.oidc.list('Session', 10)).toStrictEqual([{ id: 's.dots', payload: session }]);
 
       const grant = awkward({ kind: 'Grant', accountId: 'acc-dots', clientId: 'client.dots' });
       await store.oidc.upsert('Grant', 'g.1', grant, 600);
-      expect(await store.oidc.findByAccount('Grant', 'acc-dots', 'client.dots')).toStrictEqual([{ id: 'g.1', payload: grant, createdAt: START }]);
+      expect(await store.oidc.findByAccount('Grant', 'acc-dots', 'client.dots')).toStrictEqual([
+        { id: 'g.1', payload: grant, createdAt: START },
+      ]);
 
       const device = awkward({ kind: 'DeviceCode', uid: 'uid-device', userCode: 'DOTS-DOTS' });
       await store.oidc.upsert('DeviceCode', 'dc.dots', device, 600);
@@ -141,9 +155,16 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       await store.oidc.upsert('RefreshToken', 'rt.dots', token, 600);
       expect(await store.oidc.consume('RefreshToken', 'rt.dots')).toBe(true);
       expect(await store.oidc.consume('RefreshToken', 'rt.dots')).toBe(false);
-      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual({ ...token, consumed: Math.floor(START / 1000) });
+      expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual({
+        ...token,
+        consumed: Math.floor(START / 1000),
+      });
 
-      const rewritten = awkward({ kind: 'RefreshToken', grantId: 'g.2', resources: { 'https://other.example': 'write' } });
+      const rewritten = awkward({
+        kind: 'RefreshToken',
+        grantId: 'g.2',
+        resources: { 'https://other.example': 'write' },
+      });
       await store.oidc.upsert('RefreshToken', 'rt.dots', rewritten, 600);
       expect(await store.oidc.find('RefreshToken', 'rt.dots')).toStrictEqual(rewritten);
       expect(await store.oidc.findByAccount('RefreshToken', 'acc-dots')).toEqual([]);
@@ -202,10 +223,19 @@ export function oidcRecordsContract(factory: StoreFactory): void {
     });
 
     test('leaves the rest of the payload exactly as it was', async () => {
-      const payload = { text: 'café 🔐 مرحبا \u2028', ratio: 0.1 + 0.2, precise: 1.2345678901234567, big: 2 ** 53 - 1, n: -0.5 };
+      const payload = {
+        text: 'café 🔐 مرحبا \u2028',
+        ratio: 0.1 + 0.2,
+        precise: 1.2345678901234567,
+        big: 2 ** 53 - 1,
+        n: -0.5,
+      };
       await store.oidc.upsert('AuthorizationCode', 'code-2', payload, 600);
       expect(await store.oidc.consume('AuthorizationCode', 'code-2')).toBe(true);
-      expect(await store.oidc.find('AuthorizationCode', 'code-2')).toEqual({ ...payload, consumed: Math.floor(START / 1000) });
+      expect(await store.oidc.find('AuthorizationCode', 'code-2')).toEqual({
+        ...payload,
+        consumed: Math.floor(START / 1000),
+      });
     });
 
     test('of a missing record resolves false', async () => {
@@ -350,7 +380,12 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-2'))).toEqual(['g-c2']);
       expect(await store.oidc.findByAccount('Grant', 'acc-1', 'client-3')).toEqual([]);
       expect(await store.oidc.findByAccount('Grant', 'acc-2', 'client-2')).toEqual([]);
-      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-no-client', 'g-c1-new', 'g-c2', 'g-c1-old']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual([
+        'g-no-client',
+        'g-c1-new',
+        'g-c2',
+        'g-c1-old',
+      ]);
       expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', undefined, 200))).toEqual([
         'g-no-client',
         'g-c1-new',
@@ -367,7 +402,11 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       await store.oidc.upsert('Grant', 'g-short', owned('Grant', 'acc-1', 'client-1'), 10);
 
       clock.advance(9_999);
-      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual(['g-short', 'g-hour', 'g-forever']);
+      expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual([
+        'g-short',
+        'g-hour',
+        'g-forever',
+      ]);
       clock.advance(1);
       expect(ids(await store.oidc.findByAccount('Grant', 'acc-1', 'client-1'))).toEqual(['g-hour', 'g-forever']);
       expect(ids(await store.oidc.findByAccount('Grant', 'acc-1'))).toEqual(['g-hour', 'g-forever']);
@@ -388,12 +427,23 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 2))).toEqual(['s-5', 's-4']);
       expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 1))).toEqual(['s-5']);
       expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 5))).toHaveLength(5);
-      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 50))).toEqual(['s-5', 's-4', 's-3', 's-2', 's-1']);
+      expect(ids(await store.oidc.findByAccount('Session', 'acc-1', undefined, 50))).toEqual([
+        's-5',
+        's-4',
+        's-3',
+        's-2',
+        's-1',
+      ]);
     });
 
     test('returns at most 200 records by default', async () => {
       for (let n = 0; n < 201; n++) {
-        await store.oidc.upsert('SessionActivity', `sa-${String(n).padStart(3, '0')}`, owned('SessionActivity', 'acc-1'), 3600);
+        await store.oidc.upsert(
+          'SessionActivity',
+          `sa-${String(n).padStart(3, '0')}`,
+          owned('SessionActivity', 'acc-1'),
+          3600,
+        );
         clock.advance(1);
       }
       const all = await store.oidc.findByAccount('SessionActivity', 'acc-1');
@@ -431,22 +481,25 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect(await store.oidc.findByAccount('Grant', 'acc-2')).toEqual([]);
     });
 
-    test.each(['Session', 'Grant', 'SessionActivity', 'AppSession'] as const)('works for the %s model', async (model) => {
-      const first = owned(model, 'acc-1', 'client-1', { uid: `${model}-uid-1` });
-      const second = owned(model, 'acc-1', undefined, { uid: `${model}-uid-2`, device: 'Firefox on Linux 🐧' });
-      await store.oidc.upsert(model, 'r-1', first, 600);
-      clock.advance(1_000);
-      await store.oidc.upsert(model, 'r-2', second, 60);
-      await store.oidc.upsert(model, 'r-other', owned(model, 'acc-2', 'client-1'), 600);
+    test.each(['Session', 'Grant', 'SessionActivity', 'AppSession'] as const)(
+      'works for the %s model',
+      async (model) => {
+        const first = owned(model, 'acc-1', 'client-1', { uid: `${model}-uid-1` });
+        const second = owned(model, 'acc-1', undefined, { uid: `${model}-uid-2`, device: 'Firefox on Linux 🐧' });
+        await store.oidc.upsert(model, 'r-1', first, 600);
+        clock.advance(1_000);
+        await store.oidc.upsert(model, 'r-2', second, 60);
+        await store.oidc.upsert(model, 'r-other', owned(model, 'acc-2', 'client-1'), 600);
 
-      expect(await store.oidc.findByAccount(model, 'acc-1')).toEqual([
-        { id: 'r-2', payload: second, createdAt: START + 1_000 },
-        { id: 'r-1', payload: first, createdAt: START },
-      ]);
-      expect(ids(await store.oidc.findByAccount(model, 'acc-1', 'client-1'))).toEqual(['r-1']);
-      clock.advance(60_000);
-      expect(ids(await store.oidc.findByAccount(model, 'acc-1'))).toEqual(['r-1']);
-    });
+        expect(await store.oidc.findByAccount(model, 'acc-1')).toEqual([
+          { id: 'r-2', payload: second, createdAt: START + 1_000 },
+          { id: 'r-1', payload: first, createdAt: START },
+        ]);
+        expect(ids(await store.oidc.findByAccount(model, 'acc-1', 'client-1'))).toEqual(['r-1']);
+        clock.advance(60_000);
+        expect(ids(await store.oidc.findByAccount(model, 'acc-1'))).toEqual(['r-1']);
+      },
+    );
 
     test('other models are kept apart', async () => {
       await store.oidc.upsert('Grant', 'g-1', owned('Grant', 'acc-1', 'client-1'), 600);
@@ -461,7 +514,9 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect((await store.oidc.findByAccount('Grant', 'acc-1'))[0]?.payload.kind).toBe('Grant');
       expect(ids(await store.oidc.findByAccount('AccessToken', 'acc-1', 'client-1'))).toEqual(['at-1', 'g-1']);
       expect((await store.oidc.findByAccount('Session', 'acc-1')).map((r) => r.payload.kind)).toEqual(['Session']);
-      expect((await store.oidc.findByAccount('SessionActivity', 'acc-1')).map((r) => r.payload.kind)).toEqual(['SessionActivity']);
+      expect((await store.oidc.findByAccount('SessionActivity', 'acc-1')).map((r) => r.payload.kind)).toEqual([
+        'SessionActivity',
+      ]);
       expect(await store.oidc.findByAccount('AppSession', 'acc-1')).toEqual([]);
       expect(await store.oidc.findByAccount('RefreshToken', 'acc-1')).toEqual([]);
 
@@ -473,7 +528,13 @@ export function oidcRecordsContract(factory: StoreFactory): void {
 
   describe("Signet's own models", () => {
     test.each(['SessionActivity', 'AppSession'] as const)('%s supports every operation', async (model) => {
-      const payload: OidcPayload = { kind: model, uid: `${model}-uid`, accountId: 'acc-1', grantId: 'g-1', ip: '2001:db8::1' };
+      const payload: OidcPayload = {
+        kind: model,
+        uid: `${model}-uid`,
+        accountId: 'acc-1',
+        grantId: 'g-1',
+        ip: '2001:db8::1',
+      };
       await store.oidc.upsert(model, 'r-1', payload, 60);
       await store.oidc.upsert(model, 'r-2', { kind: model, grantId: 'g-2' }, 30);
       await store.oidc.upsert(model, 'r-3', { kind: model, grantId: 'g-1' });

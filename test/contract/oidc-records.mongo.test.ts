@@ -19,16 +19,34 @@ describeMongo('OidcRecordStore on MongoDB: documents an earlier version wrote', 
     const store = await openMongoStore({ uri, dbName, clock: clock.now });
     const client = new MongoClient(uri);
     try {
-      const session: OidcPayload = { kind: 'Session', uid: 'uid-old', accountId: 'acc-1', authorizations: { web: { grantId: 'g-old' } } };
-      const token: OidcPayload = { kind: 'RefreshToken', grantId: 'g-old', accountId: 'acc-1', clientId: 'web', scope: 'openid', nested: { list: [1, 'two', null] } };
+      const session: OidcPayload = {
+        kind: 'Session',
+        uid: 'uid-old',
+        accountId: 'acc-1',
+        authorizations: { web: { grantId: 'g-old' } },
+      };
+      const token: OidcPayload = {
+        kind: 'RefreshToken',
+        grantId: 'g-old',
+        accountId: 'acc-1',
+        clientId: 'web',
+        scope: 'openid',
+        nested: { list: [1, 'two', null] },
+      };
       const db = client.db(dbName);
-      const old = (payload: OidcPayload) => ({ payload, createdAt: new Date(start), expiresAt: new Date(start + 3_600_000) });
+      const old = (payload: OidcPayload) => ({
+        payload,
+        createdAt: new Date(start),
+        expiresAt: new Date(start + 3_600_000),
+      });
       await db.collection<{ _id: string }>('oidc_Session').insertOne({ _id: 's-old', ...old(session) });
       await db.collection<{ _id: string }>('oidc_RefreshToken').insertOne({ _id: 'rt-old', ...old(token) });
 
       expect(await store.oidc.find('Session', 's-old')).toStrictEqual(session);
       expect(await store.oidc.findByUid('Session', 'uid-old')).toStrictEqual(session);
-      expect(await store.oidc.findByAccount('RefreshToken', 'acc-1', 'web')).toStrictEqual([{ id: 'rt-old', payload: token, createdAt: start }]);
+      expect(await store.oidc.findByAccount('RefreshToken', 'acc-1', 'web')).toStrictEqual([
+        { id: 'rt-old', payload: token, createdAt: start },
+      ]);
       expect(await store.oidc.list('Session', 10)).toStrictEqual([{ id: 's-old', payload: session }]);
 
       expect(await store.oidc.consume('RefreshToken', 'rt-old')).toBe(true);
@@ -37,7 +55,15 @@ describeMongo('OidcRecordStore on MongoDB: documents an earlier version wrote', 
       expect(await store.oidc.find('RefreshToken', 'rt-old')).toStrictEqual(consumed);
       const exported: TransferItem[] = [];
       for await (const item of store.transfer.exportAll()) exported.push(item);
-      expect(exported).toContainEqual({ record: { model: 'RefreshToken', id: 'rt-old', payload: consumed, createdAt: start, expiresAt: start + 3_600_000 } });
+      expect(exported).toContainEqual({
+        record: {
+          model: 'RefreshToken',
+          id: 'rt-old',
+          payload: consumed,
+          createdAt: start,
+          expiresAt: start + 3_600_000,
+        },
+      });
       await store.oidc.revokeByGrantId('RefreshToken', 'g-old');
       expect(await store.oidc.find('RefreshToken', 'rt-old')).toBeUndefined();
 
@@ -45,7 +71,9 @@ describeMongo('OidcRecordStore on MongoDB: documents an earlier version wrote', 
       const rewritten: OidcPayload = { ...session, authorizations: { 'https://api-x.example': { grantId: 'g.new' } } };
       await store.oidc.upsert('Session', 's-old', rewritten, 3600);
       expect(await store.oidc.findByUid('Session', 'uid-old')).toStrictEqual(rewritten);
-      expect(await store.oidc.findByAccount('Session', 'acc-1')).toStrictEqual([{ id: 's-old', payload: rewritten, createdAt: start }]);
+      expect(await store.oidc.findByAccount('Session', 'acc-1')).toStrictEqual([
+        { id: 's-old', payload: rewritten, createdAt: start },
+      ]);
     } finally {
       await client.close();
       await store.close();

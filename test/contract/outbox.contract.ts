@@ -39,14 +39,23 @@ export function outboxContract(factory: StoreFactory): void {
     test('a new message is pending, never attempted, with every field as given', async () => {
       const m = message({ dedupeKey: 'welcome:1' });
       expect(await store.outbox.enqueue(m)).toEqual({ id: m.id, created: true });
-      expect(await store.outbox.get(m.id)).toStrictEqual({ ...m, state: 'pending', attempts: 0, lastError: null, settledAt: null });
+      expect(await store.outbox.get(m.id)).toStrictEqual({
+        ...m,
+        state: 'pending',
+        attempts: 0,
+        lastError: null,
+        settledAt: null,
+      });
       expect(await store.outbox.get('nope')).toBeUndefined();
     });
 
     test('dedupe: the same key gives the first message back; other keys and no key never collide', async () => {
       const first = message({ dedupeKey: 'code:alice' });
       await store.outbox.enqueue(first);
-      expect(await store.outbox.enqueue(message({ dedupeKey: 'code:alice', subject: 'again' }))).toEqual({ id: first.id, created: false });
+      expect(await store.outbox.enqueue(message({ dedupeKey: 'code:alice', subject: 'again' }))).toEqual({
+        id: first.id,
+        created: false,
+      });
       expect((await store.outbox.enqueue(message({ dedupeKey: 'code:bob' }))).created).toBe(true);
       expect((await store.outbox.enqueue(message())).created).toBe(true);
       expect((await store.outbox.enqueue(message())).created).toBe(true);
@@ -55,7 +64,9 @@ export function outboxContract(factory: StoreFactory): void {
     });
 
     test('dedupe holds under 20 parallel enqueues of one key: exactly one is created', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.outbox.enqueue(message({ dedupeKey: 'burst' }))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.outbox.enqueue(message({ dedupeKey: 'burst' }))),
+      );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
       expect((await store.outbox.stats()).counts.pending).toBe(1);
@@ -67,7 +78,14 @@ export function outboxContract(factory: StoreFactory): void {
       const m = message();
       await store.outbox.enqueue(m);
       const claimed = await store.outbox.claim(T0, LEASE);
-      expect(claimed).toMatchObject({ id: m.id, attempts: 1, state: 'pending', nextAttemptAt: T0 + LEASE, text: m.text, html: m.html });
+      expect(claimed).toMatchObject({
+        id: m.id,
+        attempts: 1,
+        state: 'pending',
+        nextAttemptAt: T0 + LEASE,
+        text: m.text,
+        html: m.html,
+      });
       expect(await store.outbox.claim(T0 + LEASE - 1, LEASE)).toBeUndefined();
     });
 
@@ -75,7 +93,11 @@ export function outboxContract(factory: StoreFactory): void {
       const m = message();
       await store.outbox.enqueue(m);
       await store.outbox.claim(T0, LEASE);
-      expect(await store.outbox.claim(T0 + LEASE, LEASE)).toMatchObject({ id: m.id, attempts: 2, nextAttemptAt: T0 + 2 * LEASE });
+      expect(await store.outbox.claim(T0 + LEASE, LEASE)).toMatchObject({
+        id: m.id,
+        attempts: 2,
+        nextAttemptAt: T0 + 2 * LEASE,
+      });
     });
 
     test('nothing before it is due', async () => {
@@ -123,7 +145,9 @@ export function outboxContract(factory: StoreFactory): void {
         ids.push(m.id);
         await store.outbox.enqueue(m);
       }
-      const claimed = (await Promise.all(Array.from({ length: 60 }, () => store.outbox.claim(T0, LEASE)))).filter((r) => r !== undefined);
+      const claimed = (await Promise.all(Array.from({ length: 60 }, () => store.outbox.claim(T0, LEASE)))).filter(
+        (r) => r !== undefined,
+      );
       const leftover = [];
       for (let r = await store.outbox.claim(T0, LEASE); r; r = await store.outbox.claim(T0, LEASE)) leftover.push(r.id);
       const all = [...claimed.map((r) => r.id), ...leftover];
@@ -138,7 +162,14 @@ export function outboxContract(factory: StoreFactory): void {
       await store.outbox.enqueue(m);
       await store.outbox.claim(T0, LEASE);
       expect(await store.outbox.markSent(m.id, T0 + 5)).toBe(true);
-      expect(await store.outbox.get(m.id)).toMatchObject({ state: 'sent', settledAt: T0 + 5, text: '', html: '', subject: m.subject, to: m.to });
+      expect(await store.outbox.get(m.id)).toMatchObject({
+        state: 'sent',
+        settledAt: T0 + 5,
+        text: '',
+        html: '',
+        subject: m.subject,
+        to: m.to,
+      });
       expect(await store.outbox.markSent(m.id, T0 + 6)).toBe(false);
       expect(await store.outbox.claim(T0 + 10 * LEASE, LEASE)).toBeUndefined();
     });
@@ -147,8 +178,15 @@ export function outboxContract(factory: StoreFactory): void {
       const m = message();
       await store.outbox.enqueue(m);
       const claim = await store.outbox.claim(T0, LEASE);
-      expect(await store.outbox.markFailed(m.id, claim?.attempts ?? 0, '421 try later', T0 + 30_000, T0 + 1)).toBe(true);
-      expect(await store.outbox.get(m.id)).toMatchObject({ state: 'pending', lastError: '421 try later', nextAttemptAt: T0 + 30_000, settledAt: null });
+      expect(await store.outbox.markFailed(m.id, claim?.attempts ?? 0, '421 try later', T0 + 30_000, T0 + 1)).toBe(
+        true,
+      );
+      expect(await store.outbox.get(m.id)).toMatchObject({
+        state: 'pending',
+        lastError: '421 try later',
+        nextAttemptAt: T0 + 30_000,
+        settledAt: null,
+      });
       expect(await store.outbox.claim(T0 + 29_999, LEASE)).toBeUndefined();
       expect(await store.outbox.claim(T0 + 30_000, LEASE)).toMatchObject({ id: m.id, attempts: 2 });
     });
@@ -158,7 +196,13 @@ export function outboxContract(factory: StoreFactory): void {
       await store.outbox.enqueue(m);
       await store.outbox.claim(T0, LEASE);
       expect(await store.outbox.markFailed(m.id, 1, '550 no such user', null, T0 + 7)).toBe(true);
-      expect(await store.outbox.get(m.id)).toMatchObject({ state: 'dead', lastError: '550 no such user', settledAt: T0 + 7, text: m.text, html: m.html });
+      expect(await store.outbox.get(m.id)).toMatchObject({
+        state: 'dead',
+        lastError: '550 no such user',
+        settledAt: T0 + 7,
+        text: m.text,
+        html: m.html,
+      });
       expect(await store.outbox.claim(T0 + 10 * LEASE, LEASE)).toBeUndefined();
     });
 
@@ -168,7 +212,12 @@ export function outboxContract(factory: StoreFactory): void {
       await store.outbox.claim(T0, LEASE);
       await store.outbox.claim(T0 + LEASE, LEASE);
       expect(await store.outbox.markFailed(m.id, 1, 'late failure', T0 + 99, T0 + LEASE + 1)).toBe(false);
-      expect(await store.outbox.get(m.id)).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: T0 + 2 * LEASE, lastError: null });
+      expect(await store.outbox.get(m.id)).toMatchObject({
+        state: 'pending',
+        attempts: 2,
+        nextAttemptAt: T0 + 2 * LEASE,
+        lastError: null,
+      });
       expect(await store.outbox.markSent(m.id, T0 + LEASE + 2)).toBe(true);
       expect(await store.outbox.markFailed(m.id, 2, 'too late', T0 + 99, T0 + LEASE + 3)).toBe(false);
       expect((await store.outbox.get(m.id))?.state).toBe('sent');
@@ -178,7 +227,12 @@ export function outboxContract(factory: StoreFactory): void {
   describe('stats and purge', () => {
     test('counts by state and the oldest pending message', async () => {
       expect(await store.outbox.stats()).toEqual({ counts: { pending: 0, sent: 0, dead: 0 }, oldestPendingAt: null });
-      const [a, b, c, d] = [message({ createdAt: T0 + 3 }), message({ createdAt: T0 + 1 }), message({ createdAt: T0 + 2 }), message({ createdAt: T0 })];
+      const [a, b, c, d] = [
+        message({ createdAt: T0 + 3 }),
+        message({ createdAt: T0 + 1 }),
+        message({ createdAt: T0 + 2 }),
+        message({ createdAt: T0 }),
+      ];
       for (const m of [a, b, c, d]) await store.outbox.enqueue(m);
       await store.outbox.claim(T0, LEASE, d.id);
       await store.outbox.markSent(d.id, T0 + 10);

@@ -20,8 +20,16 @@ export function throttleContract(factory: StoreFactory): void {
 
   test('counts failures within a window and reports them', async () => {
     expect(await one('k', T0)).toBeUndefined();
-    expect(await store.throttle.recordFailure('k', T0, HOUR)).toEqual({ failures: 1, windowStart: T0, lastFailureAt: T0 });
-    expect(await store.throttle.recordFailure('k', T0 + 1000, HOUR)).toEqual({ failures: 2, windowStart: T0, lastFailureAt: T0 + 1000 });
+    expect(await store.throttle.recordFailure('k', T0, HOUR)).toEqual({
+      failures: 1,
+      windowStart: T0,
+      lastFailureAt: T0,
+    });
+    expect(await store.throttle.recordFailure('k', T0 + 1000, HOUR)).toEqual({
+      failures: 2,
+      windowStart: T0,
+      lastFailureAt: T0 + 1000,
+    });
     expect(await one('k', T0 + 2000)).toEqual({ failures: 2, windowStart: T0, lastFailureAt: T0 + 1000 });
   });
 
@@ -30,7 +38,11 @@ export function throttleContract(factory: StoreFactory): void {
     await store.throttle.recordFailure('k', T0 + 10, HOUR);
     expect(await one('k', T0 + HOUR)).toEqual({ failures: 1, windowStart: T0 + 10, lastFailureAt: T0 + 10 });
     expect(await one('k', T0 + HOUR + 10)).toBeUndefined();
-    expect(await store.throttle.recordFailure('k', T0 + HOUR + 10, HOUR)).toEqual({ failures: 1, windowStart: T0 + HOUR + 10, lastFailureAt: T0 + HOUR + 10 });
+    expect(await store.throttle.recordFailure('k', T0 + HOUR + 10, HOUR)).toEqual({
+      failures: 1,
+      windowStart: T0 + HOUR + 10,
+      lastFailureAt: T0 + HOUR + 10,
+    });
   });
 
   test('keys are independent; reset forgets one key', async () => {

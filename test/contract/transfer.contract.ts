@@ -4,7 +4,15 @@
 // expiry at the same moment). The clock starts in 2100, as in the OIDC contract, so no TTL monitor runs.
 
 import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
-import { KEY_KINDS, type AccountRecord, type AuditEvent, type KeyRecord, type OidcPayload, type Store, type TransferItem } from '../../src/storage/store.js';
+import {
+  KEY_KINDS,
+  type AccountRecord,
+  type AuditEvent,
+  type KeyRecord,
+  type OidcPayload,
+  type Store,
+  type TransferItem,
+} from '../../src/storage/store.js';
 import { manualClock, type ManualClock, type StoreFactory } from '../support/stores.js';
 
 const START = Date.UTC(2100, 0, 1);
@@ -23,37 +31,106 @@ async function* fromArray(items: readonly TransferItem[]): AsyncGenerator<Transf
 const kindOf = (item: TransferItem): string => Object.keys(item)[0] ?? '';
 
 function key(kid: string, kind: KeyRecord['kind'], createdAt: number): KeyRecord {
-  return { kid, kind, alg: kind === 'signing' ? 'ES256' : 'HS256', createdAt, activatesAt: createdAt + 1000, retiresAt: kind === 'cookie' ? createdAt + HOUR : null, sealed: `v2.kek.iv.${kid}.tag` };
+  return {
+    kid,
+    kind,
+    alg: kind === 'signing' ? 'ES256' : 'HS256',
+    createdAt,
+    activatesAt: createdAt + 1000,
+    retiresAt: kind === 'cookie' ? createdAt + HOUR : null,
+    sealed: `v2.kek.iv.${kid}.tag`,
+  };
 }
 
 function account(id: string, email: string): AccountRecord {
-  return { id, email, name: id === 'acc-2' ? null : `Ærø ${id} 🔐`, passwordHash: `$argon2id$v=19$m=65536,t=3,p=4$${id}`, disabled: id === 'acc-2', createdAt: START - 5 * HOUR, updatedAt: START - HOUR, ...(id === 'acc-1' ? { profile: { givenName: 'Ærø', locale: 'en-GB' } } : {}) };
+  return {
+    id,
+    email,
+    name: id === 'acc-2' ? null : `Ærø ${id} 🔐`,
+    passwordHash: `$argon2id$v=19$m=65536,t=3,p=4$${id}`,
+    disabled: id === 'acc-2',
+    createdAt: START - 5 * HOUR,
+    updatedAt: START - HOUR,
+    ...(id === 'acc-1' ? { profile: { givenName: 'Ærø', locale: 'en-GB' } } : {}),
+  };
 }
 
 function event(id: string, at: number): AuditEvent {
-  return { id, at, type: 'login.succeeded', accountId: 'acc-1', clientId: 'client-1', ip: '203.0.113.7', userAgent: 'UA', details: { nested: { list: [1, 'two', null] } } };
+  return {
+    id,
+    at,
+    type: 'login.succeeded',
+    accountId: 'acc-1',
+    clientId: 'client-1',
+    ip: '203.0.113.7',
+    userAgent: 'UA',
+    details: { nested: { list: [1, 'two', null] } },
+  };
 }
 
 /** Fills `store` through its ordinary ports, moving the clock so createdAt values differ. */
 async function populate(store: Store, clock: ManualClock): Promise<void> {
-  for (const k of [key('sig-1', 'signing', START - 9 * HOUR), key('cookie-1', 'cookie', START - 8 * HOUR), key('pepper-1', 'pepper', START - 7 * HOUR)]) {
+  for (const k of [
+    key('sig-1', 'signing', START - 9 * HOUR),
+    key('cookie-1', 'cookie', START - 8 * HOUR),
+    key('pepper-1', 'pepper', START - 7 * HOUR),
+  ]) {
     await store.keys.insert(k);
   }
   await store.accounts.create(account('acc-1', 'alice@example.com'));
   await store.accounts.create(account('acc-2', 'bob@example.com'));
-  await store.oidc.upsert('Client', 'client-1', { client_id: 'client-1', client_secret: 'hmac.x', redirect_uris: ['https://rp.example/cb'] });
+  await store.oidc.upsert('Client', 'client-1', {
+    client_id: 'client-1',
+    client_secret: 'hmac.x',
+    redirect_uris: ['https://rp.example/cb'],
+  });
   clock.advance(1000);
-  await store.oidc.upsert('Session', 'sess-1', { kind: 'Session', uid: 'uid-1', accountId: 'acc-1', authorizations: { 'client-1': { grantId: 'grant-1' } } }, 24 * 3600);
+  await store.oidc.upsert(
+    'Session',
+    'sess-1',
+    { kind: 'Session', uid: 'uid-1', accountId: 'acc-1', authorizations: { 'client-1': { grantId: 'grant-1' } } },
+    24 * 3600,
+  );
   clock.advance(1000);
-  await store.oidc.upsert('Grant', 'grant-1', { kind: 'Grant', accountId: 'acc-1', clientId: 'client-1', openid: { scope: 'openid email' } }, 90 * 24 * 3600);
+  await store.oidc.upsert(
+    'Grant',
+    'grant-1',
+    { kind: 'Grant', accountId: 'acc-1', clientId: 'client-1', openid: { scope: 'openid email' } },
+    90 * 24 * 3600,
+  );
   clock.advance(1000);
-  await store.oidc.upsert('AccessToken', 'sha256.at-1', { kind: 'AccessToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' }, 600);
-  await store.oidc.upsert('RefreshToken', 'sha256.rt-old', { kind: 'RefreshToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' }, 14 * 24 * 3600);
+  await store.oidc.upsert(
+    'AccessToken',
+    'sha256.at-1',
+    { kind: 'AccessToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' },
+    600,
+  );
+  await store.oidc.upsert(
+    'RefreshToken',
+    'sha256.rt-old',
+    { kind: 'RefreshToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' },
+    14 * 24 * 3600,
+  );
   expect(await store.oidc.consume('RefreshToken', 'sha256.rt-old')).toBe(true);
   clock.advance(1000);
-  await store.oidc.upsert('RefreshToken', 'sha256.rt-new', { kind: 'RefreshToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' }, 14 * 24 * 3600);
-  await store.oidc.upsert('AuthorizationCode', 'sha256.code-expired', { kind: 'AuthorizationCode', grantId: 'grant-1' }, 1);
-  await store.oidc.upsert('SessionActivity', 'sess-1', { accountId: 'acc-1', ip: '203.0.113.7', userAgent: 'UA ü', lastSeen: START }, 24 * 3600);
+  await store.oidc.upsert(
+    'RefreshToken',
+    'sha256.rt-new',
+    { kind: 'RefreshToken', grantId: 'grant-1', accountId: 'acc-1', clientId: 'client-1' },
+    14 * 24 * 3600,
+  );
+  await store.oidc.upsert(
+    'AuthorizationCode',
+    'sha256.code-expired',
+    { kind: 'AuthorizationCode', grantId: 'grant-1' },
+    1,
+  );
+  await store.oidc.upsert(
+    'SessionActivity',
+    'sess-1',
+    { accountId: 'acc-1', ip: '203.0.113.7', userAgent: 'UA ü', lastSeen: START },
+    24 * 3600,
+  );
   await store.oidc.upsert('AppSession', 'app-1', { accountId: 'acc-1', tokens: { id_token: 'eyJ...' } }, 3600);
   await store.audit.append(event('ev-1', START - 2 * HOUR));
   await store.audit.append(event('ev-2', START - HOUR));
@@ -93,13 +170,26 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       await populate(from, clock);
       const items = await collect(from.transfer.exportAll());
       const kinds = items.map(kindOf);
-      expect(kinds).toEqual([...kinds].sort((a, b) => ['key', 'account', 'record', 'audit'].indexOf(a) - ['key', 'account', 'record', 'audit'].indexOf(b)));
+      expect(kinds).toEqual(
+        [...kinds].sort(
+          (a, b) => ['key', 'account', 'record', 'audit'].indexOf(a) - ['key', 'account', 'record', 'audit'].indexOf(b),
+        ),
+      );
       expect(kinds.filter((k) => k === 'key')).toHaveLength(3);
       expect(kinds.filter((k) => k === 'account')).toHaveLength(2);
       expect(kinds.filter((k) => k === 'audit')).toHaveLength(2);
       const records = items.flatMap((i) => ('record' in i ? [i.record] : []));
       expect(records.map((r) => `${r.model}/${r.id}`).sort()).toEqual(
-        ['AccessToken/sha256.at-1', 'AppSession/app-1', 'Client/client-1', 'Grant/grant-1', 'RefreshToken/sha256.rt-new', 'RefreshToken/sha256.rt-old', 'Session/sess-1', 'SessionActivity/sess-1'].sort(),
+        [
+          'AccessToken/sha256.at-1',
+          'AppSession/app-1',
+          'Client/client-1',
+          'Grant/grant-1',
+          'RefreshToken/sha256.rt-new',
+          'RefreshToken/sha256.rt-old',
+          'Session/sess-1',
+          'SessionActivity/sess-1',
+        ].sort(),
       );
     });
 
@@ -111,23 +201,39 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
         { key: await from.keys.list('cookie').then((k) => k[0]) },
         { key: await from.keys.list('pepper').then((k) => k[0]) },
       ]);
-      expect(items.filter((i) => 'account' in i)).toEqual([{ account: account('acc-1', 'alice@example.com') }, { account: account('acc-2', 'bob@example.com') }]);
-      expect(items.filter((i) => 'audit' in i)).toEqual([{ audit: event('ev-1', START - 2 * HOUR) }, { audit: event('ev-2', START - HOUR) }]);
-      const record = (model: string, id: string) => items.find((i) => 'record' in i && i.record.model === model && i.record.id === id);
+      expect(items.filter((i) => 'account' in i)).toEqual([
+        { account: account('acc-1', 'alice@example.com') },
+        { account: account('acc-2', 'bob@example.com') },
+      ]);
+      expect(items.filter((i) => 'audit' in i)).toEqual([
+        { audit: event('ev-1', START - 2 * HOUR) },
+        { audit: event('ev-2', START - HOUR) },
+      ]);
+      const record = (model: string, id: string) =>
+        items.find((i) => 'record' in i && i.record.model === model && i.record.id === id);
       expect(record('Client', 'client-1')).toEqual({
-        record: { model: 'Client', id: 'client-1', payload: { client_id: 'client-1', client_secret: 'hmac.x', redirect_uris: ['https://rp.example/cb'] }, createdAt: START, expiresAt: null },
+        record: {
+          model: 'Client',
+          id: 'client-1',
+          payload: { client_id: 'client-1', client_secret: 'hmac.x', redirect_uris: ['https://rp.example/cb'] },
+          createdAt: START,
+          expiresAt: null,
+        },
       });
       expect(record('Session', 'sess-1')).toEqual({
         record: expect.objectContaining({ createdAt: START + 1000, expiresAt: START + 1000 + 24 * 3600 * 1000 }),
       });
       expect(record('RefreshToken', 'sha256.rt-old')).toEqual({
-        record: expect.objectContaining({ payload: expect.objectContaining({ consumed: Math.floor((START + 3000) / 1000) }) }),
+        record: expect.objectContaining({
+          payload: expect.objectContaining({ consumed: Math.floor((START + 3000) / 1000) }),
+        }),
       });
     });
 
     test('reads in pages: more records than one page all come out, once each', async () => {
       const n = 1234;
-      for (let i = 0; i < n; i++) await from.oidc.upsert('Interaction', `i-${String(i).padStart(5, '0')}`, { n: i, uid: `u-${i}` }, 600);
+      for (let i = 0; i < n; i++)
+        await from.oidc.upsert('Interaction', `i-${String(i).padStart(5, '0')}`, { n: i, uid: `u-${i}` }, 600);
       const ids = (await collect(from.transfer.exportAll())).flatMap((i) => ('record' in i ? [i.record.id] : []));
       expect(ids).toHaveLength(n);
       expect(new Set(ids).size).toBe(n);
@@ -149,7 +255,13 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       const reexported = await collect(to.transfer.exportAll());
       // Same items, compared by identity: the order within a kind and the order of fields are not part of the contract.
       const identity = (i: TransferItem) =>
-        'key' in i ? `key/${i.key.kid}` : 'account' in i ? `account/${i.account.id}` : 'record' in i ? `record/${i.record.model}/${i.record.id}` : `audit/${i.audit.id}`;
+        'key' in i
+          ? `key/${i.key.kid}`
+          : 'account' in i
+            ? `account/${i.account.id}`
+            : 'record' in i
+              ? `record/${i.record.model}/${i.record.id}`
+              : `audit/${i.audit.id}`;
       const byIdentity = (items: TransferItem[]) => [...items].sort((a, b) => identity(a).localeCompare(identity(b)));
       expect(byIdentity(reexported)).toEqual(byIdentity(exported));
       expect(await to.transfer.occupancy()).toEqual(await from.transfer.occupancy());
@@ -157,11 +269,19 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
 
     test('the target behaves as the source: lookups, account listings with createdAt, keys, accounts, audit', async () => {
       await to.transfer.importAll(from.transfer.exportAll());
-      for (const [model, id] of [['Client', 'client-1'], ['Session', 'sess-1'], ['Grant', 'grant-1'], ['AccessToken', 'sha256.at-1'], ['AppSession', 'app-1']] as const) {
+      for (const [model, id] of [
+        ['Client', 'client-1'],
+        ['Session', 'sess-1'],
+        ['Grant', 'grant-1'],
+        ['AccessToken', 'sha256.at-1'],
+        ['AppSession', 'app-1'],
+      ] as const) {
         expect(await to.oidc.find(model, id)).toEqual(await from.oidc.find(model, id));
       }
       expect(await to.oidc.findByUid('Session', 'uid-1')).toEqual(await from.oidc.findByUid('Session', 'uid-1'));
-      expect(await to.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1')).toEqual(await from.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1'));
+      expect(await to.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1')).toEqual(
+        await from.oidc.findByAccount('RefreshToken', 'acc-1', 'client-1'),
+      );
       expect(await to.oidc.list('Client', 10)).toEqual(await from.oidc.list('Client', 10));
       expect(await to.accounts.findByEmail('alice@example.com')).toEqual(account('acc-1', 'alice@example.com'));
       for (const kind of KEY_KINDS) expect(await to.keys.list(kind)).toEqual(await from.keys.list(kind));
@@ -225,7 +345,13 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
     });
 
     test('payloads keep unicode, nesting and nulls exactly', async () => {
-      const payload: OidcPayload = { text: 'héllo 👩‍👩‍👧‍👦 مرحبا e\u0301 \u2028 "q" \\', nested: { list: [1, 2.5, 'three', true, null], deep: { flag: false } }, empty: {}, none: null, big: 2 ** 53 - 1 };
+      const payload: OidcPayload = {
+        text: 'héllo 👩‍👩‍👧‍👦 مرحبا e\u0301 \u2028 "q" \\',
+        nested: { list: [1, 2.5, 'three', true, null], deep: { flag: false } },
+        empty: {},
+        none: null,
+        big: 2 ** 53 - 1,
+      };
       await from.oidc.upsert('Grant', 'grant-u', payload, 3600);
       await to.transfer.importAll(from.transfer.exportAll());
       expect(await to.oidc.find('Grant', 'grant-u')).toStrictEqual(payload);
@@ -241,20 +367,37 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
         resources: { 'https://api-x.example': 'read' },
         '$weird.key': { 'a.b': 1 },
         nested: [{ 'x.y': 'z' }],
-        '': { '$': 'nul\u0000key' },
+        '': { $: 'nul\u0000key' },
       };
       await from.oidc.upsert('Grant', 'grant.dots', payload, 3600);
-      const consented: AuditEvent = { ...event('ev-dots', START), type: 'consent.granted', details: { grant_id: 'grant.dots', resources: { 'https://api-x.example': ['read'] }, '$weird.key': { 'a.b': 1 } } };
+      const consented: AuditEvent = {
+        ...event('ev-dots', START),
+        type: 'consent.granted',
+        details: {
+          grant_id: 'grant.dots',
+          resources: { 'https://api-x.example': ['read'] },
+          '$weird.key': { 'a.b': 1 },
+        },
+      };
       await from.audit.append(consented);
-      await from.oidc.upsert('RefreshToken', 'sha256.rt-dots', { ...payload, kind: 'RefreshToken', grantId: 'grant.dots' }, 3600);
+      await from.oidc.upsert(
+        'RefreshToken',
+        'sha256.rt-dots',
+        { ...payload, kind: 'RefreshToken', grantId: 'grant.dots' },
+        3600,
+      );
       expect(await from.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(true);
       const exported = await collect(from.transfer.exportAll());
-      expect(exported).toContainEqual({ record: expect.objectContaining({ model: 'Grant', id: 'grant.dots', payload }) });
+      expect(exported).toContainEqual({
+        record: expect.objectContaining({ model: 'Grant', id: 'grant.dots', payload }),
+      });
       expect(exported).toContainEqual({ audit: consented });
       await to.transfer.importAll(fromArray(exported));
       expect(await to.oidc.find('Grant', 'grant.dots')).toStrictEqual(payload);
       expect(await to.audit.list({ types: ['consent.granted'], limit: 10 })).toStrictEqual([consented]);
-      expect(await to.oidc.findByAccount('Grant', 'acc-1', 'client.1')).toEqual(await from.oidc.findByAccount('Grant', 'acc-1', 'client.1'));
+      expect(await to.oidc.findByAccount('Grant', 'acc-1', 'client.1')).toEqual(
+        await from.oidc.findByAccount('Grant', 'acc-1', 'client.1'),
+      );
       expect(await to.oidc.consume('RefreshToken', 'sha256.rt-dots')).toBe(false);
       await to.oidc.revokeByGrantId('RefreshToken', 'grant.dots');
       expect(await to.oidc.find('RefreshToken', 'sha256.rt-dots')).toBeUndefined();

@@ -21,10 +21,15 @@ describeMongo('TransferStore on MongoDB: a consume cut short', () => {
       await store.oidc.upsert('RefreshToken', 'sha256.rt', { kind: 'RefreshToken', grantId: 'g' }, 3600);
       await store.oidc.upsert('RefreshToken', 'sha256.rt-free', { kind: 'RefreshToken', grantId: 'g' }, 3600);
       // What consume() leaves when the process dies between its two writes: the claim, no mark.
-      await client.db(dbName).collection<{ _id: string; expiresAt: Date | null }>(CLAIMS).insertOne({ _id: 'RefreshToken:sha256.rt', expiresAt: null });
+      await client
+        .db(dbName)
+        .collection<{ _id: string; expiresAt: Date | null }>(CLAIMS)
+        .insertOne({ _id: 'RefreshToken:sha256.rt', expiresAt: null });
       const records: TransferItem[] = [];
       for await (const item of store.transfer.exportAll()) if ('record' in item) records.push(item);
-      const consumed = Object.fromEntries(records.map((i) => ('record' in i ? [i.record.id, i.record.payload.consumed] : [])));
+      const consumed = Object.fromEntries(
+        records.map((i) => ('record' in i ? [i.record.id, i.record.payload.consumed] : [])),
+      );
       expect(consumed['sha256.rt']).toEqual(expect.any(Number));
       expect(consumed['sha256.rt-free']).toBeUndefined();
     } finally {

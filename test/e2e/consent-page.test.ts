@@ -44,7 +44,11 @@ describeBrowser('the consent page in Chromium', () => {
     let callback: URL | undefined;
     await page.route(`${REDIRECT_URI}**`, async (route) => {
       callback = new URL(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><title>RP</title><p>back at the app</p>' });
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!DOCTYPE html><title>RP</title><p>back at the app</p>',
+      });
     });
     await page.goto(start.url);
     const form = await loginForm(page);
@@ -75,7 +79,11 @@ describeBrowser('the consent page in Chromium', () => {
       expectedState: start.state,
       expectedNonce: start.nonce,
     });
-    const seen = await introspect(server.issuer, { clientId: api.client_id, clientSecret: api.client_secret ?? '' }, tokens.access_token);
+    const seen = await introspect(
+      server.issuer,
+      { clientId: api.client_id, clientSecret: api.client_secret ?? '' },
+      tokens.access_token,
+    );
     expect(String(seen.scope).split(' ').sort()).toEqual(['admin', 'write']);
 
     await page.goto(`${server.issuer}/account`);

@@ -86,8 +86,7 @@ function watch(page: Page): PageWatch {
   return w;
 }
 
-
-describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
+describeBrowser("hostile input through Signet's pages in Chromium", () => {
   let browser: Browser | undefined;
   let signet: TestServer | undefined;
   let rp: Server | undefined;
@@ -126,10 +125,16 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
     return c;
   }
 
-  async function register(metadata: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function register(
+    metadata: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${issuer}/reg`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`, 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: JSON.stringify(metadata),
     });
     const type = res.headers.get('content-type') ?? '';
@@ -156,7 +161,11 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
    * The checks for every Signet page: nothing hostile ran or got into the DOM as markup, the strict CSP
    * was sent, and the console is clean apart from the documented lines.
    */
-  async function expectSafePage(watcher: PageWatch, label: string, options: { knownHeaderBug?: boolean } = {}): Promise<string> {
+  async function expectSafePage(
+    watcher: PageWatch,
+    label: string,
+    options: { knownHeaderBug?: boolean } = {},
+  ): Promise<string> {
     const { page } = watcher;
     await page.waitForLoadState('load');
     expect(new URL(page.url()).origin).toBe(issuer);
@@ -171,15 +180,21 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
     const dom = await page.evaluate(() => {
       const doc = (globalThis as any).document;
       const scripts = [...doc.querySelectorAll('script')]
-        .filter((s: any) => !(s.getAttribute('src') === '/assets/signet.js' && s.attributes.length === 2 && s.hasAttribute('defer')))
+        .filter(
+          (s: any) =>
+            !(s.getAttribute('src') === '/assets/signet.js' && s.attributes.length === 2 && s.hasAttribute('defer')),
+        )
         .map((s: any) => String(s.outerHTML));
       const ownLogo = (img: any) =>
         String(img.getAttribute('src')).startsWith('https://') &&
-        [...img.attributes].every((a: any) => ['class', 'src', 'alt', 'width', 'height', 'referrerpolicy'].includes(String(a.name)));
+        [...img.attributes].every((a: any) =>
+          ['class', 'src', 'alt', 'width', 'height', 'referrerpolicy'].includes(String(a.name)),
+        );
       const handlers: string[] = [];
       for (const el of [...doc.querySelectorAll('*')] as any[]) {
         for (const attr of [...el.attributes] as any[]) {
-          if (/^on/i.test(String(attr.name))) handlers.push(`<${String(el.tagName).toLowerCase()} ${String(attr.name)}>`);
+          if (/^on/i.test(String(attr.name)))
+            handlers.push(`<${String(el.tagName).toLowerCase()} ${String(attr.name)}>`);
         }
       }
       const injected = [...doc.querySelectorAll('svg, iframe, object, embed, img:not([src^="data:"])')]
@@ -205,7 +220,11 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
       // The hostile client's logo_uri is an https URL on a host that does not exist: the browser tries it and fails.
       .filter((m) => !(HOSTILE_LOGO_LINE.test(m.text) && m.url.startsWith('https://evil.example/')))
       .map((m) => `console.${m.type}: ${m.text} (${m.url})`);
-    expect({ label, console: unexpected, pageErrors: watcher.pageErrors }).toEqual({ label, console: [], pageErrors: [] });
+    expect({ label, console: unexpected, pageErrors: watcher.pageErrors }).toEqual({
+      label,
+      console: [],
+      pageErrors: [],
+    });
     watcher.console.length = 0;
     return page.locator('body').innerText();
   }
@@ -213,7 +232,12 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   function expectStrictHeaders(label: string, response: Response): void {
     const csp = response.headers()['content-security-policy'];
     expect({ label, csp }).toEqual({ label, csp: expect.any(String) });
-    const directives = new Map((csp ?? '').split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name ?? '', values]));
+    const directives = new Map(
+      (csp ?? '')
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name ?? '', values]),
+    );
     expect({ label, scriptSrc: directives.get('script-src') }).toEqual({ label, scriptSrc: ["'self'"] });
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
@@ -222,7 +246,9 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   }
 
   async function authorizationUrl(client: Registered, extra: Record<string, string> = {}) {
-    const config = await oidc.discovery(new URL(issuer), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(issuer), client.client_id, client.client_secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
     const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
     const state = extra.state ?? oidc.randomState();
@@ -242,7 +268,8 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   async function landOnSignet(page: Page, action: () => Promise<unknown>): Promise<void> {
     // The next committed main-frame document of Signet (redirects through /auth do not commit).
     const landed = page.waitForEvent('framenavigated', {
-      predicate: (f) => f === page.mainFrame() && new URL(f.url()).origin === issuer && !new URL(f.url()).pathname.startsWith('/auth'),
+      predicate: (f) =>
+        f === page.mainFrame() && new URL(f.url()).origin === issuer && !new URL(f.url()).pathname.startsWith('/auth'),
     });
     await action();
     await landed;
@@ -251,7 +278,10 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
 
   async function landOnRp(page: Page, action: () => Promise<unknown>): Promise<URLSearchParams> {
     const before = callbacks.length;
-    await Promise.all([page.waitForURL((u) => u.origin === rpOrigin && u.pathname === '/cb', { waitUntil: 'load' }), action()]);
+    await Promise.all([
+      page.waitForURL((u) => u.origin === rpOrigin && u.pathname === '/cb', { waitUntil: 'load' }),
+      action(),
+    ]);
     expect(callbacks.length).toBe(before + 1);
     expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
     const callback = callbacks.at(-1);
@@ -260,26 +290,34 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   }
 
   beforeAll(async () => {
-
     rp = createServer((req, res) => {
       const url = new URL(req.url ?? '/', rpOrigin);
       if (url.pathname === '/cb') {
         callbacks.push(url.searchParams);
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Test RP</title><link rel="icon" href="data:,"></head><body><h1>Callback received</h1></body></html>');
+        res.end(
+          '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Test RP</title><link rel="icon" href="data:,"></head><body><h1>Callback received</h1></body></html>',
+        );
         return;
       }
       if (url.pathname === '/canary') {
         // The detector's own check: a strict CSP and an inline script that the browser must block and report.
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "script-src 'self'" });
-        res.end('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Canary</title><link rel="icon" href="data:,"></head><body><script>window.__xss = "canary"</script></body></html>');
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "script-src 'self'",
+        });
+        res.end(
+          '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Canary</title><link rel="icon" href="data:,"></head><body><script>window.__xss = "canary"</script></body></html>',
+        );
         return;
       }
       if (url.pathname === '/frame') {
         // An attacker's page that tries to show Signet's login page inside its own.
         const src = frameTarget.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Framer</title><link rel="icon" href="data:,"></head><body><h1>Framer</h1><iframe id="victim" name="victim" src="${src}" width="600" height="400"></iframe></body></html>`);
+        res.end(
+          `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Framer</title><link rel="icon" href="data:,"></head><body><h1>Framer</h1><iframe id="victim" name="victim" src="${src}" width="600" height="400"></iframe></body></html>`,
+        );
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -302,7 +340,9 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
   afterAll(async () => {
     if (violations.length > 0) {
       // Not a failure by itself (see the header): printed so a blocked injection is seen and traced to its page.
-      console.warn(`CSP violations seen by the hostile-input suite:\n${violations.map((v) => `  ${v.document}: ${v.directive} blocked ${v.blocked} ${v.sample}`).join('\n')}`);
+      console.warn(
+        `CSP violations seen by the hostile-input suite:\n${violations.map((v) => `  ${v.document}: ${v.directive} blocked ${v.blocked} ${v.sample}`).join('\n')}`,
+      );
     }
     await context?.close();
     await browser?.close();
@@ -311,272 +351,373 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
     rp?.closeAllConnections();
   }, TIMEOUT);
 
-  test('dynamic registration takes hostile metadata or refuses it with a 400 JSON error, never a 5xx', async () => {
-    // Each hostile URI alone, so a refusal names its field.
-    const uriProbes: Array<[string, string]> = [
-      ['logo_uri', HOSTILE_URI],
-      ['policy_uri', HOSTILE_URI],
-      ['tos_uri', HOSTILE_URI],
-      ['client_uri', HOSTILE_URI],
-      ['logo_uri', 'javascript:window.__xss=13'],
-    ];
-    const accepted: Record<string, string> = {};
-    for (const [field, value] of uriProbes) {
-      const { status, body } = await register({ client_name: 'probe', redirect_uris: [redirectUri], [field]: value });
-      registrationOutcomes.push({ field, value, status, ...(typeof body.error === 'string' ? { error: `${body.error}: ${String(body.error_description)}` } : {}) });
-      if (status === 201) {
-        expect(body[field]).toBe(value);
-        if (!value.startsWith('javascript:')) accepted[field] = value;
+  test(
+    'dynamic registration takes hostile metadata or refuses it with a 400 JSON error, never a 5xx',
+    async () => {
+      // Each hostile URI alone, so a refusal names its field.
+      const uriProbes: Array<[string, string]> = [
+        ['logo_uri', HOSTILE_URI],
+        ['policy_uri', HOSTILE_URI],
+        ['tos_uri', HOSTILE_URI],
+        ['client_uri', HOSTILE_URI],
+        ['logo_uri', 'javascript:window.__xss=13'],
+      ];
+      const accepted: Record<string, string> = {};
+      for (const [field, value] of uriProbes) {
+        const { status, body } = await register({ client_name: 'probe', redirect_uris: [redirectUri], [field]: value });
+        registrationOutcomes.push({
+          field,
+          value,
+          status,
+          ...(typeof body.error === 'string' ? { error: `${body.error}: ${String(body.error_description)}` } : {}),
+        });
+        if (status === 201) {
+          expect(body[field]).toBe(value);
+          if (!value.startsWith('javascript:')) accepted[field] = value;
+        }
       }
-    }
-    // A javascript: URI is no web URI: it must not be stored.
-    expect(registrationOutcomes.find((o) => o.value.startsWith('javascript:'))?.status).toBe(400);
+      // A javascript: URI is no web URI: it must not be stored.
+      expect(registrationOutcomes.find((o) => o.value.startsWith('javascript:'))?.status).toBe(400);
 
-    const first = await register({ client_name: NAME_SCRIPT, redirect_uris: [redirectUri], ...accepted });
-    expect(first.status).toBe(201);
-    expect(first.body.client_name).toBe(NAME_SCRIPT);
-    expect(first.body.client_secret).toEqual(expect.any(String));
-    scriptClient = first.body as Registered;
+      const first = await register({ client_name: NAME_SCRIPT, redirect_uris: [redirectUri], ...accepted });
+      expect(first.status).toBe(201);
+      expect(first.body.client_name).toBe(NAME_SCRIPT);
+      expect(first.body.client_secret).toEqual(expect.any(String));
+      scriptClient = first.body as Registered;
 
-    const second = await register({ client_name: NAME_SVG, redirect_uris: [redirectUri], ...accepted });
-    expect(second.status).toBe(201);
-    expect(second.body.client_name).toBe(NAME_SVG);
-    svgClient = second.body as Registered;
+      const second = await register({ client_name: NAME_SVG, redirect_uris: [redirectUri], ...accepted });
+      expect(second.status).toBe(201);
+      expect(second.body.client_name).toBe(NAME_SVG);
+      svgClient = second.body as Registered;
 
-    frameTarget = (await authorizationUrl(scriptClient)).url.href;
-  }, TIMEOUT);
+      frameTarget = (await authorizationUrl(scriptClient)).url.href;
+    },
+    TIMEOUT,
+  );
 
-  test('the detectors work: an inline script under a strict CSP is blocked and reported as a violation', async () => {
-    const { context } = ready();
-    const page = await context.newPage();
-    const cw = watch(page);
-    try {
-      const before = violations.length;
-      await page.goto(`${rpOrigin}/canary`);
-      await page.waitForLoadState('load');
-      for (let waited = 0; violations.length === before && waited < 5_000; waited += 50) await page.waitForTimeout(50);
-      expect(violations.slice(before)).toEqual([expect.objectContaining({ document: `${rpOrigin}/canary`, directive: 'script-src-elem', blocked: 'inline' })]);
-      expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
-      expect(cw.console.some((m) => m.type === 'error' && /Content Security Policy/.test(m.text))).toBe(true);
-      expect(cw.dialogs).toEqual([]);
-      // The canary's own violation is not a finding: drop it from the report.
-      violations.splice(before);
-    } finally {
-      await page.close();
-    }
-  }, TIMEOUT);
+  test(
+    'the detectors work: an inline script under a strict CSP is blocked and reported as a violation',
+    async () => {
+      const { context } = ready();
+      const page = await context.newPage();
+      const cw = watch(page);
+      try {
+        const before = violations.length;
+        await page.goto(`${rpOrigin}/canary`);
+        await page.waitForLoadState('load');
+        for (let waited = 0; violations.length === before && waited < 5_000; waited += 50)
+          await page.waitForTimeout(50);
+        expect(violations.slice(before)).toEqual([
+          expect.objectContaining({ document: `${rpOrigin}/canary`, directive: 'script-src-elem', blocked: 'inline' }),
+        ]);
+        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+        expect(cw.console.some((m) => m.type === 'error' && /Content Security Policy/.test(m.text))).toBe(true);
+        expect(cw.dialogs).toEqual([]);
+        // The canary's own violation is not a finding: drop it from the report.
+        violations.splice(before);
+      } finally {
+        await page.close();
+      }
+    },
+    TIMEOUT,
+  );
 
-  test('login page with hostile login_hint, state and client_name; a wrong password; login; consent; Deny', async () => {
-    const { page, w, scriptClient } = ready();
-    const request = await authorizationUrl(scriptClient, { login_hint: HOSTILE_HINT, state: HOSTILE_STATE });
+  test(
+    'login page with hostile login_hint, state and client_name; a wrong password; login; consent; Deny',
+    async () => {
+      const { page, w, scriptClient } = ready();
+      const request = await authorizationUrl(scriptClient, { login_hint: HOSTILE_HINT, state: HOSTILE_STATE });
 
-    await landOnSignet(page, () => page.goto(request.url.href));
-    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+$/);
-    let text = await expectSafePage(w, 'login (hostile login_hint, state, client_name)');
-    expect(text).toContain(NAME_SCRIPT);
-    const email = page.locator('input[name="email"]');
-    const password = page.locator('input[type="password"]');
-    const submit = page.locator('form', { has: password }).locator('button[type="submit"]');
-    expect(await email.inputValue()).toBe(HOSTILE_HINT);
-
-    // The hint is no valid email, so Chromium would not submit it: switch the form's validation off to post it
-    // as a script would, and see the server echo it back into the re-rendered form.
-    await page.locator('form', { has: password }).evaluate((form) => {
-      (form as any).noValidate = true;
-    });
-    await password.fill('not the password');
-    await landOnSignet(page, () => submit.click());
-    text = await expectSafePage(w, 'login after a wrong password');
-    expect(text).toContain('Invalid email or password.');
-    expect(text).toContain(NAME_SCRIPT);
-    expect(await email.inputValue()).toBe(HOSTILE_HINT);
-
-    await email.fill(EMAIL);
-    await password.fill(PASSWORD);
-    await landOnSignet(page, () => submit.click());
-    const deny = page.getByRole('button', { name: DENY });
-    await deny.waitFor({ state: 'visible' });
-    text = await expectSafePage(w, 'consent (hostile client_name, Deny)');
-    expect(text).toContain(NAME_SCRIPT);
-    expect(text).toContain('<script>');
-    expect(await page.locator('strong', { hasText: '<script>' }).innerText()).toBe(NAME_SCRIPT);
-
-    const callback = await landOnRp(page, () => deny.click());
-    expect(callback.get('error')).toBe('access_denied');
-    expect(callback.get('state')).toBe(HOSTILE_STATE);
-    expect(callback.get('code')).toBeNull();
-  }, TIMEOUT);
-
-  test('consent Allow for both hostile-named apps: the relying party redeems the codes', async () => {
-    const { page, w, scriptClient, svgClient } = ready();
-    for (const [client, name] of [[scriptClient, NAME_SCRIPT], [svgClient, NAME_SVG]] as const) {
-      const request = await authorizationUrl(client, { state: HOSTILE_STATE });
       await landOnSignet(page, () => page.goto(request.url.href));
-      const allow = page.getByRole('button', { name: APPROVE });
-      await allow.waitFor({ state: 'visible' });
-      const text = await expectSafePage(w, `consent (${name}, Allow)`);
-      expect(text).toContain(name);
+      expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+$/);
+      let text = await expectSafePage(w, 'login (hostile login_hint, state, client_name)');
+      expect(text).toContain(NAME_SCRIPT);
+      const email = page.locator('input[name="email"]');
+      const password = page.locator('input[type="password"]');
+      const submit = page.locator('form', { has: password }).locator('button[type="submit"]');
+      expect(await email.inputValue()).toBe(HOSTILE_HINT);
 
-      const callback = await landOnRp(page, () => allow.click());
-      expect(callback.get('state')).toBe(HOSTILE_STATE);
-      expect(callback.get('code')).toEqual(expect.any(String));
-      const tokens = await oidc.authorizationCodeGrant(request.config, new URL(page.url()), {
-        pkceCodeVerifier: request.pkceCodeVerifier,
-        expectedState: HOSTILE_STATE,
-        expectedNonce: request.nonce,
-        idTokenExpected: true,
+      // The hint is no valid email, so Chromium would not submit it: switch the form's validation off to post it
+      // as a script would, and see the server echo it back into the re-rendered form.
+      await page.locator('form', { has: password }).evaluate((form) => {
+        (form as any).noValidate = true;
       });
-      // OIDC Core 5.4: with an access token issued, the email is read at userinfo, not from the id_token.
-      const sub = tokens.claims()?.sub ?? '';
-      expect((await oidc.fetchUserInfo(request.config, tokens.access_token, sub)).email).toBe(EMAIL);
-      if (client === scriptClient) idTokenHint = tokens.id_token;
-    }
-  }, TIMEOUT);
+      await password.fill('not the password');
+      await landOnSignet(page, () => submit.click());
+      text = await expectSafePage(w, 'login after a wrong password');
+      expect(text).toContain('Invalid email or password.');
+      expect(text).toContain(NAME_SCRIPT);
+      expect(await email.inputValue()).toBe(HOSTILE_HINT);
 
-  test('error pages reached with hostile client_id, redirect_uri, error code and path show them, if at all, as text', async () => {
-    const { context, page, w, scriptClient } = ready();
-    const auth = (params: Record<string, string>) => `${issuer}/auth?${new URLSearchParams(params).toString()}`;
-    const common = { response_type: 'code', scope: 'openid', state: HOSTILE_STATE, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' };
+      await email.fill(EMAIL);
+      await password.fill(PASSWORD);
+      await landOnSignet(page, () => submit.click());
+      const deny = page.getByRole('button', { name: DENY });
+      await deny.waitFor({ state: 'visible' });
+      text = await expectSafePage(w, 'consent (hostile client_name, Deny)');
+      expect(text).toContain(NAME_SCRIPT);
+      expect(text).toContain('<script>');
+      expect(await page.locator('strong', { hasText: '<script>' }).innerText()).toBe(NAME_SCRIPT);
 
-    // ownErrorHandler: drawn by src/http/middleware/error-handler.ts rather than oidc-provider's renderError.
-    const cases: Array<{ label: string; url: string; status: number; ownErrorHandler?: boolean }> = [
-      { label: 'error: /auth with an unknown hostile client_id', url: auth({ ...common, client_id: HOSTILE_CLIENT_ID, redirect_uri: HOSTILE_REDIRECT }), status: 400 },
-      { label: 'error: /auth with an unregistered hostile redirect_uri', url: auth({ ...common, client_id: scriptClient.client_id, redirect_uri: HOSTILE_REDIRECT }), status: 400 },
-      { label: 'error: /session/end with a hostile client_id', url: `${issuer}/session/end?${new URLSearchParams({ client_id: HOSTILE_CLIENT_ID, state: HOSTILE_STATE })}`, status: 400 },
-      { label: 'error: /session/end with a hostile id_token_hint', url: `${issuer}/session/end?${new URLSearchParams({ id_token_hint: HOSTILE_ERROR })}`, status: 400 },
-      { label: 'error: /interaction with a hostile uid', url: `${issuer}/interaction/${encodeURIComponent(HOSTILE_UID)}`, status: 400, ownErrorHandler: true },
-    ];
-    for (const c of cases) {
-      const response = await page.goto(c.url);
-      expect({ label: c.label, status: response?.status() }).toEqual({ label: c.label, status: c.status });
-      const text = await expectSafePage(w, c.label, { knownHeaderBug: c.ownErrorHandler === true });
-      expect(text).toMatch(/cannot be completed|not allowed|sign-in required|cannot sign you in|not known to Signet|has expired/i);
-    }
+      const callback = await landOnRp(page, () => deny.click());
+      expect(callback.get('error')).toBe('access_denied');
+      expect(callback.get('state')).toBe(HOSTILE_STATE);
+      expect(callback.get('code')).toBeNull();
+    },
+    TIMEOUT,
+  );
 
-    // The account page's own callback puts the `error` it receives into the page as the error code.
-    // It needs the pending-login cookie, which opening /account sets.
-    const fresh = await context.newPage();
-    const fw = watch(fresh);
-    try {
-      // Opening /account without following its redirect: the pending-login cookie lands in the context's jar
-      // and stays unused for the hostile request.
-      const opened = await context.request.get(`${issuer}/account`, { maxRedirects: 0 });
-      expect(opened.status()).toBe(303);
-      expect((await context.cookies(`${issuer}/account`)).map((c) => c.name)).toContain('signet.account.login');
-      fw.console.length = 0;
-      const response = await fresh.goto(`${issuer}/account/callback?${new URLSearchParams({ error: HOSTILE_ERROR, state: HOSTILE_STATE })}`);
-      expect(response?.status()).toBe(400);
-      const text = await expectSafePage(fw, 'error: /account/callback with a hostile error code', { knownHeaderBug: true });
-      expect(text).toContain(`Error code: ${HOSTILE_ERROR}`);
-    } finally {
-      await fresh.close();
-    }
-  }, TIMEOUT);
+  test(
+    'consent Allow for both hostile-named apps: the relying party redeems the codes',
+    async () => {
+      const { page, w, scriptClient, svgClient } = ready();
+      for (const [client, name] of [
+        [scriptClient, NAME_SCRIPT],
+        [svgClient, NAME_SVG],
+      ] as const) {
+        const request = await authorizationUrl(client, { state: HOSTILE_STATE });
+        await landOnSignet(page, () => page.goto(request.url.href));
+        const allow = page.getByRole('button', { name: APPROVE });
+        await allow.waitFor({ state: 'visible' });
+        const text = await expectSafePage(w, `consent (${name}, Allow)`);
+        expect(text).toContain(name);
 
-  test('the account page lists the hostile-named apps as text', async () => {
-    const { page, w } = ready();
-    await page.goto(`${issuer}/account`);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
-    const text = await expectSafePage(w, 'account page (hostile app names)');
-    expect(text).toContain(NAME_SCRIPT);
-    expect(text).toContain(NAME_SVG);
-    const apps = page.locator('section', { has: page.getByRole('heading', { name: /Connected apps/ }) }).locator('li strong');
-    expect((await apps.allInnerTexts()).sort()).toEqual([NAME_SCRIPT, NAME_SVG].sort());
-  }, TIMEOUT);
+        const callback = await landOnRp(page, () => allow.click());
+        expect(callback.get('state')).toBe(HOSTILE_STATE);
+        expect(callback.get('code')).toEqual(expect.any(String));
+        const tokens = await oidc.authorizationCodeGrant(request.config, new URL(page.url()), {
+          pkceCodeVerifier: request.pkceCodeVerifier,
+          expectedState: HOSTILE_STATE,
+          expectedNonce: request.nonce,
+          idTokenExpected: true,
+        });
+        // OIDC Core 5.4: with an access token issued, the email is read at userinfo, not from the id_token.
+        const sub = tokens.claims()?.sub ?? '';
+        expect((await oidc.fetchUserInfo(request.config, tokens.access_token, sub)).email).toBe(EMAIL);
+        if (client === scriptClient) idTokenHint = tokens.id_token;
+      }
+    },
+    TIMEOUT,
+  );
 
-  test('the RP-initiated logout page with a hostile state and the real id_token_hint', async () => {
-    const { page, w } = ready();
-    if (!idTokenHint) throw new Error('no id_token from the Allow test');
-    await page.goto(`${issuer}/session/end?${new URLSearchParams({ id_token_hint: idTokenHint, state: HOSTILE_STATE })}`);
-    const signOut = page.getByRole('button', { name: /^\s*Sign out\s*$/ });
-    await signOut.waitFor({ state: 'visible' });
-    let text = await expectSafePage(w, 'logout confirmation (hostile state, hostile client_name)');
-    expect(text).toContain(NAME_SCRIPT);
-    expect(await page.locator('form#op\\.logoutForm').count()).toBe(1);
-
-    await landOnSignet(page, () => signOut.click());
-    text = await expectSafePage(w, 'signed out');
-    expect(text).toMatch(/signed out/i);
-  }, TIMEOUT);
-
-  test('the RP-initiated logout without a session at Signet, with a hostile state: nothing hostile runs', async () => {
-    const { scriptClient } = ready();
-    if (!browser) throw new Error('setup failed');
-    // A browser that holds no Signet session: oidc-provider answers with its own auto-submitting form_post page
-    // (an inline <script> of its own, not markup from input), so the DOM check of expectSafePage does not apply.
-    const fresh = await watchedContext(browser);
-    try {
-      const page = await fresh.newPage();
-      const fw = watch(page);
-      const before = violations.length;
-      const response = await page.goto(`${issuer}/session/end?${new URLSearchParams({ client_id: scriptClient.client_id, state: HOSTILE_STATE })}`);
-      expect(response?.status()).toBe(200);
-      const csp = response?.headers()['content-security-policy'] ?? '';
-      expect(csp).toMatch(/script-src 'self'/);
-      expect(csp).not.toMatch(/unsafe-inline/);
-      // The page submits itself at once, so its body may be gone by now; the DOM checks below still apply.
-      const html = await response?.text().catch(() => '');
-      expect(html).not.toContain('__xss');
-      // Give the auto-submit its chance to reach the signed-out page.
-      await page.waitForURL((u) => u.pathname === '/session/end/success', { timeout: 3_000 }).catch(() => undefined);
-      expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
-      expect(fw.dialogs).toEqual([]);
-      expect(fw.pageErrors).toEqual([]);
-      logoutWithoutSession = {
-        completed: new URL(page.url()).pathname === '/session/end/success',
-        violations: violations.slice(before).map((v) => `${v.directive} ${v.blocked}`),
-        console: fw.console.filter((m) => m.type === 'error').map((m) => m.text),
+  test(
+    'error pages reached with hostile client_id, redirect_uri, error code and path show them, if at all, as text',
+    async () => {
+      const { context, page, w, scriptClient } = ready();
+      const auth = (params: Record<string, string>) => `${issuer}/auth?${new URLSearchParams(params).toString()}`;
+      const common = {
+        response_type: 'code',
+        scope: 'openid',
+        state: HOSTILE_STATE,
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
       };
-      // The only console error tolerated here: the favicon 404 of oidc-provider's own page (it declares no icon).
-      expect(logoutWithoutSession.console.filter((t) => !/status of 404/.test(t))).toEqual([]);
-    } finally {
-      await fresh.close();
-    }
-  }, TIMEOUT);
+
+      // ownErrorHandler: drawn by src/http/middleware/error-handler.ts rather than oidc-provider's renderError.
+      const cases: Array<{ label: string; url: string; status: number; ownErrorHandler?: boolean }> = [
+        {
+          label: 'error: /auth with an unknown hostile client_id',
+          url: auth({ ...common, client_id: HOSTILE_CLIENT_ID, redirect_uri: HOSTILE_REDIRECT }),
+          status: 400,
+        },
+        {
+          label: 'error: /auth with an unregistered hostile redirect_uri',
+          url: auth({ ...common, client_id: scriptClient.client_id, redirect_uri: HOSTILE_REDIRECT }),
+          status: 400,
+        },
+        {
+          label: 'error: /session/end with a hostile client_id',
+          url: `${issuer}/session/end?${new URLSearchParams({ client_id: HOSTILE_CLIENT_ID, state: HOSTILE_STATE })}`,
+          status: 400,
+        },
+        {
+          label: 'error: /session/end with a hostile id_token_hint',
+          url: `${issuer}/session/end?${new URLSearchParams({ id_token_hint: HOSTILE_ERROR })}`,
+          status: 400,
+        },
+        {
+          label: 'error: /interaction with a hostile uid',
+          url: `${issuer}/interaction/${encodeURIComponent(HOSTILE_UID)}`,
+          status: 400,
+          ownErrorHandler: true,
+        },
+      ];
+      for (const c of cases) {
+        const response = await page.goto(c.url);
+        expect({ label: c.label, status: response?.status() }).toEqual({ label: c.label, status: c.status });
+        const text = await expectSafePage(w, c.label, { knownHeaderBug: c.ownErrorHandler === true });
+        expect(text).toMatch(
+          /cannot be completed|not allowed|sign-in required|cannot sign you in|not known to Signet|has expired/i,
+        );
+      }
+
+      // The account page's own callback puts the `error` it receives into the page as the error code.
+      // It needs the pending-login cookie, which opening /account sets.
+      const fresh = await context.newPage();
+      const fw = watch(fresh);
+      try {
+        // Opening /account without following its redirect: the pending-login cookie lands in the context's jar
+        // and stays unused for the hostile request.
+        const opened = await context.request.get(`${issuer}/account`, { maxRedirects: 0 });
+        expect(opened.status()).toBe(303);
+        expect((await context.cookies(`${issuer}/account`)).map((c) => c.name)).toContain('signet.account.login');
+        fw.console.length = 0;
+        const response = await fresh.goto(
+          `${issuer}/account/callback?${new URLSearchParams({ error: HOSTILE_ERROR, state: HOSTILE_STATE })}`,
+        );
+        expect(response?.status()).toBe(400);
+        const text = await expectSafePage(fw, 'error: /account/callback with a hostile error code', {
+          knownHeaderBug: true,
+        });
+        expect(text).toContain(`Error code: ${HOSTILE_ERROR}`);
+      } finally {
+        await fresh.close();
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'the account page lists the hostile-named apps as text',
+    async () => {
+      const { page, w } = ready();
+      await page.goto(`${issuer}/account`);
+      await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'visible' });
+      const text = await expectSafePage(w, 'account page (hostile app names)');
+      expect(text).toContain(NAME_SCRIPT);
+      expect(text).toContain(NAME_SVG);
+      const apps = page
+        .locator('section', { has: page.getByRole('heading', { name: /Connected apps/ }) })
+        .locator('li strong');
+      expect((await apps.allInnerTexts()).sort()).toEqual([NAME_SCRIPT, NAME_SVG].sort());
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'the RP-initiated logout page with a hostile state and the real id_token_hint',
+    async () => {
+      const { page, w } = ready();
+      if (!idTokenHint) throw new Error('no id_token from the Allow test');
+      await page.goto(
+        `${issuer}/session/end?${new URLSearchParams({ id_token_hint: idTokenHint, state: HOSTILE_STATE })}`,
+      );
+      const signOut = page.getByRole('button', { name: /^\s*Sign out\s*$/ });
+      await signOut.waitFor({ state: 'visible' });
+      let text = await expectSafePage(w, 'logout confirmation (hostile state, hostile client_name)');
+      expect(text).toContain(NAME_SCRIPT);
+      expect(await page.locator('form#op\\.logoutForm').count()).toBe(1);
+
+      await landOnSignet(page, () => signOut.click());
+      text = await expectSafePage(w, 'signed out');
+      expect(text).toMatch(/signed out/i);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'the RP-initiated logout without a session at Signet, with a hostile state: nothing hostile runs',
+    async () => {
+      const { scriptClient } = ready();
+      if (!browser) throw new Error('setup failed');
+      // A browser that holds no Signet session: oidc-provider answers with its own auto-submitting form_post page
+      // (an inline <script> of its own, not markup from input), so the DOM check of expectSafePage does not apply.
+      const fresh = await watchedContext(browser);
+      try {
+        const page = await fresh.newPage();
+        const fw = watch(page);
+        const before = violations.length;
+        const response = await page.goto(
+          `${issuer}/session/end?${new URLSearchParams({ client_id: scriptClient.client_id, state: HOSTILE_STATE })}`,
+        );
+        expect(response?.status()).toBe(200);
+        const csp = response?.headers()['content-security-policy'] ?? '';
+        expect(csp).toMatch(/script-src 'self'/);
+        expect(csp).not.toMatch(/unsafe-inline/);
+        // The page submits itself at once, so its body may be gone by now; the DOM checks below still apply.
+        const html = await response?.text().catch(() => '');
+        expect(html).not.toContain('__xss');
+        // Give the auto-submit its chance to reach the signed-out page.
+        await page.waitForURL((u) => u.pathname === '/session/end/success', { timeout: 3_000 }).catch(() => undefined);
+        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+        expect(fw.dialogs).toEqual([]);
+        expect(fw.pageErrors).toEqual([]);
+        logoutWithoutSession = {
+          completed: new URL(page.url()).pathname === '/session/end/success',
+          violations: violations.slice(before).map((v) => `${v.directive} ${v.blocked}`),
+          console: fw.console.filter((m) => m.type === 'error').map((m) => m.text),
+        };
+        // The only console error tolerated here: the favicon 404 of oidc-provider's own page (it declares no icon).
+        expect(logoutWithoutSession.console.filter((t) => !/status of 404/.test(t))).toEqual([]);
+      } finally {
+        await fresh.close();
+      }
+    },
+    TIMEOUT,
+  );
 
   // oidc-provider's self-submitting pages (this logout without a session, form_post responses) add their script's
   // hash to the CSP already on the response; securityHeaders sets it before the provider runs.
-  test('the logout without a session completes (the CSP allows oidc-provider\'s auto-submit)', () => {
+  test("the logout without a session completes (the CSP allows oidc-provider's auto-submit)", () => {
     expect(logoutWithoutSession).toEqual({ completed: true, violations: [], console: [] });
   });
 
-  test('Signet refuses to be framed: the login page does not render inside another site\'s frame', async () => {
-    const { context } = ready();
-    const page = await context.newPage();
-    const fw = watch(page);
-    try {
-      const victim = page.waitForResponse((r) => r.frame() !== page.mainFrame() && new URL(r.url()).origin === issuer && /^\/interaction\//.test(new URL(r.url()).pathname));
-      await page.goto(`${rpOrigin}/frame`);
-      const framed = await victim;
-      // The response arrived with both refusals; the browser then must not render it.
-      expect(framed.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
-      expect(framed.headers()['x-frame-options']).toBe('DENY');
-      await page.waitForLoadState('load');
-      await page.waitForTimeout(300);
+  test(
+    "Signet refuses to be framed: the login page does not render inside another site's frame",
+    async () => {
+      const { context } = ready();
+      const page = await context.newPage();
+      const fw = watch(page);
+      try {
+        const victim = page.waitForResponse(
+          (r) =>
+            r.frame() !== page.mainFrame() &&
+            new URL(r.url()).origin === issuer &&
+            /^\/interaction\//.test(new URL(r.url()).pathname),
+        );
+        await page.goto(`${rpOrigin}/frame`);
+        const framed = await victim;
+        // The response arrived with both refusals; the browser then must not render it.
+        expect(framed.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+        expect(framed.headers()['x-frame-options']).toBe('DENY');
+        await page.waitForLoadState('load');
+        await page.waitForTimeout(300);
 
-      const frame = page.frames().find((f) => f !== page.mainFrame());
-      if (!frame) throw new Error('the iframe is missing');
-      // A refused frame is replaced by Chromium's error document: no Signet URL, no login form, no Signet text.
-      expect(frame.url()).not.toMatch(new RegExp(`^${issuer.replace(/[.]/g, '\\.')}`));
-      const content = await frame.content().catch(() => '');
-      expect(content).not.toMatch(/Signet|Sign in|password/i);
-      expect(await frame.locator('input[type="password"]').count().catch(() => 0)).toBe(0);
+        const frame = page.frames().find((f) => f !== page.mainFrame());
+        if (!frame) throw new Error('the iframe is missing');
+        // A refused frame is replaced by Chromium's error document: no Signet URL, no login form, no Signet text.
+        expect(frame.url()).not.toMatch(new RegExp(`^${issuer.replace(/[.]/g, '\\.')}`));
+        const content = await frame.content().catch(() => '');
+        expect(content).not.toMatch(/Signet|Sign in|password/i);
+        expect(
+          await frame
+            .locator('input[type="password"]')
+            .count()
+            .catch(() => 0),
+        ).toBe(0);
 
-      const unexpected = fw.console.filter((m) => m.type === 'error' && !FRAME_REFUSAL_LINE.test(m.text));
-      expect(unexpected).toEqual([]);
-      expect(fw.console.some((m) => FRAME_REFUSAL_LINE.test(m.text))).toBe(true);
-      expect(fw.dialogs).toEqual([]);
-      expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
-    } finally {
-      await page.close();
-    }
-  }, TIMEOUT);
+        const unexpected = fw.console.filter((m) => m.type === 'error' && !FRAME_REFUSAL_LINE.test(m.text));
+        expect(unexpected).toEqual([]);
+        expect(fw.console.some((m) => FRAME_REFUSAL_LINE.test(m.text))).toBe(true);
+        expect(fw.dialogs).toEqual([]);
+        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+      } finally {
+        await page.close();
+      }
+    },
+    TIMEOUT,
+  );
 
   // securityHeaders wraps errorHandler and sets its headers before anything runs, so the error pages of
   // Signet's own routes (/interaction/:uid, /account/...) carry them too.
-  test('Signet\'s own error pages carry the strict CSP and the anti-framing headers', () => {
+  test("Signet's own error pages carry the strict CSP and the anti-framing headers", () => {
     ready();
-    expect(headerlessPages.map((p) => `${p.label} (${p.status}): csp=${String(p.headers['content-security-policy'])} x-frame-options=${String(p.headers['x-frame-options'])}`)).toEqual([]);
+    expect(
+      headerlessPages.map(
+        (p) =>
+          `${p.label} (${p.status}): csp=${String(p.headers['content-security-policy'])} x-frame-options=${String(p.headers['x-frame-options'])}`,
+      ),
+    ).toEqual([]);
   });
 
   test('the walk covered every page and no hostile registration got a 5xx (the log lists both)', () => {
@@ -584,7 +725,9 @@ describeBrowser('hostile input through Signet\'s pages in Chromium', () => {
     console.info(
       [
         'hostile registration metadata:',
-        ...registrationOutcomes.map((o) => `  ${o.field}=${JSON.stringify(o.value)} -> ${o.status}${o.error ? ` (${o.error})` : ''}`),
+        ...registrationOutcomes.map(
+          (o) => `  ${o.field}=${JSON.stringify(o.value)} -> ${o.status}${o.error ? ` (${o.error})` : ''}`,
+        ),
         `pages checked: ${checked.length}`,
         ...headerlessPages.map((p) => `  WITHOUT security headers: ${p.label} (${p.status})`),
         ...checked.map((c) => `  ${c.label}`),

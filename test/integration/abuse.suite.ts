@@ -2,7 +2,15 @@
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
-import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  tokenRequest,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock, type ManualClock } from '../support/stores.js';
 
@@ -53,7 +61,9 @@ export function abuseSuite(store: StoreKind): void {
     clock.advance(16 * 60_000);
     const browser = new BrowserSession(server.issuer);
     let page = await browser.follow(`${server.issuer}/account`);
-    const posted = await browser.request(formAction(page.body, '/login'), { form: { email: account.email, password: PASSWORD, csrf: csrfFrom(page.body) } });
+    const posted = await browser.request(formAction(page.body, '/login'), {
+      form: { email: account.email, password: PASSWORD, csrf: csrfFrom(page.body) },
+    });
     page = await browser.follow(posted.location ?? '');
     expect(page.body).toContain('signing in was paused');
   });
@@ -130,14 +140,20 @@ export function abuseSuite(store: StoreKind): void {
     const page = await mine.follow((await startAuthorization(rp)).url);
     const theirs = new BrowserSession(server.issuer);
     await theirs.follow((await startAuthorization(rp)).url);
-    const cross = await theirs.request(formAction(page.body, '/login'), { form: { email: 'x@example.com', password: PASSWORD, csrf: csrfFrom(page.body) } });
+    const cross = await theirs.request(formAction(page.body, '/login'), {
+      form: { email: 'x@example.com', password: PASSWORD, csrf: csrfFrom(page.body) },
+    });
     expect(cross.status).toBe(403);
   });
 
   test('token and account responses are never cached', async () => {
     const res = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: 'nope' });
     expect(res.status).toBe(400);
-    const token = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=x' });
+    const token = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=x',
+    });
     expect(token.headers.get('cache-control')).toContain('no-store');
     const account = await fetch(`${server.issuer}/account`, { redirect: 'manual' });
     expect(account.headers.get('cache-control')).toBe('no-store');
@@ -146,7 +162,11 @@ export function abuseSuite(store: StoreKind): void {
   test('sign-in still works for everyone else', async () => {
     await server.signet.accounts.create({ email: `fine-${store}@example.com`, password: PASSWORD });
     const start = await startAuthorization(rp);
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, `fine-${store}@example.com`, PASSWORD));
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(new BrowserSession(server.issuer), start, `fine-${store}@example.com`, PASSWORD),
+    );
     expect(tokens.access_token).toBeDefined();
   });
 }
@@ -197,8 +217,16 @@ function clientAuthThrottleTests(store: StoreKind): void {
     return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: clientId, sub: clientId, aud: server.issuer, jti: `${now}-${Math.random()}`, exp: now + 60 })}.${part({ sig: 'none' })}`;
   };
 
-  const call = async (path: string, client: Credentials, form: Record<string, string>, from: { ip: string; via?: Via }) => {
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from.ip };
+  const call = async (
+    path: string,
+    client: Credentials,
+    form: Record<string, string>,
+    from: { ip: string; via?: Via },
+  ) => {
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-forwarded-for': from.ip,
+    };
     const body = new URLSearchParams(form);
     const via = from.via ?? 'basic';
     if (via === 'basic') {
@@ -212,14 +240,23 @@ function clientAuthThrottleTests(store: StoreKind): void {
     }
     const res = await fetch(`${server.issuer}${path}`, { method: 'POST', headers, body: body.toString() });
     const text = await res.text();
-    return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    return {
+      status: res.status,
+      retryAfter: Number(res.headers.get('retry-after') ?? 0),
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    };
   };
 
   /**
    * Wrong secrets from one address, each sent once the previous answer's Retry-After has passed (on the
    * injected clock), until the throttle answers with a full lock. Resolves with how many failures that took.
    */
-  const hammer = async (path: string, client: Credentials, form: Record<string, string>, from: { ip: string; via?: Via }) => {
+  const hammer = async (
+    path: string,
+    client: Credentials,
+    form: Record<string, string>,
+    from: { ip: string; via?: Via },
+  ) => {
     const wrong = { ...client, secret: 'not-the-secret' };
     let failures = 0;
     for (;;) {
@@ -233,12 +270,20 @@ function clientAuthThrottleTests(store: StoreKind): void {
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
       failures += 1;
-      if (failures > 25) throw new Error(`${path} via ${from.via ?? 'basic'}: still not locked after ${failures} failures`);
+      if (failures > 25)
+        throw new Error(`${path} via ${from.via ?? 'basic'}: still not locked after ${failures} failures`);
     }
   };
 
   const CLIENT_CREDENTIALS = { grant_type: 'client_credentials', scope: 'read', resource: API };
-  const par = (client: Credentials) => ({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
+  const par = (client: Credentials) => ({
+    client_id: client.clientId,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: 'a'.repeat(43),
+    code_challenge_method: 'S256',
+  });
 
   /** The client's own requests, each at its endpoint: a token, introspected, revoked; a pushed authorization request. */
   const clientStillWorks = async (ip: string, via: Exclude<Via, 'assertion'> = 'basic') => {
@@ -272,7 +317,10 @@ function clientAuthThrottleTests(store: StoreKind): void {
     await clientStillWorks('192.0.2.10');
     // A botnet: one wrong secret from each of many addresses, more than any one address may fail.
     for (let i = 1; i <= 25; i++) {
-      expect((await call('/token/revocation', { ...service, secret: 'guess' }, { token: 'x' }, { ip: `198.51.100.${i}` })).status).toBe(401);
+      expect(
+        (await call('/token/revocation', { ...service, secret: 'guess' }, { token: 'x' }, { ip: `198.51.100.${i}` }))
+          .status,
+      ).toBe(401);
     }
     await clientStillWorks('192.0.2.10');
     // Once the lock has run out, the right secret from the stranger's address is served again.
@@ -284,7 +332,10 @@ function clientAuthThrottleTests(store: StoreKind): void {
 
   test('pushed authorization requests (/request) are throttled like the token endpoint', async () => {
     // The guarded paths are every endpoint discovery offers that authenticates clients; device flow and CIBA are off.
-    const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(discovery.pushed_authorization_request_endpoint).toBe(`${server.issuer}/request`);
     expect([discovery.token_endpoint, discovery.introspection_endpoint, discovery.revocation_endpoint]).toEqual(
       ['/token', '/token/introspection', '/token/revocation'].map((path) => `${server.issuer}${path}`),
@@ -301,8 +352,12 @@ function clientAuthThrottleTests(store: StoreKind): void {
   });
 
   test('client_secret_post and client assertions are counted per client too, and their bodies still reach the provider', async () => {
-    expect(await hammer('/token', service, CLIENT_CREDENTIALS, { ip: '203.0.113.9', via: 'post' })).toBeLessThanOrEqual(20);
-    expect(await hammer('/token/introspection', api, { token: 'x' }, { ip: '203.0.113.10', via: 'assertion' })).toBeLessThanOrEqual(20);
+    expect(await hammer('/token', service, CLIENT_CREDENTIALS, { ip: '203.0.113.9', via: 'post' })).toBeLessThanOrEqual(
+      20,
+    );
+    expect(
+      await hammer('/token/introspection', api, { token: 'x' }, { ip: '203.0.113.10', via: 'assertion' }),
+    ).toBeLessThanOrEqual(20);
     expect(await hammer('/request', web, par(web), { ip: '203.0.113.11', via: 'post' })).toBeLessThanOrEqual(20);
     await clientStillWorks('192.0.2.12', 'post');
   });
@@ -325,12 +380,20 @@ function clientAuthThrottleTests(store: StoreKind): void {
     expect(big.status).toBe(400);
     expect(((await big.json()) as { error: string }).error).toBe('invalid_request');
     // Only form bodies are read ahead of the provider; anything else is left to it, untouched.
-    const json = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_id":"a"}' });
+    const json = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"client_id":"a"}',
+    });
     expect(json.status).toBe(400);
     const assertion = await fetch(`${server.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: 'not.a.jwt' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: ASSERTION_TYPE,
+        client_assertion: 'not.a.jwt',
+      }).toString(),
     });
     expect(assertion.status).toBe(400);
   });
@@ -351,7 +414,9 @@ export function enumerationSuite(store: StoreKind): void {
       const wrong: string[] = [];
       const disabled: string[] = [];
       for (let i = 0; i < rounds; i++) {
-        wrong.push((await server.signet.accounts.create({ email: `w${i}-${store}@example.com`, password: PASSWORD })).email);
+        wrong.push(
+          (await server.signet.accounts.create({ email: `w${i}-${store}@example.com`, password: PASSWORD })).email,
+        );
         const d = await server.signet.accounts.create({ email: `d${i}-${store}@example.com`, password: PASSWORD });
         await server.signet.accounts.setDisabled(d.id, true);
         disabled.push(d.email);
@@ -405,9 +470,18 @@ export function proxySuite(store: StoreKind): void {
       const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.example.test' };
       const auth = await fetch(`http://127.0.0.1:${server.port}/auth?${query}`, { redirect: 'manual', headers });
       const login = await fetch(new URL(auth.headers.get('location') ?? '/', `http://127.0.0.1:${server.port}`), {
-        headers: { ...headers, cookie: auth.headers.getSetCookie().map((l) => l.split(';')[0]).join('; ') },
+        headers: {
+          ...headers,
+          cookie: auth.headers
+            .getSetCookie()
+            .map((l) => l.split(';')[0])
+            .join('; '),
+        },
       });
-      return { cookies: [...auth.headers.getSetCookie(), ...login.headers.getSetCookie()], hsts: auth.headers.get('strict-transport-security') };
+      return {
+        cookies: [...auth.headers.getSetCookie(), ...login.headers.getSetCookie()],
+        hsts: auth.headers.get('strict-transport-security'),
+      };
     } finally {
       await server.destroy();
     }

@@ -30,7 +30,10 @@ export function accountNoticesSuite(store: StoreKind): void {
     let page = await browser.follow(start);
     for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
       const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      const form = kind === 'login' ? { email, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+      const form =
+        kind === 'login'
+          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
+          : hiddenFields(page.body, '/confirm');
       const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
       expect(posted.status).toBe(303);
       page = await browser.follow(posted.location ?? '');
@@ -65,7 +68,9 @@ export function accountNoticesSuite(store: StoreKind): void {
     const page = await accountPage(browser);
     const thisDevice = /this device<\/span>[\s\S]*?action="\/account\/sessions\/([^/"]+)\/end"/.exec(page)?.[1];
     const otherId = sessions.map((s) => s.id).find((id) => id !== thisDevice);
-    const ended = await browser.request(`${server.issuer}/account/sessions/${otherId}/end`, { form: { csrf: csrfFrom(page) } });
+    const ended = await browser.request(`${server.issuer}/account/sessions/${otherId}/end`, {
+      form: { csrf: csrfFrom(page) },
+    });
     expect(ended.status).toBe(303);
     // The second device then signs in again and signs out at the provider.
     tick();
@@ -90,8 +95,13 @@ export function accountNoticesSuite(store: StoreKind): void {
     expect(page).toContain(REUSE);
 
     tick();
-    const dismissed = await browser.request(formAction(page, '/notices/dismiss'), { form: hiddenFields(page, '/notices/dismiss') });
-    expect({ status: dismissed.status, location: dismissed.location }).toEqual({ status: 303, location: `${server.issuer}/account?done=notices` });
+    const dismissed = await browser.request(formAction(page, '/notices/dismiss'), {
+      form: hiddenFields(page, '/notices/dismiss'),
+    });
+    expect({ status: dismissed.status, location: dismissed.location }).toEqual({
+      status: 303,
+      location: `${server.issuer}/account?done=notices`,
+    });
     page = await accountPage(browser);
     expect(page).not.toContain(HEADING);
     const stored = await server.signet.audit.list({ accountId: account.id, types: [AUDIT.noticesDismissed], limit: 5 });

@@ -45,7 +45,8 @@ export function accountSessionSuite(store: StoreKind): void {
     let page = await browser.follow(start);
     for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
       const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      const form = kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+      const form =
+        kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
       const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
       expect(posted.status).toBe(303);
       page = await browser.follow(posted.location ?? '');
@@ -70,7 +71,9 @@ export function accountSessionSuite(store: StoreKind): void {
     const account = await browser.request(`${server.issuer}/account`);
     expect(account.status).toBe(303);
     expect(account.location).toMatch(new RegExp(`^${server.issuer}/auth\\?`));
-    const revoke = await browser.request(`${server.issuer}/account/apps/signet-demo/revoke`, { form: { csrf: csrf.accountCsrf } });
+    const revoke = await browser.request(`${server.issuer}/account/apps/signet-demo/revoke`, {
+      form: { csrf: csrf.accountCsrf },
+    });
     expect(revoke.status).toBe(401);
     expect(revoke.body).toContain(ENDED);
 
@@ -91,7 +94,9 @@ export function accountSessionSuite(store: StoreKind): void {
     const signedIn = await signedInBrowser(email);
     expect(await liveAppSessions(accountId)).toHaveLength(2);
 
-    const changed = jsonLine(await cli(['user', 'set-password', '--email', email, '--password-stdin'], `${NEW_PASSWORD}\n`));
+    const changed = jsonLine(
+      await cli(['user', 'set-password', '--email', email, '--password-stdin'], `${NEW_PASSWORD}\n`),
+    );
     expect(changed).toMatchObject({ id: accountId });
 
     await expectEnded(signedIn.browser, signedIn);
@@ -108,9 +113,17 @@ export function accountSessionSuite(store: StoreKind): void {
     const page = await walk(elsewhere, `${server.issuer}/account`, email);
     expect(new URL(page.url).pathname).toBe('/account');
     const changed = await elsewhere.request(`${server.issuer}/account/password`, {
-      form: { csrf: csrfFrom(page.body), current_password: PASSWORD, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD },
+      form: {
+        csrf: csrfFrom(page.body),
+        current_password: PASSWORD,
+        new_password: NEW_PASSWORD,
+        confirm_password: NEW_PASSWORD,
+      },
     });
-    expect({ status: changed.status, location: changed.location }).toEqual({ status: 303, location: `${server.issuer}/account?done=password` });
+    expect({ status: changed.status, location: changed.location }).toEqual({
+      status: 303,
+      location: `${server.issuer}/account?done=password`,
+    });
     expect(await server.signet.accounts.authenticate(email, NEW_PASSWORD)).toBeDefined();
 
     await expectEnded(here.browser, here);
@@ -160,8 +173,12 @@ export function accountSessionSuite(store: StoreKind): void {
     const [providerSession] = await server.signet.store.oidc.findByAccount('Session', accountId);
     const page = await browser.request(`${server.issuer}/account`);
     // This device is the one marked, and it is the provider session the page is bound to.
-    expect(page.body).toMatch(new RegExp(`this device</span>[\\s\\S]*?action="/account/sessions/${providerSession?.id}/end"`));
-    const ended = await browser.request(`${server.issuer}/account/sessions/${providerSession?.id}/end`, { form: { csrf: accountCsrf } });
+    expect(page.body).toMatch(
+      new RegExp(`this device</span>[\\s\\S]*?action="/account/sessions/${providerSession?.id}/end"`),
+    );
+    const ended = await browser.request(`${server.issuer}/account/sessions/${providerSession?.id}/end`, {
+      form: { csrf: accountCsrf },
+    });
     expect(ended.status).toBe(303);
     await expectEnded(browser, { accountCsrf, demoCsrf });
   });
@@ -181,13 +198,19 @@ export function accountSessionSuite(store: StoreKind): void {
     const loginPage = await anonymous.follow(`${server.issuer}/account`);
     expect(loginPage.body).toContain('type="password"');
 
-    for (const [source, page] of [[theirs, theirPage], [anonymous, loginPage]] as const) {
-      for (const name of source.cookieNames().filter((c) => /csrf/i.test(c))) browser.setCookie(name, source.cookieValue(name) ?? '');
+    for (const [source, page] of [
+      [theirs, theirPage],
+      [anonymous, loginPage],
+    ] as const) {
+      for (const name of source.cookieNames().filter((c) => /csrf/i.test(c)))
+        browser.setCookie(name, source.cookieValue(name) ?? '');
       const forged = await browser.request(end, { form: { csrf: csrfFrom(page.body) } });
       expect(forged.status).toBe(403);
       expect(forged.body).toContain('This form has expired or was not sent from this site');
     }
-    expect((await server.signet.store.oidc.findByAccount('Session', victim.accountId)).map((s) => s.id)).toContain(target?.id);
+    expect((await server.signet.store.oidc.findByAccount('Session', victim.accountId)).map((s) => s.id)).toContain(
+      target?.id,
+    );
     // The victim's own page still works, with its own token.
     const own = await browser.request(`${server.issuer}/account`);
     expect(own.status).toBe(200);
@@ -201,21 +224,33 @@ export function accountSessionSuite(store: StoreKind): void {
     const victim = new BrowserSession(server.issuer);
     const mine = await victim.follow(`${server.issuer}/account`);
     expect(formAction(theirs.body, '/login')).not.toBe(formAction(mine.body, '/login'));
-    for (const name of attacker.cookieNames().filter((c) => /csrf/i.test(c))) victim.setCookie(name, attacker.cookieValue(name) ?? '');
-    const forged = await victim.request(formAction(mine.body, '/login'), { form: { email, password: PASSWORD, csrf: csrfFrom(theirs.body) } });
+    for (const name of attacker.cookieNames().filter((c) => /csrf/i.test(c)))
+      victim.setCookie(name, attacker.cookieValue(name) ?? '');
+    const forged = await victim.request(formAction(mine.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(theirs.body) },
+    });
     expect(forged.status).toBe(403);
-    const own = await victim.request(formAction(mine.body, '/login'), { form: { email, password: PASSWORD, csrf: csrfFrom(mine.body) } });
+    const own = await victim.request(formAction(mine.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(mine.body) },
+    });
     expect(own.status).toBe(303);
   });
 
   test("the demo app's access and refresh tokens are sealed in the store, never in clear", async () => {
     const { email, accountId } = await newUser();
     await signedInBrowser(email);
-    const [record] = (await server.signet.store.oidc.findByAccount('AppSession', accountId)).filter((r) => r.payload.kind === 'demo');
+    const [record] = (await server.signet.store.oidc.findByAccount('AppSession', accountId)).filter(
+      (r) => r.payload.kind === 'demo',
+    );
     expect(record).toBeDefined();
     const raw = JSON.stringify(record?.payload);
     expect(typeof record?.payload.sealedTokens).toBe('string');
-    const opened = JSON.parse(new KeySealer([developmentSecret(server.dataDir)]).open(String(record?.payload.sealedTokens), `app-session:${record?.id}`)) as {
+    const opened = JSON.parse(
+      new KeySealer([developmentSecret(server.dataDir)]).open(
+        String(record?.payload.sealedTokens),
+        `app-session:${record?.id}`,
+      ),
+    ) as {
       accessToken: string;
       refreshToken: string;
     };
@@ -227,7 +262,12 @@ export function accountSessionSuite(store: StoreKind): void {
     const userinfo = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${opened.accessToken}` } });
     expect(userinfo.status).toBe(200);
     // Bound to its record: moved onto another id, the blob does not open.
-    expect(() => new KeySealer([developmentSecret(server.dataDir)]).open(String(record?.payload.sealedTokens), 'app-session:another')).toThrow();
+    expect(() =>
+      new KeySealer([developmentSecret(server.dataDir)]).open(
+        String(record?.payload.sealedTokens),
+        'app-session:another',
+      ),
+    ).toThrow();
   });
 
   test('with an https issuer every cookie of the account page and the demo is Secure and __Host-, whatever the request scheme', async () => {
@@ -240,13 +280,17 @@ export function accountSessionSuite(store: StoreKind): void {
       const setCookies: string[] = [];
       // What the proxy would do: the browser speaks https to the issuer; Signet gets http with X-Forwarded-Proto.
       const send = async (url: string, form?: Record<string, string>): Promise<Step> => {
-        const step = await browser.request(url.replace(issuer, behind.origin), { headers: { 'x-forwarded-proto': 'https' }, ...(form ? { form } : {}) });
+        const step = await browser.request(url.replace(issuer, behind.origin), {
+          headers: { 'x-forwarded-proto': 'https' },
+          ...(form ? { form } : {}),
+        });
         setCookies.push(...step.headers.getSetCookie());
         return step;
       };
       const follow = async (url: string) => {
         let step = await send(url);
-        const ours = (location: string | null): location is string => Boolean(location?.startsWith(issuer) || location?.startsWith(behind.origin));
+        const ours = (location: string | null): location is string =>
+          Boolean(location?.startsWith(issuer) || location?.startsWith(behind.origin));
         for (let hops = 0; hops < 10 && ours(step.location); hops++) step = await send(step.location);
         return step;
       };
@@ -254,7 +298,10 @@ export function accountSessionSuite(store: StoreKind): void {
         let page = await follow(start);
         for (let step = 0; step < 3 && page.body.includes('action="/interaction/'); step++) {
           const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-          const form = kind === 'login' ? { email, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+          const form =
+            kind === 'login'
+              ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
+              : hiddenFields(page.body, '/confirm');
           const posted = await send(formAction(page.body, `/${kind}`), form);
           page = await follow(posted.location ?? '');
         }
@@ -272,9 +319,16 @@ export function accountSessionSuite(store: StoreKind): void {
       setCookies.push(...plain.headers.getSetCookie());
 
       // Signet's own page cookies (the provider's signet.session, signet.interaction and signet.resume are not these).
-      const ours = setCookies.filter((line) => !/^signet\.(session|interaction|resume)(\.legacy)?(\.sig)?=/.test(line.replace(/^__Host-/, '')));
+      const ours = setCookies.filter(
+        (line) => !/^signet\.(session|interaction|resume)(\.legacy)?(\.sig)?=/.test(line.replace(/^__Host-/, '')),
+      );
       const names = new Set(ours.map((line) => line.slice(0, line.indexOf('='))));
-      for (const expected of ['__Host-signet.account', '__Host-signet.account.login', '__Host-signet.demo', '__Host-signet.demo.login']) {
+      for (const expected of [
+        '__Host-signet.account',
+        '__Host-signet.account.login',
+        '__Host-signet.demo',
+        '__Host-signet.demo.login',
+      ]) {
         expect(names).toContain(expected);
         expect(names).toContain(`${expected}.sig`);
       }

@@ -68,7 +68,13 @@ export function backchannelLogoutSuite(store: StoreKind): void {
   };
 
   const backchannelEvents = async (clientId: string, accountId: string): Promise<AuditEvent[]> =>
-    (await server.signet.audit.list({ accountId, types: ['backchannel_logout.delivered', 'backchannel_logout.failed'], limit: 50 }))
+    (
+      await server.signet.audit.list({
+        accountId,
+        types: ['backchannel_logout.delivered', 'backchannel_logout.failed'],
+        limit: 50,
+      })
+    )
       .filter((e) => e.clientId === clientId)
       .reverse(); // oldest first
 
@@ -80,7 +86,10 @@ export function backchannelLogoutSuite(store: StoreKind): void {
     for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
       const kind = page.body.includes('/login"') ? 'login' : 'confirm';
       seen.push(kind);
-      const form: Record<string, string> = kind === 'login' ? { email, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+      const form: Record<string, string> =
+        kind === 'login'
+          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
+          : hiddenFields(page.body, '/confirm');
       const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
       expect(posted.status).toBe(303);
       page = await browser.follow(posted.location ?? '');
@@ -123,7 +132,7 @@ export function backchannelLogoutSuite(store: StoreKind): void {
     return done;
   };
 
-  test('ending the Signet session elsewhere ends the demo app\'s session through the back channel', async () => {
+  test("ending the Signet session elsewhere ends the demo app's session through the back channel", async () => {
     const { email, accountId } = await newUser();
     const { browser } = await signInToDemo(email);
     expect(await demoSessions(accountId)).toHaveLength(1);
@@ -150,7 +159,11 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ contentType: req.headers['content-type'], form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')), at: Date.now() });
+        received.push({
+          contentType: req.headers['content-type'],
+          form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
+          at: Date.now(),
+        });
         if (received.length === 1) res.writeHead(500, { 'content-type': 'text/plain' }).end('try again later');
         else res.writeHead(200, { 'cache-control': 'no-store' }).end();
       });
@@ -199,7 +212,8 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       retries[scheduledBefore]?.run();
       const delivered = await eventually(
         'the delivered retry',
-        async () => (await backchannelEvents(clientId, accountId)).find((e) => e.type === 'backchannel_logout.delivered'),
+        async () =>
+          (await backchannelEvents(clientId, accountId)).find((e) => e.type === 'backchannel_logout.delivered'),
         4_000,
       );
       expect(delivered.details).toMatchObject({ attempt: 2 });
@@ -217,7 +231,10 @@ export function backchannelLogoutSuite(store: StoreKind): void {
         expect(post.contentType).toMatch(/^application\/x-www-form-urlencoded/);
         const logoutToken = post.form.get('logout_token');
         expect(typeof logoutToken).toBe('string');
-        const { payload, protectedHeader } = await jwtVerify(logoutToken ?? '', jwks, { issuer: server.issuer, audience: clientId });
+        const { payload, protectedHeader } = await jwtVerify(logoutToken ?? '', jwks, {
+          issuer: server.issuer,
+          audience: clientId,
+        });
         expect(protectedHeader.typ).toBe('logout+jwt');
         expect(payload.iss).toBe(server.issuer);
         expect(payload.aud).toBe(clientId);
@@ -265,7 +282,9 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       events: { [BACKCHANNEL_EVENT]: {} },
     });
     const sign = (payload: JWTPayload, options: { key?: typeof signetKey; typ?: string } = {}) =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: options.typ ?? 'logout+jwt' }).sign(options.key ?? signetKey);
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: options.typ ?? 'logout+jwt' })
+        .sign(options.key ?? signetKey);
     const unsecured = (payload: JWTPayload) =>
       `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'logout+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
     const without = (key: string): JWTPayload => {
@@ -278,14 +297,24 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       ['alg none', unsecured(good())],
       ['a wrong aud', await sign({ ...good(), aud: 'some-other-client' })],
       ['no events', await sign(without('events'))],
-      ['events without the back-channel logout event', await sign({ ...good(), events: { 'https://example.com/other-event': {} } })],
+      [
+        'events without the back-channel logout event',
+        await sign({ ...good(), events: { 'https://example.com/other-event': {} } }),
+      ],
       ['a nonce (an id_token in disguise)', await sign({ ...good(), nonce: 'n-0S6_WzA2Mj' })],
       ['no sub', await sign(without('sub'))],
       ['a wrong iss', await sign({ ...good(), iss: 'https://evil.example.com' })],
       ['typ JWT', await sign(good(), { typ: 'JWT' })],
       ['a key Signet never had', await sign(good(), { key: strangerKey })],
       ['an old iat', await sign({ ...good(), iat: now - 600, exp: now + 600 })],
-      ['a tampered payload', (await sign(good())).replace(/\.([^.]+)\./, (_m, p: string) => `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'someone-else' })).toString('base64url')}.`)],
+      [
+        'a tampered payload',
+        (await sign(good())).replace(
+          /\.([^.]+)\./,
+          (_m, p: string) =>
+            `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'someone-else' })).toString('base64url')}.`,
+        ),
+      ],
       ['no logout_token at all', undefined],
     ];
     for (const [label, token] of forged) {
@@ -295,7 +324,11 @@ export function backchannelLogoutSuite(store: StoreKind): void {
         body: new URLSearchParams(token === undefined ? { something: 'else' } : { logout_token: token }).toString(),
       });
       const body = await res.text();
-      expect({ label, status: res.status, type: res.headers.get('content-type') }).toEqual({ label, status: 400, type: expect.stringMatching(/^application\/json/) });
+      expect({ label, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        label,
+        status: 400,
+        type: expect.stringMatching(/^application\/json/),
+      });
       const json = JSON.parse(body) as Record<string, unknown>;
       expect({ label, error: json.error }).toEqual({ label, error: 'invalid_request' });
       expect(typeof json.error_description).toBe('string');

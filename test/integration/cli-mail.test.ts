@@ -41,7 +41,9 @@ function cliMailSuite(kind: StoreKind): void {
   });
 
   test('SMTP up: sent, and the mail arrives with both parts and the Message-ID reported', async () => {
-    const out = jsonLine(await runCli(['mail', 'test', '--to', 'ops@example.test'], env({ SMTP_URL: smtp.url, MAIL_FROM: FROM })));
+    const out = jsonLine(
+      await runCli(['mail', 'test', '--to', 'ops@example.test'], env({ SMTP_URL: smtp.url, MAIL_FROM: FROM })),
+    );
     expect(out).toMatchObject({ to: 'ops@example.test', transport: 'smtp', state: 'sent', attempts: 1 });
     expect(out.messageId).toBe(`<${String(out.id)}@mail.example.test>`);
     const [mail] = await smtp.waitFor((r) => r.length === 1);
@@ -54,7 +56,10 @@ function cliMailSuite(kind: StoreKind): void {
   test('SMTP refusing: a one-line error with the reason, and the mail stays queued for a retry', async () => {
     smtp.answer = () => ({ code: 451, message: '4.7.1 greylisted, try again later' });
     try {
-      const result = await runCli(['mail', 'test', '--to', 'ops@example.test'], env({ SMTP_URL: smtp.url, MAIL_FROM: FROM }));
+      const result = await runCli(
+        ['mail', 'test', '--to', 'ops@example.test'],
+        env({ SMTP_URL: smtp.url, MAIL_FROM: FROM }),
+      );
       expectOneLineError(result, /delivery failed: .*451.*greylisted.*retried/);
     } finally {
       smtp.answer = () => 'accept';

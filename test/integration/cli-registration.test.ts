@@ -43,26 +43,37 @@ function defaultRegistrationSuite(kind: StoreKind): void {
     await server?.destroy();
   }, TIMEOUT);
 
-  test('iat create --max-uses 2 works with a clean environment, and its token registers exactly 2 clients', async () => {
-    const issued = jsonLine(await runCli(['iat', 'create', '--max-uses', '2'], env));
-    const token = String(issued.initial_access_token);
-    expect(issued.max_uses).toBe(2);
-    const first = await register(server.issuer, token);
-    const second = await register(server.issuer, token);
-    expect([first.status, second.status]).toEqual([201, 201]);
-    expect(first.body.client_id).not.toBe(second.body.client_id);
-    const third = await register(server.issuer, token);
-    expect(third.status).toBe(401);
-    expect(third.body.error).toBe('invalid_token');
-  }, TIMEOUT);
+  test(
+    'iat create --max-uses 2 works with a clean environment, and its token registers exactly 2 clients',
+    async () => {
+      const issued = jsonLine(await runCli(['iat', 'create', '--max-uses', '2'], env));
+      const token = String(issued.initial_access_token);
+      expect(issued.max_uses).toBe(2);
+      const first = await register(server.issuer, token);
+      const second = await register(server.issuer, token);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(first.body.client_id).not.toBe(second.body.client_id);
+      const third = await register(server.issuer, token);
+      expect(third.status).toBe(401);
+      expect(third.body.error).toBe('invalid_token');
+    },
+    TIMEOUT,
+  );
 
-  test('without a token nobody registers: 401 invalid_token, and discovery names the endpoint', async () => {
-    const attempt = await register(server.issuer, undefined);
-    expect(attempt.status).toBe(401);
-    expect(attempt.body.error).toBe('invalid_token');
-    const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(discovery.registration_endpoint).toBe(`${server.issuer}/reg`);
-  }, TIMEOUT);
+  test(
+    'without a token nobody registers: 401 invalid_token, and discovery names the endpoint',
+    async () => {
+      const attempt = await register(server.issuer, undefined);
+      expect(attempt.status).toBe(401);
+      expect(attempt.body.error).toBe('invalid_token');
+      const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(discovery.registration_endpoint).toBe(`${server.issuer}/reg`);
+    },
+    TIMEOUT,
+  );
 }
 
 describe('registration by default (sqlite)', () => defaultRegistrationSuite('sqlite'));
@@ -77,17 +88,31 @@ describe('registration closed or open: iat create refuses', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('REGISTRATION=closed: /reg does not exist, and iat create says why it will not issue a token', async () => {
-    const server = await startTestServer({ store: 'sqlite', env: { REGISTRATION: 'closed' } });
-    try {
-      expect((await register(server.issuer, 'anything-at-all-1234')).status).toBe(404);
-    } finally {
-      await server.destroy();
-    }
-    expectOneLineError(await runCli(['iat', 'create'], cleanEnv(dataDir, { REGISTRATION: 'closed' })), /REGISTRATION=closed.*unset REGISTRATION/);
-  }, TIMEOUT);
+  test(
+    'REGISTRATION=closed: /reg does not exist, and iat create says why it will not issue a token',
+    async () => {
+      const server = await startTestServer({ store: 'sqlite', env: { REGISTRATION: 'closed' } });
+      try {
+        expect((await register(server.issuer, 'anything-at-all-1234')).status).toBe(404);
+      } finally {
+        await server.destroy();
+      }
+      expectOneLineError(
+        await runCli(['iat', 'create'], cleanEnv(dataDir, { REGISTRATION: 'closed' })),
+        /REGISTRATION=closed.*unset REGISTRATION/,
+      );
+    },
+    TIMEOUT,
+  );
 
-  test('REGISTRATION=open: iat create says a token would mean nothing', async () => {
-    expectOneLineError(await runCli(['iat', 'create', '--max-uses', '2'], cleanEnv(dataDir, { REGISTRATION: 'open' })), /REGISTRATION=open.*unset REGISTRATION/);
-  }, TIMEOUT);
+  test(
+    'REGISTRATION=open: iat create says a token would mean nothing',
+    async () => {
+      expectOneLineError(
+        await runCli(['iat', 'create', '--max-uses', '2'], cleanEnv(dataDir, { REGISTRATION: 'open' })),
+        /REGISTRATION=open.*unset REGISTRATION/,
+      );
+    },
+    TIMEOUT,
+  );
 });

@@ -26,7 +26,10 @@ const OPERATOR = {
 
 /** Compose interpolation of `${NAME}` and `${NAME:-default}` from the operator's shell. */
 function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => vars[name] || (fallback ?? ''));
+  return value.replace(
+    /\$\{(\w+)(?::-([^}]*))?\}/g,
+    (_m, name: string, fallback?: string) => vars[name] || (fallback ?? ''),
+  );
 }
 
 /** The runtime stage of the Dockerfile: its ENV pairs and its CMD. */
@@ -58,14 +61,25 @@ describeMongo('docker-compose.yml, production, outside Docker', () => {
   });
 
   test('the signet service starts with the production variables and serves discovery on the https issuer', async () => {
-    const compose = parse(await readFile(join(REPO, 'docker-compose.yml'), 'utf8')) as { services: { signet: { environment: Record<string, string> } } };
+    const compose = parse(await readFile(join(REPO, 'docker-compose.yml'), 'utf8')) as {
+      services: { signet: { environment: Record<string, string> } };
+    };
     const image = imageOf(await readFile(join(REPO, 'Dockerfile'), 'utf8'));
-    const service = Object.fromEntries(Object.entries(compose.services.signet.environment).map(([k, v]) => [k, interpolate(String(v), OPERATOR)]));
+    const service = Object.fromEntries(
+      Object.entries(compose.services.signet.environment).map(([k, v]) => [k, interpolate(String(v), OPERATOR)]),
+    );
     expect(service.MONGODB_URI).toMatch(/^mongodb:\/\//);
 
     const port = await freePort();
     // Only what differs between a container and this machine: the database host, the volume, the port.
-    const env = { ...image.env, ...service, MONGODB_URI: mongoTestUri(db), DATA_DIR: dataDir, PORT: String(port), PATH: process.env.PATH ?? '' };
+    const env = {
+      ...image.env,
+      ...service,
+      MONGODB_URI: mongoTestUri(db),
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      PATH: process.env.PATH ?? '',
+    };
     const [program, ...args] = image.cmd;
     expect(program).toBe('node');
     const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,7 +92,10 @@ describeMongo('docker-compose.yml, production, outside Docker', () => {
       const deadline = Date.now() + 30_000;
       let healthy = false;
       while (!healthy && Date.now() < deadline && child.exitCode === null) {
-        healthy = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+        healthy = await fetch(`${base}/healthz`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (!healthy) await new Promise((r) => setTimeout(r, 100));
       }
       expect({ healthy, output: healthy ? '' : output }).toEqual({ healthy: true, output: '' });

@@ -5,7 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
 import * as oidc from 'openid-client';
 import { ValidationError } from '../../src/errors.js';
 import { BrowserSession } from '../support/browser-session.js';
@@ -35,7 +42,12 @@ export function conformanceSuite(store: StoreKind): void {
     server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN: IAT } });
     accountId = (await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Conny Formance' })).id;
     const make = async (name: string, pkce?: 'optional') => {
-      const c = await server.signet.clients.create({ name, redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_URI], ...(pkce ? { pkce } : {}) });
+      const c = await server.signet.clients.create({
+        name,
+        redirectUris: [REDIRECT_URI],
+        postLogoutRedirectUris: [LOGGED_OUT_URI],
+        ...(pkce ? { pkce } : {}),
+      });
       return relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
     };
     strict = await make('Strict RP');
@@ -53,7 +65,15 @@ export function conformanceSuite(store: StoreKind): void {
   /** An authorization URL without PKCE, as the conformance plans and many relying-party libraries send. */
   const plainRequest = (rp: RelyingParty, params: Record<string, string> = {}) => {
     const url = new URL(`${server.issuer}/auth`);
-    const all = { client_id: rp.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', state: oidc.randomState(), nonce: oidc.randomNonce(), ...params };
+    const all = {
+      client_id: rp.clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      ...params,
+    };
     for (const [k, v] of Object.entries(all)) url.searchParams.set(k, v);
     return { url: url.toString(), params: all };
   };
@@ -61,7 +81,11 @@ export function conformanceSuite(store: StoreKind): void {
   /** The same with PKCE, for the default (strict) client: `redeem` it with `{ code_verifier: verifier }`. */
   const pkceRequest = async (rp: RelyingParty, params: Record<string, string> = {}) => {
     const verifier = oidc.randomPKCECodeVerifier();
-    const request = plainRequest(rp, { ...params, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const request = plainRequest(rp, {
+      ...params,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     return { ...request, pkce: { code_verifier: verifier } };
   };
 
@@ -71,10 +95,18 @@ export function conformanceSuite(store: StoreKind): void {
   const redeem = async (rp: RelyingParty, callback: URL, extra: Record<string, string> = {}) => {
     const code = callback.searchParams.get('code');
     expect(code).toEqual(expect.any(String));
-    const res = await tokenRequest(server.issuer, rp, { grant_type: 'authorization_code', code: code ?? '', redirect_uri: REDIRECT_URI, ...extra });
+    const res = await tokenRequest(server.issuer, rp, {
+      grant_type: 'authorization_code',
+      code: code ?? '',
+      redirect_uri: REDIRECT_URI,
+      ...extra,
+    });
     expect(res.status).toBe(200);
     const jwks = createRemoteJWKSet(new URL(`${server.issuer}/jwks`));
-    const { payload } = await jwtVerify(String(res.body.id_token), jwks, { issuer: server.issuer, audience: rp.clientId });
+    const { payload } = await jwtVerify(String(res.body.id_token), jwks, {
+      issuer: server.issuer,
+      audience: rp.clientId,
+    });
     return { idToken: payload, accessToken: String(res.body.access_token), body: res.body };
   };
 
@@ -85,7 +117,8 @@ export function conformanceSuite(store: StoreKind): void {
   };
 
   /** A fresh browser signs in and consents to whatever the request asks; resolves with the callback. */
-  const signIn = (url: string, browser = new BrowserSession(server.issuer)) => authorize(browser, start(url), EMAIL, PASSWORD);
+  const signIn = (url: string, browser = new BrowserSession(server.issuer)) =>
+    authorize(browser, start(url), EMAIL, PASSWORD);
 
   describe('PKCE: required by default, an operator may exempt a confidential client', () => {
     test('an exempted confidential client completes the code flow without code_challenge', async () => {
@@ -108,9 +141,17 @@ export function conformanceSuite(store: StoreKind): void {
 
     test('a PKCE an exempted client does send is still checked', async () => {
       const verifier = oidc.randomPKCECodeVerifier();
-      const request = plainRequest(exempt, { code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const request = plainRequest(exempt, {
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
       const callback = await signIn(request.url);
-      const res = await tokenRequest(server.issuer, exempt, { grant_type: 'authorization_code', code: callback.searchParams.get('code') ?? '', redirect_uri: REDIRECT_URI, code_verifier: oidc.randomPKCECodeVerifier() });
+      const res = await tokenRequest(server.issuer, exempt, {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT_URI,
+        code_verifier: oidc.randomPKCECodeVerifier(),
+      });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_grant');
     });
@@ -124,10 +165,20 @@ export function conformanceSuite(store: StoreKind): void {
 
     test('a public client cannot be exempted: a clear refusal, nothing stored', async () => {
       const before = (await server.signet.clients.list()).length;
-      const attempt = server.signet.clients.create({ name: 'Public', redirectUris: [REDIRECT_URI], public: true, pkce: 'optional' });
+      const attempt = server.signet.clients.create({
+        name: 'Public',
+        redirectUris: [REDIRECT_URI],
+        public: true,
+        pkce: 'optional',
+      });
       await expect(attempt).rejects.toThrow(ValidationError);
       await expect(attempt).rejects.toThrow(/confidential.*PKCE/);
-      const native = server.signet.clients.create({ name: 'App', type: 'native', redirectUris: ['http://127.0.0.1/cb'], pkce: 'optional' });
+      const native = server.signet.clients.create({
+        name: 'App',
+        type: 'native',
+        redirectUris: ['http://127.0.0.1/cb'],
+        pkce: 'optional',
+      });
       await expect(native).rejects.toThrow(/confidential/);
       expect((await server.signet.clients.list()).length).toBe(before);
     });
@@ -139,7 +190,10 @@ export function conformanceSuite(store: StoreKind): void {
         body: JSON.stringify({ redirect_uris: [REDIRECT_URI], signet_pkce: 'optional' }),
       });
       expect(register.status).toBe(400);
-      expect(await register.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringMatching(/signet_pkce.*operator/) });
+      expect(await register.json()).toMatchObject({
+        error: 'invalid_client_metadata',
+        error_description: expect.stringMatching(/signet_pkce.*operator/),
+      });
 
       const created = (await (
         await fetch(`${server.issuer}/reg`, {
@@ -154,7 +208,12 @@ export function conformanceSuite(store: StoreKind): void {
       const update = await fetch(String(uri), {
         method: 'PUT',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${String(rat)}` },
-        body: JSON.stringify({ client_id: clientId, client_secret: secret, redirect_uris: [REDIRECT_URI], client_name: 'Renamed' }),
+        body: JSON.stringify({
+          client_id: clientId,
+          client_secret: secret,
+          redirect_uris: [REDIRECT_URI],
+          client_name: 'Renamed',
+        }),
       });
       expect(update.status).toBe(200);
       expect((await server.signet.store.oidc.find('Client', clientId))?.signet_pkce).toBe('optional');
@@ -165,23 +224,52 @@ export function conformanceSuite(store: StoreKind): void {
     test(
       'the CLI sets it (--pkce), shows it, audits it, and refuses it for a public client',
       async () => {
-        const created = jsonLine(await runCli(['client', 'create', '--name', 'CLI legacy', '--redirect-uri', REDIRECT_URI, '--pkce', 'optional'], cliEnv));
+        const created = jsonLine(
+          await runCli(
+            ['client', 'create', '--name', 'CLI legacy', '--redirect-uri', REDIRECT_URI, '--pkce', 'optional'],
+            cliEnv,
+          ),
+        );
         const clientId = String(created.client_id);
-        expect(jsonLine(await runCli(['client', 'show', '--client-id', clientId], cliEnv))).toMatchObject({ pkce: 'optional', signet_pkce: 'optional' });
+        expect(jsonLine(await runCli(['client', 'show', '--client-id', clientId], cliEnv))).toMatchObject({
+          pkce: 'optional',
+          signet_pkce: 'optional',
+        });
         const rp = await relyingParty(server.issuer, clientId, String(created.client_secret));
         await redeem(rp, await signIn(plainRequest(rp).url));
 
-        expect(jsonLine(await runCli(['client', 'update', '--client-id', clientId, '--pkce', 'required'], cliEnv))).toMatchObject({ updated: ['signet_pkce'] });
-        expect(jsonLine(await runCli(['client', 'show', '--client-id', clientId], cliEnv))).toMatchObject({ pkce: 'required' });
+        expect(
+          jsonLine(await runCli(['client', 'update', '--client-id', clientId, '--pkce', 'required'], cliEnv)),
+        ).toMatchObject({ updated: ['signet_pkce'] });
+        expect(jsonLine(await runCli(['client', 'show', '--client-id', clientId], cliEnv))).toMatchObject({
+          pkce: 'required',
+        });
         const refused = await new BrowserSession(server.issuer).follow(plainRequest(rp).url);
         expect(new URL(refused.location ?? '').searchParams.get('error')).toBe('invalid_request');
 
         const events = await server.signet.audit.list({ types: ['client.registered', 'client.updated'], limit: 50 });
         const mine = events.filter((e) => e.clientId === clientId).map((e) => ({ type: e.type, pkce: e.details.pkce }));
-        expect(mine).toEqual(expect.arrayContaining([{ type: 'client.registered', pkce: 'optional' }, { type: 'client.updated', pkce: 'required' }]));
+        expect(mine).toEqual(
+          expect.arrayContaining([
+            { type: 'client.registered', pkce: 'optional' },
+            { type: 'client.updated', pkce: 'required' },
+          ]),
+        );
 
-        expectOneLineError(await runCli(['client', 'create', '--name', 'P', '--redirect-uri', REDIRECT_URI, '--public', '--pkce', 'optional'], cliEnv), /confidential/);
-        expectOneLineError(await runCli(['client', 'create', '--name', 'P', '--redirect-uri', REDIRECT_URI, '--pkce', 'sometimes'], cliEnv), /--pkce/);
+        expectOneLineError(
+          await runCli(
+            ['client', 'create', '--name', 'P', '--redirect-uri', REDIRECT_URI, '--public', '--pkce', 'optional'],
+            cliEnv,
+          ),
+          /confidential/,
+        );
+        expectOneLineError(
+          await runCli(
+            ['client', 'create', '--name', 'P', '--redirect-uri', REDIRECT_URI, '--pkce', 'sometimes'],
+            cliEnv,
+          ),
+          /--pkce/,
+        );
       },
       CLI_TIMEOUT,
     );
@@ -200,14 +288,20 @@ export function conformanceSuite(store: StoreKind): void {
     });
 
     test('a POST that is not a form is refused with a clear 4xx', async () => {
-      const res = await fetch(`${server.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{}' });
+      const res = await fetch(`${server.issuer}/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: '{}',
+      });
       expect(res.status).toBe(415);
       expect(await res.json()).toMatchObject({ error: 'invalid_request' });
     });
 
     test('a POST whose parameters would not fit in a URL is refused with 413, never an oversize redirect', async () => {
       // 5.4 kB of body, three times that once percent-encoded.
-      const body = new URLSearchParams({ client_id: strict.clientId, login_hint: 'é'.repeat(2700) }).toString().replace(/%C3%A9/g, 'é');
+      const body = new URLSearchParams({ client_id: strict.clientId, login_hint: 'é'.repeat(2700) })
+        .toString()
+        .replace(/%C3%A9/g, 'é');
       const res = await fetch(`${server.issuer}/auth`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -215,7 +309,10 @@ export function conformanceSuite(store: StoreKind): void {
         redirect: 'manual',
       });
       expect(res.status).toBe(413);
-      expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/PAR/) });
+      expect(await res.json()).toMatchObject({
+        error: 'invalid_request',
+        error_description: expect.stringMatching(/PAR/),
+      });
     });
 
     test('POST to end_session shows the logout confirmation', async () => {
@@ -231,7 +328,15 @@ export function conformanceSuite(store: StoreKind): void {
       expect(page.body).toMatch(/action="[^"]*\/session\/end\/confirm"/);
       // The confirmation ends the session it was shown for: the browser's own.
       const confirm = await browser.request(`${server.issuer}/session/end/confirm`, {
-        form: { ...Object.fromEntries([...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''])), logout: 'yes' },
+        form: {
+          ...Object.fromEntries(
+            [...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
+              m[1] ?? '',
+              m[2] ?? '',
+            ]),
+          ),
+          logout: 'yes',
+        },
       });
       expect(confirm.status).toBe(303);
       expect(confirm.location).toContain(`${LOGGED_OUT_URI}?state=bye`);
@@ -246,7 +351,12 @@ export function conformanceSuite(store: StoreKind): void {
       const { idToken, accessToken } = await redeem(strict, await signIn(request.url), request.pkce);
       expect(idToken).not.toHaveProperty('email');
       expect(idToken).not.toHaveProperty('name');
-      expect(await userinfo(accessToken)).toMatchObject({ sub: accountId, email: EMAIL, email_verified: true, name: 'Conny Formance' });
+      expect(await userinfo(accessToken)).toMatchObject({
+        sub: accountId,
+        email: EMAIL,
+        email_verified: true,
+        name: 'Conny Formance',
+      });
     });
 
     test('the claims parameter (OIDC Core 5.5): asked claims are shown at consent, granted, and released where asked', async () => {
@@ -254,9 +364,12 @@ export function conformanceSuite(store: StoreKind): void {
       const browser = new BrowserSession(server.issuer);
       const request = await pkceRequest(strict, { claims });
       const login = await browser.follow(request.url);
-      const loggedIn = await browser.request(new URL(/action="([^"]*\/login)"/.exec(login.body)?.[1] ?? '', server.issuer).toString(), {
-        form: { email: EMAIL, password: PASSWORD, csrf: /name="csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? '' },
-      });
+      const loggedIn = await browser.request(
+        new URL(/action="([^"]*\/login)"/.exec(login.body)?.[1] ?? '', server.issuer).toString(),
+        {
+          form: { email: EMAIL, password: PASSWORD, csrf: /name="csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? '' },
+        },
+      );
       const consent = await browser.follow(loggedIn.location ?? '');
       expect(consent.body).toContain('Your email address');
       expect(consent.body).toContain('Your name');
@@ -289,9 +402,20 @@ export function conformanceSuite(store: StoreKind): void {
     test('the profile scope releases the standard profile claims the operator set, and only those set', async () => {
       const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Json;
       expect(discovery.claims_supported).toEqual(
-        expect.arrayContaining(['given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at']),
+        expect.arrayContaining([
+          'given_name',
+          'family_name',
+          'preferred_username',
+          'picture',
+          'locale',
+          'zoneinfo',
+          'updated_at',
+        ]),
       );
-      const other = await server.signet.accounts.create({ email: `p-${randomBytes(3).toString('hex')}@example.com`, password: PASSWORD });
+      const other = await server.signet.accounts.create({
+        email: `p-${randomBytes(3).toString('hex')}@example.com`,
+        password: PASSWORD,
+      });
       const updated = await server.signet.accounts.updateProfile(other.id, {
         name: 'Ada Lovelace',
         givenName: 'Ada',
@@ -366,7 +490,10 @@ export function conformanceSuite(store: StoreKind): void {
       const { accessToken } = await redeem(rp, await signIn(request.url), request.pkce);
       const info = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
       expect(info.headers.get('content-type')).toMatch(/application\/jwt/);
-      const { payload } = await jwtVerify(await info.text(), createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: rp.clientId });
+      const { payload } = await jwtVerify(await info.text(), createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
+        issuer: server.issuer,
+        audience: rp.clientId,
+      });
       expect(payload).toMatchObject({ sub: accountId, email: EMAIL });
     });
 
@@ -393,7 +520,9 @@ export function conformanceSuite(store: StoreKind): void {
       'the new key is published and signs at once, on a node that has not re-read; the old one still verifies',
       async () => {
         const before = await signedKid();
-        const rotated = jsonLine(await runCli(['keys', 'rotate', '--now'], cliEnv)) as { rotated: Array<{ kid: string; alg: string; state: string }> };
+        const rotated = jsonLine(await runCli(['keys', 'rotate', '--now'], cliEnv)) as {
+          rotated: Array<{ kid: string; alg: string; state: string }>;
+        };
         const next = rotated.rotated.find((k) => k.alg === 'RS256');
         expect(next?.state).toBe('current');
         // The server was told nothing: its JWKS request makes it read the store.
@@ -402,7 +531,8 @@ export function conformanceSuite(store: StoreKind): void {
         const after = await signedKid();
         expect(after.kid).toBe(next?.kid);
         const set = createLocalJWKSet(published);
-        const verify = (jwt: string): Promise<{ payload: JWTPayload }> => jwtVerify(jwt, set, { issuer: server.issuer, audience: strict.clientId });
+        const verify = (jwt: string): Promise<{ payload: JWTPayload }> =>
+          jwtVerify(jwt, set, { issuer: server.issuer, audience: strict.clientId });
         await verify(before.idToken);
         await verify(after.idToken);
         const audited = await server.signet.audit.list({ types: ['keys.rotated'], limit: 5 });

@@ -4,7 +4,15 @@
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
-import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  introspect,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 
 const API = 'https://api-x.example.com';
@@ -44,7 +52,9 @@ export function consentSuite(store: StoreKind): void {
     const start = await startAuthorization(client, scope, 'consent', { resource: API });
     const browser = new BrowserSession(server.issuer);
     const login = await browser.follow(start.url);
-    const posted = await browser.request(formAction(login.body, '/login'), { form: { email, password: PASSWORD, csrf: csrfFrom(login.body) } });
+    const posted = await browser.request(formAction(login.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(login.body) },
+    });
     const page = await browser.follow(posted.location ?? '');
     expect(page.body).toContain('/confirm"');
     return { browser, page, start };
@@ -87,7 +97,9 @@ export function consentSuite(store: StoreKind): void {
     await newUser();
     const { browser, page } = await consentPage(rp, 'openid email admin write');
     const fields = hiddenFields(page.body, '/confirm');
-    const before = (await server.signet.store.oidc.findByAccount('Grant', (await server.signet.accounts.lookup(email))?.id ?? '')).length;
+    const before = (
+      await server.signet.store.oidc.findByAccount('Grant', (await server.signet.accounts.lookup(email))?.id ?? '')
+    ).length;
     for (const shown of ['', 'x'.repeat(43), undefined]) {
       const form: Record<string, string> = { ...fields };
       if (shown === undefined) delete form.shown;
@@ -95,7 +107,9 @@ export function consentSuite(store: StoreKind): void {
       const res = await browser.request(formAction(page.body, '/confirm'), { form });
       expect(res.status).toBe(400);
     }
-    const after = (await server.signet.store.oidc.findByAccount('Grant', (await server.signet.accounts.lookup(email))?.id ?? '')).length;
+    const after = (
+      await server.signet.store.oidc.findByAccount('Grant', (await server.signet.accounts.lookup(email))?.id ?? '')
+    ).length;
     expect(after).toBe(before);
   });
 

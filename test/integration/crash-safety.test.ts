@@ -92,7 +92,10 @@ async function answer(res: Response): Promise<Answer> {
   const text = await res.text();
   try {
     const body: unknown = JSON.parse(text);
-    return { status: res.status, body: body && typeof body === 'object' ? (body as Record<string, unknown>) : { raw: text } };
+    return {
+      status: res.status,
+      body: body && typeof body === 'object' ? (body as Record<string, unknown>) : { raw: text },
+    };
   } catch {
     return { status: res.status, body: { raw: text.slice(0, 300) } };
   }
@@ -129,7 +132,11 @@ function describeError(err: unknown): string {
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time (the server's pool, not this test, sets the pace). */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -163,7 +170,9 @@ function crashSafetySuite(kind: StoreKind): void {
   const issuer = () => `http://127.0.0.1:${port}`;
   const cli = (...args: string[]) => runCli(args, cliEnv);
   const createUser = async (email: string) => {
-    const created = jsonLine(await runCli(['user', 'create', '--email', email, '--password-stdin'], cliEnv, `${PASSWORD}\n`));
+    const created = jsonLine(
+      await runCli(['user', 'create', '--email', email, '--password-stdin'], cliEnv, `${PASSWORD}\n`),
+    );
     if (created.email !== email) throw new Error(`user create answered ${JSON.stringify(created)}`);
   };
 
@@ -240,15 +249,20 @@ function crashSafetySuite(kind: StoreKind): void {
 
       const signInAndRotate = async (email: string) => {
         const issued = await signIn(email);
-        if (issued.status !== 200 || typeof issued.body.refresh_token !== 'string') refuse('authorization_code', issued);
+        if (issued.status !== 200 || typeof issued.body.refresh_token !== 'string')
+          refuse('authorization_code', issued);
         ledger.userTokens.push(String(issued.body.access_token));
         const chain: Chain = { email, refreshToken: String(issued.body.refresh_token), inDoubt: false };
         ledger.chains.push(chain);
         for (let i = 0; i < REFRESHES_PER_SIGN_IN; i++) {
           chain.inDoubt = true;
-          const rotated = await postForm(`${issuer()}/token`, basic(web), { grant_type: 'refresh_token', refresh_token: chain.refreshToken });
+          const rotated = await postForm(`${issuer()}/token`, basic(web), {
+            grant_type: 'refresh_token',
+            refresh_token: chain.refreshToken,
+          });
           chain.inDoubt = false;
-          if (rotated.status !== 200 || typeof rotated.body.refresh_token !== 'string') refuse('refresh_token', rotated);
+          if (rotated.status !== 200 || typeof rotated.body.refresh_token !== 'string')
+            refuse('refresh_token', rotated);
           chain.refreshToken = String(rotated.body.refresh_token);
           ledger.userTokens.push(String(rotated.body.access_token));
           ledger.refreshes++;
@@ -260,11 +274,15 @@ function crashSafetySuite(kind: StoreKind): void {
           await fetch(`${issuer()}/reg`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${IAT}` },
-            body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: `Registered ${ledger.registered.length}` }),
+            body: JSON.stringify({
+              redirect_uris: [REDIRECT_URI],
+              client_name: `Registered ${ledger.registered.length}`,
+            }),
           }),
         );
         const b = got.body;
-        if (got.status !== 201 || typeof b.client_id !== 'string' || typeof b.client_secret !== 'string') refuse('registration', got);
+        if (got.status !== 201 || typeof b.client_id !== 'string' || typeof b.client_secret !== 'string')
+          refuse('registration', got);
         ledger.registered.push(b as unknown as Registered);
       };
 
@@ -277,13 +295,18 @@ function crashSafetySuite(kind: StoreKind): void {
       };
 
       const loops = [
-        ...Array.from({ length: LOOPS.clientCredentials }, (_, i) => repeat(`client_credentials loop ${i}`, machineToken)),
+        ...Array.from({ length: LOOPS.clientCredentials }, (_, i) =>
+          repeat(`client_credentials loop ${i}`, machineToken),
+        ),
         ...loopUsers.map((email) => repeat(`sign-in loop ${email}`, () => signInAndRotate(email))),
         ...Array.from({ length: LOOPS.registration }, (_, i) => repeat(`registration loop ${i}`, register)),
         ...Array.from({ length: LOOPS.cli }, (_, i) => repeat(`cli loop ${i}`, cliUser)),
       ];
 
-      const reached = await waitUntil(() => ledger.shortOf().length === 0 || ledger.unexpected.length > 0, LOAD_DEADLINE_MS);
+      const reached = await waitUntil(
+        () => ledger.shortOf().length === 0 || ledger.unexpected.length > 0,
+        LOAD_DEADLINE_MS,
+      );
       load.killed = true;
       const death = await running.stop('SIGKILL');
       await Promise.all(loops);
@@ -305,7 +328,9 @@ function crashSafetySuite(kind: StoreKind): void {
       await eachLimited(ledger.machineTokens, 8, async (token, i) => {
         const got = await introspect(machine, token);
         if (got.body.active !== true || got.body.client_id !== machine.client_id) {
-          lost.push(`client_credentials access token #${i} ${short(token)}: HTTP ${got.status} ${JSON.stringify(got.body)}`);
+          lost.push(
+            `client_credentials access token #${i} ${short(token)}: HTTP ${got.status} ${JSON.stringify(got.body)}`,
+          );
         }
       });
       await eachLimited(ledger.userTokens, 8, async (token, i) => {
@@ -319,33 +344,45 @@ function crashSafetySuite(kind: StoreKind): void {
       const settled = ledger.chains.filter((c) => !c.inDoubt);
       expect(settled.length).toBeGreaterThanOrEqual(ENOUGH.signIns - LOOPS.signIn);
       await eachLimited(settled, 8, async (chain, i) => {
-        const got = await postForm(`${issuer()}/token`, basic(web), { grant_type: 'refresh_token', refresh_token: chain.refreshToken });
+        const got = await postForm(`${issuer()}/token`, basic(web), {
+          grant_type: 'refresh_token',
+          refresh_token: chain.refreshToken,
+        });
         if (got.status !== 200 || typeof got.body.access_token !== 'string') {
-          lost.push(`refresh token of chain #${i} (${chain.email}) ${short(chain.refreshToken)}: HTTP ${got.status} ${JSON.stringify(got.body)}`);
+          lost.push(
+            `refresh token of chain #${i} (${chain.email}) ${short(chain.refreshToken)}: HTTP ${got.status} ${JSON.stringify(got.body)}`,
+          );
           return;
         }
         const fresh = await introspect(web, String(got.body.access_token));
-        if (fresh.body.active !== true) lost.push(`chain #${i}: the access token of its post-restart refresh is inactive`);
+        if (fresh.body.active !== true)
+          lost.push(`chain #${i}: the access token of its post-restart refresh is inactive`);
       });
 
       // Dynamically registered clients: readable with their registration access token (RFC 7592) and
       // able to authenticate with their secret.
       await eachLimited(ledger.registered, 8, async (client, i) => {
         const read = await answer(
-          await fetch(client.registration_client_uri, { headers: { authorization: `Bearer ${client.registration_access_token}` } }),
+          await fetch(client.registration_client_uri, {
+            headers: { authorization: `Bearer ${client.registration_access_token}` },
+          }),
         );
         if (read.status !== 200 || read.body.client_id !== client.client_id) {
-          lost.push(`registered client #${i} ${client.client_id}: RFC 7592 read HTTP ${read.status} ${JSON.stringify(read.body)}`);
+          lost.push(
+            `registered client #${i} ${client.client_id}: RFC 7592 read HTTP ${read.status} ${JSON.stringify(read.body)}`,
+          );
         }
         const auth = await introspect(client, 'not-a-token');
-        if (auth.status !== 200) lost.push(`registered client #${i} ${client.client_id}: client authentication HTTP ${auth.status}`);
+        if (auth.status !== 200)
+          lost.push(`registered client #${i} ${client.client_id}: client authentication HTTP ${auth.status}`);
       });
 
       // Every acknowledged user signs in afresh through the whole authorization code flow.
       await eachLimited([...loopUsers, ...ledger.cliUsers], 4, async (email) => {
         try {
           const issued = await signIn(email);
-          if (issued.status !== 200) lost.push(`user ${email}: code exchange HTTP ${issued.status} ${JSON.stringify(issued.body)}`);
+          if (issued.status !== 200)
+            lost.push(`user ${email}: code exchange HTTP ${issued.status} ${JSON.stringify(issued.body)}`);
         } catch (err) {
           lost.push(`user ${email}: sign-in failed: ${describeError(err)}`);
         }
@@ -356,7 +393,10 @@ function crashSafetySuite(kind: StoreKind): void {
         ledger.chains.filter((c) => c.inDoubt),
         8,
         async (chain) => {
-          const got = await postForm(`${issuer()}/token`, basic(web), { grant_type: 'refresh_token', refresh_token: chain.refreshToken });
+          const got = await postForm(`${issuer()}/token`, basic(web), {
+            grant_type: 'refresh_token',
+            refresh_token: chain.refreshToken,
+          });
           if (got.status !== 200 && got.body.error !== 'invalid_grant') {
             lost.push(`in-doubt chain of ${chain.email}: HTTP ${got.status} ${JSON.stringify(got.body)}`);
           }

@@ -35,56 +35,91 @@ describe('the first start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('says where the data lives, what it generated, the URLs and how to create the first user (JSON when not on a terminal)', async () => {
-    const server = await spawnServer(await freePort(), env());
-    try {
-      const record = JSON.parse(await startRecord(server, jsonStart)) as Record<string, unknown>;
-      const issuer = server.issuer;
-      expect(record).toMatchObject({
-        msg: `Signet listening on ${issuer}`,
-        data: join(dataDir, 'signet.db'),
-        keysGenerated: expect.any(Number),
-        devSecretFile: join(dataDir, 'key-encryption-secret'),
-        devSecretCreated: true,
-        urls: { discovery: `${issuer}/.well-known/openid-configuration`, account: `${issuer}/account`, demo: `${issuer}/demo` },
-        firstUser: 'npm run --silent cli -- user create --email you@example.com --password-stdin',
+  test(
+    'says where the data lives, what it generated, the URLs and how to create the first user (JSON when not on a terminal)',
+    async () => {
+      const server = await spawnServer(await freePort(), env());
+      try {
+        const record = JSON.parse(await startRecord(server, jsonStart)) as Record<string, unknown>;
+        const issuer = server.issuer;
+        expect(record).toMatchObject({
+          msg: `Signet listening on ${issuer}`,
+          data: join(dataDir, 'signet.db'),
+          keysGenerated: expect.any(Number),
+          devSecretFile: join(dataDir, 'key-encryption-secret'),
+          devSecretCreated: true,
+          urls: {
+            discovery: `${issuer}/.well-known/openid-configuration`,
+            account: `${issuer}/account`,
+            demo: `${issuer}/demo`,
+          },
+          firstUser: 'npm run --silent cli -- user create --email you@example.com --password-stdin',
+        });
+        expect(record.keysGenerated).toBeGreaterThan(0);
+        for (const line of server.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+      } finally {
+        await server.stop('SIGTERM');
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a later start generates nothing, and once a user exists it no longer suggests creating one',
+    async () => {
+      jsonLine(
+        await runCli(
+          ['user', 'create', '--email', 'first@example.com', '--password-stdin'],
+          { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+          'a long enough passphrase\n',
+        ),
+      );
+      const server = await spawnServer(await freePort(), env());
+      try {
+        const record = JSON.parse(await startRecord(server, jsonStart)) as Record<string, unknown>;
+        expect(record).toMatchObject({
+          keysGenerated: 0,
+          devSecretCreated: false,
+          urls: { account: `${server.issuer}/account` },
+        });
+        expect(record).not.toHaveProperty('firstUser');
+      } finally {
+        await server.stop('SIGTERM');
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'LOG_FORMAT=pretty writes for people: the same facts as lines, not JSON',
+    async () => {
+      const server = await spawnServer(await freePort(), { ...env(), LOG_FORMAT: 'pretty' });
+      try {
+        const block = await startRecord(server, (out) => (/demo: /.test(out) ? out : undefined));
+        expect(block).toContain(`Signet listening on ${server.issuer}`);
+        expect(block).toContain(`discovery:  ${server.issuer}/.well-known/openid-configuration`);
+        expect(block).toContain(`account:    ${server.issuer}/account`);
+        expect(block).toContain(`data:       ${join(dataDir, 'signet.db')}`);
+        expect(block).not.toMatch(/^\{/m);
+      } finally {
+        await server.stop('SIGTERM');
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a LOG_FORMAT other than json or pretty stops the start, naming the variable',
+    async () => {
+      const result = await runNode(['--disable-warning=ExperimentalWarning', MAIN], {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dataDir,
+        LOG_FORMAT: 'xml',
+        PORT: '0',
       });
-      expect(record.keysGenerated).toBeGreaterThan(0);
-      for (const line of server.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    } finally {
-      await server.stop('SIGTERM');
-    }
-  }, TIMEOUT);
-
-  test('a later start generates nothing, and once a user exists it no longer suggests creating one', async () => {
-    jsonLine(await runCli(['user', 'create', '--email', 'first@example.com', '--password-stdin'], { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, 'a long enough passphrase\n'));
-    const server = await spawnServer(await freePort(), env());
-    try {
-      const record = JSON.parse(await startRecord(server, jsonStart)) as Record<string, unknown>;
-      expect(record).toMatchObject({ keysGenerated: 0, devSecretCreated: false, urls: { account: `${server.issuer}/account` } });
-      expect(record).not.toHaveProperty('firstUser');
-    } finally {
-      await server.stop('SIGTERM');
-    }
-  }, TIMEOUT);
-
-  test('LOG_FORMAT=pretty writes for people: the same facts as lines, not JSON', async () => {
-    const server = await spawnServer(await freePort(), { ...env(), LOG_FORMAT: 'pretty' });
-    try {
-      const block = await startRecord(server, (out) => (/demo: /.test(out) ? out : undefined));
-      expect(block).toContain(`Signet listening on ${server.issuer}`);
-      expect(block).toContain(`discovery:  ${server.issuer}/.well-known/openid-configuration`);
-      expect(block).toContain(`account:    ${server.issuer}/account`);
-      expect(block).toContain(`data:       ${join(dataDir, 'signet.db')}`);
-      expect(block).not.toMatch(/^\{/m);
-    } finally {
-      await server.stop('SIGTERM');
-    }
-  }, TIMEOUT);
-
-  test('a LOG_FORMAT other than json or pretty stops the start, naming the variable', async () => {
-    const result = await runNode(['--disable-warning=ExperimentalWarning', MAIN], { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_FORMAT: 'xml', PORT: '0' });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/LOG_FORMAT/);
-  }, TIMEOUT);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/LOG_FORMAT/);
+    },
+    TIMEOUT,
+  );
 });

@@ -6,10 +6,27 @@
 import { createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import {
+  base64url,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import * as oidc from 'openid-client';
 import { BrowserSession } from '../support/browser-session.js';
-import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 
 const EMAIL = 'forger-target@example.com';
@@ -22,7 +39,8 @@ const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const enc = (v: unknown) => base64url.encode(JSON.stringify(v));
 const text = (s: string) => new TextEncoder().encode(s);
 /** An unsecured JWT (RFC 7519 section 6): header and payload, empty signature. */
-const unsigned = (header: Record<string, unknown>, payload: unknown, signature = '') => `${enc(header)}.${enc(payload)}.${signature}`;
+const unsigned = (header: Record<string, unknown>, payload: unknown, signature = '') =>
+  `${enc(header)}.${enc(payload)}.${signature}`;
 
 interface Forgery {
   name: string;
@@ -30,12 +48,21 @@ interface Forgery {
 }
 
 /** Signed by the attacker, but shaped to pass as the server's own: the classic JWT attacks. */
-async function forgeAsServer(claims: JWTPayload, genuine: string, serverJwk: JWK & { kid: string }, attackerJwksUrl: string): Promise<Forgery[]> {
+async function forgeAsServer(
+  claims: JWTPayload,
+  genuine: string,
+  serverJwk: JWK & { kid: string },
+  attackerJwksUrl: string,
+): Promise<Forgery[]> {
   const attacker = await generateKeyPair('RS256', { extractable: true });
   const attackerEc = await generateKeyPair('ES256');
   const attackerPublic = await exportJWK(attacker.publicKey);
-  const pem = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
-  const pkcs1 = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' }).export({ type: 'pkcs1', format: 'pem' }).toString();
+  const pem = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  const pkcs1 = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' })
+    .export({ type: 'pkcs1', format: 'pem' })
+    .toString();
   const kid = serverJwk.kid;
   const hs = (secret: Uint8Array, header: Record<string, unknown> = {}) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid, ...header }).sign(secret);
@@ -44,22 +71,43 @@ async function forgeAsServer(claims: JWTPayload, genuine: string, serverJwk: JWK
     { name: 'alg none', token: unsigned({ alg: 'none', typ: 'JWT' }, claims) },
     { name: 'alg none with the real kid', token: unsigned({ alg: 'none', kid }, claims) },
     { name: 'alg None (case variant)', token: unsigned({ alg: 'None', kid }, claims) },
-    { name: 'alg none keeping the genuine signature', token: `${enc({ alg: 'none', kid })}.${genuinePayload}.${genuineSignature}` },
-    { name: 'HS256 keyed with the public modulus bytes (key confusion)', token: await hs(base64url.decode(serverJwk.n ?? '')) },
+    {
+      name: 'alg none keeping the genuine signature',
+      token: `${enc({ alg: 'none', kid })}.${genuinePayload}.${genuineSignature}`,
+    },
+    {
+      name: 'HS256 keyed with the public modulus bytes (key confusion)',
+      token: await hs(base64url.decode(serverJwk.n ?? '')),
+    },
     { name: 'HS256 keyed with the SPKI PEM (key confusion)', token: await hs(text(pem)) },
     { name: 'HS256 keyed with the PKCS#1 PEM (key confusion)', token: await hs(text(pkcs1)) },
     { name: 'HS256 keyed with the public JWK JSON (key confusion)', token: await hs(text(JSON.stringify(serverJwk))) },
     { name: 'HS256 keyed with the n string (key confusion)', token: await hs(text(serverJwk.n ?? '')) },
-    { name: 'RS256 by a fresh key, real kid', token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(attacker.privateKey) },
-    { name: 'RS256 by a fresh key, unknown kid', token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'attacker-key-1' }).sign(attacker.privateKey) },
-    { name: 'ES256 by a fresh key, real kid', token: await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(attackerEc.privateKey) },
     {
-      name: 'RS256 by a fresh key embedded as the jwk header',
-      token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', jwk: attackerPublic }).sign(attacker.privateKey),
+      name: 'RS256 by a fresh key, real kid',
+      token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(attacker.privateKey),
     },
     {
-      name: "RS256 by a fresh key published at a jku URL",
-      token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'jku-key', jku: attackerJwksUrl }).sign(attacker.privateKey),
+      name: 'RS256 by a fresh key, unknown kid',
+      token: await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'attacker-key-1' })
+        .sign(attacker.privateKey),
+    },
+    {
+      name: 'ES256 by a fresh key, real kid',
+      token: await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(attackerEc.privateKey),
+    },
+    {
+      name: 'RS256 by a fresh key embedded as the jwk header',
+      token: await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', jwk: attackerPublic })
+        .sign(attacker.privateKey),
+    },
+    {
+      name: 'RS256 by a fresh key published at a jku URL',
+      token: await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'jku-key', jku: attackerJwksUrl })
+        .sign(attacker.privateKey),
     },
     {
       name: 'tampered payload (genuine header and signature)',
@@ -69,7 +117,10 @@ async function forgeAsServer(claims: JWTPayload, genuine: string, serverJwk: JWK
       name: 'tampered payload: exp pushed out (genuine header and signature)',
       token: `${genuine.split('.')[0]}.${enc({ ...claims, exp: (claims.exp ?? 0) + 86_400 })}.${genuineSignature}`,
     },
-    { name: 'genuine signature over another payload', token: `${genuine.split('.')[0]}.${enc(claims)}.${base64url.encode(new Uint8Array(256))}` },
+    {
+      name: 'genuine signature over another payload',
+      token: `${genuine.split('.')[0]}.${enc(claims)}.${base64url.encode(new Uint8Array(256))}`,
+    },
   ];
 }
 
@@ -98,8 +149,16 @@ export function forgedTokensSuite(store: StoreKind): void {
 
     server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN, TRUST_PROXY: '1' } });
     await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Target' });
-    const a = await server.signet.clients.create({ name: 'RP A', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_A] });
-    const b = await server.signet.clients.create({ name: 'RP B', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_B] });
+    const a = await server.signet.clients.create({
+      name: 'RP A',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [LOGGED_OUT_A],
+    });
+    const b = await server.signet.clients.create({
+      name: 'RP B',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [LOGGED_OUT_B],
+    });
     rpA = await relyingParty(server.issuer, a.client_id, a.client_secret ?? '');
     rpB = await relyingParty(server.issuer, b.client_id, b.client_secret ?? '');
 
@@ -186,10 +245,20 @@ export function forgedTokensSuite(store: StoreKind): void {
       expect(control.status).toBe(303);
       expect(control.back?.searchParams.get('code')).toBeTruthy();
 
-      const forgeries = await forgeAsServer(decodeJwt(tokensA.id_token ?? ''), tokensA.id_token ?? '', serverJwk, attackerJwksUrl);
+      const forgeries = await forgeAsServer(
+        decodeJwt(tokensA.id_token ?? ''),
+        tokensA.id_token ?? '',
+        serverJwk,
+        attackerJwksUrl,
+      );
       for (const { name, token } of forgeries) {
         const res = await silentAuth(token);
-        expect({ name, status: res.status, to: res.back?.origin + (res.back?.pathname ?? ''), code: res.back?.searchParams.get('code') ?? null }).toEqual({
+        expect({
+          name,
+          status: res.status,
+          to: res.back?.origin + (res.back?.pathname ?? ''),
+          code: res.back?.searchParams.get('code') ?? null,
+        }).toEqual({
           name,
           status: 303,
           to: REDIRECT_URI,
@@ -211,10 +280,22 @@ export function forgedTokensSuite(store: StoreKind): void {
     let refreshToken = '';
 
     /** A client assertion; `claims` override the correct ones (jose's setters would override them back). */
-    const assertion = (opts: { claims?: JWTPayload; header?: Record<string, unknown>; key?: CryptoKey | Uint8Array; alg?: string } = {}) => {
+    const assertion = (
+      opts: { claims?: JWTPayload; header?: Record<string, unknown>; key?: CryptoKey | Uint8Array; alg?: string } = {},
+    ) => {
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: clientId, sub: clientId, aud: tokenEndpoint, jti: randomUUID(), iat: now, exp: now + 120, ...opts.claims };
-      return new SignJWT(payload).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'rp-key-1', ...opts.header }).sign(opts.key ?? rpKey.privateKey);
+      const payload = {
+        iss: clientId,
+        sub: clientId,
+        aud: tokenEndpoint,
+        jti: randomUUID(),
+        iat: now,
+        exp: now + 120,
+        ...opts.claims,
+      };
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'rp-key-1', ...opts.header })
+        .sign(opts.key ?? rpKey.privateKey);
     };
 
     // Each forgery comes from an address of its own: the client-authentication throttle would
@@ -223,8 +304,16 @@ export function forgedTokensSuite(store: StoreKind): void {
     const token = async (clientAssertion: string, form: Record<string, string>) => {
       const res = await fetch(tokenEndpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `198.51.100.${(from += 1)}` },
-        body: new URLSearchParams({ ...form, client_id: clientId, client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion }).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-for': `198.51.100.${(from += 1)}`,
+        },
+        body: new URLSearchParams({
+          ...form,
+          client_id: clientId,
+          client_assertion_type: ASSERTION_TYPE,
+          client_assertion: clientAssertion,
+        }).toString(),
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
@@ -245,21 +334,38 @@ export function forgedTokensSuite(store: StoreKind): void {
         }),
       });
       expect(res.status).toBe(201);
-      const meta = (await res.json()) as { client_id: string; registration_access_token: string; registration_client_uri: string; client_secret?: string };
+      const meta = (await res.json()) as {
+        client_id: string;
+        registration_access_token: string;
+        registration_client_uri: string;
+        client_secret?: string;
+      };
       expect(meta.client_secret).toBeUndefined();
       clientId = meta.client_id;
       registrationAccessToken = meta.registration_access_token;
       registrationClientUri = meta.registration_client_uri;
-      const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+      const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as {
+        token_endpoint: string;
+      };
       tokenEndpoint = discovery.token_endpoint;
 
       // A full sign-in authenticated by the key, through openid-client: the genuine path works end to end.
-      const config = await oidc.discovery(new URL(server.issuer), clientId, {}, oidc.PrivateKeyJwt({ key: rpKey.privateKey, kid: 'rp-key-1' }), {
-        execute: [oidc.allowInsecureRequests],
-      });
+      const config = await oidc.discovery(
+        new URL(server.issuer),
+        clientId,
+        {},
+        oidc.PrivateKeyJwt({ key: rpKey.privateKey, kid: 'rp-key-1' }),
+        {
+          execute: [oidc.allowInsecureRequests],
+        },
+      );
       const rp: RelyingParty = { config, clientId, clientSecret: '' };
       const start = await startAuthorization(rp);
-      const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD));
+      const tokens = await exchange(
+        rp,
+        start,
+        await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD),
+      );
       refreshToken = tokens.refresh_token ?? '';
       expect(refreshToken).not.toBe('');
     }, 30_000);
@@ -274,19 +380,45 @@ export function forgedTokensSuite(store: StoreKind): void {
 
     test('forged assertions are refused with 401 invalid_client, even with a valid refresh token', async () => {
       const other = await generateKeyPair('RS256');
-      const rpPem = createPublicKey({ key: rpPublic as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+      const rpPem = createPublicKey({ key: rpPublic as JsonWebKey, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString();
       const now = Math.floor(Date.now() / 1000);
       const claims = { iss: clientId, sub: clientId, aud: tokenEndpoint, jti: randomUUID(), iat: now, exp: now + 120 };
       const forged: Forgery[] = [
         { name: 'alg none', token: unsigned({ alg: 'none' }, claims) },
-        { name: 'alg none with the kid', token: unsigned({ alg: 'none', kid: 'rp-key-1' }, { ...claims, jti: randomUUID() }) },
-        { name: "HS256 keyed with the client's public modulus", token: await assertion({ alg: 'HS256', key: base64url.decode(rpPublic.n ?? '') }) },
-        { name: "HS256 keyed with the client's public key PEM", token: await assertion({ alg: 'HS256', key: text(rpPem) }) },
+        {
+          name: 'alg none with the kid',
+          token: unsigned({ alg: 'none', kid: 'rp-key-1' }, { ...claims, jti: randomUUID() }),
+        },
+        {
+          name: "HS256 keyed with the client's public modulus",
+          token: await assertion({ alg: 'HS256', key: base64url.decode(rpPublic.n ?? '') }),
+        },
+        {
+          name: "HS256 keyed with the client's public key PEM",
+          token: await assertion({ alg: 'HS256', key: text(rpPem) }),
+        },
         { name: 'another key under the registered kid', token: await assertion({ key: other.privateKey }) },
-        { name: 'another key under an unknown kid', token: await assertion({ key: other.privateKey, header: { kid: 'unknown-kid' } }) },
-        { name: 'another key embedded as the jwk header', token: await assertion({ key: other.privateKey, header: { kid: undefined, jwk: await exportJWK(other.publicKey) } }) },
-        { name: 'wrong aud (another server)', token: await assertion({ claims: { aud: 'https://evil.example/token' } }) },
-        { name: 'wrong aud (the introspection endpoint)', token: await assertion({ claims: { aud: `${server.issuer}/token/introspection` } }) },
+        {
+          name: 'another key under an unknown kid',
+          token: await assertion({ key: other.privateKey, header: { kid: 'unknown-kid' } }),
+        },
+        {
+          name: 'another key embedded as the jwk header',
+          token: await assertion({
+            key: other.privateKey,
+            header: { kid: undefined, jwk: await exportJWK(other.publicKey) },
+          }),
+        },
+        {
+          name: 'wrong aud (another server)',
+          token: await assertion({ claims: { aud: 'https://evil.example/token' } }),
+        },
+        {
+          name: 'wrong aud (the introspection endpoint)',
+          token: await assertion({ claims: { aud: `${server.issuer}/token/introspection` } }),
+        },
         { name: 'expired exp', token: await assertion({ claims: { iat: now - 3700, exp: now - 3600 } }) },
         { name: 'no jti', token: await assertion({ claims: { jti: undefined } }) },
         {
@@ -299,11 +431,21 @@ export function forgedTokensSuite(store: StoreKind): void {
       ];
       for (const { name, token: forgedAssertion } of forged) {
         const res = await token(forgedAssertion, { grant_type: 'refresh_token', refresh_token: refreshToken });
-        expect({ name, status: res.status, error: res.body.error }).toEqual({ name, status: 401, error: 'invalid_client' });
+        expect({ name, status: res.status, error: res.body.error }).toEqual({
+          name,
+          status: 401,
+          error: 'invalid_client',
+        });
       }
       // Another client's identity in iss/sub: refused before any key is looked at, as a mismatch with client_id.
-      const impostor = await token(await assertion({ claims: { iss: rpA.clientId, sub: rpA.clientId } }), { grant_type: 'refresh_token', refresh_token: refreshToken });
-      expect({ status: impostor.status, error: impostor.body.error }).toEqual({ status: 400, error: 'invalid_request' });
+      const impostor = await token(await assertion({ claims: { iss: rpA.clientId, sub: rpA.clientId } }), {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      });
+      expect({ status: impostor.status, error: impostor.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_request',
+      });
       // None of them consumed the refresh token: the genuine key still can.
       const ok = await token(await assertion(), { grant_type: 'refresh_token', refresh_token: refreshToken });
       expect(ok.status).toBe(200);
@@ -313,13 +455,21 @@ export function forgedTokensSuite(store: StoreKind): void {
     test('registration management reads its bearer token: JWT-shaped forgeries get 401, the real one 200', async () => {
       const read = (bearer: string) => fetch(registrationClientUri, { headers: { authorization: `Bearer ${bearer}` } });
       expect((await read(registrationAccessToken)).status).toBe(200);
-      for (const bearer of [unsigned({ alg: 'none' }, { sub: clientId }), 'a.b.c', await assertion(), tokensA.id_token ?? '']) {
+      for (const bearer of [
+        unsigned({ alg: 'none' }, { sub: clientId }),
+        'a.b.c',
+        await assertion(),
+        tokensA.id_token ?? '',
+      ]) {
         expect([bearer.slice(0, 20), (await read(bearer)).status]).toEqual([bearer.slice(0, 20), 401]);
       }
       // And the initial access token at /reg is not a JWT either.
       const reg = await fetch(`${server.issuer}/reg`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${unsigned({ alg: 'none' }, { scope: 'registration' })}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${unsigned({ alg: 'none' }, { scope: 'registration' })}`,
+        },
         body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }),
       });
       expect(reg.status).toBe(401);
@@ -327,7 +477,8 @@ export function forgedTokensSuite(store: StoreKind): void {
   });
 
   describe('bearer tokens at /token/introspection and /me', () => {
-    const basicA = () => `Basic ${Buffer.from(`${encodeURIComponent(rpA.clientId)}:${encodeURIComponent(rpA.clientSecret)}`).toString('base64')}`;
+    const basicA = () =>
+      `Basic ${Buffer.from(`${encodeURIComponent(rpA.clientId)}:${encodeURIComponent(rpA.clientSecret)}`).toString('base64')}`;
     const jwtShaped = async (): Promise<Forgery[]> => {
       const now = Math.floor(Date.now() / 1000);
       const accessClaims = {
@@ -358,7 +509,9 @@ export function forgedTokensSuite(store: StoreKind): void {
         body: new URLSearchParams({ token: tokensA.access_token }).toString(),
       });
       expect(((await res.json()) as { active: boolean }).active).toBe(true);
-      expect((await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${tokensA.access_token}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${tokensA.access_token}` } })).status,
+      ).toBe(200);
     });
 
     test('introspection: every JWT-shaped forgery is refused: {"active": false} and nothing more, or unsupported_token_type', async () => {
@@ -372,7 +525,8 @@ export function forgedTokensSuite(store: StoreKind): void {
         // header with 400 unsupported_token_type instead (reject_structured_tokens.js). Both refuse.
         const body = (await res.json()) as Record<string, unknown>;
         const refused =
-          (res.status === 200 && JSON.stringify(body) === '{"active":false}') || (res.status === 400 && body.error === 'unsupported_token_type');
+          (res.status === 200 && JSON.stringify(body) === '{"active":false}') ||
+          (res.status === 400 && body.error === 'unsupported_token_type');
         expect({ name, refused, status: res.status, body }).toEqual({ name, refused: true, status: res.status, body });
       }
       expect(attackerJwksHits).toBe(0);
@@ -382,7 +536,11 @@ export function forgedTokensSuite(store: StoreKind): void {
       for (const { name, token } of await jwtShaped()) {
         const viaHeader = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
         const challenge = viaHeader.headers.get('www-authenticate') ?? '';
-        expect({ name, status: viaHeader.status, challenge: challenge.includes('invalid_token') }).toEqual({ name, status: 401, challenge: true });
+        expect({ name, status: viaHeader.status, challenge: challenge.includes('invalid_token') }).toEqual({
+          name,
+          status: 401,
+          challenge: true,
+        });
         const viaBody = await fetch(`${server.issuer}/me`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -391,6 +549,5 @@ export function forgedTokensSuite(store: StoreKind): void {
         expect({ name, status: viaBody.status }).toEqual({ name, status: 401 });
       }
     });
-
   });
 }

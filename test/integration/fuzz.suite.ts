@@ -10,7 +10,15 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
 import { edgeCorpus, randomRequest, type FuzzContext, type FuzzRequest } from '../support/fuzz-grammar.js';
-import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  introspect,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import type { RecordModel } from '../../src/storage/store.js';
 
@@ -28,7 +36,14 @@ const MAX_HEAP_GROWTH = 50 * 1024 * 1024;
  * which an anonymous GET /account legitimately starts), ReplayDetection (a well-formed assertion's jti).
  * Audit events and throttle counters live outside these models.
  */
-const GUARDED_MODELS: readonly RecordModel[] = ['Client', 'Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'Session'];
+const GUARDED_MODELS: readonly RecordModel[] = [
+  'Client',
+  'Grant',
+  'AccessToken',
+  'RefreshToken',
+  'AuthorizationCode',
+  'Session',
+];
 
 export function fuzzSeed(): number {
   const fromEnv = Number(process.env.SIGNET_FUZZ_SEED);
@@ -51,7 +66,11 @@ interface Tally {
   transportErrors: Offender[];
 }
 
-function send(port: number, agent: Agent | false, req: FuzzRequest): Promise<{ status: number; body: string } | { error: string }> {
+function send(
+  port: number,
+  agent: Agent | false,
+  req: FuzzRequest,
+): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (v: { status: number; body: string } | { error: string }) => {
@@ -60,18 +79,23 @@ function send(port: number, agent: Agent | false, req: FuzzRequest): Promise<{ s
         resolve(v);
       }
     };
-    const out = request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (kept < 400) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      });
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, 400) }));
-      res.on('error', (err) => done({ status: res.statusCode ?? 0, body: `(response aborted: ${err.message})` }));
-    });
+    const out = request(
+      { host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept < 400) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        res.on('end', () =>
+          done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, 400) }),
+        );
+        res.on('error', (err) => done({ status: res.statusCode ?? 0, body: `(response aborted: ${err.message})` }));
+      },
+    );
     out.setTimeout(REQUEST_TIMEOUT_MS, () => out.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS} ms`)));
     out.on('error', (err) => done({ error: err.message }));
     out.end(req.body);
@@ -163,14 +187,26 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
 
   beforeAll(async () => {
     console.log(`fuzz (${store}): seed ${seed}; replay with SIGNET_FUZZ_SEED=${seed}`);
-    server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN }, overrides: { clock: () => Date.now() + offsetMs } });
+    server = await startTestServer({
+      store,
+      env: { INITIAL_ACCESS_TOKEN },
+      overrides: { clock: () => Date.now() + offsetMs },
+    });
     await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Fuzz' });
-    const client = await server.signet.clients.create({ name: 'Fuzz RP', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [LOGGED_OUT_URI] });
+    const client = await server.signet.clients.create({
+      name: 'Fuzz RP',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [LOGGED_OUT_URI],
+    });
     rp = await relyingParty(server.issuer, client.client_id, client.client_secret ?? '');
 
     // A genuine id_token, from a browser the fuzzer never speaks for.
     const start = await startAuthorization(rp);
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD));
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD),
+    );
 
     // A live interaction at its login prompt: a real uid, its cookies and its CSRF token.
     const interaction = new BrowserSession(server.issuer);
@@ -181,13 +217,18 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
     // A signed-in account page (only its own cookies are used: never the provider session's).
     const account = new BrowserSession(server.issuer);
     let page = await account.follow(`${server.issuer}/account`);
-    const posted = await account.request(formAction(page.body, '/login'), { form: { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) } });
+    const posted = await account.request(formAction(page.body, '/login'), {
+      form: { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) },
+    });
     page = await account.follow(posted.location ?? '');
     expect(page.status).toBe(200);
 
     const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
     const cookies = (b: BrowserSession, keep: (name: string) => boolean) =>
-      b.cookieNames().filter(keep).map((name) => [name, b.cookieValue(name) ?? ''] as [string, string]);
+      b
+        .cookieNames()
+        .filter(keep)
+        .map((name) => [name, b.cookieValue(name) ?? ''] as [string, string]);
     ctx = {
       clientId: rp.clientId,
       clientSecret: rp.clientSecret,
@@ -223,7 +264,13 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
     await runAll(server.port, BATCH, (i) => randomRequest(seed, BATCH + i, ctx), tally);
     heap.afterSecond = await settledHeap(gc);
 
-    const summary = [...tally.byLabel].map(([label, statuses]) => `${label}: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    const summary = [...tally.byLabel].map(
+      ([label, statuses]) =>
+        `${label}: ${[...statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+    );
     console.log(`fuzz (${store}): ${tally.sent} requests in ${Date.now() - t0} ms\n${summary.join('\n')}`);
 
     expect(tally.offenders.slice(0, 5)).toEqual([]);
@@ -238,20 +285,28 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
 
   test('memory does not grow without bound: a second equal batch adds less than 50 MB of heap', () => {
     const growth = heap.afterSecond - heap.afterWarmup;
-    console.log(`fuzz (${store}): heap after warm-up ${(heap.afterWarmup / 2 ** 20).toFixed(1)} MB, after second batch ${(heap.afterSecond / 2 ** 20).toFixed(1)} MB (forced gc: ${heap.gc})`);
+    console.log(
+      `fuzz (${store}): heap after warm-up ${(heap.afterWarmup / 2 ** 20).toFixed(1)} MB, after second batch ${(heap.afterSecond / 2 ** 20).toFixed(1)} MB (forced gc: ${heap.gc})`,
+    );
     expect(heap.afterWarmup).toBeGreaterThan(0);
     expect(growth).toBeLessThan(MAX_HEAP_GROWTH);
   });
 
   test('the store holds exactly what it held before: no client, grant, token or code from garbage; sessions untouched', async () => {
     const after = await snapshot();
-    expect({ records: after.records, account: after.account }).toEqual({ records: before.records, account: before.account });
+    expect({ records: after.records, account: after.account }).toEqual({
+      records: before.records,
+      account: before.account,
+    });
   });
 
   test('anonymous Session records that garbage creates live no longer than an interaction (10 min), not days', async () => {
     const after = await snapshot();
     const created = after.anonymousSessions.filter((s) => !before.anonymousSessions.some((b) => b.id === s.id));
-    const lifetimes = created.map((s) => { const p = s.payload as { exp?: number; iat?: number }; return Number(p.exp) - Number(p.iat); });
+    const lifetimes = created.map((s) => {
+      const p = s.payload as { exp?: number; iat?: number };
+      return Number(p.exp) - Number(p.iat);
+    });
     expect(lifetimes.filter((l) => !(l <= 600))).toEqual([]);
   });
 
@@ -261,7 +316,11 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
     // The garbage locked the client and this IP out of the throttles, as it should: wait those out.
     offsetMs += 2 * 3600_000;
     const start = await startAuthorization(rp);
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD));
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD),
+    );
     expect(tokens.id_token).toBeDefined();
     expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(true);
   }, 60_000);

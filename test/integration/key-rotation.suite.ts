@@ -4,7 +4,14 @@
 import { expect, test } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { BrowserSession } from '../support/browser-session.js';
-import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock } from '../support/stores.js';
 
@@ -50,7 +57,11 @@ export function keyRotationSuite(store: StoreKind): void {
       await exchange(rp, pendingLogin, await authorize(browser, pendingLogin, 'keys@example.com', PASSWORD));
       // Tokens signed before the rotation still verify against the published set.
       const set = createLocalJWKSet(await jwks(server));
-      await jwtVerify(before.id_token ?? '', set, { issuer: server.issuer, audience: c.client_id, currentDate: new Date() });
+      await jwtVerify(before.id_token ?? '', set, {
+        issuer: server.issuer,
+        audience: c.client_id,
+        currentDate: new Date(),
+      });
       expect((await server.signet.keyAdmin.list()).find((k) => k.kid === oldKid)?.state).toBe('retiring');
 
       clock.advance((600 + 300 + 1) * 1000); // id_token lifetime + skew
@@ -103,7 +114,13 @@ export function keyRotationSuite(store: StoreKind): void {
     expect(await both.signet.keyAdmin.rewrap()).toBeGreaterThanOrEqual(4);
     expect(await both.signet.keyAdmin.rewrap()).toBe(0);
     await both.stop();
-    const onlyNew = await startTestServer({ store, dataDir: first.dataDir, mongoDb: first.mongoDb, port: first.port, env: { KEY_ENCRYPTION_SECRET: SECRET_B } });
+    const onlyNew = await startTestServer({
+      store,
+      dataDir: first.dataDir,
+      mongoDb: first.mongoDb,
+      port: first.port,
+      env: { KEY_ENCRYPTION_SECRET: SECRET_B },
+    });
     try {
       expect(await jwks(onlyNew)).toEqual(published);
     } finally {
@@ -111,7 +128,13 @@ export function keyRotationSuite(store: StoreKind): void {
     }
     // The old secret alone no longer opens anything: the re-wrap really happened.
     await expect(
-      startTestServer({ store, dataDir: first.dataDir, mongoDb: first.mongoDb, port: first.port, env: { KEY_ENCRYPTION_SECRET: SECRET_A } }),
+      startTestServer({
+        store,
+        dataDir: first.dataDir,
+        mongoDb: first.mongoDb,
+        port: first.port,
+        env: { KEY_ENCRYPTION_SECRET: SECRET_A },
+      }),
     ).rejects.toThrow(/key-encryption secret/);
     await onlyNew.destroy();
   });

@@ -43,19 +43,23 @@ describe('process lifecycle', () => {
   test.each([
     ['one process (WORKERS=1)', { WORKERS: '1' }],
     ['a primary and one worker per core (the default)', {}],
-  ])('%s: ready on /healthz and /readyz; SIGTERM drains an in-flight request, closes, and exits 0', async (_name, extra: Record<string, string>) => {
-    const port = await freePort();
-    const server = start({ PORT: String(port), DATA_DIR: dataDir, ...extra });
-    const base = `http://127.0.0.1:${port}`;
-    await waitReady(`${base}/healthz`, 20_000);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    // A request already under way when the signal arrives still gets its answer.
-    const inFlight = fetch(`${base}/.well-known/openid-configuration`);
-    server.child.kill('SIGTERM');
-    expect((await inFlight).status).toBe(200);
-    expect(await server.exited).toBe(0);
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-  }, 30_000);
+  ])(
+    '%s: ready on /healthz and /readyz; SIGTERM drains an in-flight request, closes, and exits 0',
+    async (_name, extra: Record<string, string>) => {
+      const port = await freePort();
+      const server = start({ PORT: String(port), DATA_DIR: dataDir, ...extra });
+      const base = `http://127.0.0.1:${port}`;
+      await waitReady(`${base}/healthz`, 20_000);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      // A request already under way when the signal arrives still gets its answer.
+      const inFlight = fetch(`${base}/.well-known/openid-configuration`);
+      server.child.kill('SIGTERM');
+      expect((await inFlight).status).toBe(200);
+      expect(await server.exited).toBe(0);
+      await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    },
+    30_000,
+  );
 
   test('a bad variable stops the process with a message naming it', async () => {
     const server = start({ PORT: 'eighty', DATA_DIR: dataDir, MONGODB_URI: 'postgres://nope' });

@@ -83,7 +83,11 @@ describe('what a process loads', () => {
       jsonLine(await runCli(['client', 'list'], env()));
       const [cli] = await readLog(log);
       expect(cli?.packages.has('oidc-provider')).toBe(true);
-      expect(serving(cli!).filter((pkg) => ['@koa/router', 'nodemailer', 'undici', 'prom-client', 'openid-client'].includes(pkg))).toEqual([]);
+      expect(
+        serving(cli!).filter((pkg) =>
+          ['@koa/router', 'nodemailer', 'undici', 'prom-client', 'openid-client'].includes(pkg),
+        ),
+      ).toEqual([]);
     },
     TIMEOUT,
   );
@@ -99,7 +103,8 @@ describe('what a process loads', () => {
         const workers = loaded.filter((p) => p.role === 'worker');
         expect(primary && serving(primary)).toEqual([]);
         expect(workers).toHaveLength(2);
-        for (const worker of workers) expect(serving(worker)).toEqual(expect.arrayContaining(['oidc-provider', 'koa', 'prom-client']));
+        for (const worker of workers)
+          expect(serving(worker)).toEqual(expect.arrayContaining(['oidc-provider', 'koa', 'prom-client']));
       } finally {
         await server.stop('SIGTERM');
       }
@@ -112,20 +117,31 @@ describe('what a process loads', () => {
     async () => {
       log = join(dir, 'launched.log');
       const port = await freePort();
-      const child = execFile(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'scripts', 'launch.mjs'), 'main'], {
-        env: env({ WORKERS: '2', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' }),
-      });
+      const child = execFile(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', join(REPO, 'scripts', 'launch.mjs'), 'main'],
+        {
+          env: env({ WORKERS: '2', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' }),
+        },
+      );
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         // The launcher builds first if the sources changed since the last build.
         const deadline = Date.now() + TIMEOUT;
-        while ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) !== 200) {
-          if (Date.now() > deadline || child.exitCode !== null) throw new Error('the launched server did not become healthy');
+        while (
+          (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.status,
+            () => 0,
+          )) !== 200
+        ) {
+          if (Date.now() > deadline || child.exitCode !== null)
+            throw new Error('the launched server did not become healthy');
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         const workers = (await readLog(log)).filter((p) => p.role === 'worker');
         expect(workers).toHaveLength(2);
-        for (const worker of workers) expect(worker.compileCache).toContain(join('node_modules', '.cache', 'signet-compile-cache'));
+        for (const worker of workers)
+          expect(worker.compileCache).toContain(join('node_modules', '.cache', 'signet-compile-cache'));
       } finally {
         child.kill('SIGTERM');
         await exited;

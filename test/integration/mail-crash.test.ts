@@ -100,13 +100,20 @@ function crashSuite(kind: StoreKind): void {
     const second = await spawnServer(port, env);
     servers.push(second);
     // Every message, and the held one a second time once its claim's lease has run out.
-    await smtp.waitFor((received) => dedupeByMessageId(received).length === MESSAGES && received.length === MESSAGES + 1, 30_000);
+    await smtp.waitFor(
+      (received) => dedupeByMessageId(received).length === MESSAGES && received.length === MESSAGES + 1,
+      30_000,
+    );
     // SIGTERM drains: the sender finishes and records what it holds before the store closes.
     expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     servers = [];
 
     const expected = ids.map((id) => messageId(id, FROM));
-    expect(dedupeByMessageId(smtp.received).map((m) => m.messageId).sort()).toEqual([...expected].sort());
+    expect(
+      dedupeByMessageId(smtp.received)
+        .map((m) => m.messageId)
+        .sort(),
+    ).toEqual([...expected].sort());
     // The one copy sent twice is the one caught in the window, and both copies carry its Message-ID.
     const copies = new Map<string, number>();
     for (const m of smtp.received) copies.set(m.messageId, (copies.get(m.messageId) ?? 0) + 1);

@@ -87,7 +87,11 @@ export function mailDeliverySuite(kind: StoreKind): void {
       expect(await sender.deliverDue()).toBe(3);
       expect(outcomes).toEqual(['retry', 'retry', 'retry']);
       const first = await service.status(ids[0] ?? '');
-      expect(first).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: clock.now() + retryDelay(deliveryPolicy(5_000), 1) });
+      expect(first).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        nextAttemptAt: clock.now() + retryDelay(deliveryPolicy(5_000), 1),
+      });
       expect(first?.lastError).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
 
       // Nothing is due before the backoff ends.
@@ -100,7 +104,10 @@ export function mailDeliverySuite(kind: StoreKind): void {
       clock.advance(1);
       expect(await sender.deliverDue()).toBe(3);
       expect(smtp.refused).toHaveLength(3);
-      expect(await service.status(ids[2] ?? '')).toMatchObject({ attempts: 2, lastError: expect.stringContaining('451') });
+      expect(await service.status(ids[2] ?? '')).toMatchObject({
+        attempts: 2,
+        lastError: expect.stringContaining('451'),
+      });
       clock.advance(59_999);
       expect(await sender.deliverDue()).toBe(0);
 
@@ -110,7 +117,8 @@ export function mailDeliverySuite(kind: StoreKind): void {
       expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['mail 1', 'mail 2', 'mail 3']);
       // Every attempt carried the same Message-ID as the copy that finally arrived.
       expect(smtp.refused.map((m) => m.messageId)).toEqual(smtp.received.map((m) => m.messageId));
-      for (const id of ids) expect(await service.status(id)).toMatchObject({ state: 'sent', attempts: 3, text: '', html: '' });
+      for (const id of ids)
+        expect(await service.status(id)).toMatchObject({ state: 'sent', attempts: 3, text: '', html: '' });
 
       clock.advance(3_600_000);
       expect(await sender.deliverDue()).toBe(0);
@@ -127,7 +135,12 @@ export function mailDeliverySuite(kind: StoreKind): void {
       await service.enqueue(mail('b@example.test', 'after'));
       expect(await sender.deliverDue()).toBe(3);
       expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['before', 'after']);
-      expect(await service.status(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: expect.stringContaining('550'), subject: 'refused' });
+      expect(await service.status(id)).toMatchObject({
+        state: 'dead',
+        attempts: 1,
+        lastError: expect.stringContaining('550'),
+        subject: 'refused',
+      });
       expect(outcomes).toEqual(['sent', 'dead', 'sent']);
     });
 
@@ -146,7 +159,12 @@ export function mailDeliverySuite(kind: StoreKind): void {
         }
       }
       expect(waits).toEqual([30_000, 60_000]);
-      expect(await service.status(id)).toMatchObject({ state: 'dead', attempts: 3, subject: 'never', text: expect.stringContaining('never') });
+      expect(await service.status(id)).toMatchObject({
+        state: 'dead',
+        attempts: 3,
+        subject: 'never',
+        text: expect.stringContaining('never'),
+      });
       clock.advance(24 * 3_600_000);
       expect(await sender.deliverDue()).toBe(0);
       expect(outcomes).toEqual(['retry', 'retry', 'dead']);
@@ -171,13 +189,19 @@ export function mailDeliverySuite(kind: StoreKind): void {
       graces[0]?.();
       await stopping;
       expect(await delivering).toBe(1);
-      expect(await service.status(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringMatching(/stopping|abort/i) });
+      expect(await service.status(id)).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        lastError: expect.stringMatching(/stopping|abort/i),
+      });
       expect(outcomes).toEqual(['retry']);
     });
 
     test('the retry wait doubles up to its cap', () => {
       const policy = deliveryPolicy(30_000);
-      expect([1, 2, 3, 7, 8, 9, 40].map((n) => retryDelay(policy, n))).toEqual([30_000, 60_000, 120_000, 1_920_000, 3_600_000, 3_600_000, 3_600_000]);
+      expect([1, 2, 3, 7, 8, 9, 40].map((n) => retryDelay(policy, n))).toEqual([
+        30_000, 60_000, 120_000, 1_920_000, 3_600_000, 3_600_000, 3_600_000,
+      ]);
     });
 
     test('a message claimed by a sender that died is delivered once its lease ends, by someone else', async () => {
@@ -232,17 +256,26 @@ export function mailDeliverySuite(kind: StoreKind): void {
 
     test('the same dedupe key twice: one mail', async () => {
       const a = await server.signet.mail.enqueue({ ...mail('carol@example.test', 'once'), dedupeKey: 'code:carol' });
-      const b = await server.signet.mail.enqueue({ ...mail('carol@example.test', 'once again'), dedupeKey: 'code:carol' });
+      const b = await server.signet.mail.enqueue({
+        ...mail('carol@example.test', 'once again'),
+        dedupeKey: 'code:carol',
+      });
       expect(b).toEqual({ id: a.id, created: false });
       await smtp.waitFor((r) => r.some((m) => m.parsed.subject === 'once'));
       await server.signet.mail.enqueue(mail('carol@example.test', 'marker'));
       await smtp.waitFor((r) => r.some((m) => m.parsed.subject === 'marker'));
-      expect(smtp.received.filter((m) => m.envelopeTo.includes('carol@example.test')).map((m) => m.parsed.subject)).toEqual(['once', 'marker']);
+      expect(
+        smtp.received.filter((m) => m.envelopeTo.includes('carol@example.test')).map((m) => m.parsed.subject),
+      ).toEqual(['once', 'marker']);
     });
 
     test('a second recipient or a header cannot ride along: bad input is refused before the outbox', async () => {
-      await expect(server.signet.mail.enqueue(mail('a@example.test, b@example.test', 'x'))).rejects.toMatchObject({ status: 400 });
-      await expect(server.signet.mail.enqueue(mail('a@example.test', 'x\r\nBcc: b@example.test'))).rejects.toMatchObject({ status: 400 });
+      await expect(server.signet.mail.enqueue(mail('a@example.test, b@example.test', 'x'))).rejects.toMatchObject({
+        status: 400,
+      });
+      await expect(
+        server.signet.mail.enqueue(mail('a@example.test', 'x\r\nBcc: b@example.test')),
+      ).rejects.toMatchObject({ status: 400 });
     });
   });
 
@@ -297,7 +330,11 @@ export function mailDeliverySuite(kind: StoreKind): void {
     const logs = captureLogLines();
 
     beforeAll(async () => {
-      server = await startTestServer({ store: kind, env: { LOG_LEVEL: 'info' }, overrides: { logStream: logs.stream } });
+      server = await startTestServer({
+        store: kind,
+        env: { LOG_LEVEL: 'info' },
+        overrides: { logStream: logs.stream },
+      });
     });
     afterAll(async () => {
       await server?.destroy();
@@ -316,7 +353,9 @@ export function mailDeliverySuite(kind: StoreKind): void {
       expect(parsed.text).toContain('no mail server here');
       expect(parsed.html).toContain('<h1');
       expect(await server.signet.mail.status(id)).toMatchObject({ state: 'sent' });
-      expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({ outbox: { transport: 'files', pending: 0, sent: 1 } });
+      expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({
+        outbox: { transport: 'files', pending: 0, sent: 1 },
+      });
     });
   });
 }

@@ -5,7 +5,15 @@
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
-import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  tokenRequest,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 
 const EMAIL = 'obs@example.com';
@@ -74,14 +82,30 @@ describe('observability', () => {
     const start = await startAuthorization(rp);
     const browser = new BrowserSession(server.issuer);
     const page = await browser.follow(start.url);
-    await browser.request(formAction(page.body, '/login'), { form: { email: EMAIL, password: 'not the password', csrf: csrfFrom(page.body) } });
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD));
+    await browser.request(formAction(page.body, '/login'), {
+      form: { email: EMAIL, password: 'not the password', csrf: csrfFrom(page.body) },
+    });
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(new BrowserSession(server.issuer), start, EMAIL, PASSWORD),
+    );
     // Rotate, then present the rotated-out token again: reuse.
-    const rotated = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    const rotated = await tokenRequest(server.issuer, rp, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+    });
     expect(rotated.status).toBe(200);
-    const reused = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    const reused = await tokenRequest(server.issuer, rp, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+    });
     expect(reused.body).toMatchObject({ error: 'invalid_grant' });
-    const cc = await tokenRequest(server.issuer, { clientId: 'svc', clientSecret: SERVICE_SECRET }, { grant_type: 'client_credentials' });
+    const cc = await tokenRequest(
+      server.issuer,
+      { clientId: 'svc', clientSecret: SERVICE_SECRET },
+      { grant_type: 'client_credentials' },
+    );
     expect(cc.status).toBe(200);
 
     const after = await metrics();
@@ -97,7 +121,9 @@ describe('observability', () => {
     expect(grew('signet_http_requests_total{route="/token",method="POST",status="200"}')).toBe(3);
     expect(grew('signet_http_requests_total{route="/token",method="POST",status="400"}')).toBe(1);
     expect(after).toMatch(/signet_http_request_duration_seconds_bucket\{le="0\.005",route="\/token",method="POST"\}/);
-    expect(grew('signet_store_operation_duration_seconds_count{operation="oidc.find",outcome="ok"}')).toBeGreaterThan(5);
+    expect(grew('signet_store_operation_duration_seconds_count{operation="oidc.find",outcome="ok"}')).toBeGreaterThan(
+      5,
+    );
     expect(after).toMatch(/^signet_store_up 1$/m);
   });
 

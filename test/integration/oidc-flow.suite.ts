@@ -78,7 +78,11 @@ export function oidcFlowSuite(store: StoreKind): void {
   test('the store holds no usable token: bearer ids are kept only as hashes', async () => {
     const { tokens } = await signIn();
     const stored = JSON.stringify(
-      await Promise.all((['AccessToken', 'RefreshToken', 'AuthorizationCode'] as const).map((m) => server.signet.store.oidc.list(m, 1000))),
+      await Promise.all(
+        (['AccessToken', 'RefreshToken', 'AuthorizationCode'] as const).map((m) =>
+          server.signet.store.oidc.list(m, 1000),
+        ),
+      ),
     );
     expect(stored).toContain('sha256.');
     expect(stored).not.toContain(tokens.access_token);
@@ -101,7 +105,10 @@ export function oidcFlowSuite(store: StoreKind): void {
     // Theft assumed: everything issued from that grant is dead.
     expect((await introspect(server.issuer, rp, rotated.access_token)).active).toBe(false);
     expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(false);
-    const after = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: rotated.refresh_token ?? '' });
+    const after = await tokenRequest(server.issuer, rp, {
+      grant_type: 'refresh_token',
+      refresh_token: rotated.refresh_token ?? '',
+    });
     expect(after.body.error).toBe('invalid_grant');
   });
 
@@ -124,7 +131,10 @@ export function oidcFlowSuite(store: StoreKind): void {
     await oidc.tokenRevocation(rp.config, tokens.access_token);
     expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(false);
     await oidc.tokenRevocation(rp.config, tokens.refresh_token ?? '');
-    const refresh = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    const refresh = await tokenRequest(server.issuer, rp, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+    });
     expect(refresh.body.error).toBe('invalid_grant');
   });
 
@@ -179,7 +189,9 @@ export function oidcFlowSuite(store: StoreKind): void {
       ['', ''],
       [EMAIL, 'x'.repeat(5000)],
     ] as const) {
-      const res = await browser.request(formAction(login.body, '/login'), { form: { email, password, csrf: csrfFrom(login.body) } });
+      const res = await browser.request(formAction(login.body, '/login'), {
+        form: { email, password, csrf: csrfFrom(login.body) },
+      });
       expect(res.status).toBe(200);
       expect(res.location).toBeNull();
       expect(res.body).toContain('Invalid email or password.');
@@ -231,7 +243,11 @@ export function oidcFlowSuite(store: StoreKind): void {
       { body: 'grant_type=refresh_token&refresh_token=not-a-token', type: 'application/x-www-form-urlencoded' },
       { body: '{"grant_type":"authorization_code"}', type: 'application/json' },
       { body: '%%%&&&=', type: 'application/x-www-form-urlencoded' },
-      { body: 'grant_type=authorization_code&code=x', type: 'application/x-www-form-urlencoded', auth: 'Basic !!!notbase64' },
+      {
+        body: 'grant_type=authorization_code&code=x',
+        type: 'application/x-www-form-urlencoded',
+        auth: 'Basic !!!notbase64',
+      },
     ];
     for (const c of cases) {
       const res = await fetch(`${server.issuer}/token`, {
@@ -247,7 +263,11 @@ export function oidcFlowSuite(store: StoreKind): void {
       const json = (await res.json()) as { error?: string };
       expect(typeof json.error).toBe('string');
     }
-    const badSecret = await tokenRequest(server.issuer, { clientId: rp.clientId, clientSecret: 'wrong' }, { grant_type: 'refresh_token', refresh_token: 'x' });
+    const badSecret = await tokenRequest(
+      server.issuer,
+      { clientId: rp.clientId, clientSecret: 'wrong' },
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+    );
     expect(badSecret.status).toBe(401);
     expect(badSecret.body.error).toBe('invalid_client');
   });
@@ -343,7 +363,11 @@ export function registrationSuite(store: StoreKind): void {
       await server.signet.accounts.create({ email: 'dyn@example.com', password: PASSWORD });
       const rp = await relyingParty(server.issuer, meta.client_id, meta.client_secret);
       const start = await startAuthorization(rp);
-      const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, 'dyn@example.com', PASSWORD));
+      const tokens = await exchange(
+        rp,
+        start,
+        await authorize(new BrowserSession(server.issuer), start, 'dyn@example.com', PASSWORD),
+      );
       expect(tokens.id_token).toBeDefined();
       // The secret is stored as a keyed hash, never in the clear.
       const stored = await server.signet.store.oidc.find('Client', meta.client_id);

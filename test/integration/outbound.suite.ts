@@ -15,7 +15,12 @@ const IAT = 'initial-access-token-for-outbound-tests';
 type Body = Record<string, unknown>;
 
 /** A loopback listener that counts every TCP connection made to it and answers 200 to any HTTP request. */
-async function countingListener(): Promise<{ server: Server; port: number; connections: () => number; reset: () => void }> {
+async function countingListener(): Promise<{
+  server: Server;
+  port: number;
+  connections: () => number;
+  reset: () => void;
+}> {
   let connections = 0;
   const server = createServer((req, res) => {
     req.resume();
@@ -23,7 +28,12 @@ async function countingListener(): Promise<{ server: Server; port: number; conne
   });
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port, connections: () => connections, reset: () => (connections = 0) };
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    reset: () => (connections = 0),
+  };
 }
 
 export function outboundSuite(store: StoreKind): void {
@@ -91,7 +101,8 @@ export function outboundSuite(store: StoreKind): void {
   /** What oidc-provider does when a session ends: POST a logout token to the client's endpoint. */
   const backchannelLogout = async (server: TestServer, clientId: string): Promise<unknown> => {
     // Not in oidc-provider's published types, but what its own logout code calls (provider-events.ts too).
-    const client = (await server.signet.provider.Client.find(clientId)) as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
+    const client = (await server.signet.provider.Client.find(clientId)) as unknown as
+      { backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
     if (!client) throw new Error(`client ${clientId} did not load`);
     return client.backchannelLogout('some-account', 'some-sid').then(
       () => undefined,
@@ -116,21 +127,29 @@ export function outboundSuite(store: StoreKind): void {
       await server?.destroy();
     });
 
-    const loopbackSpellings = () => [`[::ffff:7f00:1]:${listener.port}`, `[::ffff:127.0.0.1]:${listener.port}`, `127.0.0.1:${listener.port}`, `2130706433:${listener.port}`];
+    const loopbackSpellings = () => [
+      `[::ffff:7f00:1]:${listener.port}`,
+      `[::ffff:127.0.0.1]:${listener.port}`,
+      `127.0.0.1:${listener.port}`,
+      `2130706433:${listener.port}`,
+    ];
 
     test('registration refuses a jwks_uri or backchannel_logout_uri at an IPv4-mapped loopback address', async () => {
       const jwks = await register(server, machineClient(`https://[::ffff:7f00:1]:${listener.port}/jwks`));
       expect(jwks.status).toBe(400);
       expect(jwks.json.error).toBe('invalid_client_metadata');
       expect(String(jwks.json.error_description)).toMatch(/jwks_uri/);
-      const bcl = await register(server, { redirect_uris: ['https://rp.example.com/cb'], backchannel_logout_uri: `https://[::ffff:127.0.0.1]:${listener.port}/bcl` });
+      const bcl = await register(server, {
+        redirect_uris: ['https://rp.example.com/cb'],
+        backchannel_logout_uri: `https://[::ffff:127.0.0.1]:${listener.port}/bcl`,
+      });
       expect(bcl.status).toBe(400);
       expect(bcl.json.error).toBe('invalid_client_metadata');
       expect(String(bcl.json.error_description)).toMatch(/backchannel_logout_uri/);
       expect(listener.connections()).toBe(0);
     });
 
-    test('a stored client\'s jwks_uri on loopback, in any spelling, is never contacted; the client gets a 401', async () => {
+    test("a stored client's jwks_uri on loopback, in any spelling, is never contacted; the client gets a 401", async () => {
       for (const host of loopbackSpellings()) {
         const clientId = await storeClient(server, machineClient(`https://${host}/jwks`));
         const res = await tokenWithAssertion(server, clientId);
@@ -141,7 +160,7 @@ export function outboundSuite(store: StoreKind): void {
       expect(listener.connections()).toBe(0);
     });
 
-    test('a stored client\'s back-channel logout endpoint on loopback, in any spelling, is never contacted', async () => {
+    test("a stored client's back-channel logout endpoint on loopback, in any spelling, is never contacted", async () => {
       for (const host of loopbackSpellings()) {
         const clientId = await storeClient(server, {
           redirect_uris: ['https://rp.example.com/cb'],
@@ -149,7 +168,8 @@ export function outboundSuite(store: StoreKind): void {
           backchannel_logout_uri: `https://${host}/bcl`,
           backchannel_logout_session_required: true,
         });
-        const err = (await backchannelLogout(server, clientId)) as { cause?: { code?: string }; code?: string } | undefined;
+        const err = (await backchannelLogout(server, clientId)) as
+          { cause?: { code?: string }; code?: string } | undefined;
         expect(err).toBeDefined();
         expect(err?.code ?? err?.cause?.code).toBe('outbound_refused');
       }
@@ -165,7 +185,10 @@ export function outboundSuite(store: StoreKind): void {
       expect(listener.connections()).toBeGreaterThan(0);
 
       listener.reset();
-      const rp = await register(server, { redirect_uris: ['https://rp.example.com/cb'], backchannel_logout_uri: `https://localhost:${listener.port}/bcl` });
+      const rp = await register(server, {
+        redirect_uris: ['https://rp.example.com/cb'],
+        backchannel_logout_uri: `https://localhost:${listener.port}/bcl`,
+      });
       expect(rp.status).toBe(201);
       await backchannelLogout(server, String(rp.json.client_id));
       expect(listener.connections()).toBeGreaterThan(0);
@@ -181,15 +204,21 @@ export function outboundSuite(store: StoreKind): void {
       await server?.destroy();
     });
 
-    test('an IPv4-mapped loopback back-channel endpoint is a developer\'s machine like 127.0.0.1: registered and delivered', async () => {
-      const rp = await register(server, { redirect_uris: ['https://rp.example.com/cb'], backchannel_logout_uri: `http://[::ffff:7f00:1]:${listener.port}/bcl` });
+    test("an IPv4-mapped loopback back-channel endpoint is a developer's machine like 127.0.0.1: registered and delivered", async () => {
+      const rp = await register(server, {
+        redirect_uris: ['https://rp.example.com/cb'],
+        backchannel_logout_uri: `http://[::ffff:7f00:1]:${listener.port}/bcl`,
+      });
       expect(rp.status).toBe(201);
       expect(await backchannelLogout(server, String(rp.json.client_id))).toBeUndefined();
       expect(listener.connections()).toBe(1);
     });
 
     test('a private address in IPv4-mapped form is refused outside production too', async () => {
-      const rp = await register(server, { redirect_uris: ['https://rp.example.com/cb'], backchannel_logout_uri: 'https://[::ffff:a00:1]/bcl' });
+      const rp = await register(server, {
+        redirect_uris: ['https://rp.example.com/cb'],
+        backchannel_logout_uri: 'https://[::ffff:a00:1]/bcl',
+      });
       expect(rp.status).toBe(400);
       expect(rp.json.error).toBe('invalid_client_metadata');
       const jwks = await register(server, machineClient('https://[::ffff:a00:1]/jwks'));

@@ -44,10 +44,22 @@ describe('a port already in use', () => {
   test.each([
     ['one process (WORKERS=1)', '1'],
     ['a primary and two workers (WORKERS=2)', '2'],
-  ])('%s: one line naming the port, exit non-zero, no restart and no stack trace', async (_name, workers) => {
-    const result = await run({ PORT: String(port), DATA_DIR: dataDir, WORKERS: workers, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`signet: port ${port} is already in use: another program listens on it (stop it, or set PORT to a free port)\n`);
-    expect(result.stdout).not.toMatch(/replacement|EPIPE|EADDRINUSE|at /);
-  }, 60_000);
+  ])(
+    '%s: one line naming the port, exit non-zero, no restart and no stack trace',
+    async (_name, workers) => {
+      const result = await run({
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        WORKERS: workers,
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `signet: port ${port} is already in use: another program listens on it (stop it, or set PORT to a free port)\n`,
+      );
+      expect(result.stdout).not.toMatch(/replacement|EPIPE|EADDRINUSE|at /);
+    },
+    60_000,
+  );
 });

@@ -14,7 +14,11 @@ import { startTestServer, type StoreKind, type TestServer } from '../support/sta
 const PASSWORD = 'correct horse battery staple';
 
 /** A GET whose Host header is ours to choose (fetch would not let us). */
-function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
@@ -92,11 +96,19 @@ export function requestHeadersSuite(store: StoreKind): void {
         }).toString();
         return new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
           const req = httpRequest(
-            { host: '127.0.0.1', port: server.port, path: '/token', method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/x-www-form-urlencoded' } },
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/token',
+              method: 'POST',
+              headers: { host: 'evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+            },
             (res) => {
               let text = '';
               res.on('data', (c: Buffer) => (text += c.toString()));
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+              );
             },
           );
           req.on('error', reject);
@@ -162,7 +174,12 @@ export function requestHeadersSuite(store: StoreKind): void {
       server = await startTestServer({ store });
       // The same process, told its public URL is https (a TLS-terminating proxy is not even needed to see it).
       await server.stop();
-      server = await startTestServer({ store, port: server.port, dataDir: server.dataDir, env: { ISSUER: `https://127.0.0.1:${server.port}` } });
+      server = await startTestServer({
+        store,
+        port: server.port,
+        dataDir: server.dataDir,
+        env: { ISSUER: `https://127.0.0.1:${server.port}` },
+      });
     });
     afterAll(async () => {
       await server?.destroy();
@@ -192,7 +209,9 @@ export function requestHeadersSuite(store: StoreKind): void {
       }).toString();
       let res = await step(url.toString());
       res = await step(res.location ?? '');
-      res = await step(formAction(res.body, '/login'), { form: { email, password: PASSWORD, csrf: csrfFrom(res.body) } });
+      res = await step(formAction(res.body, '/login'), {
+        form: { email, password: PASSWORD, csrf: csrfFrom(res.body) },
+      });
       for (let hops = 0; hops < 5 && res.location && !res.location.startsWith(REDIRECT_URI); hops++) {
         res = await step(res.location);
         if (res.status === 200 && res.body.includes('/confirm"')) break;

@@ -29,7 +29,12 @@ export function resourceConsentSuite(store: StoreKind): void {
 
   beforeAll(async () => {
     server = await startTestServer({ store });
-    const registered = await server.signet.clients.create({ name: 'API X', type: 'resource-server', resource: API, scope: 'read write' });
+    const registered = await server.signet.clients.create({
+      name: 'API X',
+      type: 'resource-server',
+      resource: API,
+      scope: 'read write',
+    });
     api = { clientId: registered.client_id, clientSecret: registered.client_secret ?? '' };
     const web = await server.signet.clients.create({ name: 'Web', redirectUris: [REDIRECT_URI] });
     rp = await relyingParty(server.issuer, web.client_id, web.client_secret ?? '');
@@ -51,18 +56,29 @@ export function resourceConsentSuite(store: StoreKind): void {
   const scopesSeenByApi = async (token: string): Promise<string[]> => {
     const seen = await introspect(server.issuer, api, token);
     expect(seen).toMatchObject({ active: true, aud: API, client_id: rp.clientId });
-    return String(seen.scope ?? '').split(' ').sort();
+    return String(seen.scope ?? '')
+      .split(' ')
+      .sort();
   };
 
   test('consent to the API scopes yields an access token the API introspects with them, also after a refresh', async () => {
     const start = await forApi('openid offline_access read write', 'consent');
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, email, PASSWORD));
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(new BrowserSession(server.issuer), start, email, PASSWORD),
+    );
     expect(await scopesSeenByApi(tokens.access_token)).toEqual(expect.arrayContaining(['read', 'write']));
 
     // The refresh reads the stored Grant back, resources and all.
-    const refreshed = await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) });
+    const refreshed = await tokenRequest(server.issuer, rp, {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.refresh_token),
+    });
     expect(refreshed.status).toBe(200);
-    expect(await scopesSeenByApi(String(refreshed.body.access_token))).toEqual(expect.arrayContaining(['read', 'write']));
+    expect(await scopesSeenByApi(String(refreshed.body.access_token))).toEqual(
+      expect.arrayContaining(['read', 'write']),
+    );
   });
 
   test('a later sign-in in another browser reuses the consented grant without asking again', async () => {

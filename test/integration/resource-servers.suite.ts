@@ -14,16 +14,42 @@ const PASSWORD = 'correct horse battery staple';
 export function resourceServerSuite(store: StoreKind): void {
   let server: TestServer;
   const secret = 'resource-server-secret-0123456789abcdef';
-  const basic = (id: string, s: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(s)}`).toString('base64')}`;
+  const basic = (id: string, s: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(s)}`).toString('base64')}`;
 
   beforeAll(async () => {
     server = await startTestServer({ store });
     const records = server.signet.store.oidc;
     const hashed = server.signet.secrets.hash(secret);
     // Resource servers: no grants, client_id = resource indicator. (The CLI's --type resource-server makes these.)
-    await records.upsert('Client', API, { client_id: API, client_secret: hashed, grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'read:things write:things', token_endpoint_auth_method: 'client_secret_basic' });
-    await records.upsert('Client', REPORTS, { client_id: REPORTS, client_secret: hashed, grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'read:reports', token_endpoint_auth_method: 'client_secret_basic', signet_access_token_format: 'jwt' });
-    await records.upsert('Client', 'svc', { client_id: 'svc', client_secret: hashed, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], signet_allowed_resource_scope: 'read:things read:reports', token_endpoint_auth_method: 'client_secret_basic' });
+    await records.upsert('Client', API, {
+      client_id: API,
+      client_secret: hashed,
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+      signet_resource_scope: 'read:things write:things',
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    await records.upsert('Client', REPORTS, {
+      client_id: REPORTS,
+      client_secret: hashed,
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+      signet_resource_scope: 'read:reports',
+      token_endpoint_auth_method: 'client_secret_basic',
+      signet_access_token_format: 'jwt',
+    });
+    await records.upsert('Client', 'svc', {
+      client_id: 'svc',
+      client_secret: hashed,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      signet_allowed_resource_scope: 'read:things read:reports',
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
   });
   afterAll(async () => {
     await server?.destroy();
@@ -39,12 +65,22 @@ export function resourceServerSuite(store: StoreKind): void {
   };
 
   test('client credentials for a resource: an opaque token its resource server can introspect, and no other can', async () => {
-    const issued = await post('/token', basic('svc', secret), { grant_type: 'client_credentials', scope: 'read:things', resource: API });
+    const issued = await post('/token', basic('svc', secret), {
+      grant_type: 'client_credentials',
+      scope: 'read:things',
+      resource: API,
+    });
     expect(issued.body).toMatchObject({ access_token: expect.any(String) });
     const token = String(issued.body.access_token);
     expect(token.split('.')).toHaveLength(1);
     const seen = await post('/token/introspection', basic(API, secret), { token });
-    expect(seen.body).toMatchObject({ active: true, aud: API, scope: 'read:things', client_id: 'svc', token_type: 'Bearer' });
+    expect(seen.body).toMatchObject({
+      active: true,
+      aud: API,
+      scope: 'read:things',
+      client_id: 'svc',
+      token_type: 'Bearer',
+    });
     expect(typeof seen.body.exp).toBe('number');
     expect(typeof seen.body.iat).toBe('number');
     expect((await post('/token/introspection', basic(REPORTS, secret), { token })).body).toEqual({ active: false });
@@ -52,13 +88,21 @@ export function resourceServerSuite(store: StoreKind): void {
 
   test('scopes outside the resource server or the client are refused', async () => {
     // Scopes the client was not allowed are not granted (RFC 6749 3.3 lets the server narrow the scope).
-    const res = await post('/token', basic('svc', secret), { grant_type: 'client_credentials', scope: 'write:things', resource: API });
+    const res = await post('/token', basic('svc', secret), {
+      grant_type: 'client_credentials',
+      scope: 'write:things',
+      resource: API,
+    });
     expect(String(res.body.scope ?? '')).not.toContain('write:things');
     if (typeof res.body.access_token === 'string') {
       const seen = await post('/token/introspection', basic(API, secret), { token: res.body.access_token });
       expect(String(seen.body.scope ?? '')).not.toContain('write:things');
     }
-    const unknown = await post('/token', basic('svc', secret), { grant_type: 'client_credentials', scope: 'read:things', resource: 'https://nowhere.example.com' });
+    const unknown = await post('/token', basic('svc', secret), {
+      grant_type: 'client_credentials',
+      scope: 'read:things',
+      resource: 'https://nowhere.example.com',
+    });
     expect(unknown.body.error).toBe('invalid_target');
   });
 
@@ -70,7 +114,11 @@ export function resourceServerSuite(store: StoreKind): void {
   });
 
   test('JWT access tokens only for the resource server that opted in, and short-lived', async () => {
-    const jwt = await post('/token', basic('svc', secret), { grant_type: 'client_credentials', scope: 'read:reports', resource: REPORTS });
+    const jwt = await post('/token', basic('svc', secret), {
+      grant_type: 'client_credentials',
+      scope: 'read:reports',
+      resource: REPORTS,
+    });
     const token = String(jwt.body.access_token);
     expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
     const claims = decodeJwt(token);
@@ -84,7 +132,16 @@ export function resourceServerSuite(store: StoreKind): void {
     const start = await startAuthorization(rp, 'openid');
     const url = new URL(start.url);
     url.searchParams.set('resource', API);
-    const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), { ...start, url: url.toString() }, `rs-${store}@example.com`, PASSWORD));
+    const tokens = await exchange(
+      rp,
+      start,
+      await authorize(
+        new BrowserSession(server.issuer),
+        { ...start, url: url.toString() },
+        `rs-${store}@example.com`,
+        PASSWORD,
+      ),
+    );
     expect(tokens.access_token.split('.')).toHaveLength(1);
   });
 }

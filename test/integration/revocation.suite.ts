@@ -5,7 +5,16 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import type { Actor } from '../../src/accounts/account-security.js';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
-import { authorize, exchange, introspect, REDIRECT_URI, relyingParty, startAuthorization, tokenRequest, type RelyingParty } from '../support/sign-in.js';
+import {
+  authorize,
+  exchange,
+  introspect,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  tokenRequest,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock } from '../support/stores.js';
 
@@ -59,7 +68,9 @@ export function revocationSuite(store: StoreKind): void {
   const openAccountPage = async (browser: BrowserSession, email: string) => {
     let page = await browser.follow(`${server.issuer}/account`);
     if (page.body.includes('type="password"') && page.body.includes('/login"')) {
-      const posted = await browser.request(formAction(page.body, '/login'), { form: { email, password: PASSWORD, csrf: csrfFrom(page.body) } });
+      const posted = await browser.request(formAction(page.body, '/login'), {
+        form: { email, password: PASSWORD, csrf: csrfFrom(page.body) },
+      });
       page = await browser.follow(posted.location ?? '');
     }
     expect(page.status).toBe(200);
@@ -118,7 +129,11 @@ export function revocationSuite(store: StoreKind): void {
     expect((await introspect(server.issuer, rp, String(rotated.body.access_token))).active).toBe(false);
     expect((await refresh(rp, String(rotated.body.refresh_token))).body.error).toBe('invalid_grant');
 
-    const events = await server.signet.audit.list({ accountId: account.id, types: ['refresh_token.reuse_detected'], limit: 5 });
+    const events = await server.signet.audit.list({
+      accountId: account.id,
+      types: ['refresh_token.reuse_detected'],
+      limit: 5,
+    });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ clientId: rp.clientId, accountId: account.id });
     expect(events[0]?.ip).toMatch(/127\.0\.0\.1/);
@@ -154,7 +169,8 @@ export function revocationSuite(store: StoreKind): void {
     expect(page).not.toContain(tokens.access_token);
 
     // Revoking asks first: the link leads to a confirmation page whose form does it.
-    const confirm = (await browser.follow(`${server.issuer}/account/apps/${encodeURIComponent(rp.clientId)}/revoke`)).body;
+    const confirm = (await browser.follow(`${server.issuer}/account/apps/${encodeURIComponent(rp.clientId)}/revoke`))
+      .body;
     const action = formAction(confirm, `/account/apps/${encodeURIComponent(rp.clientId)}/revoke`);
     const revoked = await browser.request(action, { form: { csrf: csrfFrom(confirm) } });
     expect(revoked.status).toBe(303);
@@ -184,17 +200,29 @@ export function revocationSuite(store: StoreKind): void {
     const here = browser.cookieValue('signet.session');
     expect(sessionIds).toContain(here);
     const other = sessionIds.find((id) => id !== here) ?? '';
-    const ended = await browser.request(`/account/sessions/${encodeURIComponent(other)}/end`, { form: { csrf: csrfFrom(page) } });
+    const ended = await browser.request(`/account/sessions/${encodeURIComponent(other)}/end`, {
+      form: { csrf: csrfFrom(page) },
+    });
     expect(ended.status).toBe(303);
     expect((await introspect(server.issuer, rp, laptop.tokens.access_token)).active).toBe(false);
 
     page = (await browser.follow(ended.location ?? '')).body;
     const wrong = await browser.request('/account/password', {
-      form: { csrf: csrfFrom(page), current_password: 'not it', new_password: 'another passphrase', confirm_password: 'another passphrase' },
+      form: {
+        csrf: csrfFrom(page),
+        current_password: 'not it',
+        new_password: 'another passphrase',
+        confirm_password: 'another passphrase',
+      },
     });
     expect(wrong.status).toBe(400);
     const ok = await browser.request('/account/password', {
-      form: { csrf: csrfFrom(page), current_password: PASSWORD, new_password: 'another passphrase', confirm_password: 'another passphrase' },
+      form: {
+        csrf: csrfFrom(page),
+        current_password: PASSWORD,
+        new_password: 'another passphrase',
+        confirm_password: 'another passphrase',
+      },
     });
     expect(ok.status).toBe(303);
     expect(await server.signet.accounts.authenticate(email, 'another passphrase')).toBeDefined();
@@ -222,11 +250,14 @@ export function revocationSuite(store: StoreKind): void {
     const start = await startAuthorization(rp);
     const browser = new BrowserSession(server.issuer);
     const login = await browser.follow(start.url);
-    await browser.request(formAction(login.body, '/login'), { form: { email, password: 'wrong password', csrf: csrfFrom(login.body) } });
+    await browser.request(formAction(login.body, '/login'), {
+      form: { email, password: 'wrong password', csrf: csrfFrom(login.body) },
+    });
     const tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
     await oidc.refreshTokenGrant(rp.config, tokens.refresh_token ?? '');
     const types = (await server.signet.audit.list({ accountId: account.id, limit: 50 })).map((e) => e.type);
-    for (const t of ['login.succeeded', 'consent.granted', 'token.issued', 'token.refreshed']) expect(types).toContain(t);
+    for (const t of ['login.succeeded', 'consent.granted', 'token.issued', 'token.refreshed'])
+      expect(types).toContain(t);
     const failures = await server.signet.audit.list({ types: ['login.failed'], limit: 50 });
     expect(failures.length).toBeGreaterThan(0);
     const everything = JSON.stringify(await server.signet.audit.list({ limit: 1000 }));
@@ -266,7 +297,14 @@ export function expirySuite(store: StoreKind): void {
       const stillStored = await server.signet.store.oidc.list('AccessToken', 10);
       expect(stillStored).toHaveLength(0); // reads refuse it...
       // ...and the refresh token (14 days) still works.
-      expect((await tokenRequest(server.issuer, rp, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' })).status).toBe(200);
+      expect(
+        (
+          await tokenRequest(server.issuer, rp, {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refresh_token ?? '',
+          })
+        ).status,
+      ).toBe(200);
 
       clock.advance(4 * 24 * 3600_000); // past the 3-day session idle limit
       const again = await browser.follow((await startAuthorization(rp)).url);
@@ -278,13 +316,21 @@ export function expirySuite(store: StoreKind): void {
 
   test('with a reuse leeway, two tabs racing keep the grant; after the leeway, reuse is theft', async () => {
     const clock = manualClock(Date.now());
-    const server = await startTestServer({ store, env: { REFRESH_TOKEN_REUSE_LEEWAY: '10' }, overrides: { clock: clock.now } });
+    const server = await startTestServer({
+      store,
+      env: { REFRESH_TOKEN_REUSE_LEEWAY: '10' },
+      overrides: { clock: clock.now },
+    });
     try {
       const c = await server.signet.clients.create({ name: 'Tabs', redirectUris: [REDIRECT_URI] });
       const rp = await relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
       await server.signet.accounts.create({ email: 'tabs@example.com', password: PASSWORD });
       const start = await startAuthorization(rp);
-      const tokens = await exchange(rp, start, await authorize(new BrowserSession(server.issuer), start, 'tabs@example.com', PASSWORD));
+      const tokens = await exchange(
+        rp,
+        start,
+        await authorize(new BrowserSession(server.issuer), start, 'tabs@example.com', PASSWORD),
+      );
       const form = { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' };
       const results = await Promise.all(Array.from({ length: 20 }, () => tokenRequest(server.issuer, rp, form)));
       const winner = results.find((r) => r.status === 200);
@@ -308,7 +354,11 @@ export function expirySuite(store: StoreKind): void {
       const c = await server.signet.clients.create({ name: 'Capped', redirectUris: [REDIRECT_URI] });
       const rp = await relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
       const account = await server.signet.accounts.create({ email: 'cap@example.com', password: PASSWORD });
-      const browsers = [new BrowserSession(server.issuer), new BrowserSession(server.issuer), new BrowserSession(server.issuer)];
+      const browsers = [
+        new BrowserSession(server.issuer),
+        new BrowserSession(server.issuer),
+        new BrowserSession(server.issuer),
+      ];
       const sessions: string[] = [];
       for (const browser of browsers) {
         const start = await startAuthorization(rp, 'openid');

@@ -19,7 +19,13 @@ import { docBlocks, runShellBlock } from '../support/doc-snippets.js';
 import { startListeningServer, type ListeningServer } from '../support/listening-server.js';
 import { jsonLine, runCli } from '../support/run-cli.js';
 import { authorize } from '../support/sign-in.js';
-import { appAddress, startExpressSnippet, startNextSnippet, typeCheckNextSnippet, type SnippetApp } from '../support/snippet-apps.js';
+import {
+  appAddress,
+  startExpressSnippet,
+  startNextSnippet,
+  typeCheckNextSnippet,
+  type SnippetApp,
+} from '../support/snippet-apps.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 import { freePort, proxyMissing, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
 
@@ -49,10 +55,18 @@ interface Issuer {
  * page (every hidden field sent back, as a browser does) lead back to the app's callback; the app's page
  * then shows who signed in.
  */
-async function signInThrough(app: SnippetApp, issuer: string, loginPath: string, callbackPath: string): Promise<string> {
+async function signInThrough(
+  app: SnippetApp,
+  issuer: string,
+  loginPath: string,
+  callbackPath: string,
+): Promise<string> {
   const appBrowser = new BrowserSession(app.origin);
   const signedOut = await appBrowser.request('/');
-  expect({ status: signedOut.status, body: signedOut.body }).toEqual({ status: 200, body: expect.stringContaining(`href="${loginPath}"`) });
+  expect({ status: signedOut.status, body: signedOut.body }).toEqual({
+    status: 200,
+    body: expect.stringContaining(`href="${loginPath}"`),
+  });
 
   const login = await appBrowser.request(loginPath);
   expect(login.status).toBeGreaterThanOrEqual(300);
@@ -60,11 +74,22 @@ async function signInThrough(app: SnippetApp, issuer: string, loginPath: string,
   const authorization = new URL(login.location ?? '');
   expect(authorization.origin).toBe(issuer);
   expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
-  for (const param of ['state', 'nonce', 'code_challenge']) expect(authorization.searchParams.get(param)).toEqual(expect.any(String));
+  for (const param of ['state', 'nonce', 'code_challenge'])
+    expect(authorization.searchParams.get(param)).toEqual(expect.any(String));
 
-  const callback = await authorize(new BrowserSession(issuer), { url: authorization.href, verifier: '', state: '', nonce: '' }, EMAIL, PASSWORD, `${app.origin}${callbackPath}`);
+  const callback = await authorize(
+    new BrowserSession(issuer),
+    { url: authorization.href, verifier: '', state: '', nonce: '' },
+    EMAIL,
+    PASSWORD,
+    `${app.origin}${callbackPath}`,
+  );
   const landed = await appBrowser.request(callback.href);
-  expect({ status: landed.status, location: landed.location, output: app.output() }).toEqual({ status: expect.any(Number), location: `${app.origin}/`, output: expect.any(String) });
+  expect({ status: landed.status, location: landed.location, output: app.output() }).toEqual({
+    status: expect.any(Number),
+    location: `${app.origin}/`,
+    output: expect.any(String),
+  });
   const home = await appBrowser.request('/');
   expect(home.status).toBe(200);
   return home.body;
@@ -89,40 +114,50 @@ async function cancelThrough(app: SnippetApp, issuer: string, loginPath: string)
 
 /** The Express and Next.js snippets of `issuer`'s /button page, each run and signed in through. */
 function relyingPartySnippets(signet: () => Issuer, env: () => Record<string, string>): void {
-  test('Express: the snippet as a server signs the user in and shows their email (from userinfo); a cancel stays signed out', async () => {
-    const { issuer, createClient } = signet();
-    const { port, origin } = await appAddress();
-    const client = await createClient(`${origin}/callback`);
-    const app = await startExpressSnippet(buttonSnippets(issuer).node, port, {
-      ...env(),
-      CLIENT_ID: client.client_id,
-      CLIENT_SECRET: client.client_secret ?? '',
-      SESSION_SECRET: 'a long random string from your secret store',
-    });
-    try {
-      expect(await signInThrough(app, issuer, '/login', '/callback')).toContain(`Signed in as ${EMAIL}`);
-      await cancelThrough(app, issuer, '/login');
-    } finally {
-      await app.stop();
-    }
-  }, TIMEOUT);
+  test(
+    'Express: the snippet as a server signs the user in and shows their email (from userinfo); a cancel stays signed out',
+    async () => {
+      const { issuer, createClient } = signet();
+      const { port, origin } = await appAddress();
+      const client = await createClient(`${origin}/callback`);
+      const app = await startExpressSnippet(buttonSnippets(issuer).node, port, {
+        ...env(),
+        CLIENT_ID: client.client_id,
+        CLIENT_SECRET: client.client_secret ?? '',
+        SESSION_SECRET: 'a long random string from your secret store',
+      });
+      try {
+        expect(await signInThrough(app, issuer, '/login', '/callback')).toContain(`Signed in as ${EMAIL}`);
+        await cancelThrough(app, issuer, '/login');
+      } finally {
+        await app.stop();
+      }
+    },
+    TIMEOUT,
+  );
 
-  test('Next.js: the route handlers sign the user in, and currentUser() gives the page their email; a cancel stays signed out', async () => {
-    const { issuer, createClient } = signet();
-    const { port, origin } = await appAddress();
-    const client = await createClient(`${origin}/api/auth/callback`);
-    const app = await startNextSnippet(buttonSnippets(issuer).nextFiles, port, {
-      ...env(),
-      CLIENT_ID: client.client_id,
-      CLIENT_SECRET: client.client_secret ?? '',
-    });
-    try {
-      expect(await signInThrough(app, issuer, '/api/auth/login', '/api/auth/callback')).toContain(`Signed in as ${EMAIL}`);
-      await cancelThrough(app, issuer, '/api/auth/login');
-    } finally {
-      await app.stop();
-    }
-  }, TIMEOUT);
+  test(
+    'Next.js: the route handlers sign the user in, and currentUser() gives the page their email; a cancel stays signed out',
+    async () => {
+      const { issuer, createClient } = signet();
+      const { port, origin } = await appAddress();
+      const client = await createClient(`${origin}/api/auth/callback`);
+      const app = await startNextSnippet(buttonSnippets(issuer).nextFiles, port, {
+        ...env(),
+        CLIENT_ID: client.client_id,
+        CLIENT_SECRET: client.client_secret ?? '',
+      });
+      try {
+        expect(await signInThrough(app, issuer, '/api/auth/login', '/api/auth/callback')).toContain(
+          `Signed in as ${EMAIL}`,
+        );
+        await cancelThrough(app, issuer, '/api/auth/login');
+      } finally {
+        await app.stop();
+      }
+    },
+    TIMEOUT,
+  );
 }
 
 describe('/button snippets on the development issuer (http)', () => {
@@ -137,11 +172,13 @@ describe('/button snippets on the development issuer (http)', () => {
     await server?.destroy();
   }, TIMEOUT);
 
-  test('the page shows exactly the view model\'s snippets, escaped, with this issuer filled in', async () => {
+  test("the page shows exactly the view model's snippets, escaped, with this issuer filled in", async () => {
     const res = await fetch(`${server.issuer}/button`);
     expect(res.status).toBe(200);
     const page = parseDocument(await res.text()) as unknown as Element;
-    const shown = elements(page, 'pre').filter((pre) => /\bcode\b/.test(pre.attribs?.class ?? '')).map(text);
+    const shown = elements(page, 'pre')
+      .filter((pre) => /\bcode\b/.test(pre.attribs?.class ?? ''))
+      .map(text);
     const { html, node, next } = buttonSnippets(server.issuer);
     expect(shown).toEqual([html, node, next]);
   });
@@ -149,7 +186,9 @@ describe('/button snippets on the development issuer (http)', () => {
   test('allowInsecureRequests only for an http issuer, said in a comment; an http issuer goes with an http app URL', () => {
     const dev = buttonSnippets('http://localhost:3000');
     const prod = buttonSnippets('https://id.example.com');
-    for (const code of [dev.node, ...dev.nextFiles.map((f) => f.code)].join('\n').split(/(?=\/\/ [\w/.[\]-]+\.(?:mjs|ts))/)) {
+    for (const code of [dev.node, ...dev.nextFiles.map((f) => f.code)]
+      .join('\n')
+      .split(/(?=\/\/ [\w/.[\]-]+\.(?:mjs|ts))/)) {
       if (!/oidc\.discovery/.test(code)) continue;
       expect(code).toMatch(/\/\/[^\n]*http[^\n]*\n[^\n]*\n?[^\n]*execute: \[oidc\.allowInsecureRequests\]/);
     }
@@ -159,7 +198,7 @@ describe('/button snippets on the development issuer (http)', () => {
     expect(dev.next).toBe(dev.nextFiles.map((f) => f.code).join('\n\n'));
   });
 
-  test('plain HTML: parses to one stylesheet link Signet serves and a button styled by it, linking to the app\'s /login', async () => {
+  test("plain HTML: parses to one stylesheet link Signet serves and a button styled by it, linking to the app's /login", async () => {
     const { html } = buttonSnippets(server.issuer);
     const root = parseDocument(html) as unknown as Element;
     const [link, ...moreLinks] = elements(root, 'link');
@@ -176,21 +215,32 @@ describe('/button snippets on the development issuer (http)', () => {
     expect(text(anchor ?? { type: 'text' }).trim()).toMatch(/Sign in with Signet$/);
   });
 
-  test('the registration command the page shows registers the app through the CLI', async () => {
-    const { register } = buttonSnippets(server.issuer);
-    const page = await (await fetch(`${server.issuer}/button`)).text();
-    expect(page).toContain(register.replaceAll('"', '&#34;'));
-    const created = jsonLine(await runShellBlock(register, server.issuer, server.dataDir));
-    expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
-  }, TIMEOUT);
+  test(
+    'the registration command the page shows registers the app through the CLI',
+    async () => {
+      const { register } = buttonSnippets(server.issuer);
+      const page = await (await fetch(`${server.issuer}/button`)).text();
+      expect(page).toContain(register.replaceAll('"', '&#34;'));
+      const created = jsonLine(await runShellBlock(register, server.issuer, server.dataDir));
+      expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
+    },
+    TIMEOUT,
+  );
 
-  test('Next.js: the route handlers type-check as a Next app compiles them (strict), against openid-client\'s types', async () => {
-    expect(await typeCheckNextSnippet(buttonSnippets(server.issuer).nextFiles)).toEqual([]);
-    expect(await typeCheckNextSnippet(buttonSnippets('https://id.example.com').nextFiles)).toEqual([]);
-  }, TIMEOUT);
+  test(
+    "Next.js: the route handlers type-check as a Next app compiles them (strict), against openid-client's types",
+    async () => {
+      expect(await typeCheckNextSnippet(buttonSnippets(server.issuer).nextFiles)).toEqual([]);
+      expect(await typeCheckNextSnippet(buttonSnippets('https://id.example.com').nextFiles)).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
   relyingPartySnippets(
-    () => ({ issuer: server.issuer, createClient: (uri) => server.signet.clients.create({ name: 'Snippet app', redirectUris: [uri] }) }),
+    () => ({
+      issuer: server.issuer,
+      createClient: (uri) => server.signet.clients.create({ name: 'Snippet app', redirectUris: [uri] }),
+    }),
     () => ({}),
   );
 });
@@ -206,36 +256,48 @@ function proxyCertificate(port: number): Promise<string> {
   });
 }
 
-describeIf(proxyMissing() === undefined, '/button snippets on an https issuer (behind a TLS proxy)', proxyMissing() ?? '', () => {
-  let signet: ListeningServer;
-  let proxy: TlsProxy;
-  let certDir: string;
-  const defaultCAs = getCACertificates('default');
+describeIf(
+  proxyMissing() === undefined,
+  '/button snippets on an https issuer (behind a TLS proxy)',
+  proxyMissing() ?? '',
+  () => {
+    let signet: ListeningServer;
+    let proxy: TlsProxy;
+    let certDir: string;
+    const defaultCAs = getCACertificates('default');
 
-  beforeAll(async () => {
-    const proxyPort = await freePort();
-    signet = await startListeningServer({ store: 'sqlite', issuer: `https://127.0.0.1:${proxyPort}`, env: { TRUST_PROXY: '1' } });
-    proxy = await startTlsProxy(signet.port, proxyPort);
-    await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Ada' });
-    const pem = await proxyCertificate(proxyPort);
-    certDir = await mkdtemp(join(tmpdir(), 'signet-snippet-ca-'));
-    await writeFile(join(certDir, 'proxy.pem'), pem);
-    // This test's own user agent trusts the proxy the way the apps do (NODE_EXTRA_CA_CERTS), no more.
-    setDefaultCACertificates([...defaultCAs, pem]);
-  }, TIMEOUT);
+    beforeAll(async () => {
+      const proxyPort = await freePort();
+      signet = await startListeningServer({
+        store: 'sqlite',
+        issuer: `https://127.0.0.1:${proxyPort}`,
+        env: { TRUST_PROXY: '1' },
+      });
+      proxy = await startTlsProxy(signet.port, proxyPort);
+      await signet.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Ada' });
+      const pem = await proxyCertificate(proxyPort);
+      certDir = await mkdtemp(join(tmpdir(), 'signet-snippet-ca-'));
+      await writeFile(join(certDir, 'proxy.pem'), pem);
+      // This test's own user agent trusts the proxy the way the apps do (NODE_EXTRA_CA_CERTS), no more.
+      setDefaultCACertificates([...defaultCAs, pem]);
+    }, TIMEOUT);
 
-  afterAll(async () => {
-    setDefaultCACertificates(defaultCAs);
-    await proxy?.stop();
-    await signet?.destroy();
-    if (certDir) await rm(certDir, { recursive: true, force: true });
-  }, TIMEOUT);
+    afterAll(async () => {
+      setDefaultCACertificates(defaultCAs);
+      await proxy?.stop();
+      await signet?.destroy();
+      if (certDir) await rm(certDir, { recursive: true, force: true });
+    }, TIMEOUT);
 
-  relyingPartySnippets(
-    () => ({ issuer: signet.issuer, createClient: (uri) => signet.signet.clients.create({ name: 'Snippet app', redirectUris: [uri] }) }),
-    () => ({ NODE_EXTRA_CA_CERTS: join(certDir, 'proxy.pem') }),
-  );
-});
+    relyingPartySnippets(
+      () => ({
+        issuer: signet.issuer,
+        createClient: (uri) => signet.signet.clients.create({ name: 'Snippet app', redirectUris: [uri] }),
+      }),
+      () => ({ NODE_EXTRA_CA_CERTS: join(certDir, 'proxy.pem') }),
+    );
+  },
+);
 
 describe('docs/relying-parties.md: every code block runs, or is the /button snippet it says it is', () => {
   let server: TestServer;
@@ -256,23 +318,44 @@ describe('docs/relying-parties.md: every code block runs, or is the /button snip
   };
 
   test('every block is marked with a snippet name this test checks', async () => {
-    expect((await blocks()).map((b) => `${b.name}:${b.lang}`)).toEqual(['client-create:sh', 'register:sh', 'express:js']);
+    expect((await blocks()).map((b) => `${b.name}:${b.lang}`)).toEqual([
+      'client-create:sh',
+      'register:sh',
+      'express:js',
+    ]);
   });
 
-  test('client-create: the CLI registers the app with its back-channel logout URI', async () => {
-    const result = await runShellBlock(await block('client-create'), server.issuer, server.dataDir);
-    const created = jsonLine(result);
-    expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
-    const shown = jsonLine(await runCli(['client', 'show', '--client-id', String(created.client_id)], { PATH: process.env.PATH ?? '', DATA_DIR: server.dataDir }));
-    expect(JSON.stringify(shown)).toContain('https://app.example.com/backchannel-logout');
-  }, TIMEOUT);
+  test(
+    'client-create: the CLI registers the app with its back-channel logout URI',
+    async () => {
+      const result = await runShellBlock(await block('client-create'), server.issuer, server.dataDir);
+      const created = jsonLine(result);
+      expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
+      const shown = jsonLine(
+        await runCli(['client', 'show', '--client-id', String(created.client_id)], {
+          PATH: process.env.PATH ?? '',
+          DATA_DIR: server.dataDir,
+        }),
+      );
+      expect(JSON.stringify(shown)).toContain('https://app.example.com/backchannel-logout');
+    },
+    TIMEOUT,
+  );
 
-  test('register: an initial access token from iat create registers the app at /reg (REGISTRATION unset)', async () => {
-    const result = await runShellBlock(await block('register'), server.issuer, server.dataDir);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    const registered = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(registered).toMatchObject({ client_id: expect.any(String), client_name: 'My App', redirect_uris: ['https://app.example.com/callback'] });
-  }, TIMEOUT);
+  test(
+    'register: an initial access token from iat create registers the app at /reg (REGISTRATION unset)',
+    async () => {
+      const result = await runShellBlock(await block('register'), server.issuer, server.dataDir);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      const registered = JSON.parse(result.stdout) as Record<string, unknown>;
+      expect(registered).toMatchObject({
+        client_id: expect.any(String),
+        client_name: 'My App',
+        redirect_uris: ['https://app.example.com/callback'],
+      });
+    },
+    TIMEOUT,
+  );
 
   test('express: the server is the /button Express snippet for the development issuer, word for word', async () => {
     expect(await block('express')).toBe(buttonSnippets('http://localhost:3000').node);

@@ -24,131 +24,169 @@ const API = 'https://api.example.com';
 const SECRET = 'outage-test-secret-0123456789abcdef';
 const basic = (id: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${SECRET}`).toString('base64')}`;
 
-describeIf(binary !== undefined, 'store outage (MongoDB wire, FerretDB stopped and restarted under load)', 'no ferretdb binary', () => {
-  let dir: string;
-  let port: number;
-  let ferret: FerretDbProcess;
-  let server: TestServer;
+describeIf(
+  binary !== undefined,
+  'store outage (MongoDB wire, FerretDB stopped and restarted under load)',
+  'no ferretdb binary',
+  () => {
+    let dir: string;
+    let port: number;
+    let ferret: FerretDbProcess;
+    let server: TestServer;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'signet-outage-'));
-    port = await freePort();
-    ferret = await launchFerretDb(binary ?? '', dir, port);
-    server = await startTestServer({ store: 'mongodb', env: { MONGODB_URI: `${ferret.uri}signet_outage` } });
-    const records = server.signet.store.oidc;
-    const hashed = server.signet.secrets.hash(SECRET);
-    await records.upsert('Client', API, { client_id: API, client_secret: hashed, grant_types: [], response_types: [], redirect_uris: [], signet_resource_scope: 'read:things', token_endpoint_auth_method: 'client_secret_basic' });
-    await records.upsert('Client', 'svc', { client_id: 'svc', client_secret: hashed, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], signet_allowed_resource_scope: 'read:things', token_endpoint_auth_method: 'client_secret_basic' });
-  }, 60_000);
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'signet-outage-'));
+      port = await freePort();
+      ferret = await launchFerretDb(binary ?? '', dir, port);
+      server = await startTestServer({ store: 'mongodb', env: { MONGODB_URI: `${ferret.uri}signet_outage` } });
+      const records = server.signet.store.oidc;
+      const hashed = server.signet.secrets.hash(SECRET);
+      await records.upsert('Client', API, {
+        client_id: API,
+        client_secret: hashed,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        signet_resource_scope: 'read:things',
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
+      await records.upsert('Client', 'svc', {
+        client_id: 'svc',
+        client_secret: hashed,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        signet_allowed_resource_scope: 'read:things',
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
+    }, 60_000);
 
-  afterAll(async () => {
-    await server?.stop();
-    await ferret?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  const post = async (path: string, auth: string, form: Record<string, string>) => {
-    const started = Date.now();
-    const res = await fetch(`${server.issuer}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth, accept: 'application/json' },
-      body: new URLSearchParams(form).toString(),
+    afterAll(async () => {
+      await server?.stop();
+      await ferret?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
     });
-    const text = await res.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // a non-JSON answer is itself a failure the assertions below will show
-    }
-    const answer: Answer = { at: started, ms: Date.now() - started, status: res.status, retryAfter: res.headers.get('retry-after'), ...(typeof body.error === 'string' ? { error: body.error } : {}) };
-    return { answer, body };
-  };
-  const issue = () => post('/token', basic('svc'), { grant_type: 'client_credentials', scope: 'read:things', resource: API });
-  const introspect = (token: string) => post('/token/introspection', basic(API), { token });
-  const status = async (path: string) => (await fetch(`${server.issuer}${path}`)).status;
 
-  /** Closed-loop load: `workers` loops issuing and introspecting tokens until stopped. */
-  const load = (workers: number) => {
-    const answers: Answer[] = [];
-    let running = true;
-    const loops = Array.from({ length: workers }, async () => {
-      while (running) {
-        const issued = await issue();
-        answers.push(issued.answer);
-        if (typeof issued.body.access_token === 'string') answers.push((await introspect(issued.body.access_token)).answer);
-        else await new Promise((r) => setTimeout(r, 20));
+    const post = async (path: string, auth: string, form: Record<string, string>) => {
+      const started = Date.now();
+      const res = await fetch(`${server.issuer}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: auth,
+          accept: 'application/json',
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      const text = await res.text();
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // a non-JSON answer is itself a failure the assertions below will show
       }
-    });
-    return {
-      answers,
-      async stop() {
-        running = false;
-        await Promise.all(loops);
-      },
+      const answer: Answer = {
+        at: started,
+        ms: Date.now() - started,
+        status: res.status,
+        retryAfter: res.headers.get('retry-after'),
+        ...(typeof body.error === 'string' ? { error: body.error } : {}),
+      };
+      return { answer, body };
     };
-  };
+    const issue = () =>
+      post('/token', basic('svc'), { grant_type: 'client_credentials', scope: 'read:things', resource: API });
+    const introspect = (token: string) => post('/token/introspection', basic(API), { token });
+    const status = async (path: string) => (await fetch(`${server.issuer}${path}`)).status;
 
-  const until = async (check: () => Promise<boolean>, timeoutMs: number): Promise<number> => {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      if (await check()) return Date.now() - started;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`condition not met within ${timeoutMs} ms`);
-  };
+    /** Closed-loop load: `workers` loops issuing and introspecting tokens until stopped. */
+    const load = (workers: number) => {
+      const answers: Answer[] = [];
+      let running = true;
+      const loops = Array.from({ length: workers }, async () => {
+        while (running) {
+          const issued = await issue();
+          answers.push(issued.answer);
+          if (typeof issued.body.access_token === 'string')
+            answers.push((await introspect(issued.body.access_token)).answer);
+          else await new Promise((r) => setTimeout(r, 20));
+        }
+      });
+      return {
+        answers,
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+        },
+      };
+    };
 
-  test('503 temporarily_unavailable while the store is down, readiness follows, recovery without a restart, nothing lost', async () => {
-    const before = await issue();
-    expect(before.answer.status).toBe(200);
-    const kept = String(before.body.access_token);
+    const until = async (check: () => Promise<boolean>, timeoutMs: number): Promise<number> => {
+      const started = Date.now();
+      while (Date.now() - started < timeoutMs) {
+        if (await check()) return Date.now() - started;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    };
 
-    const traffic = load(4);
-    await new Promise((r) => setTimeout(r, 500));
-    await ferret.stop();
-    const outageStarted = Date.now();
+    test('503 temporarily_unavailable while the store is down, readiness follows, recovery without a restart, nothing lost', async () => {
+      const before = await issue();
+      expect(before.answer.status).toBe(200);
+      const kept = String(before.body.access_token);
 
-    // Down: readiness says so within seconds, liveness stays up, clients and browsers get a 503.
-    await until(async () => (await status('/readyz')) === 503, 10_000);
-    expect(await status('/healthz')).toBe(200);
-    await new Promise((r) => setTimeout(r, 1_500));
-    const page = await fetch(`${server.issuer}/auth?client_id=svc&response_type=code&scope=openid`, { headers: { accept: 'text/html' } });
-    expect(page.status).toBe(503);
-    expect(page.headers.get('content-type')).toMatch(/html/);
-    expect(await page.text()).toMatch(/unavailable/i);
-    const duringDown = await issue();
-    expect(duringDown.answer).toMatchObject({ status: 503, error: 'temporarily_unavailable', retryAfter: '5' });
+      const traffic = load(4);
+      await new Promise((r) => setTimeout(r, 500));
+      await ferret.stop();
+      const outageStarted = Date.now();
 
-    const restarted = Date.now();
-    ferret = await launchFerretDb(binary ?? '', dir, port);
-    const recoveredIn = await until(async () => (await issue()).answer.status === 200, 15_000);
-    await until(async () => (await status('/readyz')) === 200, 5_000);
-    await new Promise((r) => setTimeout(r, 500));
-    await traffic.stop();
+      // Down: readiness says so within seconds, liveness stays up, clients and browsers get a 503.
+      await until(async () => (await status('/readyz')) === 503, 10_000);
+      expect(await status('/healthz')).toBe(200);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const page = await fetch(`${server.issuer}/auth?client_id=svc&response_type=code&scope=openid`, {
+        headers: { accept: 'text/html' },
+      });
+      expect(page.status).toBe(503);
+      expect(page.headers.get('content-type')).toMatch(/html/);
+      expect(await page.text()).toMatch(/unavailable/i);
+      const duringDown = await issue();
+      expect(duringDown.answer).toMatchObject({ status: 503, error: 'temporarily_unavailable', retryAfter: '5' });
 
-    const answers = traffic.answers;
-    const down = answers.filter((a) => a.at > outageStarted + 1_000 && a.at < restarted);
-    const after = answers.filter((a) => a.at > restarted + recoveredIn + 200);
-    // Every answer is a success or a clean 503; none is a 500, none is an unexplained error.
-    for (const a of answers) expect([200, 503]).toContain(a.status);
-    for (const a of answers.filter((x) => x.status === 503)) expect(a).toMatchObject({ error: 'temporarily_unavailable', retryAfter: '5' });
-    expect(down.length).toBeGreaterThan(10);
-    expect(down.filter((a) => a.status !== 503)).toEqual([]);
-    // Fail fast: once the outage is known, a request is answered without waiting out the driver's
-    // server-selection timeout (3 s).
-    const sorted = down.map((a) => a.ms).sort((x, y) => x - y);
-    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(1_000);
-    expect(after.length).toBeGreaterThan(0);
-    expect(after.filter((a) => a.status !== 200).map((a) => ({ ...a, at: a.at - restarted, recoveredIn }))).toEqual([]);
+      const restarted = Date.now();
+      ferret = await launchFerretDb(binary ?? '', dir, port);
+      const recoveredIn = await until(async () => (await issue()).answer.status === 200, 15_000);
+      await until(async () => (await status('/readyz')) === 200, 5_000);
+      await new Promise((r) => setTimeout(r, 500));
+      await traffic.stop();
 
-    // What was stored before the outage is still there and still valid.
-    const seen = await introspect(kept);
-    expect(seen.body).toMatchObject({ active: true, client_id: 'svc' });
+      const answers = traffic.answers;
+      const down = answers.filter((a) => a.at > outageStarted + 1_000 && a.at < restarted);
+      const after = answers.filter((a) => a.at > restarted + recoveredIn + 200);
+      // Every answer is a success or a clean 503; none is a 500, none is an unexplained error.
+      for (const a of answers) expect([200, 503]).toContain(a.status);
+      for (const a of answers.filter((x) => x.status === 503))
+        expect(a).toMatchObject({ error: 'temporarily_unavailable', retryAfter: '5' });
+      expect(down.length).toBeGreaterThan(10);
+      expect(down.filter((a) => a.status !== 503)).toEqual([]);
+      // Fail fast: once the outage is known, a request is answered without waiting out the driver's
+      // server-selection timeout (3 s).
+      const sorted = down.map((a) => a.ms).sort((x, y) => x - y);
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(1_000);
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.filter((a) => a.status !== 200).map((a) => ({ ...a, at: a.at - restarted, recoveredIn }))).toEqual(
+        [],
+      );
 
-    // Operators see it in /metrics.
-    const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
-    expect(metrics).toMatch(/signet_store_errors_total\{[^}]*kind="unavailable"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/signet_store_errors_total\{[^}]*kind="rejected"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/^signet_store_up 1$/m);
-  }, 60_000);
-});
+      // What was stored before the outage is still there and still valid.
+      const seen = await introspect(kept);
+      expect(seen.body).toMatchObject({ active: true, client_id: 'svc' });
+
+      // Operators see it in /metrics.
+      const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
+      expect(metrics).toMatch(/signet_store_errors_total\{[^}]*kind="unavailable"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/signet_store_errors_total\{[^}]*kind="rejected"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/^signet_store_up 1$/m);
+    }, 60_000);
+  },
+);

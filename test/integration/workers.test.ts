@@ -22,7 +22,11 @@ function workerPids(primary: number): number[] {
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -61,7 +65,8 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const basic = () => `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  const basic = () =>
+    `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
   // A new connection per request: node:cluster hands connections out in turn, so requests reach every worker.
   const fresh = new Agent({ keepAlive: false });
   const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -69,7 +74,11 @@ describe('WORKERS=2: one port, several processes, one store', () => {
   const post = (path: string, form: Record<string, string>, agent: Agent, timeoutMs = 10_000) =>
     new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
       const body = new URLSearchParams(form).toString();
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), authorization: basic() };
+      const headers = {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': Buffer.byteLength(body),
+        authorization: basic(),
+      };
       const req = request(new URL(path, base), { method: 'POST', agent, headers }, (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (c: string) => (text += c));
@@ -100,7 +109,9 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     for (const token of tokens) expect(await active(token, fresh)).toBe(true);
     // The requests really were spread: both workers counted some (the scrape sums every worker).
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    const served = Number(/signet_http_requests_total\{route="\/token",method="POST",status="200"\} (\d+)/.exec(metrics)?.[1]);
+    const served = Number(
+      /signet_http_requests_total\{route="\/token",method="POST",status="200"\} (\d+)/.exec(metrics)?.[1],
+    );
     expect(served).toBeGreaterThanOrEqual(20);
   });
 
@@ -120,10 +131,14 @@ describe('WORKERS=2: one port, several processes, one store', () => {
       }
     };
     for (const token of tokens) expect(await retried(token)).toBe(true);
-    const replaced = await until(() => {
-      const pids = workerPids(primary);
-      return pids.length === 2 && !pids.includes(victim ?? 0) ? pids : undefined;
-    }, 15_000, 'a replacement worker');
+    const replaced = await until(
+      () => {
+        const pids = workerPids(primary);
+        return pids.length === 2 && !pids.includes(victim ?? 0) ? pids : undefined;
+      },
+      15_000,
+      'a replacement worker',
+    );
     expect(replaced).toHaveLength(2);
     expect(log()).toContain('worker exited unexpectedly');
   }, 30_000);
@@ -148,7 +163,11 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     await new Promise((r) => setTimeout(r, 500));
     const doneBefore = log().split('rolling restart done').length;
     process.kill(primary, 'SIGHUP');
-    await until(() => (log().split('rolling restart done').length > doneBefore ? true : undefined), 60_000, 'the rolling restart');
+    await until(
+      () => (log().split('rolling restart done').length > doneBefore ? true : undefined),
+      60_000,
+      'the rolling restart',
+    );
     await new Promise((r) => setTimeout(r, 500));
     running = false;
     await Promise.all(loops);

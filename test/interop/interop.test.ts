@@ -50,12 +50,19 @@ function works(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-const havePython = works(PYTHON, ['-c', 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 9) else 1)']);
+const havePython = works(PYTHON, [
+  '-c',
+  'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 9) else 1)',
+]);
 const haveGo = works(GO, ['version']);
 function gate(have: boolean, what: string, hint: string): typeof test | typeof test.skip {
   return mayRun(have, `the ${what} interop test`, hint) ? test : test.skip;
 }
-const testAuthlib = gate(havePython, 'Authlib', `no usable ${PYTHON} with venv/ensurepip (apt-get install python3-venv)`);
+const testAuthlib = gate(
+  havePython,
+  'Authlib',
+  `no usable ${PYTHON} with venv/ensurepip (apt-get install python3-venv)`,
+);
 const testGoOidc = gate(haveGo, 'go-oidc', `no ${GO} on PATH (https://go.dev/dl/)`);
 
 // ---------------------------------------------------------------------------------------------------
@@ -67,9 +74,17 @@ interface RunResult {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<RunResult> {
+function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -89,7 +104,9 @@ function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.
 async function mustRun(cmd: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(cmd, args, options);
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+    );
   }
   return r;
 }
@@ -104,7 +121,11 @@ function hashOf(...files: string[]): string {
  * Returns a verified cache directory: reuses `dir` when `verify` accepts it, otherwise builds a fresh one
  * in a sibling folder with `install` and renames it into place (so an interrupted install never looks done).
  */
-async function cached(dir: string, install: (into: string) => Promise<void>, verify: (at: string) => Promise<string | undefined>): Promise<{ dir: string; fresh: boolean }> {
+async function cached(
+  dir: string,
+  install: (into: string) => Promise<void>,
+  verify: (at: string) => Promise<string | undefined>,
+): Promise<{ dir: string; fresh: boolean }> {
   if (existsSync(dir) && (await verify(dir)) === undefined) return { dir, fresh: false };
   await mkdir(CACHE_ROOT, { recursive: true });
   const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -136,9 +157,11 @@ async function installAuthlib(): Promise<{ python: string; fresh: boolean }> {
   const dir = join(CACHE_ROOT, `authlib-${AUTHLIB_VERSION}-requests-${REQUESTS_VERSION}-${hashOf(REQUIREMENTS)}`);
   const pythonIn = (at: string) => join(at, 'venv', 'bin', 'python');
   const verify = async (at: string) => {
-    const r = await run(pythonIn(at), ['-c', 'import authlib, requests, joserfc; print(authlib.__version__, requests.__version__)'], { timeout: 60_000 }).catch(
-      (err: Error) => ({ code: -1, stdout: '', stderr: err.message }),
-    );
+    const r = await run(
+      pythonIn(at),
+      ['-c', 'import authlib, requests, joserfc; print(authlib.__version__, requests.__version__)'],
+      { timeout: 60_000 },
+    ).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
     if (r.code !== 0) return `import failed: ${r.stderr.trim()}`;
     const got = r.stdout.trim();
     const want = `${AUTHLIB_VERSION} ${REQUESTS_VERSION}`;
@@ -149,7 +172,16 @@ async function installAuthlib(): Promise<{ python: string; fresh: boolean }> {
     async (into) => {
       await mkdir(into, { recursive: true });
       await mustRun(PYTHON, ['-m', 'venv', join(into, 'venv')]);
-      await mustRun(pythonIn(into), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS]);
+      await mustRun(pythonIn(into), [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--no-input',
+        '-r',
+        REQUIREMENTS,
+      ]);
     },
     verify,
   );
@@ -163,7 +195,11 @@ async function installGoOidc(): Promise<{ binary: string; fresh: boolean }> {
   const dir = join(CACHE_ROOT, `go-oidc-${GO_OIDC_VERSION}-oauth2-${OAUTH2_VERSION}-${hashOf(...GO_SOURCES)}`);
   const binaryIn = (at: string) => join(at, 'go_oidc_client');
   const verify = async (at: string) => {
-    const r = await run(binaryIn(at), ['--versions'], { timeout: 30_000 }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+    const r = await run(binaryIn(at), ['--versions'], { timeout: 30_000 }).catch((err: Error) => ({
+      code: -1,
+      stdout: '',
+      stderr: err.message,
+    }));
     if (r.code !== 0) return `does not run: ${r.stderr.trim()}`;
     const deps = JSON.parse(r.stdout) as Record<string, string>;
     const got = [deps['github.com/coreos/go-oidc/v3'], deps['golang.org/x/oauth2']];
@@ -177,7 +213,9 @@ async function installGoOidc(): Promise<{ binary: string; fresh: boolean }> {
       for (const f of GO_SOURCES) await cp(f, join(src, f.slice(f.lastIndexOf('/') + 1)));
       // -mod=readonly: go.mod and go.sum are the pins; a build that would need to change them fails.
       await mustRun(GO, ['mod', 'download'], { cwd: src });
-      await mustRun(GO, ['build', '-mod=readonly', '-buildvcs=false', '-trimpath', '-o', binaryIn(into), '.'], { cwd: src });
+      await mustRun(GO, ['build', '-mod=readonly', '-buildvcs=false', '-trimpath', '-o', binaryIn(into), '.'], {
+        cwd: src,
+      });
     },
     verify,
   );
@@ -206,20 +244,30 @@ async function walkBrowser(issuer: string, authorizationUrl: string, clientName:
     if (!kind) break;
     seen.push(kind);
     if (kind === 'confirm') expect(page.body).toContain(clientName);
-    const form: Record<string, string> = kind === 'login' ? { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+    const form: Record<string, string> =
+      kind === 'login'
+        ? { email: EMAIL, password: PASSWORD, csrf: csrfFrom(page.body) }
+        : hiddenFields(page.body, '/confirm');
     const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
     expect(posted.status).toBe(303);
     page = await browser.follow(posted.location ?? '');
   }
   expect(seen).toEqual(['login', 'confirm']);
-  if (page.status !== 303) throw new Error(`expected a redirect to the client, got ${page.status} at ${page.url}: ${page.body.slice(0, 500)}`);
+  if (page.status !== 303)
+    throw new Error(`expected a redirect to the client, got ${page.status} at ${page.url}: ${page.body.slice(0, 500)}`);
   const callback = new URL(page.location ?? '');
   expect(callback.origin + callback.pathname).toBe(RP_REDIRECT_URI);
   return callback;
 }
 
 /** Spawns a client program, walks the browser through what it asks for, returns its final JSON line. */
-async function driveClient(server: TestServer, cmd: string, args: string[], env: NodeJS.ProcessEnv, clientName: string): Promise<{ outcome: Outcome; authorizationUrl: URL; callback: URL }> {
+async function driveClient(
+  server: TestServer,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  clientName: string,
+): Promise<{ outcome: Outcome; authorizationUrl: URL; callback: URL }> {
   const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -304,15 +352,29 @@ describe('interop: third-party relying-party libraries against a started Signet'
         server,
         python,
         [AUTHLIB_PROGRAM, server.issuer, clientId, clientSecret, RP_REDIRECT_URI],
-        { ...process.env, AUTHLIB_INSECURE_TRANSPORT: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', NO_PROXY: '127.0.0.1,localhost' },
+        {
+          ...process.env,
+          AUTHLIB_INSECURE_TRANSPORT: '1',
+          PYTHONDONTWRITEBYTECODE: '1',
+          PYTHONUNBUFFERED: '1',
+          NO_PROXY: '127.0.0.1,localhost',
+        },
         clientName,
       );
       expectCodeFlowRequest(authorizationUrl, server.issuer, clientId);
       expectCallback(callback, authorizationUrl, server.issuer);
       // With an access token issued, email is a userinfo claim, not an id_token one (OIDC Core 5.4).
-      expect(outcome).toMatchObject({ sub: accountId, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL, alg: 'RS256' });
+      expect(outcome).toMatchObject({
+        sub: accountId,
+        nonce_ok: true,
+        userinfo_sub: accountId,
+        userinfo_email: EMAIL,
+        alg: 'RS256',
+      });
       expect(outcome.email ?? null).toBeNull();
-      console.info(`Authlib interop: ${fresh ? 'installed' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`);
+      console.info(
+        `Authlib interop: ${fresh ? 'installed' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`,
+      );
     },
     INSTALL_TIMEOUT,
   );
@@ -338,7 +400,9 @@ describe('interop: third-party relying-party libraries against a started Signet'
       expectCallback(callback, authorizationUrl, server.issuer);
       expect(outcome).toMatchObject({ sub: accountId, nonce_ok: true, userinfo_sub: accountId, userinfo_email: EMAIL });
       expect(outcome.email || null).toBeNull();
-      console.info(`go-oidc interop: ${fresh ? 'built' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`);
+      console.info(
+        `go-oidc interop: ${fresh ? 'built' : 'cached'} client ready in ${installMs} ms, flow in ${Date.now() - started - installMs} ms`,
+      );
     },
     INSTALL_TIMEOUT,
   );

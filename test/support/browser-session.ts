@@ -13,7 +13,10 @@ export class BrowserSession {
 
   constructor(private readonly origin: string) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Step> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Step> {
     const target = new URL(url, this.origin);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     if (target.origin === this.origin && this.cookies.size > 0) {
@@ -24,7 +27,12 @@ export class BrowserSession {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(target, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(target, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     if (target.origin === this.origin) {
       for (const line of res.headers.getSetCookie()) {
         const [pair = ''] = line.split(';');
@@ -36,7 +44,12 @@ export class BrowserSession {
       }
     }
     const location = res.headers.get('location');
-    return { status: res.status, location: location ? new URL(location, target).toString() : null, body: await res.text(), headers: res.headers };
+    return {
+      status: res.status,
+      location: location ? new URL(location, target).toString() : null,
+      body: await res.text(),
+      headers: res.headers,
+    };
   }
 
   /** Follows redirects on our origin; stops at the first response that is not a redirect, or leaves it. */
@@ -76,7 +89,8 @@ export function hiddenFields(html: string, suffix: string): Record<string, strin
   const form = new RegExp(`<form[^>]*action="[^"]*${suffix}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1];
   if (form === undefined) throw new Error(`no form posting to ${suffix}`);
   const fields: Record<string, string> = {};
-  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[name ?? ''] = value ?? '';
+  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[name ?? ''] = value ?? '';
   return fields;
 }
 

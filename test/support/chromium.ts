@@ -35,7 +35,10 @@ export function describeBrowser(name: string, fn: () => void): void {
 
 /** Launches Chromium, or fails with the one clear message of what to install. */
 export async function launchChromium(): Promise<Browser> {
-  if (!haveChromium) throw new Error(`Chromium is required for the browser suites and was not found at ${CHROMIUM} (apt-get install chromium)`);
+  if (!haveChromium)
+    throw new Error(
+      `Chromium is required for the browser suites and was not found at ${CHROMIUM} (apt-get install chromium)`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 

@@ -22,7 +22,12 @@ export function docBlocks(markdown: string): DocBlock[] {
     const end = lines.findIndex((line, j) => j > i && line.startsWith('```'));
     if (end < 0) throw new Error(`unclosed code block at line ${i + 1}`);
     const marker = /^<!-- snippet: ([\w-]+) -->$/.exec(lines[i - 1] ?? '');
-    blocks.push({ name: marker?.[1] ?? null, lang: open[1] ?? '', code: lines.slice(i + 1, end).join('\n'), line: i + 1 });
+    blocks.push({
+      name: marker?.[1] ?? null,
+      lang: open[1] ?? '',
+      code: lines.slice(i + 1, end).join('\n'),
+      line: i + 1,
+    });
     i = end;
   }
   return blocks;

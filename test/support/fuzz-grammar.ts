@@ -109,13 +109,27 @@ const UNICODE = [
   'e\u0301\u0301\u0301',
   '\u{1f600}\u200d\u{1f469}',
   '\u0130\u0131ß\ufb01', // case mapping changes length
-  'а',  // Cyrillic a
+  'а', // Cyrillic a
   '\uffff\ufffe',
   '日本語',
   '\u2028\u2029',
 ];
 
-const BROKEN_PERCENT = ['%zz', '%', '%E0%A4', '%C0%80', '%FF', '%00', '%u0041', '%%', '%2', '%ED%A0%80', '%F4%90%80%80', '%25%', '%%30%30'];
+const BROKEN_PERCENT = [
+  '%zz',
+  '%',
+  '%E0%A4',
+  '%C0%80',
+  '%FF',
+  '%00',
+  '%u0041',
+  '%%',
+  '%2',
+  '%ED%A0%80',
+  '%F4%90%80%80',
+  '%25%',
+  '%%30%30',
+];
 
 const INJECTIONS = [
   '<script>alert(1)</script>',
@@ -140,7 +154,19 @@ const INJECTIONS = [
   'data:text/html,<script>alert(1)</script>',
 ];
 
-const NUMBERS = ['-1', '0', '1e309', 'NaN', 'Infinity', '-0', '9007199254740993', '0x10', '1.5', '99999999999999999999999', ''];
+const NUMBERS = [
+  '-1',
+  '0',
+  '1e309',
+  'NaN',
+  'Infinity',
+  '-0',
+  '9007199254740993',
+  '0x10',
+  '1.5',
+  '99999999999999999999999',
+  '',
+];
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~';
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
@@ -202,7 +228,11 @@ export function jwtGarbage(r: Rand, c: FuzzContext): string {
     [1, () => r.pick(['a.b.c', '..', '.', 'a.b', 'a.b.c.d.e', '....', 'eyJ.eyJ.', 'eyJhbGciOiJub25lIn0..'])],
     [1, () => `${enc(header)}.${enc(payload)}`],
     [1, () => `${enc(header)}.${b64u('x')}.${b64u('y')}.${b64u('z')}.${b64u('w')}`], // JWE-shaped
-    [1, () => `${Buffer.from(JSON.stringify(header)).toString('base64')}.${Buffer.from(JSON.stringify(payload)).toString('base64')}.+/==`],
+    [
+      1,
+      () =>
+        `${Buffer.from(JSON.stringify(header)).toString('base64')}.${Buffer.from(JSON.stringify(payload)).toString('base64')}.+/==`,
+    ],
     [1, () => `${b64u(r.bytes(r.range(1, 40)))}.${b64u(r.bytes(r.range(1, 40)))}.${b64u(r.bytes(r.range(1, 40)))}`],
     [2, () => tamper(r, c.idToken)],
   ])();
@@ -224,7 +254,14 @@ export function garbage(r: Rand, c: FuzzContext, maxLength = 512): Value {
   return r.weighted<() => Value>([
     [4, () => ascii(r, r.length(Math.min(maxLength, 200)))],
     [3, () => Array.from({ length: r.range(1, 4) }, () => r.pick(UNICODE) + ascii(r, r.int(4))).join('')],
-    [3, () => ({ raw: Array.from({ length: r.range(1, 3) }, () => ascii(r, r.int(3), ALPHABET) + r.pick(BROKEN_PERCENT)).join('') })],
+    [
+      3,
+      () => ({
+        raw: Array.from({ length: r.range(1, 3) }, () => ascii(r, r.int(3), ALPHABET) + r.pick(BROKEN_PERCENT)).join(
+          '',
+        ),
+      }),
+    ],
     [2, () => r.pick(NUMBERS)],
     [3, () => r.pick(INJECTIONS)],
     [3, () => jwtGarbage(r, c)],
@@ -254,7 +291,13 @@ function plausible(r: Rand, c: FuzzContext, name: string): Value {
     case 'client_secret':
       return r.pick([c.clientSecret, ascii(r, 43, ALPHABET)]);
     case 'redirect_uri':
-      return r.pick([c.redirectUri, `${c.redirectUri}/../evil`, `${c.redirectUri}?x=1`, 'http://evil.example/cb', c.redirectUri.toUpperCase()]);
+      return r.pick([
+        c.redirectUri,
+        `${c.redirectUri}/../evil`,
+        `${c.redirectUri}?x=1`,
+        'http://evil.example/cb',
+        c.redirectUri.toUpperCase(),
+      ]);
     case 'post_logout_redirect_uri':
       return r.pick([c.postLogoutUri, 'http://evil.example/', `${c.postLogoutUri}#x`]);
     case 'response_type':
@@ -262,9 +305,20 @@ function plausible(r: Rand, c: FuzzContext, name: string): Value {
     case 'response_mode':
       return r.pick(['query', 'fragment', 'form_post', 'jwt', 'web_message']);
     case 'scope':
-      return r.pick(['openid', 'openid email profile offline_access', 'offline_access', 'openid admin', 'openid openid openid', '']);
+      return r.pick([
+        'openid',
+        'openid email profile offline_access',
+        'offline_access',
+        'openid admin',
+        'openid openid openid',
+        '',
+      ]);
     case 'code_challenge':
-      return r.pick(['a'.repeat(43), ascii(r, r.range(1, 200), ALPHABET), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM']);
+      return r.pick([
+        'a'.repeat(43),
+        ascii(r, r.range(1, 200), ALPHABET),
+        'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      ]);
     case 'code_challenge_method':
       return r.pick(['S256', 'plain', 's256', 'S512']);
     case 'code_verifier':
@@ -278,7 +332,10 @@ function plausible(r: Rand, c: FuzzContext, name: string): Value {
     case 'token_type_hint':
       return r.pick(['access_token', 'refresh_token', 'id_token', 'urn:ietf:params:oauth:token-type:jwt']);
     case 'client_assertion_type':
-      return r.pick(['urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer']);
+      return r.pick([
+        'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        'urn:ietf:params:oauth:client-assertion-type:saml2-bearer',
+      ]);
     case 'id_token_hint':
     case 'client_assertion':
     case 'request':
@@ -292,7 +349,14 @@ function plausible(r: Rand, c: FuzzContext, name: string): Value {
     case 'request_uri':
       return r.pick(['urn:ietf:params:oauth:request_uri:' + ascii(r, 20, ALPHABET), 'http://127.0.0.1:1/req', 'urn:x']);
     case 'claims':
-      return r.pick(['{"id_token":{"email":null}}', '{"userinfo":{"sub":{"value":"x"}}}', '{', '[]', '{"id_token":"x"}', 'null']);
+      return r.pick([
+        '{"id_token":{"email":null}}',
+        '{"userinfo":{"sub":{"value":"x"}}}',
+        '{',
+        '[]',
+        '{"id_token":"x"}',
+        'null',
+      ]);
     case 'resource':
       return r.pick(['https://api.example', 'urn:x', 'not a uri', 'https://api.example#frag']);
     case 'csrf':
@@ -360,7 +424,8 @@ function encodeValue(v: Value, mode: Encoding): string {
 export function pairs(r: Rand, c: FuzzContext, names: readonly string[], maxLength: number): string {
   const mode = r.pick<Encoding>(['proper', 'proper', 'plus', 'raw']);
   const chosen = names.filter(() => r.chance(0.65));
-  for (let extra = r.int(3); extra > 0; extra--) chosen.push(r.pick([...names, ascii(r, r.range(1, 10), ALPHABET), '__proto__', 'a[b]', 'a[]', '', '%zz', '&']));
+  for (let extra = r.int(3); extra > 0; extra--)
+    chosen.push(r.pick([...names, ascii(r, r.range(1, 10), ALPHABET), '__proto__', 'a[b]', 'a[]', '', '%zz', '&']));
   if (chosen.length > 0 && r.chance(0.2)) chosen.push(r.pick(chosen)); // repeated parameter
   const parts = chosen.map((name) => {
     if (r.chance(0.03)) return encodeValue(name, mode); // name without '='
@@ -385,7 +450,9 @@ function basic(r: Rand, c: FuzzContext): string {
     `${r.pick(UNICODE)}:${r.pick(UNICODE)}`,
     `${ascii(r, r.range(0, 300))}:${ascii(r, r.range(0, 300))}`,
   ]);
-  const encoded = r.chance(0.85) ? Buffer.from(creds, 'utf8').toString('base64') : r.pick(['!!!', '====', 'Zm9v', ascii(r, 10)]);
+  const encoded = r.chance(0.85)
+    ? Buffer.from(creds, 'utf8').toString('base64')
+    : r.pick(['!!!', '====', 'Zm9v', ascii(r, 10)]);
   return `${r.pick(['Basic', 'Basic', 'basic', 'BASIC', 'Basic  '])} ${encoded}`;
 }
 
@@ -393,8 +460,25 @@ function authorization(r: Rand, c: FuzzContext): string | undefined {
   return r.weighted<() => string | undefined>([
     [4, () => undefined],
     [3, () => basic(r, c)],
-    [3, () => `${r.pick(['Bearer', 'bearer', 'DPoP', 'Bearer  '])} ${r.chance(0.6) ? jwtGarbage(r, c) : ascii(r, r.range(0, 80), ALPHABET)}`],
-    [1, () => r.pick(['Bearer', 'Basic', 'Negotiate abc', 'Digest username="x"', 'Bearer a b c', `Bearer ${'a'.repeat(6000)}`, 'Basic Basic Zm9v', ''])],
+    [
+      3,
+      () =>
+        `${r.pick(['Bearer', 'bearer', 'DPoP', 'Bearer  '])} ${r.chance(0.6) ? jwtGarbage(r, c) : ascii(r, r.range(0, 80), ALPHABET)}`,
+    ],
+    [
+      1,
+      () =>
+        r.pick([
+          'Bearer',
+          'Basic',
+          'Negotiate abc',
+          'Digest username="x"',
+          'Bearer a b c',
+          `Bearer ${'a'.repeat(6000)}`,
+          'Basic Basic Zm9v',
+          '',
+        ]),
+    ],
     [1, () => `Bearer ${c.initialAccessToken.slice(0, -1)}x`],
   ])();
 }
@@ -420,7 +504,16 @@ function cookie(r: Rand, c: FuzzContext, path: string): string | undefined {
   const out: string[] = [];
   if (path.startsWith('/interaction') && r.chance(0.6)) out.push(...c.interactionCookies.map(([k, v]) => `${k}=${v}`));
   if (path.startsWith('/account') && r.chance(0.5)) out.push(...c.accountCookies.map(([k, v]) => `${k}=${v}`));
-  for (let n = r.weighted<number>([[4, 0], [3, 1], [2, 3], [1, 8]]); n > 0; n--) {
+  for (
+    let n = r.weighted<number>([
+      [4, 0],
+      [3, 1],
+      [2, 3],
+      [1, 8],
+    ]);
+    n > 0;
+    n--
+  ) {
     const name = r.chance(0.8) ? r.pick(COOKIE_NAMES) : ascii(r, r.range(0, 12));
     const v = r.weighted<() => string>([
       [3, () => ascii(r, r.range(0, 43), ALPHABET)],
@@ -457,7 +550,15 @@ const CONTENT_TYPES = [
   'x'.repeat(300),
 ];
 
-const ACCEPTS = ['text/html', 'application/json', '*/*', 'text/html;q=0, application/json;q=0', 'garbage/;;', 'image/png', ''];
+const ACCEPTS = [
+  'text/html',
+  'application/json',
+  '*/*',
+  'text/html;q=0, application/json;q=0',
+  'garbage/;;',
+  'image/png',
+  '',
+];
 
 // ---- bodies ----
 
@@ -476,7 +577,13 @@ function randomJson(r: Rand, c: FuzzContext, depth = 0): unknown {
     [depth < 3 ? 2 : 0, () => Array.from({ length: r.int(4) }, () => randomJson(r, c, depth + 1))],
     [
       depth < 3 ? 2 : 0,
-      () => Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(['$ne', '$gt', 'a', '__proto__', ascii(r, 5)]), randomJson(r, c, depth + 1)])),
+      () =>
+        Object.fromEntries(
+          Array.from({ length: r.int(4) }, () => [
+            r.pick(['$ne', '$gt', 'a', '__proto__', ascii(r, 5)]),
+            randomJson(r, c, depth + 1),
+          ]),
+        ),
     ],
   ])();
 }
@@ -504,9 +611,20 @@ const CLIENT_METADATA = [
 
 /** Registration metadata that is certainly refused (bad redirect_uris), so the real initial access token can go with it. */
 function refusedMetadata(r: Rand, c: FuzzContext): string {
-  const redirect = r.pick<unknown>([undefined, [], 'not-an-array', ['not a url'], ['javascript:alert(1)'], ['https://rp.example/cb#frag'], [null], [{ $ne: 1 }], [42]]);
+  const redirect = r.pick<unknown>([
+    undefined,
+    [],
+    'not-an-array',
+    ['not a url'],
+    ['javascript:alert(1)'],
+    ['https://rp.example/cb#frag'],
+    [null],
+    [{ $ne: 1 }],
+    [42],
+  ]);
   const meta: Record<string, unknown> = {};
-  for (const k of CLIENT_METADATA) if (k !== 'redirect_uris' && k !== 'jwks' && r.chance(0.3)) meta[k] = randomJson(r, c);
+  for (const k of CLIENT_METADATA)
+    if (k !== 'redirect_uris' && k !== 'jwks' && r.chance(0.3)) meta[k] = randomJson(r, c);
   if (redirect !== undefined) meta.redirect_uris = redirect;
   const text = JSON.stringify(meta);
   return r.chance(0.2) ? text.slice(0, r.int(text.length)) : text; // sometimes truncated: invalid JSON
@@ -514,19 +632,51 @@ function refusedMetadata(r: Rand, c: FuzzContext): string {
 
 function deepJson(r: Rand): string {
   const depth = r.range(1000, 45_000);
-  return r.chance(0.5) ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth / 5) + '1' + '}'.repeat(depth / 5);
+  return r.chance(0.5)
+    ? '['.repeat(depth) + ']'.repeat(depth)
+    : '{"a":'.repeat(depth / 5) + '1' + '}'.repeat(depth / 5);
 }
 
 function body(r: Rand, c: FuzzContext, names: readonly string[]): { body: Buffer; type: string } {
   return r.weighted<() => { body: Buffer; type: string }>([
     [8, () => ({ body: Buffer.from(pairs(r, c, names, 4096), 'latin1'), type: 'form' })],
-    [2, () => ({ body: Buffer.from(JSON.stringify(Object.fromEntries(names.filter(() => r.chance(0.6)).map((n) => [n, randomJson(r, c)])))), type: 'json' })],
-    [1, () => ({ body: Buffer.from(r.pick(['{', '{"a":', '[1,', '"\\ud800"', 'nul', '{"a":1}garbage', '\u0000', '{"__proto__":{"x":1}}'])), type: 'json' })],
+    [
+      2,
+      () => ({
+        body: Buffer.from(
+          JSON.stringify(Object.fromEntries(names.filter(() => r.chance(0.6)).map((n) => [n, randomJson(r, c)]))),
+        ),
+        type: 'json',
+      }),
+    ],
+    [
+      1,
+      () => ({
+        body: Buffer.from(
+          r.pick(['{', '{"a":', '[1,', '"\\ud800"', 'nul', '{"a":1}garbage', '\u0000', '{"__proto__":{"x":1}}']),
+        ),
+        type: 'json',
+      }),
+    ],
     [1, () => ({ body: Buffer.from(deepJson(r)), type: 'json' })],
     [1, () => ({ body: r.bytes(r.range(1, 4096)), type: 'bytes' })],
-    [1, () => ({ body: Buffer.from(`${pairs(r, c, names, 512)}&pad=${'x'.repeat(r.range(10_000, 100_000))}`), type: 'form' })],
+    [
+      1,
+      () => ({
+        body: Buffer.from(`${pairs(r, c, names, 512)}&pad=${'x'.repeat(r.range(10_000, 100_000))}`),
+        type: 'form',
+      }),
+    ],
     [1, () => ({ body: Buffer.alloc(0), type: 'form' })],
-    [1, () => ({ body: Buffer.from(`--xyz\r\nContent-Disposition: form-data; name="${r.pick(names)}"\r\n\r\n${ascii(r, 20)}\r\n--xyz--`), type: 'multipart' })],
+    [
+      1,
+      () => ({
+        body: Buffer.from(
+          `--xyz\r\nContent-Disposition: form-data; name="${r.pick(names)}"\r\n\r\n${ascii(r, 20)}\r\n--xyz--`,
+        ),
+        type: 'multipart',
+      }),
+    ],
   ])();
 }
 
@@ -557,18 +707,31 @@ function deepRequest(r: Rand, c: FuzzContext, shape: Shape, deep: NonNullable<Sh
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   // Only the envelope authenticates: a second client auth mechanism would stop every request at the door.
   const own = new Set(['csrf', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
-  let fields = pairs(r, c, shape.params.filter((p) => !own.has(p)), 4096);
+  let fields = pairs(
+    r,
+    c,
+    shape.params.filter((p) => !own.has(p)),
+    4096,
+  );
   if (deep === 'client-auth') {
-    if (r.chance(0.7)) headers.authorization = `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
+    if (r.chance(0.7))
+      headers.authorization = `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
     else fields += `&client_id=${encodeURIComponent(c.clientId)}&client_secret=${encodeURIComponent(c.clientSecret)}`;
   } else {
-    const [cookies, csrf] = deep === 'interaction-form' ? [c.interactionCookies, c.csrf] : [c.accountCookies, c.accountCsrf];
+    const [cookies, csrf] =
+      deep === 'interaction-form' ? [c.interactionCookies, c.csrf] : [c.accountCookies, c.accountCsrf];
     headers.cookie = cookies.map(([k, v]) => `${k}=${v}`).join('; ');
     fields = `csrf=${csrf}${fields ? `&${fields}` : ''}`;
   }
   headers.accept = r.pick(ACCEPTS);
   for (const k of Object.keys(headers)) headers[k] = headerSafe(headers[k] ?? '');
-  return { label: shape.label, method: r.pick(shape.methods), path: wire(shape.path), headers, body: Buffer.from(fields, 'latin1') };
+  return {
+    label: shape.label,
+    method: r.pick(shape.methods),
+    path: wire(shape.path),
+    headers,
+    body: Buffer.from(fields, 'latin1'),
+  };
 }
 
 function build(r: Rand, c: FuzzContext, shape: Shape): FuzzRequest {
@@ -576,7 +739,11 @@ function build(r: Rand, c: FuzzContext, shape: Shape): FuzzRequest {
   const method = r.chance(0.12) ? r.pick(WRONG_METHODS) : r.pick(shape.methods);
   const headers: Record<string, string> = {};
   // URLs up to ~7 KB (a few just past the 8 KB limit, to reach the 414 branch).
-  const urlBudget = r.weighted<number>([[8, 600], [2, 7000], [0.15, 8400]]);
+  const urlBudget = r.weighted<number>([
+    [8, 600],
+    [2, 7000],
+    [0.15, 8400],
+  ]);
   const query = method === 'GET' || r.chance(0.25) ? pairs(r, c, shape.params, urlBudget) : '';
   let path = shape.path + (query ? `?${query}` : r.chance(0.05) ? '?' : '');
   if (urlBudget > 8000 && path.length < 8200) path += `${query ? '&' : '?'}pad=${'y'.repeat(8300 - path.length)}`;
@@ -587,7 +754,13 @@ function build(r: Rand, c: FuzzContext, shape: Shape): FuzzRequest {
     if (shape.registration) {
       const useReal = r.chance(0.4);
       headers.authorization = useReal ? `Bearer ${c.initialAccessToken}` : (authorization(r, c) ?? 'Bearer nope');
-      payload = Buffer.from(useReal ? refusedMetadata(r, c) : JSON.stringify(Object.fromEntries(CLIENT_METADATA.filter(() => r.chance(0.4)).map((k) => [k, randomJson(r, c)]))));
+      payload = Buffer.from(
+        useReal
+          ? refusedMetadata(r, c)
+          : JSON.stringify(
+              Object.fromEntries(CLIENT_METADATA.filter(() => r.chance(0.4)).map((k) => [k, randomJson(r, c)])),
+            ),
+      );
       headers['content-type'] = r.chance(0.85) ? 'application/json' : r.pick(CONTENT_TYPES);
     } else {
       const made = body(r, c, shape.params);
@@ -615,15 +788,53 @@ function build(r: Rand, c: FuzzContext, shape: Shape): FuzzRequest {
 }
 
 const AUTH_PARAMS = [
-  'client_id', 'response_type', 'scope', 'redirect_uri', 'state', 'nonce', 'code_challenge', 'code_challenge_method',
-  'prompt', 'max_age', 'login_hint', 'id_token_hint', 'request', 'request_uri', 'claims', 'ui_locales', 'acr_values',
-  'response_mode', 'resource', 'registration', 'display',
+  'client_id',
+  'response_type',
+  'scope',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'id_token_hint',
+  'request',
+  'request_uri',
+  'claims',
+  'ui_locales',
+  'acr_values',
+  'response_mode',
+  'resource',
+  'registration',
+  'display',
 ];
 const TOKEN_PARAMS = [
-  'grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', 'client_id',
-  'client_secret', 'client_assertion_type', 'client_assertion', 'assertion', 'subject_token', 'device_code', 'auth_req_id',
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'refresh_token',
+  'scope',
+  'resource',
+  'client_id',
+  'client_secret',
+  'client_assertion_type',
+  'client_assertion',
+  'assertion',
+  'subject_token',
+  'device_code',
+  'auth_req_id',
 ];
-const TOKEN_AUTH = ['token', 'token_type_hint', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'];
+const TOKEN_AUTH = [
+  'token',
+  'token_type_hint',
+  'client_id',
+  'client_secret',
+  'client_assertion_type',
+  'client_assertion',
+];
 const END_SESSION = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'logout_hint', 'ui_locales'];
 
 function randomSegment(r: Rand): string {
@@ -640,40 +851,145 @@ export function endpointShapes(r: Rand, c: FuzzContext): Array<readonly [number,
   const uid = r.chance(0.6) ? c.uid : randomSegment(r);
   const any = randomSegment(r);
   return [
-    [2, { label: 'discovery', path: r.pick(['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/.well-known/oauth-authorization-server', '/.well-known/../jwks']), methods: ['GET'], params: ['x'] }],
+    [
+      2,
+      {
+        label: 'discovery',
+        path: r.pick([
+          '/.well-known/openid-configuration',
+          '/.well-known/openid-configuration/',
+          '/.well-known/oauth-authorization-server',
+          '/.well-known/../jwks',
+        ]),
+        methods: ['GET'],
+        params: ['x'],
+      },
+    ],
     [2, { label: 'jwks', path: '/jwks', methods: ['GET'], params: ['kid'] }],
     [8, { label: 'auth GET', path: '/auth', methods: ['GET'], params: AUTH_PARAMS }],
     [5, { label: 'auth POST', path: '/auth', methods: ['POST'], params: AUTH_PARAMS }],
     [2, { label: 'auth resume', path: `/auth/${r.chance(0.5) ? c.uid : any}`, methods: ['GET'], params: ['x'] }],
     [8, { label: 'token', path: '/token', methods: ['POST'], params: TOKEN_PARAMS, deep: 'client-auth' }],
-    [5, { label: 'introspection', path: '/token/introspection', methods: ['POST'], params: TOKEN_AUTH, deep: 'client-auth' }],
+    [
+      5,
+      {
+        label: 'introspection',
+        path: '/token/introspection',
+        methods: ['POST'],
+        params: TOKEN_AUTH,
+        deep: 'client-auth',
+      },
+    ],
     [5, { label: 'revocation', path: '/token/revocation', methods: ['POST'], params: TOKEN_AUTH, deep: 'client-auth' }],
     [5, { label: 'userinfo', path: '/me', methods: ['GET', 'POST'], params: ['access_token', 'x'] }],
     [5, { label: 'registration', path: '/reg', methods: ['POST'], params: CLIENT_METADATA, registration: true }],
-    [2, { label: 'registration mgmt', path: `/reg/${r.chance(0.5) ? c.clientId : any}`, methods: ['GET', 'PUT', 'DELETE'], params: CLIENT_METADATA }],
+    [
+      2,
+      {
+        label: 'registration mgmt',
+        path: `/reg/${r.chance(0.5) ? c.clientId : any}`,
+        methods: ['GET', 'PUT', 'DELETE'],
+        params: CLIENT_METADATA,
+      },
+    ],
     [5, { label: 'end session', path: '/session/end', methods: ['GET', 'POST'], params: END_SESSION }],
-    [3, { label: 'end session confirm', path: '/session/end/confirm', methods: ['POST'], params: ['xsrf', 'logout', ...END_SESSION] }],
-    [1, { label: 'end session success', path: '/session/end/success', methods: ['GET'], params: ['client_id', 'state'] }],
-    [2, { label: 'other provider routes', path: r.pick(['/request', '/device', '/device/auth', '/backchannel', '/challenge', '/credential']), methods: ['POST', 'GET'], params: [...AUTH_PARAMS, ...TOKEN_AUTH] }],
+    [
+      3,
+      {
+        label: 'end session confirm',
+        path: '/session/end/confirm',
+        methods: ['POST'],
+        params: ['xsrf', 'logout', ...END_SESSION],
+      },
+    ],
+    [
+      1,
+      { label: 'end session success', path: '/session/end/success', methods: ['GET'], params: ['client_id', 'state'] },
+    ],
+    [
+      2,
+      {
+        label: 'other provider routes',
+        path: r.pick(['/request', '/device', '/device/auth', '/backchannel', '/challenge', '/credential']),
+        methods: ['POST', 'GET'],
+        params: [...AUTH_PARAMS, ...TOKEN_AUTH],
+      },
+    ],
     [4, { label: 'interaction GET', path: `/interaction/${uid}`, methods: ['GET'], params: ['x'] }],
-    [6, { label: 'interaction login', path: `/interaction/${uid}/login`, methods: ['POST'], params: ['email', 'password', 'csrf'], deep: 'interaction-form' }],
-    [3, { label: 'interaction confirm', path: `/interaction/${uid}/confirm`, methods: ['POST'], params: ['csrf', 'scope'], deep: 'interaction-form' }],
-    [3, { label: 'interaction abort', path: `/interaction/${uid}/abort`, methods: ['POST'], params: ['csrf'], deep: 'interaction-form' }],
-    [3, { label: 'account', path: r.pick(['/account', '/account/', '/account/callback', '/account/signed-out']), methods: ['GET'], params: ['code', 'state', 'iss', 'error', 'error_description', 'done'] }],
+    [
+      6,
+      {
+        label: 'interaction login',
+        path: `/interaction/${uid}/login`,
+        methods: ['POST'],
+        params: ['email', 'password', 'csrf'],
+        deep: 'interaction-form',
+      },
+    ],
+    [
+      3,
+      {
+        label: 'interaction confirm',
+        path: `/interaction/${uid}/confirm`,
+        methods: ['POST'],
+        params: ['csrf', 'scope'],
+        deep: 'interaction-form',
+      },
+    ],
+    [
+      3,
+      {
+        label: 'interaction abort',
+        path: `/interaction/${uid}/abort`,
+        methods: ['POST'],
+        params: ['csrf'],
+        deep: 'interaction-form',
+      },
+    ],
+    [
+      3,
+      {
+        label: 'account',
+        path: r.pick(['/account', '/account/', '/account/callback', '/account/signed-out']),
+        methods: ['GET'],
+        params: ['code', 'state', 'iss', 'error', 'error_description', 'done'],
+      },
+    ],
     [
       5,
       {
         label: 'account POST',
-        path: r.pick([`/account/sessions/${any}/end`, `/account/apps/${any}/revoke`, '/account/password', '/account/logout']),
+        path: r.pick([
+          `/account/sessions/${any}/end`,
+          `/account/apps/${any}/revoke`,
+          '/account/password',
+          '/account/logout',
+        ]),
         methods: ['POST'],
         params: ['csrf', 'current_password', 'new_password', 'confirm_password'],
         deep: 'account-form',
       },
     ],
     [2, { label: 'health', path: r.pick(['/healthz', '/readyz']), methods: ['GET'], params: ['x'] }],
-    [1, { label: 'assets', path: `/assets/${r.pick(['signet.css', 'x', '..%2fpackage.json', '%2e%2e%2f%2e%2e%2fpackage.json', any])}`, methods: ['GET'], params: ['v'] }],
+    [
+      1,
+      {
+        label: 'assets',
+        path: `/assets/${r.pick(['signet.css', 'x', '..%2fpackage.json', '%2e%2e%2f%2e%2e%2fpackage.json', any])}`,
+        methods: ['GET'],
+        params: ['v'],
+      },
+    ],
     [1, { label: 'home', path: '/', methods: ['GET'], params: ['x'] }],
-    [3, { label: 'unknown', path: `/${Array.from({ length: r.range(1, 4) }, () => randomSegment(r)).join(r.pick(['/', '//', '/./']))}`, methods: ['GET', 'POST'], params: ['x', 'y'] }],
+    [
+      3,
+      {
+        label: 'unknown',
+        path: `/${Array.from({ length: r.range(1, 4) }, () => randomSegment(r)).join(r.pick(['/', '//', '/./']))}`,
+        methods: ['GET', 'POST'],
+        params: ['x', 'y'],
+      },
+    ],
   ];
 }
 
@@ -692,31 +1008,96 @@ export function edgeCorpus(seed: number, c: FuzzContext): FuzzRequest[] {
   const shapes = endpointShapes(r, c).map(([, s]) => s);
   const edges: Array<(s: Shape) => FuzzRequest> = [
     (s) => ({ label: s.label, method: 'GET', path: `${s.path}?%zz=%&%E0%A4=%C0%80&a=%`, headers: {} }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from('a=%zz&b=%&c=%E0%A4&%=1') }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"a":') }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/json' }, body: Buffer.from('['.repeat(40_000) + ']'.repeat(40_000)) }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(`a=${'x'.repeat(100_000)}`) }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, body: Buffer.from('not gzip at all') }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16' }, body: Buffer.from('a=b') }),
-    (s) => ({ label: s.label, method: 'POST', path: s.path, headers: {}, body: Buffer.from('a=\u0000b&\u0000=\u0000') }),
-    (s) => ({ label: s.label, method: 'PUT', path: s.path, headers: { 'content-type': 'text/plain' }, body: Buffer.from('x') }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from('a=%zz&b=%&c=%E0%A4&%=1'),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"a":'),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('['.repeat(40_000) + ']'.repeat(40_000)),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(`a=${'x'.repeat(100_000)}`),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+      body: Buffer.from('not gzip at all'),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16' },
+      body: Buffer.from('a=b'),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'POST',
+      path: s.path,
+      headers: {},
+      body: Buffer.from('a=\u0000b&\u0000=\u0000'),
+    }),
+    (s) => ({
+      label: s.label,
+      method: 'PUT',
+      path: s.path,
+      headers: { 'content-type': 'text/plain' },
+      body: Buffer.from('x'),
+    }),
     (s) => ({ label: s.label, method: 'DELETE', path: s.path, headers: {} }),
     (s) => ({ label: s.label, method: 'PATCH', path: s.path, headers: {} }),
-    (s) => ({ label: s.label, method: 'OPTIONS', path: s.path, headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } }),
+    (s) => ({
+      label: s.label,
+      method: 'OPTIONS',
+      path: s.path,
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    }),
     (s) => ({ label: s.label, method: 'GET', path: `${s.path}?${'q'.repeat(7000)}`, headers: {} }),
-    (s) => ({ label: s.label, method: 'GET', path: `${s.path}?client_id=${c.clientId}&client_id=${c.clientId}&redirect_uri=&redirect_uri=x`, headers: {} }),
+    (s) => ({
+      label: s.label,
+      method: 'GET',
+      path: `${s.path}?client_id=${c.clientId}&client_id=${c.clientId}&redirect_uri=&redirect_uri=x`,
+      headers: {},
+    }),
     (s) => ({
       label: s.label,
       method: s.methods[0] ?? 'GET',
       path: s.path,
       headers: {
         authorization: `Bearer ${b64u('{"alg":"none"}')}.${b64u('{"sub":"x"}')}.`,
-        cookie: 'signet.session=x; signet.session.sig=y; signet.csrf=%zz; signet.account=\u00ff; signet.interaction=a.b.c',
+        cookie:
+          'signet.session=x; signet.session.sig=y; signet.csrf=%zz; signet.account=\u00ff; signet.interaction=a.b.c',
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: Buffer.from(`id_token_hint=a.b.c&client_assertion=${b64u('{"alg":"none"}')}.e30.&request=a.b.c&token=a.b.c`),
+      body: Buffer.from(
+        `id_token_hint=a.b.c&client_assertion=${b64u('{"alg":"none"}')}.e30.&request=a.b.c&token=a.b.c`,
+      ),
     }),
   ];
   for (const s of shapes) for (const edge of edges) out.push(edge(s));
-  return out.map((q) => ({ ...q, path: wire(q.path), headers: Object.fromEntries(Object.entries(q.headers).map(([k, v]) => [k, headerSafe(v)])) }));
+  return out.map((q) => ({
+    ...q,
+    path: wire(q.path),
+    headers: Object.fromEntries(Object.entries(q.headers).map(([k, v]) => [k, headerSafe(v)])),
+  }));
 }

@@ -23,7 +23,11 @@ export interface ListeningServer {
   destroy(): Promise<void>;
 }
 
-export async function startListeningServer(options: { store: StoreKind; issuer: string; env?: Record<string, string> }): Promise<ListeningServer> {
+export async function startListeningServer(options: {
+  store: StoreKind;
+  issuer: string;
+  env?: Record<string, string>;
+}): Promise<ListeningServer> {
   // mkdtemp makes the folder 0700: what strict mode demands of DATA_DIR.
   const dataDir = await mkdtemp(join(tmpdir(), 'signet-listen-'));
   const mongoDb = `it_${randomBytes(6).toString('hex')}`;

@@ -58,7 +58,9 @@ export const TOUR_CLIENT_METADATA = {
 export async function startCallbackServer(): Promise<{ redirectUri: string; close(): Promise<void> }> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!DOCTYPE html><html lang="en"><head><title>Acme Notes</title></head><body><main><h1>Back at Acme Notes</h1></main></body></html>');
+    res.end(
+      '<!DOCTYPE html><html lang="en"><head><title>Acme Notes</title></head><body><main><h1>Back at Acme Notes</h1></main></body></html>',
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -81,7 +83,8 @@ export async function registerTourClient(issuer: string, redirectUri: string): P
     body: JSON.stringify({ ...TOUR_CLIENT_METADATA, redirect_uris: [redirectUri] }),
   });
   const body = (await res.json()) as { client_id?: string };
-  if (res.status !== 201 || !body.client_id) throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 201 || !body.client_id)
+    throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
   return { clientId: body.client_id, redirectUri, logoUri: TOUR_CLIENT_METADATA.logo_uri };
 }
 
@@ -141,7 +144,10 @@ export async function tourPages(
   await go('home', `${issuer}/`);
   await go('button', `${issuer}/button`);
   await go('not-found', `${issuer}/no-such-page`);
-  await go('error-unknown-client', `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' })}`);
+  await go(
+    'error-unknown-client',
+    `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' })}`,
+  );
   await go('error-expired-sign-in', `${issuer}/interaction/expired-or-unknown`);
 
   await go('login', authorizationUrl(issuer, client));

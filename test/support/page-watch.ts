@@ -22,7 +22,8 @@ export interface PageWatch {
 export function watchPage(page: Page, issuer: string): PageWatch {
   const w: PageWatch = { problems: [], setCookies: [], failures: [], urls: [], bodies: [], documents: [] };
   page.on('console', (msg) => {
-    if (msg.type() === 'error' || /content security policy/i.test(msg.text())) w.problems.push(`console.${msg.type()}: ${msg.text()} (${msg.location().url})`);
+    if (msg.type() === 'error' || /content security policy/i.test(msg.text()))
+      w.problems.push(`console.${msg.type()}: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => w.problems.push(`pageerror: ${err.message}`));
   page.on('framenavigated', (frame) => w.urls.push(frame.url()));
@@ -31,11 +32,19 @@ export function watchPage(page: Page, issuer: string): PageWatch {
     if (url.origin !== issuer) return;
     const redirect = res.status() >= 300 && res.status() < 400;
     if (res.status() >= 400) w.failures.push(`${res.status()} ${res.request().method()} ${url.pathname}`);
-    if (!redirect) w.bodies.push(res.text().then((body) => ({ url: res.url(), body }), () => ({ url: res.url(), body: '' })));
+    if (!redirect)
+      w.bodies.push(
+        res.text().then(
+          (body) => ({ url: res.url(), body }),
+          () => ({ url: res.url(), body: '' }),
+        ),
+      );
     if (!redirect && res.request().resourceType() === 'document') {
       w.documents.push({ url: res.url(), status: res.status(), csp: res.headers()['content-security-policy'] });
     }
-    w.setCookies.push(res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)));
+    w.setCookies.push(
+      res.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value)),
+    );
   });
   return w;
 }
@@ -53,12 +62,18 @@ export async function expectCookiesSafe(
   const cookies = await context.cookies();
   expect(cookies.length).toBeGreaterThan(0);
   for (const cookie of cookies) {
-    expect({ name: cookie.name, domain: cookie.domain }).toEqual({ name: cookie.name, domain: new URL(issuer).hostname });
+    expect({ name: cookie.name, domain: cookie.domain }).toEqual({
+      name: cookie.name,
+      domain: new URL(issuer).hostname,
+    });
     expect({ name: cookie.name, httpOnly: cookie.httpOnly }).toEqual({ name: cookie.name, httpOnly: true });
     expect(sameSite).toContain(cookie.sameSite);
   }
   // A header may carry several cookies joined by newlines.
-  const lines = (await Promise.all(w.setCookies)).flat().flatMap((v) => v.split('\n')).filter(Boolean);
+  const lines = (await Promise.all(w.setCookies))
+    .flat()
+    .flatMap((v) => v.split('\n'))
+    .filter(Boolean);
   expect(lines.length).toBeGreaterThan(0);
   const allowed = new RegExp(`;\\s*samesite=(${sameSite.join('|')})\\s*(;|$)`, 'i');
   for (const line of lines) {

@@ -53,4 +53,3 @@ export function expectOneLineError(result: CliResult, mentions?: RegExp): void {
   expect(result.stderr).toMatch(/^[^\n]*\S[^\n]*\n?$/);
   if (mentions) expect(result.stderr).toMatch(mentions);
 }
-

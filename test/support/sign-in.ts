@@ -55,12 +55,19 @@ export async function startAuthorization(
  * Walks the browser through whatever Signet asks (login unless already signed in, consent unless
  * remembered); resolves with the callback URL the RP receives.
  */
-export async function authorize(browser: BrowserSession, start: AuthorizationStart, email: string, password: string, redirectUri = REDIRECT_URI): Promise<URL> {
+export async function authorize(
+  browser: BrowserSession,
+  start: AuthorizationStart,
+  email: string,
+  password: string,
+  redirectUri = REDIRECT_URI,
+): Promise<URL> {
   let page = await browser.follow(start.url);
   for (let step = 0; step < 3 && page.status === 200; step++) {
     const kind = page.body.includes('/login"') ? 'login' : page.body.includes('/confirm"') ? 'confirm' : undefined;
     if (!kind) break;
-    const form: Record<string, string> = kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+    const form: Record<string, string> =
+      kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
     const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
     expect(posted.status).toBe(303);
     page = await browser.follow(posted.location ?? '');
@@ -81,7 +88,11 @@ export async function exchange(rp: RelyingParty, start: AuthorizationStart, call
 }
 
 /** Raw token endpoint call, for the cases openid-client would refuse to send. */
-export async function tokenRequest(issuer: string, rp: Pick<RelyingParty, 'clientId' | 'clientSecret'>, form: Record<string, string>) {
+export async function tokenRequest(
+  issuer: string,
+  rp: Pick<RelyingParty, 'clientId' | 'clientSecret'>,
+  form: Record<string, string>,
+) {
   const res = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: {

@@ -74,7 +74,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         };
         const timer = setTimeout(() => {
           events.off('mail', check);
-          reject(new Error(`SMTP server: condition not met within ${timeoutMs} ms (received ${state.received.length}, refused ${state.refused.length})`));
+          reject(
+            new Error(
+              `SMTP server: condition not met within ${timeoutMs} ms (received ${state.received.length}, refused ${state.refused.length})`,
+            ),
+          );
         }, timeoutMs);
         events.on('mail', check);
         check();
@@ -120,7 +124,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
                 events.emit('mail');
               }
               if (answer === 'accept') return callback();
-              if (answer === 'hold') return held.push(() => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })));
+              if (answer === 'hold')
+                return held.push(() => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })));
               state.refused.push(mail);
               events.emit('mail');
               callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));

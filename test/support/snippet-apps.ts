@@ -33,7 +33,8 @@ export interface SnippetApp {
 /** Waits for a line announcing the listener; rejects with the output if the process ends first. */
 function started(child: ChildProcessByStdio<null, Readable, Readable>, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`the snippet app exited (${code}) before listening:\n${output()}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`the snippet app exited (${code}) before listening:\n${output()}`));
     child.once('exit', onExit);
     child.stdout.on('data', () => {
       if (/Listening/.test(output())) {
@@ -75,11 +76,20 @@ export async function appAddress(): Promise<{ port: number; origin: string }> {
 }
 
 /** `node server.mjs` with the Express snippet, as the snippet's first line says to run it. */
-export async function startExpressSnippet(code: string, port: number, env: Record<string, string>): Promise<SnippetApp> {
+export async function startExpressSnippet(
+  code: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<SnippetApp> {
   const dir = await mkdtemp(join(tmpdir(), 'signet-snippet-express-'));
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'server.mjs'), code);
-  return run(dir, ['server.mjs'], { ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` }, `http://127.0.0.1:${port}`);
+  return run(
+    dir,
+    ['server.mjs'],
+    { ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` },
+    `http://127.0.0.1:${port}`,
+  );
 }
 
 /** A Next.js project folder: the snippet's files under their paths, openid-client, and next/headers. */
@@ -87,7 +97,10 @@ async function nextProject(files: SnippetFile[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'signet-snippet-next-'));
   await mkdir(join(dir, 'node_modules', 'next'), { recursive: true });
   await symlink(join(REPO, 'node_modules', 'openid-client'), join(dir, 'node_modules', 'openid-client'), 'dir');
-  await writeFile(join(dir, 'node_modules', 'next', 'headers.js'), `module.exports = require(${JSON.stringify(NEXT_HEADERS)});\n`);
+  await writeFile(
+    join(dir, 'node_modules', 'next', 'headers.js'),
+    `module.exports = require(${JSON.stringify(NEXT_HEADERS)});\n`,
+  );
   await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
   for (const file of files) {
     await mkdir(dirname(join(dir, file.path)), { recursive: true });
@@ -117,9 +130,14 @@ export async function typeCheckNextSnippet(files: SnippetFile[]): Promise<string
       typeRoots: [join(REPO, 'node_modules', '@types')],
       paths: { 'next/headers': [NEXT_HEADERS_TYPES] },
     };
-    const program = ts.createProgram(files.map((file) => join(dir, file.path)), options);
+    const program = ts.createProgram(
+      files.map((file) => join(dir, file.path)),
+      options,
+    );
     return ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : '';
+      const where = d.file
+        ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `
+        : '';
       return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
   } finally {
@@ -128,7 +146,11 @@ export async function typeCheckNextSnippet(files: SnippetFile[]): Promise<string
 }
 
 /** The Next.js snippet compiled as Next compiles it (TypeScript to JavaScript), its route handlers served. */
-export async function startNextSnippet(files: SnippetFile[], port: number, env: Record<string, string>): Promise<SnippetApp> {
+export async function startNextSnippet(
+  files: SnippetFile[],
+  port: number,
+  env: Record<string, string>,
+): Promise<SnippetApp> {
   const compiled = files.map((file) => ({
     path: file.path.replace(/\.ts$/, '.js'),
     code: ts.transpileModule(file.code, {
@@ -137,5 +159,10 @@ export async function startNextSnippet(files: SnippetFile[], port: number, env: 
     }).outputText,
   }));
   const dir = await nextProject(compiled);
-  return run(dir, [NEXT_HOST, dir, String(port), '127.0.0.1'], { ...env, APP_URL: `http://127.0.0.1:${port}` }, `http://127.0.0.1:${port}`);
+  return run(
+    dir,
+    [NEXT_HOST, dir, String(port), '127.0.0.1'],
+    { ...env, APP_URL: `http://127.0.0.1:${port}` },
+    `http://127.0.0.1:${port}`,
+  );
 }

@@ -66,7 +66,12 @@ export async function dropTestDatabase(dbName: string): Promise<void> {
 
 /** `describe` when global-setup found a MongoDB (or FerretDB), otherwise a loudly announced skip. */
 export const describeMongo = (name: string, fn: () => void): void =>
-  describeIf(Boolean(process.env.SIGNET_TEST_MONGODB_URI), name, 'no MongoDB/FerretDB available (see test/support/ferretdb.ts)', fn);
+  describeIf(
+    Boolean(process.env.SIGNET_TEST_MONGODB_URI),
+    name,
+    'no MongoDB/FerretDB available (see test/support/ferretdb.ts)',
+    fn,
+  );
 
 function mongoUri(): string {
   const uri = process.env.SIGNET_TEST_MONGODB_URI;

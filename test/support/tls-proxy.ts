@@ -95,7 +95,8 @@ function waitForPort(port: number, child: ChildProcess, log: () => Promise<strin
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) void log().then((text) => reject(new Error(`nginx did not listen on ${port}:\n${text}`)));
+        if (Date.now() > deadline)
+          void log().then((text) => reject(new Error(`nginx did not listen on ${port}:\n${text}`)));
         else setTimeout(attempt, 50);
       });
     };
@@ -113,15 +114,33 @@ export async function startTlsProxy(upstreamPort: number, port?: number): Promis
   // A throwaway certificate for 127.0.0.1, valid for a day; the browser is told to accept it.
   execFileSync(
     OPENSSL,
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
     { stdio: 'ignore' },
   );
   await writeFile(join(dir, 'nginx.conf'), config(dir, listenPort, upstreamPort));
   const root = process.getuid?.() === 0;
   if (root) {
     // nginx itself drops nothing with master_process off: start it without root instead.
-    for (const path of [dir, join(dir, 'tmp'), join(dir, 'key.pem'), join(dir, 'cert.pem'), join(dir, 'nginx.conf')]) await chown(path, NOBODY, NOBODY);
+    for (const path of [dir, join(dir, 'tmp'), join(dir, 'key.pem'), join(dir, 'cert.pem'), join(dir, 'nginx.conf')])
+      await chown(path, NOBODY, NOBODY);
     await chmod(dir, 0o700);
   }
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {

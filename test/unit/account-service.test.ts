@@ -33,8 +33,12 @@ describe('AccountService (argon2id on the embedded store)', () => {
 
   test('emails are unique case-insensitively; bad input is a validation error', async () => {
     await service.create({ email: 'bob@example.com', password: 'long enough pw' });
-    await expect(service.create({ email: 'BOB@example.com', password: 'long enough pw' })).rejects.toBeInstanceOf(DuplicateError);
-    await expect(service.create({ email: 'not-an-email', password: 'long enough pw' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(service.create({ email: 'BOB@example.com', password: 'long enough pw' })).rejects.toBeInstanceOf(
+      DuplicateError,
+    );
+    await expect(service.create({ email: 'not-an-email', password: 'long enough pw' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     await expect(service.create({ email: 'c@example.com', password: 'short' })).rejects.toBeInstanceOf(ValidationError);
   });
 
@@ -49,7 +53,12 @@ describe('AccountService (argon2id on the embedded store)', () => {
 
   test('a hash made with weaker parameters is replaced on the next successful login', async () => {
     const account = await service.create({ email: 'old@example.com', password: 'long enough pw' });
-    const weak = await argon2.hash('long enough pw', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    const weak = await argon2.hash('long enough pw', {
+      type: argon2.argon2id,
+      memoryCost: 8192,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await store.accounts.update(account.id, { passwordHash: weak }, Date.now());
     expect(await service.authenticate('old@example.com', 'long enough pw')).toBeDefined();
     const after = await store.accounts.findById(account.id);

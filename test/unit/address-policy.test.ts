@@ -87,7 +87,16 @@ describe('classifyAddress and classifyHost', () => {
   });
 
   test('spellings the URL parser canonicalises land on the same verdict', () => {
-    for (const spelling of ['[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '2130706433', '0x7f.1', '017700000001', '127.1', '[::7f00:1]', 'localhost.']) {
+    for (const spelling of [
+      '[::ffff:7f00:1]',
+      '[::ffff:127.0.0.1]',
+      '2130706433',
+      '0x7f.1',
+      '017700000001',
+      '127.1',
+      '[::7f00:1]',
+      'localhost.',
+    ]) {
       expect(classifyHost(new URL(`https://${spelling}:8443/`).hostname)).toBe('loopback');
     }
     expect(classifyHost(new URL('https://[::ffff:a00:1]/').hostname)).toBe('private');

@@ -8,7 +8,9 @@ const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('ba
 describe('basicClientId', () => {
   test('reads the client_id of an RFC 6749 2.3.1 Basic header, form-urlencoded as the RFC asks', () => {
     expect(basicClientId(basic('my-client:secret'))).toBe('my-client');
-    expect(basicClientId(basic(`${encodeURIComponent('https://api.example.com')}:${encodeURIComponent('s:e/c')}`))).toBe('https://api.example.com');
+    expect(
+      basicClientId(basic(`${encodeURIComponent('https://api.example.com')}:${encodeURIComponent('s:e/c')}`)),
+    ).toBe('https://api.example.com');
     expect(basicClientId(basic('a+b%21:x'))).toBe('a b!');
     expect(basicClientId(`basic ${Buffer.from('c:s').toString('base64')}`)).toBe('c');
   });
@@ -34,7 +36,9 @@ describe('formClientId', () => {
   test('private_key_jwt: the client_id field, else the subject of the (unverified) assertion', () => {
     const assertion = `${part({ alg: 'RS256' })}.${part({ iss: 'jwt-client', sub: 'jwt-client' })}.sig`;
     expect(formClientId(new URLSearchParams({ client_assertion: assertion }).toString())).toBe('jwt-client');
-    expect(formClientId(new URLSearchParams({ client_id: 'named', client_assertion: assertion }).toString())).toBe('named');
+    expect(formClientId(new URLSearchParams({ client_id: 'named', client_assertion: assertion }).toString())).toBe(
+      'named',
+    );
   });
 
   test('nothing from a repeated field, a malformed assertion or a subject that is not a string', () => {
@@ -72,6 +76,9 @@ describe('clientAuthKeys', () => {
   });
 
   test('a request that names no client is counted by its address only', () => {
-    expect(clientAuthKeys(undefined, '192.0.2.1')).toEqual({ client: [], ip: { key: 'client:ip:192.0.2.1', policy: CLIENT_AUTH_IP_POLICY } });
+    expect(clientAuthKeys(undefined, '192.0.2.1')).toEqual({
+      client: [],
+      ip: { key: 'client:ip:192.0.2.1', policy: CLIENT_AUTH_IP_POLICY },
+    });
   });
 });

@@ -76,7 +76,9 @@ describe('password hashing slots', () => {
     const hasher = new PasswordHasher({}, 1);
     const hash = await hasher.hash('correct horse battery staple');
     let verified = 0;
-    const burst = Array.from({ length: 12 }, () => hasher.verify(hash, 'correct horse battery staple').then(() => verified++));
+    const burst = Array.from({ length: 12 }, () =>
+      hasher.verify(hash, 'correct horse battery staple').then(() => verified++),
+    );
     await tick();
     await readFile(new URL(import.meta.url));
     const verifiedBeforeRead = verified;

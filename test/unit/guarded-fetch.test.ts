@@ -25,7 +25,10 @@ beforeEach(() => {
 });
 
 /** A resolver that answers every name with these addresses (the DNS a rebinding attacker controls). */
-const answering = (...addresses: string[]): Resolve => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+const answering =
+  (...addresses: string[]): Resolve =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
 /** Refused by the guard itself (before the request, or in the socket's lookup), and never connected. */
 const refusedWithoutContact = async (fetcher: ReturnType<typeof guardedFetch>, url: string) => {
@@ -40,12 +43,18 @@ const refusedWithoutContact = async (fetcher: ReturnType<typeof guardedFetch>, u
 describe('production', () => {
   const fetcher = guardedFetch({ production: true });
 
-  test.each(['[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '127.0.0.1', '2130706433', '0x7f.1', '127.1', 'localhost', 'localhost.'])(
-    'https://%s is refused before any connection',
-    async (host) => {
-      await refusedWithoutContact(fetcher, `https://${host}:${port}/jwks`);
-    },
-  );
+  test.each([
+    '[::ffff:7f00:1]',
+    '[::ffff:127.0.0.1]',
+    '127.0.0.1',
+    '2130706433',
+    '0x7f.1',
+    '127.1',
+    'localhost',
+    'localhost.',
+  ])('https://%s is refused before any connection', async (host) => {
+    await refusedWithoutContact(fetcher, `https://${host}:${port}/jwks`);
+  });
 
   test('http is refused, even to loopback', async () => {
     await refusedWithoutContact(fetcher, `http://127.0.0.1:${port}/jwks`);
@@ -79,14 +88,17 @@ describe('production', () => {
 describe('development', () => {
   const fetcher = guardedFetch({ production: false });
 
-  test.each(['127.0.0.1', '[::ffff:7f00:1]', '[::ffff:127.0.0.1]', 'localhost'])('http://%s is a developer\'s own machine: fetched', async (host) => {
-    const res = await fetcher(`http://${host}:${port}/jwks`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ keys: [] });
-    expect(connections).toBe(1);
-  });
+  test.each(['127.0.0.1', '[::ffff:7f00:1]', '[::ffff:127.0.0.1]', 'localhost'])(
+    "http://%s is a developer's own machine: fetched",
+    async (host) => {
+      const res = await fetcher(`http://${host}:${port}/jwks`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ keys: [] });
+      expect(connections).toBe(1);
+    },
+  );
 
-  test('the connection goes to the address that was checked (the resolver\'s answer is pinned)', async () => {
+  test("the connection goes to the address that was checked (the resolver's answer is pinned)", async () => {
     const pinned = guardedFetch({ production: false, resolve: answering('127.0.0.1') });
     // https to a name: the guard resolves it through `resolve`, and the socket connects to that answer.
     await expect(pinned(`https://keys.rp.example:${port}/jwks`)).rejects.toThrow();
@@ -106,7 +118,9 @@ describe('development', () => {
   });
 
   test('redirects are not followed', async () => {
-    const redirecting = createServer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${port}/jwks` }).end());
+    const redirecting = createServer((_req, res) =>
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/jwks` }).end(),
+    );
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     try {
       await expect(fetcher(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`)).rejects.toThrow();

@@ -35,7 +35,12 @@ describe('loadConfig', () => {
   });
 
   test('every bad value is reported at once, each naming its variable', () => {
-    const found = problems({ PORT: 'eighty', ISSUER: 'ftp://x', MONGODB_URI: 'postgres://x', INITIAL_ACCESS_TOKEN: 'short' });
+    const found = problems({
+      PORT: 'eighty',
+      ISSUER: 'ftp://x',
+      MONGODB_URI: 'postgres://x',
+      INITIAL_ACCESS_TOKEN: 'short',
+    });
     for (const name of ['PORT', 'ISSUER', 'MONGODB_URI', 'INITIAL_ACCESS_TOKEN']) {
       expect(found.some((p) => p.startsWith(`${name}:`))).toBe(true);
     }
@@ -43,16 +48,29 @@ describe('loadConfig', () => {
 
   test('INITIAL_ACCESS_TOKEN opens registration and requires the token', () => {
     const config = loadConfig({ INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' });
-    expect(config.registration).toEqual({ enabled: true, requireToken: true, initialAccessToken: 'a-long-enough-token-123' });
+    expect(config.registration).toEqual({
+      enabled: true,
+      requireToken: true,
+      initialAccessToken: 'a-long-enough-token-123',
+    });
     expect(loadConfig({ REGISTRATION: 'token' }).registration).toEqual({ enabled: true, requireToken: true });
     expect(loadConfig({ REGISTRATION: 'open' }).registration).toEqual({ enabled: true, requireToken: false });
     expect(loadConfig({ REGISTRATION: 'closed' }).registration).toEqual({ enabled: false, requireToken: false });
-    const production = { NODE_ENV: 'production', ISSUER: 'http://localhost:3000', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: mkdtempSync(join(tmpdir(), 'signet-cfg-')) };
+    const production = {
+      NODE_ENV: 'production',
+      ISSUER: 'http://localhost:3000',
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(40),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'signet-cfg-')),
+    };
     expect(loadConfig(production).registration).toEqual({
       enabled: true,
       requireToken: true,
     });
-    expect(problems({ REGISTRATION: 'open', INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' }).some((p) => p.startsWith('REGISTRATION:'))).toBe(true);
+    expect(
+      problems({ REGISTRATION: 'open', INITIAL_ACCESS_TOKEN: 'a-long-enough-token-123' }).some((p) =>
+        p.startsWith('REGISTRATION:'),
+      ),
+    ).toBe(true);
   });
 
   test('production refuses development defaults, naming each problem', () => {
@@ -81,23 +99,44 @@ describe('loadConfig', () => {
   test('production refuses an https issuer without a trusted proxy, and a DATA_DIR others can read', () => {
     const open = mkdtempSync(join(tmpdir(), 'signet-open-'));
     chmodSync(open, 0o755);
-    const found = problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: open });
+    const found = problems({
+      NODE_ENV: 'production',
+      ISSUER: 'https://id.example.com',
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(40),
+      DATA_DIR: open,
+    });
     expect(found.some((p) => p.startsWith('TRUST_PROXY:'))).toBe(true);
     expect(found.some((p) => p.startsWith('DATA_DIR:') && p.includes('readable'))).toBe(true);
     chmodSync(open, 0o700);
-    expect(problems({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(40), DATA_DIR: open, TRUST_PROXY: 'true' })).toEqual([]);
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        ISSUER: 'https://id.example.com',
+        KEY_ENCRYPTION_SECRET: 'k'.repeat(40),
+        DATA_DIR: open,
+        TRUST_PROXY: 'true',
+      }),
+    ).toEqual([]);
   });
 
   test('production with MONGODB_URI and a real secret keeps nothing in DATA_DIR, so its mode is not checked', () => {
     const open = mkdtempSync(join(tmpdir(), 'signet-open-'));
     chmodSync(open, 0o755);
-    const base = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', TRUST_PROXY: 'true', DATA_DIR: open, KEY_ENCRYPTION_SECRET: 'k'.repeat(40) };
+    const base = {
+      NODE_ENV: 'production',
+      ISSUER: 'https://id.example.com',
+      TRUST_PROXY: 'true',
+      DATA_DIR: open,
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(40),
+    };
     expect(problems({ ...base, MONGODB_URI: 'mongodb://db.internal:27017/signet' })).toEqual([]);
     // The embedded store lives there: the folder must be private.
     expect(problems(base).some((p) => p.startsWith('DATA_DIR:'))).toBe(true);
   });
 
   test('authorization codes may not live longer than ten minutes', () => {
-    expect(problems({ AUTHORIZATION_CODE_TTL: '3600' }).some((p) => p.startsWith('AUTHORIZATION_CODE_TTL:'))).toBe(true);
+    expect(problems({ AUTHORIZATION_CODE_TTL: '3600' }).some((p) => p.startsWith('AUTHORIZATION_CODE_TTL:'))).toBe(
+      true,
+    );
   });
 });

@@ -31,18 +31,31 @@ describe('mail and sign-up configuration', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'signet-mailcfg-'));
     const config = loadConfig({ DATA_DIR: dataDir });
     expect(config.signup).toBe('closed');
-    expect(config.mail).toEqual({ transport: { kind: 'files', dir: join(dataDir, 'outbox') }, from: 'Signet <no-reply@localhost>', sendTimeoutMs: 30_000 });
+    expect(config.mail).toEqual({
+      transport: { kind: 'files', dir: join(dataDir, 'outbox') },
+      from: 'Signet <no-reply@localhost>',
+      sendTimeoutMs: 30_000,
+    });
   });
 
   test('SMTP_URL and MAIL_FROM as given', () => {
-    const config = loadConfig({ SMTP_URL: 'smtps://user:pa%40ss@smtp.example.com:465', MAIL_FROM: 'Example ID <id@example.com>', SIGNUP: 'invite' });
+    const config = loadConfig({
+      SMTP_URL: 'smtps://user:pa%40ss@smtp.example.com:465',
+      MAIL_FROM: 'Example ID <id@example.com>',
+      SIGNUP: 'invite',
+    });
     expect(config.mail.transport).toEqual({ kind: 'smtp', url: 'smtps://user:pa%40ss@smtp.example.com:465' });
     expect(config.mail.from).toBe('Example ID <id@example.com>');
     expect(config.signup).toBe('invite');
   });
 
   test('bad values are refused, each naming its variable', () => {
-    const found = problems({ SIGNUP: 'everyone', SMTP_URL: 'http://smtp.example.com', MAIL_FROM: 'a@b.com, c@d.com', MAIL_SEND_TIMEOUT: '0' });
+    const found = problems({
+      SIGNUP: 'everyone',
+      SMTP_URL: 'http://smtp.example.com',
+      MAIL_FROM: 'a@b.com, c@d.com',
+      MAIL_SEND_TIMEOUT: '0',
+    });
     expect(found).toEqual([
       expect.stringMatching(/^SIGNUP: /),
       expect.stringMatching(/^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/),
@@ -52,13 +65,18 @@ describe('mail and sign-up configuration', () => {
   });
 
   test.each(['open', 'invite'])('production refuses SIGNUP=%s without SMTP_URL', (signup) => {
-    expect(problems({ ...production(), SIGNUP: signup })).toEqual([`SMTP_URL: required in production with SIGNUP=${signup} (codes go out by mail)`]);
+    expect(problems({ ...production(), SIGNUP: signup })).toEqual([
+      `SMTP_URL: required in production with SIGNUP=${signup} (codes go out by mail)`,
+    ]);
   });
 
   test('production with an SMTP server needs a From it may send as, and then starts', () => {
     const env = { ...production(), SIGNUP: 'open', SMTP_URL: 'smtp://smtp.example.com:587' };
     expect(problems(env)).toEqual([expect.stringMatching(/^MAIL_FROM: required in production/)]);
-    expect(loadConfig({ ...env, MAIL_FROM: 'id@example.com' }).mail.transport).toEqual({ kind: 'smtp', url: 'smtp://smtp.example.com:587' });
+    expect(loadConfig({ ...env, MAIL_FROM: 'id@example.com' }).mail.transport).toEqual({
+      kind: 'smtp',
+      url: 'smtp://smtp.example.com:587',
+    });
   });
 
   test('production with sign-up closed and no SMTP_URL starts, and sends no mail at all (never into files)', () => {

@@ -23,37 +23,81 @@ describe('page view models', () => {
     expect(relativeTime(now - 20_000, now)).toBe('just now');
     expect(relativeTime(now + 2 * 3600_000, now)).toBe('in 2 hours');
     expect(relativeTime(now - 26 * 3600_000, now)).toBe('yesterday');
-    expect(timeView(now, now)).toEqual({ iso: '2030-06-01T12:00:00.000Z', relative: 'just now', absolute: '2030-06-01 12:00 UTC' });
+    expect(timeView(now, now)).toEqual({
+      iso: '2030-06-01T12:00:00.000Z',
+      relative: 'just now',
+      absolute: '2030-06-01 12:00 UTC',
+    });
   });
 
   test("errors: the library's words go small under plain ones; ours are the message; no detail on a 5xx", () => {
     const unknownClient = errorView({ status: 400, code: 'invalid_client', description: 'client is invalid' });
-    expect(unknownClient).toMatchObject({ heading: 'This app is not known to Signet', code: 'invalid_client', detail: 'client is invalid' });
+    expect(unknownClient).toMatchObject({
+      heading: 'This app is not known to Signet',
+      code: 'invalid_client',
+      detail: 'client is invalid',
+    });
     expect(unknownClient.message).not.toContain('client is invalid');
-    expect(errorView({ status: 400, code: 'invalid_request', description: 'interaction session id cookie not found' })).toMatchObject({
+    expect(
+      errorView({ status: 400, code: 'invalid_request', description: 'interaction session id cookie not found' }),
+    ).toMatchObject({
       heading: 'This sign-in has expired',
       detail: 'interaction session id cookie not found',
     });
-    expect(errorView({ status: 401, code: 'login_required', description: 'Your account session has ended.', plainWords: true })).toMatchObject({
+    expect(
+      errorView({
+        status: 401,
+        code: 'login_required',
+        description: 'Your account session has ended.',
+        plainWords: true,
+      }),
+    ).toMatchObject({
       heading: 'Please sign in again',
       message: 'Your account session has ended.',
       detail: null,
     });
-    expect(errorView({ status: 500, code: 'server_error', description: 'secret internals' })).toMatchObject({ heading: 'Something went wrong', detail: null });
-    expect(errorView({ status: 404, code: 'not_found', description: null }).action).toEqual({ href: '/', label: 'Signet’s home page' });
+    expect(errorView({ status: 500, code: 'server_error', description: 'secret internals' })).toMatchObject({
+      heading: 'Something went wrong',
+      detail: null,
+    });
+    expect(errorView({ status: 404, code: 'not_found', description: null }).action).toEqual({
+      href: '/',
+      label: 'Signet’s home page',
+    });
   });
 
   test('a logo only from https; policy and terms only as http(s) links', () => {
-    const client = { clientId: 'c', clientName: 'App', logoUri: 'http://app.example/logo.png', policyUri: 'javascript:alert(1)', tosUri: 'https://app.example/terms' };
-    expect(clientBranding(client)).toEqual({ name: 'App', logoUri: null, policyUri: null, tosUri: 'https://app.example/terms' });
-    expect(clientBranding({ clientId: 'c', logoUri: 'https://app.example/logo.png' }).logoUri).toBe('https://app.example/logo.png');
+    const client = {
+      clientId: 'c',
+      clientName: 'App',
+      logoUri: 'http://app.example/logo.png',
+      policyUri: 'javascript:alert(1)',
+      tosUri: 'https://app.example/terms',
+    };
+    expect(clientBranding(client)).toEqual({
+      name: 'App',
+      logoUri: null,
+      policyUri: null,
+      tosUri: 'https://app.example/terms',
+    });
+    expect(clientBranding({ clientId: 'c', logoUri: 'https://app.example/logo.png' }).logoUri).toBe(
+      'https://app.example/logo.png',
+    );
     expect(clientBranding(undefined).name).toBe('the application');
   });
 
   test('the way back after signing out: the registered client_uri, else a registered web redirect origin, else home', () => {
-    expect(wayBack({ clientId: 'a', clientName: 'A', clientUri: 'https://a.example/' })).toEqual({ href: 'https://a.example/', label: 'Back to A' });
-    expect(wayBack({ clientId: 'b', clientName: 'B', redirectUris: ['com.example.app:/cb', 'https://b.example/cb'] })).toEqual({ href: 'https://b.example/', label: 'Back to B' });
-    expect(wayBack({ clientId: 'n', redirectUris: ['com.example.app:/cb'] })).toEqual({ href: '/', label: 'Signet’s home page' });
+    expect(wayBack({ clientId: 'a', clientName: 'A', clientUri: 'https://a.example/' })).toEqual({
+      href: 'https://a.example/',
+      label: 'Back to A',
+    });
+    expect(
+      wayBack({ clientId: 'b', clientName: 'B', redirectUris: ['com.example.app:/cb', 'https://b.example/cb'] }),
+    ).toEqual({ href: 'https://b.example/', label: 'Back to B' });
+    expect(wayBack({ clientId: 'n', redirectUris: ['com.example.app:/cb'] })).toEqual({
+      href: '/',
+      label: 'Signet’s home page',
+    });
     expect(wayBack(undefined).href).toBe('/');
     expect(wayBack({ clientId: 'signet-account' }).href).toBe('/account');
   });

@@ -36,13 +36,25 @@ describe('leeway', () => {
 
 describe('reuse', () => {
   const ctx = (token: Record<string, unknown> | undefined, grantType = 'refresh_token', clientId = 'app') =>
-    ({ oidc: { params: { grant_type: grantType }, client: { clientId }, entities: { RefreshToken: token } } }) as unknown as KoaContextWithOIDC;
-  const token = (fields: Record<string, unknown>) => ({ clientId: 'app', accountId: 'acc', grantId: 'g1', isExpired: false, ...fields });
+    ({
+      oidc: { params: { grant_type: grantType }, client: { clientId }, entities: { RefreshToken: token } },
+    }) as unknown as KoaContextWithOIDC;
+  const token = (fields: Record<string, unknown>) => ({
+    clientId: 'app',
+    accountId: 'acc',
+    grantId: 'g1',
+    isExpired: false,
+    ...fields,
+  });
 
   test('a token that was already consumed when loaded, by its own client, is reuse', () => {
     const reused = ctx(token({ consumed: T0 / 1000 }));
     expect(RefreshPolicy.isReuse(reused)).toBe(true);
-    expect(RefreshPolicy.reuseFacts(reused)).toEqual({ accountId: 'acc', clientId: 'app', details: { grant_id: 'g1', consumed_at: T0 / 1000 } });
+    expect(RefreshPolicy.reuseFacts(reused)).toEqual({
+      accountId: 'acc',
+      clientId: 'app',
+      details: { grant_id: 'g1', consumed_at: T0 / 1000 },
+    });
   });
 
   test('a lost race (loaded unconsumed), another client, an expired token or another grant type is not', () => {

@@ -20,11 +20,20 @@ function database(): DatabaseSync {
 }
 
 const tables = (db: DatabaseSync) =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 't_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 't_%' ORDER BY name").all() as Array<{
+      name: string;
+    }>
+  ).map((r) => r.name);
 
 test('a step numbered below the highest applied one still runs, once', () => {
   const db = database();
-  expect(migrate(db, 1, [{ version: 1, sql: 'CREATE TABLE t_one (x)' }, { version: 3, sql: 'CREATE TABLE t_three (x)' }])).toBe(3);
+  expect(
+    migrate(db, 1, [
+      { version: 1, sql: 'CREATE TABLE t_one (x)' },
+      { version: 3, sql: 'CREATE TABLE t_three (x)' },
+    ]),
+  ).toBe(3);
   const all = [
     { version: 1, sql: 'CREATE TABLE t_one (x)' },
     { version: 2, sql: 'CREATE TABLE t_two (x)' },

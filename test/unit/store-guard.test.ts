@@ -81,7 +81,12 @@ describe('guardStore', () => {
     state.down = true;
     const first = guarded.oidc.find('Client', 'a');
     await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(first).rejects.toMatchObject({ statusCode: 503, expose: true, message: 'temporarily_unavailable', error: 'temporarily_unavailable' });
+    await expect(first).rejects.toMatchObject({
+      statusCode: 503,
+      expose: true,
+      message: 'temporarily_unavailable',
+      error: 'temporarily_unavailable',
+    });
     expect(guarded.up).toBe(false);
     const callsWhenTripped = state.calls;
     await expect(guarded.oidc.find('Client', 'b')).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -23,7 +23,8 @@ const AssertionClaims = z.object({ sub: z.string().min(1) });
 /** client_id from HTTP Basic (RFC 6749 2.3.1), parsed as oidc-provider does (lib/shared/client_auth.js). */
 export function basicClientId(header: string | undefined): string | undefined {
   const parts = (header ?? '').split(' ');
-  if (parts.length !== 2 || parts[0]?.toLowerCase() !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1] ?? '')) return undefined;
+  if (parts.length !== 2 || parts[0]?.toLowerCase() !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1] ?? ''))
+    return undefined;
   const decoded = Buffer.from(parts[1] ?? '', 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;

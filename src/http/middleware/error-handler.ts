@@ -17,10 +17,21 @@ function describe(err: unknown): Described {
   if (err instanceof AppError) {
     return { status: err.status, code: err.code, description: err.expose ? err.message : null, plainWords: err.expose };
   }
-  const e = err as { status?: unknown; statusCode?: unknown; error?: unknown; error_description?: unknown; expose?: unknown };
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    error?: unknown;
+    error_description?: unknown;
+    expose?: unknown;
+  };
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
   if ((status < 500 || e.expose === true) && typeof e.error === 'string') {
-    return { status, code: e.error, description: typeof e.error_description === 'string' ? e.error_description : null, plainWords: false };
+    return {
+      status,
+      code: e.error,
+      description: typeof e.error_description === 'string' ? e.error_description : null,
+      plainWords: false,
+    };
   }
   if (status < 500) return { status, code: 'invalid_request', description: null, plainWords: false };
   return { status: 500, code: 'server_error', description: null, plainWords: false };
@@ -42,7 +53,11 @@ function wayForward(path: string): ErrorView['action'] {
 }
 
 /** An error as a page (for browsers) or OAuth-style JSON (for everything else). */
-export function respondWithError(ctx: Context, views: Views, d: Omit<Described, 'plainWords'> & { plainWords?: boolean }): void {
+export function respondWithError(
+  ctx: Context,
+  views: Views,
+  d: Omit<Described, 'plainWords'> & { plainWords?: boolean },
+): void {
   ctx.status = d.status;
   ctx.set('Cache-Control', 'no-store');
   if (wantsHtml(ctx)) {
@@ -65,12 +80,17 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
       // oidc-provider answers a store outage itself (503 temporarily_unavailable); tell clients when to retry.
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', '5');
       if (ctx.status === 404 && ctx.body == null) {
-        respondWithError(ctx, views, { status: 404, code: 'not_found', description: 'No page or endpoint at this address.' });
+        respondWithError(ctx, views, {
+          status: 404,
+          code: 'not_found',
+          description: 'No page or endpoint at this address.',
+        });
       }
     } catch (err) {
       const d = describe(err);
       // A 503 is an outage the store guard has already logged once; logging each request would flood.
-      if (d.status >= 500 && d.status !== 503) logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
+      if (d.status >= 500 && d.status !== 503)
+        logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');
       respondWithError(ctx, views, d);
       if (d.status === 503) ctx.set('Retry-After', '5');
     }

@@ -6,12 +6,20 @@ import { MAX_URL_LENGTH } from './request-limits.js';
 const ENDPOINTS = ['/auth', '/session/end'] as const;
 
 function tooLarge(): AppError {
-  return new AppError('invalid_request', 'The request has too many parameters for this endpoint; push them first (PAR, RFC 9126).', 413);
+  return new AppError(
+    'invalid_request',
+    'The request has too many parameters for this endpoint; push them first (PAR, RFC 9126).',
+    413,
+  );
 }
 
 async function readForm(ctx: Parameters<Middleware>[0], limit: number): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new AppError('invalid_request', 'A POST here must send its parameters as application/x-www-form-urlencoded.', 415);
+    throw new AppError(
+      'invalid_request',
+      'A POST here must send its parameters as application/x-www-form-urlencoded.',
+      415,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -31,7 +31,8 @@ export function registrationSecrets(host: ProviderHost, secrets: ClientSecretHas
         const body = JSON.parse(raw) as Record<string, unknown>;
         if (body && typeof body === 'object' && typeof body.client_secret === 'string') {
           const stored = (await host.current.Client.find(decodeURIComponent(match[1] ?? '')))?.clientSecret;
-          if (stored && secrets.matches(stored, body.client_secret)) raw = JSON.stringify({ ...body, client_secret: stored });
+          if (stored && secrets.matches(stored, body.client_secret))
+            raw = JSON.stringify({ ...body, client_secret: stored });
         }
       } catch {
         // Not JSON: oidc-provider answers that with its own invalid_request.
@@ -41,7 +42,12 @@ export function registrationSecrets(host: ProviderHost, secrets: ClientSecretHas
     }
     await next();
     const out = ctx.body as Record<string, unknown> | undefined;
-    if (out && typeof out === 'object' && typeof out.client_secret === 'string' && secrets.isHashed(out.client_secret)) {
+    if (
+      out &&
+      typeof out === 'object' &&
+      typeof out.client_secret === 'string' &&
+      secrets.isHashed(out.client_secret)
+    ) {
       delete out.client_secret;
     }
   };

@@ -55,7 +55,12 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   const sessionCookie = appCookie(deps.issuer, 'signet.account', '/account');
   const pendingCookie = appCookie(deps.issuer, 'signet.account.login', '/account');
 
-  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard('account', deps.sessions, sessionCookie, 'Your account session has ended. Open your account page to sign in again.');
+  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard(
+    'account',
+    deps.sessions,
+    sessionCookie,
+    'Your account session has ended. Open your account page to sign in again.',
+  );
 
   const signIn = async (ctx: Context, done: string | undefined) => {
     const { url, pending } = await deps.relyingParty.start();
@@ -64,7 +69,12 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     ctx.redirect(url);
   };
 
-  const renderPage = async (ctx: Context, session: LiveAppSession, flash: string | undefined, passwordError: AccountView['passwordError'] = null) => {
+  const renderPage = async (
+    ctx: Context,
+    session: LiveAppSession,
+    flash: string | undefined,
+    passwordError: AccountView['passwordError'] = null,
+  ) => {
     const { account } = session;
     const [sessions, apps, notices] = await Promise.all([
       deps.overview.sessions(account.id),
@@ -100,9 +110,18 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const pendingId = pendingCookie.get(ctx);
     pendingCookie.clear(ctx);
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
-    if (!pending) throw new AppError('invalid_request', 'This sign-in link has expired or was already used. Open your account page again.', 400);
+    if (!pending)
+      throw new AppError(
+        'invalid_request',
+        'This sign-in link has expired or was already used. Open your account page again.',
+        400,
+      );
     if (typeof ctx.query.error === 'string') {
-      throw new AppError(ctx.query.error, 'Signing in to your account page did not complete.', 400);
+      throw new AppError(
+        ctx.query.error === 'access_denied' ? 'access_denied' : 'login_required',
+        'Signing in to your account page did not complete.',
+        400,
+      );
     }
     let result;
     try {
@@ -117,7 +136,12 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       claims: result.claims,
       accessToken: result.accessToken,
     });
-    if (!id) throw new AppError('login_required', 'Your sign-in ended before the account page opened. Open your account page to sign in again.', 401);
+    if (!id)
+      throw new AppError(
+        'login_required',
+        'Your sign-in ended before the account page opened. Open your account page to sign in again.',
+        401,
+      );
     sessionCookie.set(ctx, id);
     ctx.status = 303;
     ctx.redirect(pending.done ? `/account?done=${pending.done}` : '/account');
@@ -135,7 +159,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/sessions/others/end', formBody, signedInForm, async (ctx) => {
     const { account, providerSessionId } = signedIn(ctx);
     for (const s of await deps.overview.sessions(account.id)) {
-      if (s.id !== providerSessionId) await deps.security.endSession(account, s.id, { via: 'account-page', ...requestOrigin(ctx) });
+      if (s.id !== providerSessionId)
+        await deps.security.endSession(account, s.id, { via: 'account-page', ...requestOrigin(ctx) });
     }
     ctx.status = 303;
     ctx.redirect('/account?done=others');
@@ -184,7 +209,10 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return refuse('confirm_password', 'The new passwords do not match. Nothing was changed.');
     }
     try {
-      await deps.security.setPassword(session.account, form.new_password, { via: 'account-page', ...requestOrigin(ctx) });
+      await deps.security.setPassword(session.account, form.new_password, {
+        via: 'account-page',
+        ...requestOrigin(ctx),
+      });
     } catch (err) {
       if (err instanceof ValidationError) return refuse('new_password', `The new ${err.message}. Nothing was changed.`);
       throw err;
@@ -213,7 +241,11 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('logged-out', { title: 'Signed out', clientName: null, back: wayBack({ clientId: ACCOUNT_CLIENT_ID }) });
+    ctx.body = views.render('logged-out', {
+      title: 'Signed out',
+      clientName: null,
+      back: wayBack({ clientId: ACCOUNT_CLIENT_ID }),
+    });
   });
 
   return router;

@@ -13,7 +13,9 @@ const ASSETS: Record<string, string> = {
 
 export function assetRoutes(): Router {
   const router = new Router();
-  const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(PUBLIC_DIR + name) }]));
+  const files = new Map(
+    Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(PUBLIC_DIR + name) }]),
+  );
   // Browsers ask for it on every page oidc-provider renders itself; Signet has no icon, and says so quietly.
   router.get('/favicon.ico', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=86400');

@@ -23,12 +23,18 @@ const TIME_CLAIMS: Record<string, string> = { auth_time: 'Signed in', iat: 'id_t
 const claimTimes = (claims: Record<string, unknown>, now: number) =>
   Object.entries(TIME_CLAIMS).flatMap(([claim, label]) => {
     const seconds = claims[claim];
-    return typeof seconds === 'number' && Number.isFinite(seconds) ? [{ claim, label, t: timeView(seconds * 1000, now) }] : [];
+    return typeof seconds === 'number' && Number.isFinite(seconds)
+      ? [{ claim, label, t: timeView(seconds * 1000, now) }]
+      : [];
   });
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
-const tokensOf = (t: RelyingPartyTokens) => ({ accessToken: t.accessToken, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}), expiresAt: t.expiresAt });
+const tokensOf = (t: RelyingPartyTokens) => ({
+  accessToken: t.accessToken,
+  ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+  expiresAt: t.expiresAt,
+});
 
 /**
  * /demo (development only): a relying party built as docs/relying-parties.md says — code + PKCE,
@@ -43,7 +49,12 @@ export function demoRoutes(deps: DemoDeps): Router {
   const pendingCookie = appCookie(deps.issuer, 'signet.demo.login', '/demo');
   let keys: JWTVerifyGetKey | undefined;
 
-  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard('demo', deps.sessions, sessionCookie, 'Your demo app session has ended. Sign in to the demo app again.');
+  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard(
+    'demo',
+    deps.sessions,
+    sessionCookie,
+    'Your demo app session has ended. Sign in to the demo app again.',
+  );
 
   router.get('/', async (ctx) => {
     const session = await current(ctx);
@@ -69,7 +80,10 @@ export function demoRoutes(deps: DemoDeps): Router {
       expiresAt: session?.tokens ? timeView(session.tokens.expiresAt, deps.views.now()) : null,
       claimTimes: claimTimes(session?.claims ?? {}, deps.views.now()),
       hasRefresh: Boolean(session?.tokens?.refreshToken),
-      flash: ctx.query.done === 'refreshed' ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.' : null,
+      flash:
+        ctx.query.done === 'refreshed'
+          ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.'
+          : null,
       csrf: session ? csrfToken(ctx, csrfBinding(session.id)) : '',
     });
   });
@@ -86,8 +100,18 @@ export function demoRoutes(deps: DemoDeps): Router {
     const pendingId = pendingCookie.get(ctx);
     pendingCookie.clear(ctx);
     const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
-    if (!pending) throw new AppError('invalid_request', 'This sign-in has expired or was already used. Start again from the demo app.', 400);
-    if (typeof ctx.query.error === 'string') throw new AppError(ctx.query.error, 'The sign-in did not complete (you may have denied it).', 400);
+    if (!pending)
+      throw new AppError(
+        'invalid_request',
+        'This sign-in has expired or was already used. Start again from the demo app.',
+        400,
+      );
+    if (typeof ctx.query.error === 'string')
+      throw new AppError(
+        ctx.query.error === 'access_denied' ? 'access_denied' : 'login_required',
+        'The sign-in did not complete (you may have denied it).',
+        400,
+      );
     let tokens;
     try {
       tokens = await deps.relyingParty.finish(new URL(ctx.originalUrl, deps.relyingParty.redirectUri), pending);
@@ -111,14 +135,23 @@ export function demoRoutes(deps: DemoDeps): Router {
   router.post('/refresh', formBody, signedInForm, async (ctx) => {
     const session = signedIn(ctx);
     const held = session.tokens;
-    if (!held?.refreshToken) throw new AppError('login_required', 'This demo session holds no refresh token. Sign in again.', 401);
+    if (!held?.refreshToken)
+      throw new AppError('login_required', 'This demo session holds no refresh token. Sign in again.', 401);
     let next;
     try {
-      next = await deps.relyingParty.refresh(held.refreshToken, { sub: session.account.id, idToken: session.idToken, claims: session.claims });
+      next = await deps.relyingParty.refresh(held.refreshToken, {
+        sub: session.account.id,
+        idToken: session.idToken,
+        claims: session.claims,
+      });
     } catch {
       await deps.sessions.destroy(session.id);
       sessionCookie.clear(ctx);
-      throw new AppError('invalid_grant', 'The refresh token was refused (revoked, expired, or its account changed). Sign in again.', 400);
+      throw new AppError(
+        'invalid_grant',
+        'The refresh token was refused (revoked, expired, or its account changed). Sign in again.',
+        400,
+      );
     }
     await deps.sessions.updateTokens('demo', session.id, tokensOf(next), next.idToken, next.claims);
     ctx.status = 303;
@@ -143,9 +176,19 @@ export function demoRoutes(deps: DemoDeps): Router {
       keys ??= createRemoteJWKSet(new URL(await deps.relyingParty.jwksUri()), {
         [customFetch]: (url, options) => deps.relyingParty.fetch(url, options as RequestInit),
       });
-      const { payload } = await jwtVerify(token, keys, { issuer: deps.issuer, audience: deps.relyingParty.clientId, maxTokenAge: '2m', typ: 'logout+jwt' });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: deps.issuer,
+        audience: deps.relyingParty.clientId,
+        maxTokenAge: '2m',
+        typ: 'logout+jwt',
+      });
       const events = payload.events as Record<string, unknown> | undefined;
-      if (!events || typeof events[BACKCHANNEL_EVENT] !== 'object' || 'nonce' in payload || typeof payload.sub !== 'string') {
+      if (
+        !events ||
+        typeof events[BACKCHANNEL_EVENT] !== 'object' ||
+        'nonce' in payload ||
+        typeof payload.sub !== 'string'
+      ) {
         throw new Error('not a logout token');
       }
       await deps.sessions.destroyFor('demo', payload.sub, typeof payload.sid === 'string' ? payload.sid : undefined);

@@ -21,7 +21,10 @@ export function healthRoutes(deps: HealthDeps): Router {
     ctx.body = { status: 'ok' };
   });
   const within = <T>(work: Promise<T>, what: string): Promise<T> =>
-    Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), timeoutMs).unref())]);
+    Promise.race([
+      work,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), timeoutMs).unref()),
+    ]);
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {

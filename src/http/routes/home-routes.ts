@@ -5,7 +5,11 @@ export function homeRoutes(views: Views, issuer: string, options: { demo: boolea
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('home', { title: 'Signet', discoveryUrl: `${issuer}/.well-known/openid-configuration`, demo: options.demo });
+    ctx.body = views.render('home', {
+      title: 'Signet',
+      discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+      demo: options.demo,
+    });
   });
   return router;
 }

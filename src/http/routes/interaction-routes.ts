@@ -12,7 +12,14 @@ import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { accessDigest, describeApis, selfRegistered, type RequestedAccess } from '../../consent/access-description.js';
 import { passwordAuthentication } from '../../oidc/authentication-context.js';
-import { apiViews, claimViews, clientBranding, clientDisplayName, returnHost, scopeViews } from '../view-models/interaction-view.js';
+import {
+  apiViews,
+  claimViews,
+  clientBranding,
+  clientDisplayName,
+  returnHost,
+  scopeViews,
+} from '../view-models/interaction-view.js';
 import type { Views } from '../views.js';
 
 export interface InteractionDeps {
@@ -31,7 +38,8 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 /** What the consent prompt says is missing: exactly what the page shows and the grant adds. */
 function requestedAccess(details: Record<string, unknown>): RequestedAccess {
@@ -40,13 +48,20 @@ function requestedAccess(details: Record<string, unknown>): RequestedAccess {
     scopes: strings(details.missingOIDCScope),
     claims: strings(details.missingOIDCClaims),
     resources: Object.fromEntries(
-      Object.entries(resources && typeof resources === 'object' ? resources : {}).map(([indicator, scopes]) => [indicator, strings(scopes)]),
+      Object.entries(resources && typeof resources === 'object' ? resources : {}).map(([indicator, scopes]) => [
+        indicator,
+        strings(scopes),
+      ]),
     ),
   };
 }
 
 function wrongStep(): AppError {
-  return new AppError('invalid_request', 'This step of the sign-in does not match. Go back to the application and start again.', 400);
+  return new AppError(
+    'invalid_request',
+    'This step of the sign-in does not match. Go back to the application and start again.',
+    400,
+  );
 }
 
 /** Login, consent and abort pages for oidc-provider interactions (anchor: oidc-provider example/routes/koa.js). */
@@ -74,7 +89,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     ctx.redirect(to);
   };
 
-  const renderLogin = async (ctx: Context, uid: string, clientId: unknown, extra: { error: string | null; email: string; switching?: boolean }) => {
+  const renderLogin = async (
+    ctx: Context,
+    uid: string,
+    clientId: unknown,
+    extra: { error: string | null; email: string; switching?: boolean },
+  ) => {
     const client = typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined;
     ctx.type = 'html';
     ctx.body = views.render('login', {
@@ -140,7 +160,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (wait > 0) {
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
-      return renderLogin(ctx, uid, params.client_id, { error: `Too many attempts. Try again in ${humanWait(wait)}.`, email: email.slice(0, 320), switching: prompt.name === 'consent' });
+      return renderLogin(ctx, uid, params.client_id, {
+        error: `Too many attempts. Try again in ${humanWait(wait)}.`,
+        email: email.slice(0, 320),
+        switching: prompt.name === 'consent',
+      });
     }
     const account = await accounts.authenticate(email, field(ctx.request.body, 'password'));
     if (!account) {
@@ -151,10 +175,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       const verdict = await deps.throttle.fail(keys);
       if (verdict.lockedNow) {
         const owner = await accounts.lookup(email);
-        await deps.audit.record(AUDIT.loginLocked, { ...origin, accountId: owner?.id, clientId, details: { ...fingerprint, retry_after: verdict.retryAfter } });
+        await deps.audit.record(AUDIT.loginLocked, {
+          ...origin,
+          accountId: owner?.id,
+          clientId,
+          details: { ...fingerprint, retry_after: verdict.retryAfter },
+        });
       }
       // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
-      return renderLogin(ctx, uid, params.client_id, { error: LOGIN_FAILED, email: email.slice(0, 320), switching: prompt.name === 'consent' });
+      return renderLogin(ctx, uid, params.client_id, {
+        error: LOGIN_FAILED,
+        email: email.slice(0, 320),
+        switching: prompt.name === 'consent',
+      });
     }
     await deps.throttle.succeed(keys.slice(0, 1), checked);
     await deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId: account.id, clientId });
@@ -186,7 +219,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       details: {
         grant_id: grantId,
         scope: access.scopes.join(' ') || null,
-        resources: Object.entries(access.resources).map(([resource, scopes]) => ({ resource, scope: scopes.join(' ') })),
+        resources: Object.entries(access.resources).map(([resource, scopes]) => ({
+          resource,
+          scope: scopes.join(' '),
+        })),
       },
     });
     await finish(ctx, { consent: interaction.grantId ? {} : { grantId } }, true);

@@ -8,7 +8,11 @@ import type { Metrics } from '../../observability/metrics.js';
  */
 export function metricsRoutes(
   metrics: Metrics,
-  options: { token?: string; production: boolean; /** The whole process group's numbers (WORKERS > 1). */ collect?: () => Promise<string> },
+  options: {
+    token?: string;
+    production: boolean;
+    /** The whole process group's numbers (WORKERS > 1). */ collect?: () => Promise<string>;
+  },
 ): Router {
   const router = new Router();
   const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;

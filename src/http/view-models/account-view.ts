@@ -24,7 +24,8 @@ export type AccountView = {
 };
 
 const FLASH: Record<string, string> = {
-  password: 'Your password was changed. Every session and app was signed out, this page included, so you signed in again with the new password.',
+  password:
+    'Your password was changed. Every session and app was signed out, this page included, so you signed in again with the new password.',
   session: 'The session was ended.',
   others: 'Every other session was ended. This device is still signed in.',
   app: 'Access was revoked. The app must ask you again.',
@@ -40,28 +41,42 @@ const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; text: string }> = {
     tone: 'danger',
     text: 'Several wrong passwords were tried for your account, so signing in was paused for 15 minutes. If it was not you, change your password.',
   },
-  'account.password_changed': { tone: 'info', text: 'Your password was changed. If it was not you, contact your administrator.' },
+  'account.password_changed': {
+    tone: 'info',
+    text: 'Your password was changed. If it was not you, contact your administrator.',
+  },
   'account.enabled': { tone: 'info', text: 'Your account was re-enabled by an administrator.' },
-  'session.ended': { tone: 'info', text: 'Your oldest session was signed out, because more were open than Signet allows.' },
+  'session.ended': {
+    tone: 'info',
+    text: 'Your oldest session was signed out, because more were open than Signet allows.',
+  },
 };
 
 /** "Chrome on Linux" from a User-Agent string: enough for a person to recognise a device. */
 export function describeDevice(userAgent: string | null): string {
   if (!userAgent) return 'Unknown device';
-  const browser =
-    /Edg\//.test(userAgent) ? 'Edge'
-    : /Firefox\//.test(userAgent) ? 'Firefox'
-    : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome'
-    : /Safari\//.test(userAgent) ? 'Safari'
-    : /curl|node|undici|python|Go-http/i.test(userAgent) ? 'A program'
-    : 'A browser';
-  const os =
-    /Android/.test(userAgent) ? 'Android'
-    : /iPhone|iPad/.test(userAgent) ? 'iOS'
-    : /Windows/.test(userAgent) ? 'Windows'
-    : /Mac OS X|Macintosh/.test(userAgent) ? 'macOS'
-    : /Linux/.test(userAgent) ? 'Linux'
-    : null;
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /Firefox\//.test(userAgent)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(userAgent)
+        ? 'Chrome'
+        : /Safari\//.test(userAgent)
+          ? 'Safari'
+          : /curl|node|undici|python|Go-http/i.test(userAgent)
+            ? 'A program'
+            : 'A browser';
+  const os = /Android/.test(userAgent)
+    ? 'Android'
+    : /iPhone|iPad/.test(userAgent)
+      ? 'iOS'
+      : /Windows/.test(userAgent)
+        ? 'Windows'
+        : /Mac OS X|Macintosh/.test(userAgent)
+          ? 'macOS'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : null;
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -89,7 +104,7 @@ export function accountView(input: {
       id: s.id,
       device: describeDevice(s.userAgent),
       ip: displayIp(s.ip),
-      lastSeen: s.lastSeen ?? s.firstSeen ? timeView((s.lastSeen ?? s.firstSeen) as number, now) : null,
+      lastSeen: (s.lastSeen ?? s.firstSeen) ? timeView((s.lastSeen ?? s.firstSeen) as number, now) : null,
       current: s.id === input.currentSessionId,
     }))
     // This device first: it is the one a person looks for.

@@ -28,7 +28,8 @@ export interface ButtonSnippets {
  * says why, so nobody carries the option into production.
  */
 function discovery(issuer: string, clientId: string, clientSecret: string): string {
-  if (new URL(issuer).protocol === 'https:') return `oidc.discovery(new URL('${issuer}'), ${clientId}, ${clientSecret})`;
+  if (new URL(issuer).protocol === 'https:')
+    return `oidc.discovery(new URL('${issuer}'), ${clientId}, ${clientSecret})`;
   return `oidc.discovery(new URL('${issuer}'), ${clientId}, ${clientSecret}, undefined, {
   // This issuer speaks http (a development Signet), which openid-client refuses unless allowed here.
   // An https issuer (production) needs no option: never carry this one there.
@@ -143,8 +144,10 @@ let config: Promise<oidc.Configuration> | undefined;
 
 /** Discovery, once per process. CLIENT_ID and CLIENT_SECRET come from your secret store. */
 export function signet(): Promise<oidc.Configuration> {
-  config ??= ${discovery(issuer, 'process.env.CLIENT_ID!', 'process.env.CLIENT_SECRET')
-    .replaceAll('\n', '\n  ')}.catch((err) => {
+  config ??= ${discovery(issuer, 'process.env.CLIENT_ID!', 'process.env.CLIENT_SECRET').replaceAll(
+    '\n',
+    '\n  ',
+  )}.catch((err) => {
     config = undefined;
     throw err;
   });

@@ -26,7 +26,8 @@ const BY_CODE: Record<string, Friendly> = {
   },
   invalid_redirect_uri: {
     heading: 'This app cannot sign you in',
-    message: 'The app asked Signet to send you back to an address it has not registered, so Signet stopped here to protect you.',
+    message:
+      'The app asked Signet to send you back to an address it has not registered, so Signet stopped here to protect you.',
     advice: TELL_OWNER,
   },
   unauthorized_client: {
@@ -100,16 +101,37 @@ const EXPIRED_SIGN_IN: Friendly = {
 
 const BY_STATUS: Record<number, Friendly> = {
   404: BY_CODE.not_found as Friendly,
-  405: { heading: 'Not allowed', message: 'This address does not accept this kind of request.', advice: 'Start again from Signet’s home page.' },
+  405: {
+    heading: 'Not allowed',
+    message: 'This address does not accept this kind of request.',
+    advice: 'Start again from Signet’s home page.',
+  },
   413: { heading: 'This request is too large', message: 'Signet received more data than it accepts.', advice: GO_BACK },
-  414: { heading: 'This address is too long', message: 'The address that brought you here is longer than Signet accepts.', advice: GO_BACK },
-  415: { heading: 'This request cannot be completed', message: 'Signet does not accept data in this form.', advice: GO_BACK },
-  429: { heading: 'Too many attempts', message: 'Signet is pausing requests like this one for a while.', advice: 'Wait a few minutes, then try again.' },
+  414: {
+    heading: 'This address is too long',
+    message: 'The address that brought you here is longer than Signet accepts.',
+    advice: GO_BACK,
+  },
+  415: {
+    heading: 'This request cannot be completed',
+    message: 'Signet does not accept data in this form.',
+    advice: GO_BACK,
+  },
+  429: {
+    heading: 'Too many attempts',
+    message: 'Signet is pausing requests like this one for a while.',
+    advice: 'Wait a few minutes, then try again.',
+  },
   503: BY_CODE.temporarily_unavailable as Friendly,
 };
 
 function friendly(status: number, code: string | null, description: string | null): Friendly {
-  if (description && /session (id cookie )?not found|interaction session|authorization request has expired|cookie identifier mismatch|session mismatch/i.test(description)) {
+  if (
+    description &&
+    /session (id cookie )?not found|interaction session|authorization request has expired|cookie identifier mismatch|session mismatch/i.test(
+      description,
+    )
+  ) {
     return EXPIRED_SIGN_IN;
   }
   if (status >= 500 && status !== 503) return BY_CODE.server_error as Friendly;

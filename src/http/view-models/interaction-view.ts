@@ -48,7 +48,10 @@ export function apiViews(apis: ApiAccess[]): ApiView[] {
   return apis.map((api) => ({
     name: api.name,
     host: api.host,
-    scopes: api.scopes.map((s) => ({ name: s.name, description: s.description ?? `Use the "${s.name}" permission at ${api.name}` })),
+    scopes: api.scopes.map((s) => ({
+      name: s.name,
+      description: s.description ?? `Use the "${s.name}" permission at ${api.name}`,
+    })),
   }));
 }
 
@@ -82,7 +85,9 @@ function webUrl(value: unknown, schemes: readonly string[]): string | null {
  * pages show them.
  */
 export function clientBranding(
-  client: { clientName?: string | undefined; clientId: string; logoUri?: unknown; policyUri?: unknown; tosUri?: unknown } | undefined,
+  client:
+    | { clientName?: string | undefined; clientId: string; logoUri?: unknown; policyUri?: unknown; tosUri?: unknown }
+    | undefined,
 ): ClientBranding {
   return {
     name: clientDisplayName(client),

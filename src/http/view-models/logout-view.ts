@@ -26,7 +26,9 @@ export function wayBack(client: LogoutClient | undefined): WayBack {
     const name = clientDisplayName(client);
     const home = registeredWebUrl(client.clientUri);
     if (home) return { href: home, label: `Back to ${name}` };
-    const redirect = Array.isArray(client.redirectUris) ? client.redirectUris.map(registeredWebUrl).find(Boolean) : null;
+    const redirect = Array.isArray(client.redirectUris)
+      ? client.redirectUris.map(registeredWebUrl).find(Boolean)
+      : null;
     if (redirect) return { href: `${new URL(redirect).origin}/`, label: `Back to ${name}` };
   }
   return { href: '/', label: 'Signet’s home page' };

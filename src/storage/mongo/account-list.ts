@@ -16,7 +16,8 @@ export async function listAccountDocuments<T extends Document & { email: string;
   query: AccountListQuery,
 ): Promise<T[]> {
   const after = { email: { $gt: query.after ?? '' } } as Filter<T>;
-  const ordered = (filter: Filter<T>, limit: number) => col.find(filter).sort({ email: 1 }).limit(limit).toArray() as Promise<T[]>;
+  const ordered = (filter: Filter<T>, limit: number) =>
+    col.find(filter).sort({ email: 1 }).limit(limit).toArray() as Promise<T[]>;
   if (!query.search) return ordered(after, query.limit);
   const pattern = { $regex: escapeRegex(query.search), $options: 'i' };
   try {

@@ -64,10 +64,13 @@ export class MongoAccounts implements AccountStore {
 
   async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
     try {
-      return toRecord(await this.col.findOneAndUpdate({ _id: id }, { $set: { email, updatedAt: now } }, { returnDocument: 'after' }));
+      return toRecord(
+        await this.col.findOneAndUpdate({ _id: id }, { $set: { email, updatedAt: now } }, { returnDocument: 'after' }),
+      );
     } catch (err) {
       // MongoDB says 11000; FerretDB v1 reports a unique-index clash on update as an internal error naming it.
-      const duplicate = err instanceof MongoServerError && (err.code === 11000 || /UNIQUE constraint failed/.test(err.message));
+      const duplicate =
+        err instanceof MongoServerError && (err.code === 11000 || /UNIQUE constraint failed/.test(err.message));
       if (duplicate) throw new DuplicateError('an account with this email already exists');
       throw err;
     }

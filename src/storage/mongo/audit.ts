@@ -6,7 +6,10 @@ import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
  * APIs granted by their URIs), which MongoDB before 5.0, FerretDB and other MongoDB-wire servers refuse
  * when they hold '.' or start with '$' (see payload-codec.ts). Events written earlier hold an object.
  */
-export type AuditDocument = Omit<AuditEvent, 'id' | 'details'> & { _id: string; details: string | Record<string, unknown> };
+export type AuditDocument = Omit<AuditEvent, 'id' | 'details'> & {
+  _id: string;
+  details: string | Record<string, unknown>;
+};
 
 export function toAuditDocument(event: AuditEvent): AuditDocument {
   const { id, details, ...rest } = event;

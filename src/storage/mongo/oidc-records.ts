@@ -71,18 +71,26 @@ export class MongoOidcRecords implements OidcRecordStore {
 
   async consume(model: RecordModel, id: string): Promise<boolean> {
     const now = this.clock();
-    const current = await collectionFor(this.db, model).findOne({ _id: id }, { projection: { expiresAt: 1, 'payload.consumed': 1 } });
+    const current = await collectionFor(this.db, model).findOne(
+      { _id: id },
+      { projection: { expiresAt: 1, 'payload.consumed': 1 } },
+    );
     if (!current || current.payload?.consumed !== undefined || !this.isLive(current)) return false;
     // The winner is decided by a unique-key insert, not by a conditional update: FerretDB v1 does not
     // make "update where not yet consumed" atomic (parallel callers all matched), while a duplicate
     // _id is refused by every MongoDB-compatible server. The claim expires with the record.
     try {
-      await this.db.collection<ConsumedClaim>(CLAIMS).insertOne({ _id: `${model}:${id}`, expiresAt: current.expiresAt });
+      await this.db
+        .collection<ConsumedClaim>(CLAIMS)
+        .insertOne({ _id: `${model}:${id}`, expiresAt: current.expiresAt });
     } catch (err) {
       if (err instanceof MongoServerError && err.code === 11000) return false;
       throw err;
     }
-    await collectionFor(this.db, model).updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(now / 1000) } });
+    await collectionFor(this.db, model).updateOne(
+      { _id: id },
+      { $set: { 'payload.consumed': Math.floor(now / 1000) } },
+    );
     return true;
   }
 
@@ -95,13 +103,20 @@ export class MongoOidcRecords implements OidcRecordStore {
   }
 
   async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
-    const owner = clientId === undefined ? { 'payload.accountId': accountId } : { 'payload.accountId': accountId, 'payload.clientId': clientId };
+    const owner =
+      clientId === undefined
+        ? { 'payload.accountId': accountId }
+        : { 'payload.accountId': accountId, 'payload.clientId': clientId };
     const docs = await collectionFor(this.db, model)
       .find({ $and: [owner, this.live()] })
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
       .toArray();
-    return docs.map((doc) => ({ id: doc._id, payload: decodePayload(doc.payload), createdAt: doc.createdAt.getTime() }));
+    return docs.map((doc) => ({
+      id: doc._id,
+      payload: decodePayload(doc.payload),
+      createdAt: doc.createdAt.getTime(),
+    }));
   }
 
   async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {

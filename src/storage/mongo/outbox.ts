@@ -1,5 +1,12 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import { OUTBOX_STATES, type OutboxMessage, type OutboxRecord, type OutboxState, type OutboxStats, type OutboxStore } from '../store.js';
+import {
+  OUTBOX_STATES,
+  type OutboxMessage,
+  type OutboxRecord,
+  type OutboxState,
+  type OutboxStats,
+  type OutboxStore,
+} from '../store.js';
 
 export const OUTBOX = 'mail_outbox';
 /** One document per claim, `<message id>#<attempt>`: see claim(). */
@@ -131,7 +138,11 @@ export class MongoOutbox implements OutboxStore {
     let oldestPendingAt: number | null = null;
     for (const state of OUTBOX_STATES) counts[state] = await this.messages.countDocuments({ state });
     if (counts.pending > 0) {
-      const [oldest] = await this.messages.find({ state: 'pending' }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).toArray();
+      const [oldest] = await this.messages
+        .find({ state: 'pending' }, { projection: { createdAt: 1 } })
+        .sort({ createdAt: 1 })
+        .limit(1)
+        .toArray();
       oldestPendingAt = oldest?.createdAt ?? null;
     }
     return { counts, oldestPendingAt };

@@ -34,7 +34,11 @@ export class MongoThrottle implements ThrottleStore {
       for (const { key: k, at } of failures) {
         if (k !== key) continue;
         state = state
-          ? { failures: state.failures + 1, windowStart: Math.min(state.windowStart, at), lastFailureAt: Math.max(state.lastFailureAt, at) }
+          ? {
+              failures: state.failures + 1,
+              windowStart: Math.min(state.windowStart, at),
+              lastFailureAt: Math.max(state.lastFailureAt, at),
+            }
           : { failures: 1, windowStart: at, lastFailureAt: at };
       }
       return state;

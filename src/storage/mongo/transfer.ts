@@ -1,5 +1,13 @@
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
-import type { AccountRecord, AuditEvent, Clock, RecordDump, StoreOccupancy, TransferItem, TransferStore } from '../store.js';
+import type {
+  AccountRecord,
+  AuditEvent,
+  Clock,
+  RecordDump,
+  StoreOccupancy,
+  TransferItem,
+  TransferStore,
+} from '../store.js';
 import { KEY_KINDS, RECORD_MODELS } from '../store.js';
 import { storedProfile } from '../account-profile.js';
 import { readDetails, toAuditDocument } from './audit.js';
@@ -95,7 +103,12 @@ export class MongoTransfer implements TransferStore {
     }
     if ('record' in item) {
       const { model, id, payload, createdAt, expiresAt } = item.record;
-      const doc: OidcDocument = { _id: id, payload: encodePayload(payload), createdAt: new Date(createdAt), expiresAt: expiresAt === null ? null : new Date(expiresAt) };
+      const doc: OidcDocument = {
+        _id: id,
+        payload: encodePayload(payload),
+        createdAt: new Date(createdAt),
+        expiresAt: expiresAt === null ? null : new Date(expiresAt),
+      };
       return [collectionFor(this.db, model) as unknown as Collection<Document>, doc];
     }
     return [this.db.collection('audit_events'), toAuditDocument(item.audit)];
@@ -143,7 +156,13 @@ function optionalProfile(value: unknown): Pick<AccountRecord, 'profile'> {
 function toRecord(model: RecordDump['model'], doc: OidcDocument, claimed: boolean): RecordDump {
   const stored = decodePayload(doc.payload);
   const payload = claimed ? { ...stored, consumed: Math.floor(doc.createdAt.getTime() / 1000) } : stored;
-  return { model, id: doc._id, payload, createdAt: doc.createdAt.getTime(), expiresAt: doc.expiresAt ? doc.expiresAt.getTime() : null };
+  return {
+    model,
+    id: doc._id,
+    payload,
+    createdAt: doc.createdAt.getTime(),
+    expiresAt: doc.expiresAt ? doc.expiresAt.getTime() : null,
+  };
 }
 
 function toAuditEvent(doc: Document): AuditEvent {

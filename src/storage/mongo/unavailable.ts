@@ -1,4 +1,10 @@
-import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoWriteConcernError } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoWriteConcernError,
+} from 'mongodb';
 
 // Server answers that mean "no primary right now" (an election, a shutdown, a lagging majority):
 // the same codes the driver's retryable-read rules treat as transient.
@@ -25,7 +31,11 @@ const TRANSIENT_CODES = new Set([
  * that is stepping down. Duplicate keys, validation and the like stay ordinary errors.
  */
 export function isMongoUnavailable(err: unknown): boolean {
-  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError) {
+  if (
+    err instanceof MongoNetworkError ||
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNotConnectedError
+  ) {
     return true;
   }
   if (err instanceof MongoWriteConcernError) return true;

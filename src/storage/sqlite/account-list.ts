@@ -17,5 +17,9 @@ export function listAccountRows(sql: SqliteWriter, query: AccountListQuery): Row
        WHERE email > :after AND (:search IS NULL OR email LIKE :search ESCAPE '\\' OR name LIKE :search ESCAPE '\\')
        ORDER BY email LIMIT :limit`,
     )
-    .all({ after: query.after ?? '', search: query.search ? contains(query.search) : null, limit: query.limit }) as unknown as Row[];
+    .all({
+      after: query.after ?? '',
+      search: query.search ? contains(query.search) : null,
+      limit: query.limit,
+    }) as unknown as Row[];
 }

@@ -43,19 +43,19 @@ export class SqliteAccounts implements AccountStore {
       await this.sql.write(() =>
         this.sql
           .statement(
-          `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile)
+            `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          account.id,
-          account.email,
-          account.name,
-          account.passwordHash,
-          account.disabled ? 1 : 0,
-          account.createdAt,
-          account.updatedAt,
-          profileText(account.profile),
-        ),
+          )
+          .run(
+            account.id,
+            account.email,
+            account.name,
+            account.passwordHash,
+            account.disabled ? 1 : 0,
+            account.createdAt,
+            account.updatedAt,
+            profileText(account.profile),
+          ),
       );
     } catch (err) {
       if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
@@ -74,26 +74,28 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined> {
-    const row = await this.sql.write(() =>
-      this.sql.statement(
-        `UPDATE accounts SET
+    const row = await this.sql.write(
+      () =>
+        this.sql
+          .statement(
+            `UPDATE accounts SET
            name = CASE WHEN :setName THEN :name ELSE name END,
            password_hash = COALESCE(:passwordHash, password_hash),
            disabled = COALESCE(:disabled, disabled),
            profile = CASE WHEN :setProfile THEN :profile ELSE profile END,
            updated_at = :now
          WHERE id = :id RETURNING *`,
-      )
-      .get({
-        id,
-        now,
-        setName: patch.name !== undefined ? 1 : 0,
-        name: patch.name ?? null,
-        passwordHash: patch.passwordHash ?? null,
-        disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
-        setProfile: patch.profile !== undefined ? 1 : 0,
-        profile: profileText(patch.profile),
-      }) as Row | undefined,
+          )
+          .get({
+            id,
+            now,
+            setName: patch.name !== undefined ? 1 : 0,
+            name: patch.name ?? null,
+            passwordHash: patch.passwordHash ?? null,
+            disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
+            setProfile: patch.profile !== undefined ? 1 : 0,
+            profile: profileText(patch.profile),
+          }) as Row | undefined,
     );
     return toRecord(row);
   }

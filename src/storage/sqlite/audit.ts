@@ -41,7 +41,8 @@ export class SqliteAudit implements AuditStore {
 
   async list(q: AuditQuery): Promise<AuditEvent[]> {
     const types = q.types && q.types.length > 0 ? JSON.stringify(q.types) : null;
-    const rows = this.sql.statement(
+    const rows = this.sql
+      .statement(
         `SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events
           WHERE (:accountId IS NULL OR account_id = :accountId)
             AND (:since IS NULL OR at >= :since)

@@ -15,7 +15,10 @@ export class SqliteKeys implements KeyStore {
   constructor(private readonly sql: SqliteWriter) {}
 
   async list(kind: KeyKind): Promise<KeyRecord[]> {
-    const rows = this.sql.statement('SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid')
+    const rows = this.sql
+      .statement(
+        'SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid',
+      )
       .all(kind) as unknown as Row[];
     return rows.map((r) => ({
       kid: r.kid,
@@ -32,10 +35,10 @@ export class SqliteKeys implements KeyStore {
     const { changes } = await this.sql.write(() =>
       this.sql
         .statement(
-        `INSERT INTO keys (kid, kind, alg, created_at, activates_at, retires_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO keys (kid, kind, alg, created_at, activates_at, retires_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
-      )
-      .run(key.kid, key.kind, key.alg, key.createdAt, key.activatesAt, key.retiresAt, key.sealed),
+        )
+        .run(key.kid, key.kind, key.alg, key.createdAt, key.activatesAt, key.retiresAt, key.sealed),
     );
     return changes === 1;
   }
@@ -44,12 +47,17 @@ export class SqliteKeys implements KeyStore {
     const { changes } = await this.sql.write(() =>
       this.sql
         .statement(
-        `UPDATE keys SET
+          `UPDATE keys SET
            retires_at = CASE WHEN :setRetires THEN :retiresAt ELSE retires_at END,
            sealed = COALESCE(:sealed, sealed)
          WHERE kid = :kid`,
-      )
-      .run({ kid, setRetires: patch.retiresAt !== undefined ? 1 : 0, retiresAt: patch.retiresAt ?? null, sealed: patch.sealed ?? null }),
+        )
+        .run({
+          kid,
+          setRetires: patch.retiresAt !== undefined ? 1 : 0,
+          retiresAt: patch.retiresAt ?? null,
+          sealed: patch.sealed ?? null,
+        }),
     );
     return changes === 1;
   }

@@ -35,22 +35,22 @@ export class SqliteOidcRecords implements OidcRecordStore {
     await this.sql.write(() =>
       this.sql
         .statement(
-        `INSERT INTO oidc_records
+          `INSERT INTO oidc_records
            (model, id, payload, grant_id, uid, user_code, account_id, client_id, created_at, expires_at, consumed_at)
          VALUES (:model, :id, :payload, :grantId, :uid, :userCode, :accountId, :clientId, :now, :expiresAt, :consumed)
          ON CONFLICT (model, id) DO UPDATE SET
            payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
            user_code = excluded.user_code, account_id = excluded.account_id, client_id = excluded.client_id,
            expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`,
-      )
-      .run({
-        model,
-        id,
-        payload: JSON.stringify(payload),
-        ...indexedColumns(payload),
-        now,
-        expiresAt: expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000,
-      }),
+        )
+        .run({
+          model,
+          id,
+          payload: JSON.stringify(payload),
+          ...indexedColumns(payload),
+          now,
+          expiresAt: expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000,
+        }),
     );
   }
 
@@ -72,25 +72,30 @@ export class SqliteOidcRecords implements OidcRecordStore {
     const { changes } = await this.sql.write(() =>
       this.sql
         .statement(
-        `UPDATE oidc_records
+          `UPDATE oidc_records
             SET consumed_at = :now, payload = json_set(payload, '$.consumed', :seconds)
           WHERE model = :model AND id = :id AND consumed_at IS NULL AND ${LIVE}`,
-      )
-      .run({ model, id, now, seconds: Math.floor(now / 1000) }),
+        )
+        .run({ model, id, now, seconds: Math.floor(now / 1000) }),
     );
     return changes === 1;
   }
 
   async destroy(model: RecordModel, id: string): Promise<void> {
-    await this.sql.write(() => this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND id = ?').run(model, id));
+    await this.sql.write(() =>
+      this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND id = ?').run(model, id),
+    );
   }
 
   async revokeByGrantId(model: RecordModel, grantId: string): Promise<void> {
-    await this.sql.write(() => this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?').run(model, grantId));
+    await this.sql.write(() =>
+      this.sql.statement('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?').run(model, grantId),
+    );
   }
 
   async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
-    const rows = this.sql.statement(
+    const rows = this.sql
+      .statement(
         `SELECT id, payload, created_at FROM oidc_records
           WHERE model = :model AND account_id = :accountId AND (:clientId IS NULL OR client_id = :clientId) AND ${LIVE}
           ORDER BY created_at DESC, id LIMIT :limit`,
@@ -100,11 +105,16 @@ export class SqliteOidcRecords implements OidcRecordStore {
       payload: string;
       created_at: number;
     }>;
-    return rows.map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as OidcPayload, createdAt: row.created_at }));
+    return rows.map((row) => ({
+      id: row.id,
+      payload: JSON.parse(row.payload) as OidcPayload,
+      createdAt: row.created_at,
+    }));
   }
 
   async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
-    const rows = this.sql.statement(
+    const rows = this.sql
+      .statement(
         `SELECT id, payload FROM oidc_records WHERE model = :model AND ${LIVE}
           ORDER BY created_at DESC, id LIMIT :limit`,
       )
@@ -120,7 +130,8 @@ export class SqliteOidcRecords implements OidcRecordStore {
   }
 
   private findBy(model: RecordModel, column: 'id' | 'uid' | 'user_code', value: string): OidcPayload | undefined {
-    const row = this.sql.statement(`SELECT payload FROM oidc_records WHERE model = :model AND ${column} = :value AND ${LIVE}`)
+    const row = this.sql
+      .statement(`SELECT payload FROM oidc_records WHERE model = :model AND ${column} = :value AND ${LIVE}`)
       .get({ model, value, now: this.clock() });
     return parse(row);
   }

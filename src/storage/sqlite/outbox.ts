@@ -1,5 +1,12 @@
 import type { SqliteWriter } from './sqlite-writer.js';
-import { OUTBOX_STATES, type OutboxMessage, type OutboxRecord, type OutboxState, type OutboxStats, type OutboxStore } from '../store.js';
+import {
+  OUTBOX_STATES,
+  type OutboxMessage,
+  type OutboxRecord,
+  type OutboxState,
+  type OutboxStats,
+  type OutboxStore,
+} from '../store.js';
 
 interface Row {
   id: string;
@@ -46,7 +53,9 @@ export class SqliteOutbox implements OutboxStore {
         )
         .run(m.id, m.to, m.subject, m.text, m.html, m.dedupeKey, m.createdAt, m.nextAttemptAt);
       if (changes === 1 || m.dedupeKey === null) return { id: m.id, created: true };
-      const row = this.sql.statement('SELECT id FROM mail_outbox WHERE dedupe_key = ?').get(m.dedupeKey) as { id: string };
+      const row = this.sql.statement('SELECT id FROM mail_outbox WHERE dedupe_key = ?').get(m.dedupeKey) as {
+        id: string;
+      };
       return { id: row.id, created: false };
     });
   }
@@ -72,7 +81,9 @@ export class SqliteOutbox implements OutboxStore {
   async markSent(id: string, now: number): Promise<boolean> {
     const { changes } = await this.sql.write(() =>
       this.sql
-        .statement(`UPDATE mail_outbox SET state = 'sent', settled_at = ?, text_body = '', html_body = '', last_error = NULL WHERE id = ? AND state <> 'sent'`)
+        .statement(
+          `UPDATE mail_outbox SET state = 'sent', settled_at = ?, text_body = '', html_body = '', last_error = NULL WHERE id = ? AND state <> 'sent'`,
+        )
         .run(now, id),
     );
     return changes === 1;
@@ -100,7 +111,9 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async stats(): Promise<OutboxStats> {
-    const rows = this.sql.statement('SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_outbox GROUP BY state').all() as Array<{
+    const rows = this.sql
+      .statement('SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_outbox GROUP BY state')
+      .all() as Array<{
       state: OutboxState;
       n: number;
       oldest: number;
@@ -117,7 +130,9 @@ export class SqliteOutbox implements OutboxStore {
   async purge(sentBefore: number, deadBefore: number): Promise<number> {
     const { changes } = await this.sql.write(() =>
       this.sql
-        .statement(`DELETE FROM mail_outbox WHERE (state = 'sent' AND settled_at < ?) OR (state = 'dead' AND settled_at < ?)`)
+        .statement(
+          `DELETE FROM mail_outbox WHERE (state = 'sent' AND settled_at < ?) OR (state = 'dead' AND settled_at < ?)`,
+        )
         .run(sentBefore, deadBefore),
     );
     return Number(changes);

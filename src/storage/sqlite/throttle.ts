@@ -1,7 +1,8 @@
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { ThrottleQuery, ThrottleState, ThrottleStore } from '../store.js';
 
-const ONE_KEY = 'SELECT COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM throttle_failures WHERE key = ? AND at > ? AND at <= ?';
+const ONE_KEY =
+  'SELECT COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM throttle_failures WHERE key = ? AND at > ? AND at <= ?';
 
 interface Row {
   n: number;
@@ -13,7 +14,9 @@ export class SqliteThrottle implements ThrottleStore {
   constructor(private readonly sql: SqliteWriter) {}
 
   async recordFailure(key: string, now: number, windowMs: number): Promise<ThrottleState> {
-    await this.sql.write(() => this.sql.statement('INSERT INTO throttle_failures (key, at) VALUES (?, ?)').run(key, now));
+    await this.sql.write(() =>
+      this.sql.statement('INSERT INTO throttle_failures (key, at) VALUES (?, ?)').run(key, now),
+    );
     const [state] = await this.get([{ key, windowMs }], now);
     return state ?? { failures: 1, windowStart: now, lastFailureAt: now };
   }
@@ -22,8 +25,14 @@ export class SqliteThrottle implements ThrottleStore {
     if (queries.length === 0) return [];
     // One statement, one aggregate per key (each a covering-index range), rows in the order asked.
     const sql = queries.map(() => ONE_KEY).join(' UNION ALL ');
-    const rows = this.sql.statement(sql).all(...queries.flatMap(({ key, windowMs }) => [key, now - windowMs, now])) as unknown as Row[];
-    return rows.map((row) => (row.n && row.first !== null && row.last !== null ? { failures: row.n, windowStart: row.first, lastFailureAt: row.last } : undefined));
+    const rows = this.sql
+      .statement(sql)
+      .all(...queries.flatMap(({ key, windowMs }) => [key, now - windowMs, now])) as unknown as Row[];
+    return rows.map((row) =>
+      row.n && row.first !== null && row.last !== null
+        ? { failures: row.n, windowStart: row.first, lastFailureAt: row.last }
+        : undefined,
+    );
   }
 
   async reset(key: string): Promise<void> {
@@ -31,6 +40,9 @@ export class SqliteThrottle implements ThrottleStore {
   }
 
   async sweep(before: number): Promise<number> {
-    return Number((await this.sql.write(() => this.sql.statement('DELETE FROM throttle_failures WHERE at < ?').run(before))).changes);
+    return Number(
+      (await this.sql.write(() => this.sql.statement('DELETE FROM throttle_failures WHERE at < ?').run(before)))
+        .changes,
+    );
   }
 }

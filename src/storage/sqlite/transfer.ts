@@ -1,4 +1,13 @@
-import { KEY_KINDS, type Clock, type OidcPayload, type RecordDump, type RecordModel, type StoreOccupancy, type TransferItem, type TransferStore } from '../store.js';
+import {
+  KEY_KINDS,
+  type Clock,
+  type OidcPayload,
+  type RecordDump,
+  type RecordModel,
+  type StoreOccupancy,
+  type TransferItem,
+  type TransferStore,
+} from '../store.js';
 import { toRecord as accountFromRow, type Row as AccountRow } from './accounts.js';
 import { profileText } from '../account-profile.js';
 import { toEvent, type Row as AuditRow } from './audit.js';
@@ -49,7 +58,9 @@ export class SqliteTransfer implements TransferStore {
         )
         .iterate(now);
       for (const row of records) yield { record: recordFromRow(row as unknown as RecordRow) };
-      const events = db.prepare('SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events ORDER BY seq').iterate();
+      const events = db
+        .prepare('SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events ORDER BY seq')
+        .iterate();
       for (const row of events) yield { audit: toEvent(row as unknown as AuditRow) };
     } finally {
       // Nothing was written: COMMIT only ends the read transaction.
@@ -85,10 +96,26 @@ export class SqliteTransfer implements TransferStore {
           insertKey.run(k.kid, k.kind, k.alg, k.createdAt, k.activatesAt, k.retiresAt, k.sealed);
         } else if ('account' in item) {
           const a = item.account;
-          insertAccount.run(a.id, a.email, a.name, a.passwordHash, a.disabled ? 1 : 0, a.createdAt, a.updatedAt, profileText(a.profile));
+          insertAccount.run(
+            a.id,
+            a.email,
+            a.name,
+            a.passwordHash,
+            a.disabled ? 1 : 0,
+            a.createdAt,
+            a.updatedAt,
+            profileText(a.profile),
+          );
         } else if ('record' in item) {
           const { model, id, payload, createdAt, expiresAt } = item.record;
-          insertRecord.run({ model, id, payload: JSON.stringify(payload), ...indexedColumns(payload), createdAt, expiresAt });
+          insertRecord.run({
+            model,
+            id,
+            payload: JSON.stringify(payload),
+            ...indexedColumns(payload),
+            createdAt,
+            expiresAt,
+          });
         } else {
           const e = item.audit;
           insertEvent.run(e.id, e.at, e.type, e.accountId, e.clientId, e.ip, e.userAgent, JSON.stringify(e.details));
@@ -103,7 +130,8 @@ export class SqliteTransfer implements TransferStore {
   }
 
   async occupancy(): Promise<StoreOccupancy> {
-    const count = (sql: string, ...params: number[]) => Number((this.sql.statement(sql).get(...params) as { n: number }).n);
+    const count = (sql: string, ...params: number[]) =>
+      Number((this.sql.statement(sql).get(...params) as { n: number }).n);
     return {
       keys: count('SELECT COUNT(*) AS n FROM keys'),
       accounts: count('SELECT COUNT(*) AS n FROM accounts'),

@@ -17,7 +17,9 @@ const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 async function page() {
   const { currentUser } = require(join(dir, 'app/api/auth/signet.js'));
   const user = await currentUser();
-  const body = user ? `<p>Signed in as ${escapeHtml(user.email ?? user.sub)}</p>` : '<a href="/api/auth/login">Sign in with Signet</a>';
+  const body = user
+    ? `<p>Signed in as ${escapeHtml(user.email ?? user.sub)}</p>`
+    : '<a href="/api/auth/login">Sign in with Signet</a>';
   return new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
 
@@ -34,7 +36,9 @@ const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const request = new Request(url, { method: req.method, headers: { cookie: req.headers.cookie ?? '' } });
-    const { response, setCookies } = await handleWithCookies(req.headers.cookie ?? '', () => route(url.pathname, request));
+    const { response, setCookies } = await handleWithCookies(req.headers.cookie ?? '', () =>
+      route(url.pathname, request),
+    );
     const headers = {};
     response.headers.forEach((value, name) => (headers[name] = value));
     const cookies = [...response.headers.getSetCookie(), ...setCookies];

@@ -10,23 +10,14 @@ import { developmentSecret, KeySealer } from '../../src/keys/key-encryption.js';
 import { loadKeys } from '../../src/keys/key-manager.js';
 import { BrowserSession, csrfFrom, formAction, hiddenFields, type Step } from '../support/browser-session.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
+import { captureLogLines } from '../support/log-lines.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DEMO = 'signet-demo';
 const IAT = 'initial-access-token-for-backchannel-tests';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-
-/** Polls until `check` returns something, at most `ms` (audit writes after a response may lag a little). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 4_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await check();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Jest runs each test file in a vm context whose globalThis lacks undici's global dispatcher. oidc-provider
@@ -37,7 +28,8 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
  */
 function outboundFetchAsInARealProcess(): void {
   const key = Symbol.for('undici.globalDispatcher.1');
-  const outer = (fetch.constructor as FunctionConstructor)('return globalThis')() as Record<symbol, unknown>;
+  const outerGlobal = (fetch.constructor as FunctionConstructor)('return globalThis') as () => Record<symbol, unknown>;
+  const outer = outerGlobal();
   if (!outer[key]) throw new Error("undici's global dispatcher is missing from the outer realm");
   (globalThis as Record<symbol, unknown>)[key] ??= outer[key];
 }
@@ -47,19 +39,19 @@ export function backchannelLogoutSuite(store: StoreKind): void {
   let n = 0;
   /** Back-channel retries Signet asked for: this suite runs them, no timer does. */
   const retries: Array<{ run: () => void; delayMs: number }> = [];
+  /** The app's log: an audit event's line is written once the event is in the store. */
+  const logs = captureLogLines();
 
   beforeAll(async () => {
     outboundFetchAsInARealProcess();
     // Dynamic registration: the way (besides writing the store) to give a client a backchannel_logout_uri.
     server = await startTestServer({
       store,
-      env: { INITIAL_ACCESS_TOKEN: IAT },
-      overrides: { retryLater: (run, delayMs) => retries.push({ run, delayMs }) },
+      env: { INITIAL_ACCESS_TOKEN: IAT, LOG_LEVEL: 'info' },
+      overrides: { logStream: logs.stream, retryLater: (run, delayMs) => retries.push({ run, delayMs }) },
     });
   });
-  afterAll(async () => {
-    await server?.destroy();
-  });
+  afterAll(() => stopIfStarted(server, (s) => s.destroy()));
 
   const newUser = async () => {
     const email = `bcl${++n}-${store}@example.com`;
@@ -77,6 +69,17 @@ export function backchannelLogoutSuite(store: StoreKind): void {
     )
       .filter((e) => e.clientId === clientId)
       .reverse(); // oldest first
+
+  /** Waits for the audit event of this type, client and account to be stored (its log line follows the write). */
+  const stored = async (type: AuditEvent['type'], clientId: string, accountId: string): Promise<AuditEvent> => {
+    await logs.next((line) => {
+      const event = line.audit as Partial<AuditEvent> | undefined;
+      return event?.type === type && event.clientId === clientId && event.accountId === accountId;
+    });
+    const found = (await backchannelEvents(clientId, accountId)).find((e) => e.type === type);
+    if (!found) throw new Error(`${type} was logged but is not in the audit store`);
+    return found;
+  };
 
   /** Signs in to the demo app the way a browser would: /demo/login, Signet's login and consent, the callback. */
   const signInToDemo = async (email: string): Promise<{ browser: BrowserSession; page: Step & { url: string } }> => {
@@ -146,11 +149,10 @@ export function backchannelLogoutSuite(store: StoreKind): void {
     expect(await demoSessions(accountId)).toHaveLength(0);
     expectSignedOutPage(await demoPage(browser));
 
-    const delivered = await eventually('backchannel_logout.delivered for the demo', async () => {
-      const events = await backchannelEvents(DEMO, accountId);
-      return events.some((e) => e.type === 'backchannel_logout.delivered') ? events : undefined;
-    });
-    expect(delivered.map((e) => [e.type, e.details.attempt])).toEqual([['backchannel_logout.delivered', 1]]);
+    await stored('backchannel_logout.delivered', DEMO, accountId);
+    expect((await backchannelEvents(DEMO, accountId)).map((e) => [e.type, e.details.attempt])).toEqual([
+      ['backchannel_logout.delivered', 1],
+    ]);
   });
 
   test('a failed delivery is audited and retried after a second; the retry carries a fresh, proper logout token', async () => {
@@ -200,9 +202,7 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       const scheduledBefore = retries.length;
       await endSignetSession(browser);
 
-      const failed = await eventually('the failed first attempt', async () =>
-        (await backchannelEvents(clientId, accountId)).find((e) => e.type === 'backchannel_logout.failed'),
-      );
+      const failed = await stored('backchannel_logout.failed', clientId, accountId);
       expect(failed.details).toMatchObject({ attempt: 1, will_retry: true });
       expect(String(failed.details.error)).toContain('500');
 
@@ -210,12 +210,7 @@ export function backchannelLogoutSuite(store: StoreKind): void {
       expect(retries.slice(scheduledBefore).map((r) => r.delayMs)).toEqual([1_000]);
       expect(received).toHaveLength(1);
       retries[scheduledBefore]?.run();
-      const delivered = await eventually(
-        'the delivered retry',
-        async () =>
-          (await backchannelEvents(clientId, accountId)).find((e) => e.type === 'backchannel_logout.delivered'),
-        4_000,
-      );
+      const delivered = await stored('backchannel_logout.delivered', clientId, accountId);
       expect(delivered.details).toMatchObject({ attempt: 2 });
       expect((await backchannelEvents(clientId, accountId)).map((e) => [e.type, e.details.attempt])).toEqual([
         ['backchannel_logout.failed', 1],
@@ -287,11 +282,8 @@ export function backchannelLogoutSuite(store: StoreKind): void {
         .sign(options.key ?? signetKey);
     const unsecured = (payload: JWTPayload) =>
       `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'logout+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
-    const without = (key: string): JWTPayload => {
-      const p = good();
-      delete p[key];
-      return p;
-    };
+    const without = (key: string): JWTPayload =>
+      Object.fromEntries(Object.entries(good()).filter(([name]) => name !== key));
 
     const forged: Array<[string, string | undefined]> = [
       ['alg none', unsecured(good())],

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { jsonLine, runCli } from '../support/run-cli.js';
-import { freePort, spawnServer, type SpawnedServer } from '../support/spawn-server.js';
+import { freePort, printed, spawnServer, type SpawnedServer } from '../support/spawn-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 function workerPids(primary: number): number[] {
   try {
@@ -27,6 +28,7 @@ async function until<T>(
   timeoutMs: number,
   what: string,
 ): Promise<T> {
+  // Worker pids come from pgrep, which has no event to wait on: polled, under an overall deadline.
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -61,7 +63,7 @@ describe('WORKERS=2: one port, several processes, one store', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await stopIfStarted(server, (s) => s.stop('SIGKILL'));
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -86,7 +88,7 @@ describe('WORKERS=2: one port, several processes, one store', () => {
           try {
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
           } catch (err) {
-            reject(err as Error);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       });
@@ -148,6 +150,15 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     const failures: string[] = [];
     let ok = 0;
     let running = true;
+    /** Called after every request of the load: lets the test wait for a number of answers, not for a time. */
+    let progressed: () => void = () => undefined;
+    const answered = (count: number) =>
+      new Promise<void>((resolve) => {
+        progressed = () => {
+          if (ok >= count || failures.length > 0) resolve();
+        };
+        progressed();
+      });
     const loops = Array.from({ length: 6 }, async (_, i) => {
       const agent = i % 2 === 0 ? keepAlive : fresh;
       while (running) {
@@ -158,17 +169,16 @@ describe('WORKERS=2: one port, several processes, one store', () => {
         } catch (err) {
           failures.push(String(err));
         }
+        progressed();
       }
     });
-    await new Promise((r) => setTimeout(r, 500));
-    const doneBefore = log().split('rolling restart done').length;
+    // The load is flowing before the restart begins...
+    await answered(20);
+    const restartDone = printed(server, 'rolling restart done', log().length);
     process.kill(primary, 'SIGHUP');
-    await until(
-      () => (log().split('rolling restart done').length > doneBefore ? true : undefined),
-      60_000,
-      'the rolling restart',
-    );
-    await new Promise((r) => setTimeout(r, 500));
+    await restartDone;
+    // ...and keeps flowing, now through the new workers only, after it.
+    await answered(ok + 20);
     running = false;
     await Promise.all(loops);
 

@@ -63,7 +63,7 @@ export async function spawnServer(port: number, env: Record<string, string>): Pr
     await waitHealthy(`${issuer}/healthz`, () => gone);
   } catch (err) {
     await server.stop('SIGKILL');
-    throw new Error(`${(err as Error).message}\n--- server stderr ---\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n--- server stderr ---\n${stderr}`, { cause: err });
   }
   return server;
 }
@@ -80,4 +80,29 @@ async function waitHealthy(url: string, exited: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} never answered 200 within ${READY_TIMEOUT_MS} ms`);
+}
+
+/**
+ * Resolves once the process has written `text` to stdout after its first `from` characters (pass the
+ * length of stdout() before the action that should cause it); rejects if the process exits first.
+ */
+export function printed(server: SpawnedServer, text: string, from: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const seen = () => server.stdout().indexOf(text, from) !== -1;
+    if (seen()) {
+      resolve();
+      return;
+    }
+    const onData = () => {
+      if (!seen()) return;
+      server.child.stdout.off('data', onData);
+      resolve();
+    };
+    // Registered after spawnServer's own listener, so stdout() already holds the chunk when this runs.
+    server.child.stdout.on('data', onData);
+    void server.exited.then(() => {
+      server.child.stdout.off('data', onData);
+      reject(new Error(`the server exited before it printed ${JSON.stringify(text)}`));
+    });
+  });
 }

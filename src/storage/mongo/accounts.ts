@@ -1,8 +1,9 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { DuplicateError } from '../../errors.js';
 import { storedProfile } from '../account-profile.js';
 import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
 import { listAccountDocuments } from './account-list.js';
+import { isDuplicateKey, isDuplicateKeyOnUpdate } from './duplicate-key.js';
 
 type AccountDocument = Omit<AccountRecord, 'id'> & { _id: string };
 
@@ -26,9 +27,7 @@ export class MongoAccounts implements AccountStore {
     try {
       await this.col.insertOne({ _id: id, ...rest, ...(profile ? { profile } : {}) });
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) {
-        throw new DuplicateError('an account with this email already exists');
-      }
+      if (isDuplicateKey(err)) throw new DuplicateError('an account with this email already exists');
       throw err;
     }
   }
@@ -68,10 +67,7 @@ export class MongoAccounts implements AccountStore {
         await this.col.findOneAndUpdate({ _id: id }, { $set: { email, updatedAt: now } }, { returnDocument: 'after' }),
       );
     } catch (err) {
-      // MongoDB says 11000; FerretDB v1 reports a unique-index clash on update as an internal error naming it.
-      const duplicate =
-        err instanceof MongoServerError && (err.code === 11000 || /UNIQUE constraint failed/.test(err.message));
-      if (duplicate) throw new DuplicateError('an account with this email already exists');
+      if (isDuplicateKeyOnUpdate(err)) throw new DuplicateError('an account with this email already exists');
       throw err;
     }
   }

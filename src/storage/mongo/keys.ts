@@ -1,5 +1,6 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { KeyKind, KeyPatch, KeyRecord, KeyStore } from '../store.js';
+import { isDuplicateKey } from './duplicate-key.js';
 
 type KeyDocument = Omit<KeyRecord, 'kid' | 'activatesAt' | 'retiresAt'> & {
   _id: string;
@@ -31,7 +32,7 @@ export class MongoKeys implements KeyStore {
       await this.col.insertOne({ _id: kid, ...rest });
       return true;
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }

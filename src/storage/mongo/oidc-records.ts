@@ -1,4 +1,6 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicate-key.js';
+import { isLive, liveFilter } from './live.js';
 import { decodePayload, encodePayload, type StoredPayload } from './payload-codec.js';
 import { retryUpsert } from './retry-upsert.js';
 import type { Clock, OidcPayload, OidcRecordStore, RecordModel, StoredRecord } from '../store.js';
@@ -31,18 +33,13 @@ export class MongoOidcRecords implements OidcRecordStore {
     private readonly clock: Clock,
   ) {}
 
-  /** The TTL monitor runs once a minute at best, so reads must never trust it. */
-  private live(): object {
-    return { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(this.clock()) } }] };
-  }
-
   /**
-   * The same rule for a single document already fetched. Point lookups check expiry here rather than in
-   * the query: FerretDB cannot push `$and: [filter, live]` down to SQLite and scanned the whole
-   * collection for every token lookup (1.4 s at 20k records); `{ _id }` alone is a key lookup everywhere.
+   * Point lookups check expiry on the document fetched rather than in the query: FerretDB cannot push
+   * `$and: [filter, live]` down to SQLite and scanned the whole collection for every token lookup (1.4 s
+   * at 20k records); `{ _id }` alone is a key lookup everywhere.
    */
   private isLive(doc: Pick<OidcDocument, 'expiresAt'>): boolean {
-    return doc.expiresAt === null || doc.expiresAt.getTime() > this.clock();
+    return isLive(doc, this.clock());
   }
 
   async upsert(model: RecordModel, id: string, payload: OidcPayload, expiresInSeconds?: number): Promise<void> {
@@ -71,10 +68,10 @@ export class MongoOidcRecords implements OidcRecordStore {
 
   async consume(model: RecordModel, id: string): Promise<boolean> {
     const now = this.clock();
-    const current = await collectionFor(this.db, model).findOne(
-      { _id: id },
-      { projection: { expiresAt: 1, 'payload.consumed': 1 } },
-    );
+    // Only what the decision needs: a projection promises no `payload` object.
+    const current = await collectionFor(this.db, model).findOne<
+      Pick<OidcDocument, 'expiresAt'> & { payload?: Pick<StoredPayload, 'consumed'> }
+    >({ _id: id }, { projection: { expiresAt: 1, 'payload.consumed': 1 } });
     if (!current || current.payload?.consumed !== undefined || !this.isLive(current)) return false;
     // The winner is decided by a unique-key insert, not by a conditional update: FerretDB v1 does not
     // make "update where not yet consumed" atomic (parallel callers all matched), while a duplicate
@@ -84,7 +81,7 @@ export class MongoOidcRecords implements OidcRecordStore {
         .collection<ConsumedClaim>(CLAIMS)
         .insertOne({ _id: `${model}:${id}`, expiresAt: current.expiresAt });
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
     await collectionFor(this.db, model).updateOne(
@@ -108,7 +105,7 @@ export class MongoOidcRecords implements OidcRecordStore {
         ? { 'payload.accountId': accountId }
         : { 'payload.accountId': accountId, 'payload.clientId': clientId };
     const docs = await collectionFor(this.db, model)
-      .find({ $and: [owner, this.live()] })
+      .find({ $and: [owner, liveFilter<OidcDocument>(this.clock())] })
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
       .toArray();
@@ -121,7 +118,7 @@ export class MongoOidcRecords implements OidcRecordStore {
 
   async list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>> {
     const docs = await collectionFor(this.db, model)
-      .find(this.live())
+      .find(liveFilter<OidcDocument>(this.clock()))
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
       .toArray();

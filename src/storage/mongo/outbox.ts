@@ -1,35 +1,18 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
-import {
-  OUTBOX_STATES,
-  type OutboxMessage,
-  type OutboxRecord,
-  type OutboxState,
-  type OutboxStats,
-  type OutboxStore,
-} from '../store.js';
+import type { Collection, Db } from 'mongodb';
+import { OUTBOX_STATES, zeroOutboxCounts } from '../store.js';
+import type { OutboxMessage, OutboxRecord, OutboxStats, OutboxStore } from '../store.js';
+import { isDuplicateKey } from './duplicate-key.js';
 
 export const OUTBOX = 'mail_outbox';
 /** One document per claim, `<message id>#<attempt>`: see claim(). */
 export const OUTBOX_CLAIMS = 'mail_outbox_claims';
 
-interface MessageDocument {
-  _id: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  /**
-   * Always set, so that one plain unique index dedupes on every server (a unique index counts a missing
-   * field as a value, and FerretDB v1 has no partial indexes): the caller's key, or the id itself.
-   */
-  dedupeKey: string;
-  state: OutboxState;
-  attempts: number;
-  createdAt: number;
-  nextAttemptAt: number;
-  lastError: string | null;
-  settledAt: number | null;
-}
+/**
+ * A message as stored: the record, keyed by `_id`. `dedupeKey` is always set, so that one plain unique
+ * index dedupes on every server (a unique index counts a missing field as a value, and FerretDB v1 has
+ * no partial indexes): the caller's key, or the id itself.
+ */
+type MessageDocument = Omit<OutboxRecord, 'id' | 'dedupeKey'> & { _id: string; dedupeKey: string };
 
 interface ClaimDocument {
   _id: string;
@@ -46,8 +29,6 @@ function toRecord(doc: MessageDocument): OutboxRecord {
   const { _id, dedupeKey, ...rest } = doc;
   return { id: _id, dedupeKey: dedupeKey.startsWith('key:') ? dedupeKey.slice(4) : null, ...rest };
 }
-
-const isDuplicate = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
 export class MongoOutbox implements OutboxStore {
   private readonly messages: Collection<MessageDocument>;
@@ -72,7 +53,7 @@ export class MongoOutbox implements OutboxStore {
       });
       return { id, created: true };
     } catch (err) {
-      if (!isDuplicate(err) || dedupeKey === null) throw err;
+      if (!isDuplicateKey(err) || dedupeKey === null) throw err;
       const existing = await this.messages.findOne({ dedupeKey: storedKey(m) }, { projection: { _id: 1 } });
       if (!existing) throw err;
       return { id: existing._id, created: false };
@@ -95,7 +76,7 @@ export class MongoOutbox implements OutboxStore {
       try {
         await this.claims.insertOne({ _id: `${_id}#${attempt}`, messageId: _id });
       } catch (err) {
-        if (isDuplicate(err)) continue;
+        if (isDuplicateKey(err)) continue;
         throw err;
       }
       const claimed = await this.messages.findOneAndUpdate(
@@ -134,7 +115,7 @@ export class MongoOutbox implements OutboxStore {
   async stats(): Promise<OutboxStats> {
     // Counted here rather than with $group: FerretDB v1 has no $min in $group, and the outbox is small
     // (sent messages are purged within a day).
-    const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+    const counts = zeroOutboxCounts();
     let oldestPendingAt: number | null = null;
     for (const state of OUTBOX_STATES) counts[state] = await this.messages.countDocuments({ state });
     if (counts.pending > 0) {

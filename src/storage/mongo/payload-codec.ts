@@ -34,7 +34,7 @@ export function encodePayload(payload: OidcPayload): StoredPayload {
 
 export function decodePayload(stored: StoredPayload): OidcPayload {
   const text = stored[TEXT];
-  if (typeof text !== 'string') return stored as OidcPayload;
+  if (typeof text !== 'string') return stored;
   const payload = JSON.parse(text) as OidcPayload;
   // consume() marks `payload.consumed` alone, without rewriting the text.
   const { consumed } = stored;

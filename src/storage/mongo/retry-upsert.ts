@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { isDuplicateKey } from './duplicate-key.js';
 
 /**
  * Two concurrent upserts of one _id can both take the insert path, and the loser fails with a
@@ -9,7 +9,7 @@ export async function retryUpsert<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) return write();
+    if (isDuplicateKey(err)) return write();
     throw err;
   }
 }

@@ -1,18 +1,20 @@
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
-import type {
-  AccountRecord,
-  AuditEvent,
-  Clock,
-  RecordDump,
-  StoreOccupancy,
-  TransferItem,
-  TransferStore,
+import {
+  RECORD_MODELS,
+  type AccountRecord,
+  type AuditEvent,
+  type Clock,
+  type RecordDump,
+  type StoreOccupancy,
+  type TransferItem,
+  type TransferStore,
 } from '../store.js';
-import { KEY_KINDS, RECORD_MODELS } from '../store.js';
+import { exportInOrder, writeItem, type TransferSink, type TransferSource } from '../transfer-order.js';
 import { storedProfile } from '../account-profile.js';
 import { readDetails, toAuditDocument } from './audit.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
+import { liveFilter } from './live.js';
 import { decodePayload, encodePayload } from './payload-codec.js';
 
 /** Documents fetched per round trip on export, and written per insertMany on import. */
@@ -33,30 +35,26 @@ export class MongoTransfer implements TransferStore {
     private readonly clock: Clock,
   ) {}
 
-  async *exportAll(): AsyncGenerator<TransferItem> {
-    const now = new Date(this.clock());
-    const keys = new MongoKeys(this.db);
-    for (const kind of KEY_KINDS) for (const key of await keys.list(kind)) yield { key };
-    for await (const doc of sorted(this.db.collection('accounts').find({}))) yield { account: toAccount(doc) };
-    for (const model of RECORD_MODELS) {
-      const live = { $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] };
-      for await (const batch of batches(sorted(collectionFor(this.db, model).find(live)))) {
-        const claimed = await this.claimed(model, batch);
-        for (const doc of batch) yield { record: toRecord(model, doc, claimed.has(doc._id)) };
-      }
-    }
-    // Audit ids sort by time (audit/audit-log.ts), so _id order is chronological and needs no other index.
-    for await (const doc of sorted(this.db.collection('audit_events').find({}))) yield { audit: toAuditEvent(doc) };
+  exportAll(): AsyncGenerator<TransferItem> {
+    const source: TransferSource = {
+      keys: new MongoKeys(this.db),
+      accounts: () => this.each('accounts', toAccount),
+      records: (now) => this.records(now),
+      // Audit ids sort by time (audit/audit-log.ts), so _id order is chronological and needs no other index.
+      audit: () => this.each('audit_events', toAuditEvent),
+    };
+    return exportInOrder(source, this.clock());
   }
 
   async importAll(items: AsyncIterable<TransferItem>): Promise<void> {
-    let pending: { col: Collection<Document>; docs: Document[] } | undefined;
+    let pending: { col: Collection; docs: Document[] } | undefined;
     const flush = async () => {
       if (pending && pending.docs.length > 0) await pending.col.insertMany(pending.docs, { ordered: true });
       pending = undefined;
     };
+    const sink = this.documents();
     for await (const item of items) {
-      const [col, doc] = this.toDocument(item);
+      const [col, doc] = writeItem(item, sink);
       if (pending && pending.col.collectionName !== col.collectionName) await flush();
       pending ??= { col, docs: [] };
       pending.docs.push(doc);
@@ -66,8 +64,7 @@ export class MongoTransfer implements TransferStore {
   }
 
   async occupancy(): Promise<StoreOccupancy> {
-    const now = new Date(this.clock());
-    const live = { $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] };
+    const live = liveFilter<OidcDocument>(this.clock());
     let records = 0;
     for (const model of RECORD_MODELS) records += await collectionFor(this.db, model).countDocuments(live);
     return {
@@ -92,26 +89,37 @@ export class MongoTransfer implements TransferStore {
     return new Set(claims.map((claim) => claim._id.slice(model.length + 1)));
   }
 
-  private toDocument(item: TransferItem): [Collection<Document>, Document] {
-    if ('key' in item) {
-      const { kid, ...rest } = item.key;
-      return [this.db.collection('keys'), { _id: kid, ...rest }];
+  private async *each<T>(collection: string, read: (doc: Document) => T): AsyncGenerator<T> {
+    for await (const doc of sorted(this.db.collection(collection).find({}))) yield read(doc);
+  }
+
+  private async *records(now: number): AsyncGenerator<RecordDump> {
+    const live = liveFilter<OidcDocument>(now);
+    for (const model of RECORD_MODELS) {
+      for await (const batch of batches(sorted(collectionFor(this.db, model).find(live)))) {
+        const claimed = await this.claimed(model, batch);
+        for (const doc of batch) yield toRecord(model, doc, claimed.has(doc._id));
+      }
     }
-    if ('account' in item) {
-      const { id, ...rest } = item.account;
-      return [this.db.collection('accounts'), { _id: id, ...rest }];
-    }
-    if ('record' in item) {
-      const { model, id, payload, createdAt, expiresAt } = item.record;
-      const doc: OidcDocument = {
-        _id: id,
-        payload: encodePayload(payload),
-        createdAt: new Date(createdAt),
-        expiresAt: expiresAt === null ? null : new Date(expiresAt),
-      };
-      return [collectionFor(this.db, model) as unknown as Collection<Document>, doc];
-    }
-    return [this.db.collection('audit_events'), toAuditDocument(item.audit)];
+  }
+
+  /** Each item as the document its collection holds. */
+  private documents(): TransferSink<[Collection, Document]> {
+    const { db } = this;
+    return {
+      key: ({ kid, ...rest }) => [db.collection('keys'), { _id: kid, ...rest }],
+      account: ({ id, ...rest }) => [db.collection('accounts'), { _id: id, ...rest }],
+      record: ({ model, id, payload, createdAt, expiresAt }) => {
+        const doc: OidcDocument = {
+          _id: id,
+          payload: encodePayload(payload),
+          createdAt: new Date(createdAt),
+          expiresAt: expiresAt === null ? null : new Date(expiresAt),
+        };
+        return [collectionFor(db, model) as unknown as Collection, doc];
+      },
+      audit: (event) => [db.collection('audit_events'), toAuditDocument(event)],
+    };
   }
 }
 

@@ -18,6 +18,11 @@ export interface OutboxMessage {
 export const OUTBOX_STATES = ['pending', 'sent', 'dead'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
+/** Every state at zero: what stats() counts from, so a state without messages still reads 0. */
+export function zeroOutboxCounts(): Record<OutboxState, number> {
+  return Object.fromEntries(OUTBOX_STATES.map((state) => [state, 0])) as Record<OutboxState, number>;
+}
+
 export interface OutboxRecord extends OutboxMessage {
   state: OutboxState;
   /** Claims so far: each claim is one delivery attempt, and its number identifies the claim. */

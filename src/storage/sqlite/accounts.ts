@@ -3,6 +3,7 @@ import { DuplicateError } from '../../errors.js';
 import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from '../store.js';
 import { listAccountRows } from './account-list.js';
 import { profileFromText, profileText } from '../account-profile.js';
+import { accountColumns, INSERT_ACCOUNT } from './inserts.js';
 
 export interface Row {
   id: string;
@@ -30,6 +31,12 @@ export function toRecord(row: Row | undefined): AccountRecord | undefined {
   };
 }
 
+/** A unique-email clash as the DuplicateError callers expect; any other error as it is. */
+function emailTaken(err: unknown): unknown {
+  const unique = (err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err));
+  return unique ? new DuplicateError('an account with this email already exists') : err;
+}
+
 function optionalProfile(text: string | null | undefined): Pick<AccountRecord, 'profile'> {
   const profile = profileFromText(text);
   return profile ? { profile } : {};
@@ -40,37 +47,22 @@ export class SqliteAccounts implements AccountStore {
 
   async create(account: AccountRecord): Promise<void> {
     try {
-      await this.sql.write(() =>
-        this.sql
-          .statement(
-            `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            account.id,
-            account.email,
-            account.name,
-            account.passwordHash,
-            account.disabled ? 1 : 0,
-            account.createdAt,
-            account.updatedAt,
-            profileText(account.profile),
-          ),
-      );
+      await this.sql.write(() => this.sql.statement(INSERT_ACCOUNT).run(accountColumns(account)));
     } catch (err) {
-      if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
-        throw new DuplicateError('an account with this email already exists');
-      }
-      throw err;
+      throw emailTaken(err);
     }
   }
 
-  async findById(id: string): Promise<AccountRecord | undefined> {
-    return toRecord(this.sql.statement('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined);
+  findById(id: string): Promise<AccountRecord | undefined> {
+    return this.sql.read(() =>
+      toRecord(this.sql.statement('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined),
+    );
   }
 
-  async findByEmail(email: string): Promise<AccountRecord | undefined> {
-    return toRecord(this.sql.statement('SELECT * FROM accounts WHERE email = ?').get(email) as Row | undefined);
+  findByEmail(email: string): Promise<AccountRecord | undefined> {
+    return this.sql.read(() =>
+      toRecord(this.sql.statement('SELECT * FROM accounts WHERE email = ?').get(email) as Row | undefined),
+    );
   }
 
   async update(id: string, patch: AccountPatch, now: number): Promise<AccountRecord | undefined> {
@@ -104,8 +96,8 @@ export class SqliteAccounts implements AccountStore {
     return (await this.sql.write(() => this.sql.statement('DELETE FROM accounts WHERE id = ?').run(id))).changes === 1;
   }
 
-  async list(query: AccountListQuery): Promise<AccountRecord[]> {
-    return listAccountRows(this.sql, query).map((row) => toRecord(row) as AccountRecord);
+  list(query: AccountListQuery): Promise<AccountRecord[]> {
+    return this.sql.read(() => listAccountRows(this.sql, query).map((row) => toRecord(row) as AccountRecord));
   }
 
   async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
@@ -113,10 +105,7 @@ export class SqliteAccounts implements AccountStore {
       const statement = this.sql.statement('UPDATE accounts SET email = ?, updated_at = ? WHERE id = ? RETURNING *');
       return toRecord((await this.sql.write(() => statement.get(email, now, id))) as Row | undefined);
     } catch (err) {
-      if ((err as { errstr?: string }).errstr === 'constraint failed' || /UNIQUE/.test(String(err))) {
-        throw new DuplicateError('an account with this email already exists');
-      }
-      throw err;
+      throw emailTaken(err);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { AuditEvent, AuditQuery, AuditStore } from '../store.js';
+import { auditColumns, INSERT_AUDIT } from './inserts.js';
 
 export interface Row {
   id: string;
@@ -29,19 +30,16 @@ export class SqliteAudit implements AuditStore {
   constructor(private readonly sql: SqliteWriter) {}
 
   async append(e: AuditEvent): Promise<void> {
-    await this.sql.write(() =>
-      this.sql
-        .statement(
-          `INSERT INTO audit_events (id, at, type, account_id, client_id, ip, user_agent, details)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(e.id, e.at, e.type, e.accountId, e.clientId, e.ip, e.userAgent, JSON.stringify(e.details)),
-    );
+    await this.sql.write(() => this.sql.statement(INSERT_AUDIT).run(auditColumns(e)));
   }
 
-  async list(q: AuditQuery): Promise<AuditEvent[]> {
+  list(q: AuditQuery): Promise<AuditEvent[]> {
+    return this.sql.read(() => this.rows(q).map(toEvent));
+  }
+
+  private rows(q: AuditQuery): Row[] {
     const types = q.types && q.types.length > 0 ? JSON.stringify(q.types) : null;
-    const rows = this.sql
+    return this.sql
       .statement(
         `SELECT id, at, type, account_id, client_id, ip, user_agent, details FROM audit_events
           WHERE (:accountId IS NULL OR account_id = :accountId)
@@ -50,6 +48,5 @@ export class SqliteAudit implements AuditStore {
           ORDER BY at DESC, id DESC LIMIT :limit`,
       )
       .all({ accountId: q.accountId ?? null, since: q.since ?? null, types, limit: q.limit }) as unknown as Row[];
-    return rows.map(toEvent);
   }
 }

@@ -1,5 +1,6 @@
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { KeyKind, KeyPatch, KeyRecord, KeyStore } from '../store.js';
+import { INSERT_KEY, keyColumns } from './inserts.js';
 
 interface Row {
   kid: string;
@@ -11,34 +12,21 @@ interface Row {
   sealed: string;
 }
 
+function toRecord(row: Row): KeyRecord {
+  const { kid, kind, alg, sealed, created_at: createdAt } = row;
+  return { kid, kind, alg, createdAt, activatesAt: row.activates_at ?? createdAt, retiresAt: row.retires_at, sealed };
+}
+
 export class SqliteKeys implements KeyStore {
   constructor(private readonly sql: SqliteWriter) {}
 
-  async list(kind: KeyKind): Promise<KeyRecord[]> {
-    const rows = this.sql
-      .statement(
-        'SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid',
-      )
-      .all(kind) as unknown as Row[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      kind: r.kind,
-      alg: r.alg,
-      createdAt: r.created_at,
-      activatesAt: r.activates_at ?? r.created_at,
-      retiresAt: r.retires_at,
-      sealed: r.sealed,
-    }));
+  list(kind: KeyKind): Promise<KeyRecord[]> {
+    return this.sql.read(() => this.rows(kind).map(toRecord));
   }
 
   async insert(key: KeyRecord): Promise<boolean> {
     const { changes } = await this.sql.write(() =>
-      this.sql
-        .statement(
-          `INSERT INTO keys (kid, kind, alg, created_at, activates_at, retires_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
-        )
-        .run(key.kid, key.kind, key.alg, key.createdAt, key.activatesAt, key.retiresAt, key.sealed),
+      this.sql.statement(`${INSERT_KEY} ON CONFLICT DO NOTHING`).run(keyColumns(key)),
     );
     return changes === 1;
   }
@@ -60,5 +48,13 @@ export class SqliteKeys implements KeyStore {
         }),
     );
     return changes === 1;
+  }
+
+  private rows(kind: KeyKind): Row[] {
+    return this.sql
+      .statement(
+        'SELECT kid, kind, alg, created_at, activates_at, retires_at, sealed FROM keys WHERE kind = ? ORDER BY created_at, kid',
+      )
+      .all(kind) as unknown as Row[];
   }
 }

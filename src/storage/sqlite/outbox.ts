@@ -1,12 +1,6 @@
 import type { SqliteWriter } from './sqlite-writer.js';
-import {
-  OUTBOX_STATES,
-  type OutboxMessage,
-  type OutboxRecord,
-  type OutboxState,
-  type OutboxStats,
-  type OutboxStore,
-} from '../store.js';
+import { zeroOutboxCounts } from '../store.js';
+import type { OutboxMessage, OutboxRecord, OutboxState, OutboxStats, OutboxStore } from '../store.js';
 
 interface Row {
   id: string;
@@ -105,12 +99,18 @@ export class SqliteOutbox implements OutboxStore {
     return changes === 1;
   }
 
-  async get(id: string): Promise<OutboxRecord | undefined> {
-    const row = this.sql.statement('SELECT * FROM mail_outbox WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+  get(id: string): Promise<OutboxRecord | undefined> {
+    return this.sql.read(() => {
+      const row = this.sql.statement('SELECT * FROM mail_outbox WHERE id = ?').get(id) as Row | undefined;
+      return row ? toRecord(row) : undefined;
+    });
   }
 
-  async stats(): Promise<OutboxStats> {
+  stats(): Promise<OutboxStats> {
+    return this.sql.read(() => this.countByState());
+  }
+
+  private countByState(): OutboxStats {
     const rows = this.sql
       .statement('SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_outbox GROUP BY state')
       .all() as Array<{
@@ -118,7 +118,7 @@ export class SqliteOutbox implements OutboxStore {
       n: number;
       oldest: number;
     }>;
-    const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+    const counts = zeroOutboxCounts();
     let oldestPendingAt: number | null = null;
     for (const row of rows) {
       counts[row.state] = row.n;

@@ -8,7 +8,7 @@ import { SqliteOidcRecords } from './oidc-records.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteThrottle } from './throttle.js';
 import { SqliteTransfer } from './transfer.js';
-import { SqliteWriter } from './sqlite-writer.js';
+import { settled, SqliteWriter } from './sqlite-writer.js';
 import { isSqliteUnavailable } from './unavailable.js';
 
 export interface SqliteStoreOptions {
@@ -16,7 +16,12 @@ export interface SqliteStoreOptions {
   clock?: Clock;
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+/** A promise, as the store's contract wants, though opening and migrating the file happen at once. */
+export function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  return settled(() => open(options));
+}
+
+function open(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.dataDir);
   migrate(db, clock());
@@ -30,14 +35,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throttle: new SqliteThrottle(sql),
     outbox: new SqliteOutbox(sql),
     transfer: new SqliteTransfer(sql, clock),
-    async ping() {
-      sql.statement('SELECT 1').get();
-    },
+    ping: () =>
+      sql.read(() => {
+        sql.statement('SELECT 1').get();
+      }),
     isUnavailable: isSqliteUnavailable,
-    async close() {
-      if (!db.isOpen) return;
-      sql.flush();
-      db.close();
-    },
+    close: () =>
+      settled(() => {
+        if (!db.isOpen) return;
+        sql.flush();
+        db.close();
+      }),
   };
 }

@@ -30,6 +30,14 @@ export class SqliteWriter {
     return statement;
   }
 
+  /**
+   * Runs `work` (statements that only read) now and hands its result back as a promise, as the store
+   * interfaces want: a statement that throws becomes a rejection, as it would in an async method.
+   */
+  read<T>(work: () => T): Promise<T> {
+    return settled(work);
+  }
+
   /** Runs `work` now, in the current batch; resolves with its result once the batch is committed. */
   write<T>(work: () => T): Promise<T> {
     let batch = this.batch;
@@ -47,7 +55,7 @@ export class SqliteWriter {
     } catch (err) {
       this.db.exec('ROLLBACK TO write');
       this.db.exec('RELEASE write');
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(asError(err));
     }
     const waiters = batch;
     return new Promise<T>((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
@@ -70,5 +78,16 @@ export class SqliteWriter {
       return;
     }
     for (const waiter of batch) waiter.resolve();
+  }
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/** `work`'s result as a promise: resolved with what it returns, rejected with what it throws. */
+export function settled<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(asError(err));
   }
 }

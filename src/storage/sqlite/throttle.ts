@@ -21,8 +21,11 @@ export class SqliteThrottle implements ThrottleStore {
     return state ?? { failures: 1, windowStart: now, lastFailureAt: now };
   }
 
-  async get(queries: readonly ThrottleQuery[], now: number): Promise<Array<ThrottleState | undefined>> {
-    if (queries.length === 0) return [];
+  get(queries: readonly ThrottleQuery[], now: number): Promise<Array<ThrottleState | undefined>> {
+    return this.sql.read(() => (queries.length === 0 ? [] : this.states(queries, now)));
+  }
+
+  private states(queries: readonly ThrottleQuery[], now: number): Array<ThrottleState | undefined> {
     // One statement, one aggregate per key (each a covering-index range), rows in the order asked.
     const sql = queries.map(() => ONE_KEY).join(' UNION ALL ');
     const rows = this.sql

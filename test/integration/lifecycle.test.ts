@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { freePort, MAIN } from '../support/spawn-server.js';
+import { freePort, MAIN, waitForOutput } from '../support/spawn-server.js';
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
@@ -16,19 +16,6 @@ function start(env: Record<string, string>) {
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, stderr: () => stderr };
-}
-
-async function waitReady(url: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered 200`);
 }
 
 describe('process lifecycle', () => {
@@ -47,9 +34,11 @@ describe('process lifecycle', () => {
     '%s: ready on /healthz and /readyz; SIGTERM drains an in-flight request, closes, and exits 0',
     async (_name, extra: Record<string, string>) => {
       const port = await freePort();
-      const server = start({ PORT: String(port), DATA_DIR: dataDir, ...extra });
+      const server = start({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...extra });
       const base = `http://127.0.0.1:${port}`;
-      await waitReady(`${base}/healthz`, 20_000);
+      // Logged once the port is open (with workers: once every worker listens).
+      await waitForOutput(server.child.stdout, 'Signet listening on', server.exited);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       // A request already under way when the signal arrives still gets its answer.
       const inFlight = fetch(`${base}/.well-known/openid-configuration`);

@@ -106,3 +106,24 @@ export function printed(server: SpawnedServer, text: string, from: number): Prom
     });
   });
 }
+
+/**
+ * Resolves once `stream`, read from this call on, has carried `text` (a child's log line: the event a
+ * start waits for, instead of polling); rejects if `exited` settles first, with what was read.
+ */
+export function waitForOutput(stream: Readable, text: string, exited: Promise<unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let read = '';
+    const onData = (chunk: string | Buffer) => {
+      read += chunk.toString();
+      if (!read.includes(text)) return;
+      stream.off('data', onData);
+      resolve();
+    };
+    stream.on('data', onData);
+    void exited.then(() => {
+      stream.off('data', onData);
+      reject(new Error(`the process exited before it printed ${JSON.stringify(text)}:\n${read}`));
+    });
+  });
+}

@@ -7,6 +7,13 @@ import ipaddr from 'ipaddr.js';
  */
 export type AddressKind = 'public' | 'loopback' | 'private';
 
+/**
+ * This machine's names as `URL.hostname` spells them, for the rules that allow plain http to loopback
+ * only (the issuer in development, native clients' redirect URIs). Other spellings of loopback are
+ * recognised by classifyHost; these are the ones such rules accept as written.
+ */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** Host as a URL or resolver gives it: without brackets or the root label's trailing dot, lowercase. */
 export function bareHost(host: string): string {
   return host

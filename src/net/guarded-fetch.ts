@@ -31,7 +31,7 @@ function refused(message: string): AppError {
  */
 function pinnedLookup(resolve: Resolve, production: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    resolve(hostname, options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)).then(
+    resolve(hostname, options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0)).then(
       (addresses) => {
         const bad = addresses.find(({ address }) => !mayConnect(classifyAddress(address) ?? 'private', production));
         if (addresses.length === 0 || bad) {
@@ -47,7 +47,7 @@ function pinnedLookup(resolve: Resolve, production: boolean): LookupFunction {
         if (options.all) callback(null, addresses);
         else callback(null, first.address, first.family);
       },
-      (err: NodeJS.ErrnoException) => callback(err, ''),
+      (err: unknown) => callback(err as NodeJS.ErrnoException, ''),
     );
   };
 }
@@ -83,13 +83,12 @@ export function guardedFetch(policy: OutboundPolicy) {
     if (!allowed && !mayConnect(kind, production)) {
       throw refused(`refusing to fetch ${url.hostname}: a loopback or private address`);
     }
-    const { dispatcher: _providers, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
     const { fetch, guarded, open } = await undici();
-    const response = await fetch(url, {
-      ...(rest as Parameters<typeof fetch>[1]),
+    // Given last, our dispatcher replaces the one oidc-provider hands in.
+    return fetch(url, {
+      ...(init as Parameters<typeof fetch>[1]),
       redirect: 'error',
       dispatcher: allowed ? open : guarded,
     });
-    return response as unknown as Response;
   };
 }

@@ -13,7 +13,7 @@
 // secret. A reader refuses any other format name, a newer version, unknown fields and unknown kinds.
 
 import { z } from 'zod';
-import { KEY_KINDS, RECORD_MODELS, type OidcPayload, type RecordModel, type TransferItem } from '../storage/store.js';
+import { KEY_KINDS, RECORD_MODELS, type RecordModel, type TransferItem } from '../storage/store.js';
 
 export const FORMAT_NAME = 'signet-export';
 export const FORMAT_VERSION = 1;
@@ -133,7 +133,7 @@ export function parseLine(value: unknown): ParsedLine {
   // The schemas mirror the store's types field for field; payloads are opaque objects by design.
   if (kind === 'record') {
     const record = parsed.data as z.infer<typeof recordSchema>;
-    return { record: { ...record, payload: record.payload as OidcPayload } };
+    return { record: { ...record, payload: record.payload } };
   }
   return { [kind]: parsed.data } as ParsedLine;
 }

@@ -2,7 +2,13 @@
 // of private space is recognised as such, so none slips past the SSRF checks as "not an IP I know".
 
 import { describe, expect, test } from '@jest/globals';
-import { classifyAddress, classifyHost, mayConnect, type AddressKind } from '../../src/net/address-policy.js';
+import {
+  classifyAddress,
+  classifyHost,
+  LOOPBACK_HOSTS,
+  mayConnect,
+  type AddressKind,
+} from '../../src/net/address-policy.js';
 import { isAllowedHost } from '../../src/net/allowed-hosts.js';
 
 describe('classifyAddress and classifyHost', () => {
@@ -20,6 +26,8 @@ describe('classifyAddress and classifyHost', () => {
     ['[::1]', 'loopback', 'bracketed, as in a URL'],
     ['::ffff:7f00:1', 'loopback', 'IPv4-mapped, hex'],
     ['::ffff:127.0.0.1', 'loopback', 'IPv4-mapped, dotted'],
+    ['0:0:0:0:0:ffff:7f00:1', 'loopback', 'IPv4-mapped, written out'],
+    ['::ffff:0:7f00:1', 'loopback', 'IPv4-translated (RFC 6145)'],
     ['[::ffff:7f00:1]', 'loopback', 'IPv4-mapped, bracketed'],
     ['::7f00:1', 'loopback', 'IPv4-compatible'],
     ['64:ff9b::7f00:1', 'loopback', 'NAT64 of loopback'],
@@ -39,6 +47,14 @@ describe('classifyAddress and classifyHost', () => {
     ['::ffff:10.0.0.1', 'private', 'IPv4-mapped RFC 1918, dotted'],
     ['::ffff:169.254.169.254', 'private', 'IPv4-mapped cloud metadata'],
     ['169.254.169.254', 'private', 'link-local (cloud metadata)'],
+    ['169.254.0.1', 'private', 'link-local, anywhere in 169.254/16'],
+    ['fe80::a:b:c:d', 'private', 'IPv6 link-local, any interface id'],
+    ['febf::1', 'private', 'IPv6 link-local, top of fe80::/10'],
+    ['64:ff9b::a9fe:a9fe', 'private', 'NAT64 of link-local (cloud metadata)'],
+    ['2002:a9fe:a9fe::1', 'private', '6to4 of link-local'],
+    ['2002:c0a8:101::1', 'private', '6to4 of RFC 1918'],
+    ['2001:0:a9fe:a9fe::1', 'private', 'Teredo with a link-local server'],
+    ['::ffff:0:a00:1', 'private', 'IPv4-translated RFC 1918'],
     ['100.64.0.1', 'private', 'CGNAT'],
     ['0.0.0.0', 'private', 'unspecified'],
     ['0', 'private', 'unspecified, one part'],
@@ -100,6 +116,14 @@ describe('classifyAddress and classifyHost', () => {
       expect(classifyHost(new URL(`https://${spelling}:8443/`).hostname)).toBe('loopback');
     }
     expect(classifyHost(new URL('https://[::ffff:a00:1]/').hostname)).toBe('private');
+  });
+
+  test('LOOPBACK_HOSTS are loopback, spelled as the URL parser spells them', () => {
+    expect([...LOOPBACK_HOSTS].sort()).toEqual(['127.0.0.1', '[::1]', 'localhost']);
+    for (const host of LOOPBACK_HOSTS) {
+      expect(classifyHost(host)).toBe('loopback');
+      expect(new URL(`http://${host}:3000/`).hostname).toBe(host);
+    }
   });
 
   test('mayConnect: public always, loopback outside production only, private never', () => {

@@ -84,8 +84,9 @@ export const DEV_SECRET_FILE = 'key-encryption-secret';
  * `npm start` works with no setup. Production mode refuses to start without a real one (config).
  */
 export function developmentSecret(dataDir: string): string {
+  const existing = existingDevelopmentSecret(dataDir);
+  if (existing !== undefined) return existing;
   const file = join(dataDir, DEV_SECRET_FILE);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   try {
@@ -97,4 +98,10 @@ export function developmentSecret(dataDir: string): string {
   }
   chmodSync(file, 0o600);
   return secret;
+}
+
+/** The development secret if one was made in this data folder; never creates one. */
+export function existingDevelopmentSecret(dataDir: string): string | undefined {
+  const file = join(dataDir, DEV_SECRET_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }

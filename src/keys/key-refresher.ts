@@ -2,6 +2,21 @@ import type { Logger } from 'pino';
 import type { Clock } from '../storage/store.js';
 import type { LoadedKeys } from './key-manager.js';
 
+export interface KeyRefresherOptions {
+  initial: LoadedKeys;
+  load: () => Promise<LoadedKeys>;
+  onChange: (keys: LoadedKeys) => void;
+  intervalMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface KeyRefresher {
+  refresh: () => Promise<void>;
+  onDemand: () => Promise<void>;
+  stop: () => void;
+}
+
 /**
  * Re-reads the key store every `intervalMs` (and right at the next scheduled activation or
  * retirement) and calls `onChange` when what is published or used differs. A failed read keeps the
@@ -12,15 +27,8 @@ import type { LoadedKeys } from './key-manager.js';
  * from whichever node answers; that node must publish it too, not only after its next interval.
  * Concurrent callers share one read.
  */
-export function startKeyRefresher(opts: {
-  initial: LoadedKeys;
-  load: () => Promise<LoadedKeys>;
-  onChange: (keys: LoadedKeys) => void;
-  intervalMs: number;
-  clock: Clock;
-  logger: Logger;
-}): { refresh: () => Promise<void>; onDemand: () => Promise<void>; stop: () => void } {
-  let fingerprint = opts.initial.fingerprint;
+export function startKeyRefresher(opts: KeyRefresherOptions): KeyRefresher {
+  const seen = { fingerprint: opts.initial.fingerprint };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let inFlight: Promise<void> | undefined;
@@ -35,22 +43,7 @@ export function startKeyRefresher(opts: {
 
   const refresh = async () => {
     if (timer) clearTimeout(timer);
-    let next: number | null = null;
-    try {
-      const keys = await opts.load();
-      next = keys.nextChangeAt;
-      if (keys.fingerprint !== fingerprint) {
-        fingerprint = keys.fingerprint;
-        opts.onChange(keys);
-        opts.logger.info(
-          { event: 'keys.reloaded', signing: keys.signing.map((k) => k.kid) },
-          'key set changed; provider rebuilt',
-        );
-      }
-    } catch (err) {
-      opts.logger.error({ err }, 'key refresh failed; keeping the keys in service');
-    }
-    schedule(next);
+    schedule(await reread(opts, seen));
   };
 
   // A JWKS request is answered after a read of the key store, so a key made current on another node
@@ -74,4 +67,27 @@ export function startKeyRefresher(opts: {
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+/**
+ * One read of the key store; returns when the next scheduled change is due. A changed set is remembered
+ * before `onChange` runs, so a set it fails on is not retried until the store changes again.
+ */
+async function reread(opts: KeyRefresherOptions, seen: { fingerprint: string }): Promise<number | null> {
+  let next: number | null = null;
+  try {
+    const keys = await opts.load();
+    next = keys.nextChangeAt;
+    if (keys.fingerprint !== seen.fingerprint) {
+      seen.fingerprint = keys.fingerprint;
+      opts.onChange(keys);
+      opts.logger.info(
+        { event: 'keys.reloaded', signing: keys.signing.map((k) => k.kid) },
+        'key set changed; provider rebuilt',
+      );
+    }
+  } catch (err) {
+    opts.logger.error({ err }, 'key refresh failed; keeping the keys in service');
+  }
+  return next;
 }

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { type Config, envSchema } from './schema.js';
+import { type Config, envSchema, type RawEnv } from './schema.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -11,17 +11,29 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * frozen Config. main.ts and cli.ts hand it the environment; nothing else reads it.
  */
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const e = parseEnv(env);
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  const problems = consistencyProblems(e, issuerUrl);
+  const keyEncryptionSecret = readKeyEncryptionSecret(e, problems);
+  if (e.NODE_ENV === 'production') problems.push(...productionProblems(e, issuerUrl, keyEncryptionSecret));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(toConfig(e, issuer, keyEncryptionSecret));
+}
+
+/** The variables as the schema reads them, with unset and empty ones alike left out. */
+function parseEnv(env: Record<string, string | undefined>): RawEnv {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
   }
-  const e = parsed.data;
-  const problems: string[] = [];
-  const production = e.NODE_ENV === 'production';
-  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  const issuerUrl = new URL(issuer);
+  return parsed.data;
+}
 
+/** Settings that contradict each other, whatever the mode. */
+function consistencyProblems(e: RawEnv, issuerUrl: URL): string[] {
+  const problems: string[] = [];
   if (e.INITIAL_ACCESS_TOKEN && e.REGISTRATION && e.REGISTRATION !== 'token') {
     problems.push(
       `REGISTRATION: ${e.REGISTRATION} contradicts INITIAL_ACCESS_TOKEN (which requires a token); leave it unset or use token`,
@@ -37,63 +49,74 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL)
     problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
-  let keyEncryptionSecret = e.KEY_ENCRYPTION_SECRET;
-  if (e.KEY_ENCRYPTION_SECRET_FILE) {
-    if (keyEncryptionSecret) {
-      problems.push('KEY_ENCRYPTION_SECRET_FILE: set either it or KEY_ENCRYPTION_SECRET, not both');
-    } else {
-      try {
-        keyEncryptionSecret = readFileSync(e.KEY_ENCRYPTION_SECRET_FILE, 'utf8').trim();
-        if (keyEncryptionSecret.length < 32)
-          problems.push('KEY_ENCRYPTION_SECRET_FILE: the secret must be at least 32 characters');
-      } catch (err) {
-        problems.push(
-          `KEY_ENCRYPTION_SECRET_FILE: cannot read ${e.KEY_ENCRYPTION_SECRET_FILE} (${(err as Error).message})`,
-        );
-      }
-    }
-  }
+  return problems;
+}
 
-  if (production) {
-    if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
-      problems.push('ISSUER: must be https in production (NODE_ENV=production)');
-    }
-    if (!keyEncryptionSecret) {
-      problems.push(
-        'KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused',
-      );
-    }
-    if (issuerUrl.protocol === 'https:' && !e.TRUST_PROXY) {
-      problems.push(
-        'TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)',
-      );
-    }
-    // Only a folder that holds something sensitive must be private: the embedded store, or the development
-    // key-encryption secret (refused above anyway). With MONGODB_URI and a real secret nothing is kept there.
-    const sensitive = !e.MONGODB_URI || !keyEncryptionSecret;
-    const dataDirMode = sensitive ? worldAccess(resolve(e.DATA_DIR)) : undefined;
-    if (dataDirMode)
-      problems.push(
-        `DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`,
-      );
-    if (e.DEMO !== undefined && ['true', '1', 'yes'].includes(e.DEMO)) {
-      problems.push('DEMO: the demo relying party is refused in production');
-    }
-    if (e.REGISTRATION === 'open') {
-      problems.push(
-        'REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token',
-      );
-    }
-    // Sign-up (and recovery, once it exists) proves addresses by mail: without a mail server nobody could finish it.
-    if (e.SIGNUP !== 'closed' && !e.SMTP_URL)
-      problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
-    if (e.SMTP_URL && !e.MAIL_FROM)
-      problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
+/** KEY_ENCRYPTION_SECRET, or the file KEY_ENCRYPTION_SECRET_FILE names; what is wrong goes to `problems`. */
+function readKeyEncryptionSecret(e: RawEnv, problems: string[]): string | undefined {
+  if (!e.KEY_ENCRYPTION_SECRET_FILE) return e.KEY_ENCRYPTION_SECRET;
+  if (e.KEY_ENCRYPTION_SECRET) {
+    problems.push('KEY_ENCRYPTION_SECRET_FILE: set either it or KEY_ENCRYPTION_SECRET, not both');
+    return e.KEY_ENCRYPTION_SECRET;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  try {
+    const secret = readFileSync(e.KEY_ENCRYPTION_SECRET_FILE, 'utf8').trim();
+    if (secret.length < 32) problems.push('KEY_ENCRYPTION_SECRET_FILE: the secret must be at least 32 characters');
+    return secret;
+  } catch (err) {
+    problems.push(
+      `KEY_ENCRYPTION_SECRET_FILE: cannot read ${e.KEY_ENCRYPTION_SECRET_FILE} (${(err as Error).message})`,
+    );
+    return undefined;
+  }
+}
 
+/** What production refuses: development conveniences, and settings that would leak or lock people out. */
+function productionProblems(e: RawEnv, issuerUrl: URL, keyEncryptionSecret: string | undefined): string[] {
+  const problems: string[] = [];
+  if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
+    problems.push('ISSUER: must be https in production (NODE_ENV=production)');
+  }
+  if (!keyEncryptionSecret) {
+    problems.push(
+      'KEY_ENCRYPTION_SECRET: required in production (or KEY_ENCRYPTION_SECRET_FILE); development keys are refused',
+    );
+  }
+  if (issuerUrl.protocol === 'https:' && !e.TRUST_PROXY) {
+    problems.push(
+      'TRUST_PROXY: must be true with an https ISSUER (Signet serves plain HTTP behind a TLS-terminating proxy, whose X-Forwarded-Proto makes cookies Secure)',
+    );
+  }
+  // Only a folder that holds something sensitive must be private: the embedded store, or the development
+  // key-encryption secret (refused above anyway). With MONGODB_URI and a real secret nothing is kept there.
+  const sensitive = !e.MONGODB_URI || !keyEncryptionSecret;
+  const dataDirMode = sensitive ? worldAccess(resolve(e.DATA_DIR)) : undefined;
+  if (dataDirMode)
+    problems.push(
+      `DATA_DIR: ${resolve(e.DATA_DIR)} is ${dataDirMode} by other users; chmod o-rwx it (it holds the store and may hold secrets)`,
+    );
+  if (demoAsked(e)) problems.push('DEMO: the demo relying party is refused in production');
+  if (e.REGISTRATION === 'open') {
+    problems.push(
+      'REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token',
+    );
+  }
+  // Sign-up (and recovery, once it exists) proves addresses by mail: without a mail server nobody could finish it.
+  if (e.SIGNUP !== 'closed' && !e.SMTP_URL)
+    problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
+  if (e.SMTP_URL && !e.MAIL_FROM)
+    problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
+  return problems;
+}
+
+function demoAsked(e: RawEnv): boolean {
+  return e.DEMO !== undefined && ['true', '1', 'yes'].includes(e.DEMO);
+}
+
+function toConfig(e: RawEnv, issuer: string, keyEncryptionSecret: string | undefined): Config {
+  const production = e.NODE_ENV === 'production';
   const dataDir = resolve(e.DATA_DIR);
-  const config: Config = {
+  return {
     port: e.PORT,
     issuer,
     production,
@@ -109,31 +132,39 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ...(e.LOG_FORMAT ? { logFormat: e.LOG_FORMAT } : {}),
     refreshReuseLeeway: e.REFRESH_TOKEN_REUSE_LEEWAY,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
-    demo: production ? false : e.DEMO === undefined || ['true', '1', 'yes'].includes(e.DEMO),
+    demo: production ? false : e.DEMO === undefined || demoAsked(e),
     ...(e.MAX_SESSIONS_PER_ACCOUNT ? { maxSessionsPerAccount: e.MAX_SESSIONS_PER_ACCOUNT } : {}),
-    ttl: {
-      accessToken: e.ACCESS_TOKEN_TTL,
-      idToken: e.ID_TOKEN_TTL,
-      authorizationCode: e.AUTHORIZATION_CODE_TTL,
-      refreshToken: e.REFRESH_TOKEN_TTL,
-      grant: e.GRANT_TTL,
-      sessionIdle: e.SESSION_IDLE_TTL,
-      sessionAbsolute: e.SESSION_ABSOLUTE_TTL,
-      interaction: e.INTERACTION_TTL,
-    },
+    ttl: ttls(e),
     workers: e.WORKERS ?? availableParallelism(),
     signup: e.SIGNUP,
-    mail: {
-      transport: e.SMTP_URL
-        ? { kind: 'smtp', url: e.SMTP_URL }
-        : production
-          ? { kind: 'none' }
-          : { kind: 'files', dir: join(dataDir, 'outbox') },
-      from: e.MAIL_FROM ?? `Signet <no-reply@${issuerUrl.hostname.replace(/^\[|\]$/g, '')}>`,
-      sendTimeoutMs: e.MAIL_SEND_TIMEOUT * 1000,
-    },
+    mail: mailConfig(e, production, dataDir, new URL(issuer).hostname),
   };
-  return deepFreeze(config);
+}
+
+function ttls(e: RawEnv): Config['ttl'] {
+  return {
+    accessToken: e.ACCESS_TOKEN_TTL,
+    idToken: e.ID_TOKEN_TTL,
+    authorizationCode: e.AUTHORIZATION_CODE_TTL,
+    refreshToken: e.REFRESH_TOKEN_TTL,
+    grant: e.GRANT_TTL,
+    sessionIdle: e.SESSION_IDLE_TTL,
+    sessionAbsolute: e.SESSION_ABSOLUTE_TTL,
+    interaction: e.INTERACTION_TTL,
+  };
+}
+
+/** SMTP when configured; otherwise, in development, files in the outbox folder, and in production nothing. */
+function mailConfig(e: RawEnv, production: boolean, dataDir: string, issuerHost: string): Config['mail'] {
+  return {
+    transport: e.SMTP_URL
+      ? { kind: 'smtp', url: e.SMTP_URL }
+      : production
+        ? { kind: 'none' }
+        : { kind: 'files', dir: join(dataDir, 'outbox') },
+    from: e.MAIL_FROM ?? `Signet <no-reply@${issuerHost.replace(/^\[|\]$/g, '')}>`,
+    sendTimeoutMs: e.MAIL_SEND_TIMEOUT * 1000,
+  };
 }
 
 /**

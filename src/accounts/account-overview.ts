@@ -68,14 +68,16 @@ export class AccountOverview {
       if (typeof clientId !== 'string' || this.hiddenClients.has(clientId)) continue;
       const entry = byClient.get(clientId) ?? {
         scopes: new Set<string>(),
-        resources: new Map(),
+        resources: new Map<string, Set<string>>(),
         since: grant.createdAt,
       };
       const openid = grant.payload.openid as { scope?: unknown } | undefined;
       addScopes(entry.scopes, openid?.scope);
       const resources = grant.payload.resources;
       for (const [indicator, scope] of Object.entries(resources && typeof resources === 'object' ? resources : {})) {
-        addScopes(entry.resources.get(indicator) ?? entry.resources.set(indicator, new Set()).get(indicator), scope);
+        const offered = entry.resources.get(indicator) ?? new Set<string>();
+        entry.resources.set(indicator, offered);
+        addScopes(offered, scope);
       }
       entry.since = Math.min(entry.since, grant.createdAt);
       byClient.set(clientId, entry);

@@ -51,7 +51,7 @@ export class PasswordHasher {
   }
 
   async verify(hash: string, password: string): Promise<VerifyResult> {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await this.slots.run(() => argon2.verify(hash, password));
     } catch {

@@ -86,8 +86,8 @@ export function applyProfileChanges(current: AccountProfile | undefined, changes
     const value = changes[field];
     if (value === undefined) continue;
     const parsed = value === null || value.trim() === '' ? undefined : parse(value.trim());
-    if (parsed === undefined) delete next[field];
-    else next[field] = parsed;
+    next[field] = parsed;
   }
-  return next;
+  // A cleared claim is left out, not kept as undefined.
+  return Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined));
 }

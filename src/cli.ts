@@ -89,10 +89,12 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig(process.env);
   if ('runOnStore' in command) {
     const logger = pino({ level: 'error' }, pino.destination(2));
-    const store = await openStore(config, Date.now);
+    // The clock of this store command's parts, as createCore's is of the others.
+    const clock = Date.now;
+    const store = await openStore(config, clock);
     try {
       const { summary, to } = await command.runOnStore(
-        { config, store, logger, stdin: process.stdin, stdout: process.stdout },
+        { config, store, clock, logger, stdin: process.stdin, stdout: process.stdout },
         values,
       );
       (to === 'stdout' ? process.stdout : process.stderr).write(`${JSON.stringify(summary)}\n`);

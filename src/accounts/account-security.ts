@@ -1,14 +1,14 @@
-import type { AccountService } from './account-service.js';
-import { AUDIT, type AuditFields, type AuditLog } from '../audit/audit-log.js';
+import type { AccountService, NewAccount } from './account-service.js';
+import { actedBy, AUDIT, type Actor, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import type { AccountRecord } from '../storage/store.js';
 import type { AccessRevoker } from '../tokens/revocation.js';
 
-/** Who asked: an operator at the CLI, or the user through the account page (with their request's IP/UA). */
-export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' };
+export type { Actor } from '../audit/audit-log.js';
 
 /**
- * Account changes that must take effect everywhere at once: each one revokes what it invalidates
- * (grants, sessions) in the same call and leaves an audit event. findAccount re-reads the account on
+ * Account changes made on someone's behalf (an operator, or the user on the account page): each leaves an
+ * audit event, so every caller records the same trail. Those that must take effect everywhere at once
+ * revoke what they invalidate (grants, sessions) in the same call; findAccount re-reads the account on
  * every token use as well, so even a token created mid-change cannot outlive a disable or delete.
  */
 export class AccountSecurity {
@@ -17,6 +17,27 @@ export class AccountSecurity {
     private readonly revoker: AccessRevoker,
     private readonly audit: AuditLog,
   ) {}
+
+  async create(input: NewAccount, actor: Actor): Promise<AccountRecord> {
+    const account = await this.accounts.create(input);
+    await this.audit.record(AUDIT.accountCreated, this.fields(account.id, actor));
+    return account;
+  }
+
+  /** A new sign-in email and/or display name (see AccountService.changeIdentity); sessions and tokens stay. */
+  async changeIdentity(
+    account: AccountRecord,
+    changes: { email?: string; name?: string | null },
+    actor: Actor,
+  ): Promise<AccountRecord> {
+    const updated = await this.accounts.changeIdentity(account.id, changes);
+    const fields = [
+      ...(updated.email !== account.email ? ['email'] : []),
+      ...(changes.name !== undefined ? ['name'] : []),
+    ];
+    await this.audit.record(AUDIT.accountUpdated, this.fields(account.id, actor, { fields }));
+    return updated;
+  }
 
   async disable(account: AccountRecord, actor: Actor): Promise<AccountRecord> {
     const updated = await this.accounts.setDisabled(account.id, true);
@@ -69,11 +90,6 @@ export class AccountSecurity {
   }
 
   private fields(accountId: string, actor: Actor, details: Record<string, unknown> = {}): AuditFields {
-    return {
-      accountId,
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: { via: actor.via, ...details },
-    };
+    return actedBy(actor, { accountId }, details);
   }
 }

@@ -43,6 +43,26 @@ export interface AuditFields {
   details?: Record<string, unknown>;
 }
 
+/** Who asked: an operator at the CLI, or the user through the account page (with their request's IP/UA). */
+export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' };
+
+/** An operator at the admin CLI. */
+export const CLI_OPERATOR: Actor = Object.freeze({ via: 'cli' });
+
+/** The fields of an event an actor caused: where the request came from, and `via` first in its details. */
+export function actedBy(
+  actor: Actor,
+  fields: Pick<AuditFields, 'accountId' | 'clientId'>,
+  details: Record<string, unknown> = {},
+): AuditFields {
+  return {
+    ...fields,
+    ip: actor.ip ?? null,
+    userAgent: actor.userAgent ?? null,
+    details: { via: actor.via, ...details },
+  };
+}
+
 /**
  * Writes every security event to the append-only audit store and to the structured log. Ids sort by
  * time (then by a per-process sequence), so events of the same millisecond keep their order.

@@ -1,45 +1,77 @@
-import { AUDIT } from '../audit/audit-log.js';
-import { list, pairs, required, wholeNumber, type Command } from './flags.js';
-import { ValidationError } from '../errors.js';
-import type { ClientType } from '../clients/client-admin.js';
-import type { PkcePolicy } from '../clients/client-metadata.js';
+import { z } from 'zod';
+import { CLI_OPERATOR } from '../audit/audit-log.js';
+import { ACCESS_TOKEN_FORMATS, CLIENT_TYPES, PKCE_POLICIES } from '../clients/client-types.js';
+import { CLIENT_FIELD_FLAGS, clientAdmin } from './client-admin-of.js';
+import { command, oneOf, optionalText, pairs, repeated, requiredText, switchFlag, type Command } from './flags.js';
+import { IAT_COMMANDS } from './iat-commands.js';
 
 // Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
 // by the command that runs (with app.oidc()), not by every CLI call that loads this table.
 
-/** --pkce as given, or undefined; anything but required or optional is refused here. */
-async function pkceFlag(flags: Record<string, unknown>): Promise<PkcePolicy | undefined> {
-  const value = flags.pkce;
-  if (value === undefined) return undefined;
-  const { PKCE_POLICIES } = await import('../clients/client-metadata.js');
-  if (!(PKCE_POLICIES as readonly unknown[]).includes(value))
-    throw new ValidationError(`--pkce must be one of ${PKCE_POLICIES.join(', ')}`);
-  return value as PkcePolicy;
-}
+const clientId = z.object({ 'client-id': requiredText('client-id') });
 
-const text = (flags: Record<string, unknown>, name: string): string | undefined =>
-  typeof flags[name] === 'string' ? flags[name] : undefined;
+const createInput = z
+  .object({
+    name: requiredText('name'),
+    type: oneOf('type', CLIENT_TYPES),
+    'redirect-uri': repeated,
+    'post-logout-redirect-uri': repeated,
+    public: switchFlag,
+    pkce: oneOf('pkce', PKCE_POLICIES),
+    scope: optionalText,
+    resource: optionalText,
+    'access-token-format': z
+      .enum(ACCESS_TOKEN_FORMATS, { error: '--access-token-format must be opaque or jwt' })
+      .optional(),
+    'scope-description': pairs('scope-description'),
+    'token-endpoint-auth-method': optionalText,
+    'jwks-uri': optionalText,
+    'backchannel-logout-uri': optionalText,
+  })
+  .transform((f) => ({
+    name: f.name,
+    type: f.type ?? 'web',
+    redirectUris: f['redirect-uri'],
+    postLogoutRedirectUris: f['post-logout-redirect-uri'],
+    public: f.public,
+    pkce: f.pkce,
+    scope: f.scope,
+    resource: f.resource,
+    accessTokenFormat: f['access-token-format'],
+    scopeDescriptions: f['scope-description'],
+    tokenEndpointAuthMethod: f['token-endpoint-auth-method'],
+    jwksUri: f['jwks-uri'],
+    backchannelLogoutUri: f['backchannel-logout-uri'],
+  }));
 
-const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
-  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+const updateInput = z
+  .object({
+    'client-id': requiredText('client-id'),
+    name: optionalText,
+    // Given or not matters: a given list replaces the stored one.
+    'redirect-uri': z.array(z.string()).optional(),
+    'post-logout-redirect-uri': z.array(z.string()).optional(),
+    scope: optionalText,
+    'scope-description': pairs('scope-description'),
+    pkce: oneOf('pkce', PKCE_POLICIES),
+  })
+  .transform((f) => ({
+    clientId: f['client-id'],
+    changes: {
+      name: f.name,
+      redirectUris: f['redirect-uri'],
+      postLogoutRedirectUris: f['post-logout-redirect-uri'],
+      scope: f.scope,
+      scopeDescriptions: f['scope-description'],
+      pkce: f.pkce,
+    },
+  }));
 
-/** A token is worth issuing only when registration exists and requires one (the default). */
-function refuseWithoutTokenRegistration(registration: { enabled: boolean; requireToken: boolean }): void {
-  if (!registration.enabled) {
-    throw new ValidationError(
-      'registration is closed (REGISTRATION=closed): /reg does not exist, so a token would open nothing; unset REGISTRATION to register clients with tokens',
-    );
-  }
-  if (!registration.requireToken) {
-    throw new ValidationError(
-      'registration is open (REGISTRATION=open): anyone may register without a token, so a token would mean nothing; unset REGISTRATION to require one',
-    );
-  }
-}
+const byClientId = { 'client-id': { type: 'string' } } as const;
 
-/** The admin CLI's client and initial-access-token commands. */
+/** The admin CLI's client commands (and, from iat-commands.ts, the initial-access-token ones). */
 export const CLIENT_COMMANDS: Record<string, Command> = {
-  'client create': {
+  'client create': command({
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
       '[--public] [--pkce required|optional] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
@@ -66,55 +98,31 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'jwks-uri': { type: 'string' },
       'backchannel-logout-uri': { type: 'string' },
     },
-    async run(app, flags) {
-      const { CLIENT_TYPES } = await import('../clients/client-admin.js');
-      const type = flags.type ?? 'web';
-      if (!(CLIENT_TYPES as readonly unknown[]).includes(type))
-        throw new ValidationError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
-      const format = flags['access-token-format'];
-      if (format !== undefined && format !== 'opaque' && format !== 'jwt')
-        throw new ValidationError('--access-token-format must be opaque or jwt');
-      const pkce = await pkceFlag(flags);
-      const { clients } = await app.oidc();
-      const created = await clients.create({
-        name: required(flags, 'name'),
-        type: type as ClientType,
-        redirectUris: list(flags, 'redirect-uri'),
-        postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri'),
-        public: flags.public === true,
-        ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
-        ...(typeof flags.resource === 'string' ? { resource: flags.resource } : {}),
-        ...(format !== undefined ? { accessTokenFormat: format } : {}),
-        ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
-        ...optional('pkce', pkce),
-        ...optional('tokenEndpointAuthMethod', text(flags, 'token-endpoint-auth-method')),
-        ...optional('jwksUri', text(flags, 'jwks-uri')),
-        ...optional('backchannelLogoutUri', text(flags, 'backchannel-logout-uri')),
-      });
-      await app.audit.record(AUDIT.clientRegistered, {
-        clientId: created.client_id,
-        details: { via: 'cli', type, ...optional('pkce', pkce) },
-      });
-      return created;
+    input: createInput,
+    fieldFlags: CLIENT_FIELD_FLAGS,
+    async run(app, input) {
+      return (await clientAdmin(app)).create(input, CLI_OPERATOR);
     },
-  },
-  'client list': {
+  }),
+  'client list': command({
     usage: 'client list',
     summary: 'list registered clients',
     flags: {},
+    input: z.object({}),
     async run(app) {
       return { clients: await (await app.oidc()).clients.list() };
     },
-  },
-  'client show': {
+  }),
+  'client show': command({
     usage: 'client show --client-id ID',
     summary: "a client's metadata (never its secret)",
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      return (await app.oidc()).clients.show(required(flags, 'client-id'));
+    flags: byClientId,
+    input: clientId,
+    async run(app, input) {
+      return (await app.oidc()).clients.show(input['client-id']);
     },
-  },
-  'client update': {
+  }),
+  'client update': command({
     usage:
       'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
       '[--scope-description "S1=what it allows" ...] [--pkce required|optional]',
@@ -122,7 +130,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --pkce optional ' +
       'for confidential web clients only, audited); checked like a new client',
     flags: {
-      'client-id': { type: 'string' },
+      ...byClientId,
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -130,87 +138,30 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'scope-description': { type: 'string', multiple: true },
       pkce: { type: 'string' },
     },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      const pkce = await pkceFlag(flags);
-      const { clients } = await app.oidc();
-      const result = await clients.update(clientId, {
-        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
-        ...(flags['redirect-uri'] !== undefined ? { redirectUris: list(flags, 'redirect-uri') } : {}),
-        ...(flags['post-logout-redirect-uri'] !== undefined
-          ? { postLogoutRedirectUris: list(flags, 'post-logout-redirect-uri') }
-          : {}),
-        ...(typeof flags.scope === 'string' ? { scope: flags.scope } : {}),
-        ...optional('scopeDescriptions', pairs(flags, 'scope-description')),
-        ...optional('pkce', pkce),
-      });
-      await app.audit.record(AUDIT.clientUpdated, {
-        clientId,
-        details: { via: 'cli', fields: result.updated, ...optional('pkce', pkce) },
-      });
-      return result;
+    input: updateInput,
+    fieldFlags: CLIENT_FIELD_FLAGS,
+    async run(app, { clientId: id, changes }) {
+      return (await clientAdmin(app)).update(id, changes, CLI_OPERATOR);
     },
-  },
-  'client rotate-secret': {
+  }),
+  'client rotate-secret': command({
     usage: 'client rotate-secret --client-id ID',
     summary: 'give a confidential client a new secret, shown once; the old one stops working at once',
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      const rotated = await (await app.oidc()).clients.rotateSecret(clientId);
-      await app.audit.record(AUDIT.clientUpdated, { clientId, details: { via: 'cli', fields: ['client_secret'] } });
-      return rotated;
+    flags: byClientId,
+    input: clientId,
+    async run(app, input) {
+      return (await clientAdmin(app)).rotateSecret(input['client-id'], CLI_OPERATOR);
     },
-  },
-  'client delete': {
+  }),
+  'client delete': command({
     usage: 'client delete --client-id ID',
     summary: 'delete a client; its tokens stop working at once',
-    flags: { 'client-id': { type: 'string' } },
-    async run(app, flags) {
-      const clientId = required(flags, 'client-id');
-      await (await app.oidc()).clients.delete(clientId);
-      await app.audit.record(AUDIT.clientDeleted, { clientId, details: { via: 'cli' } });
-      return { client_id: clientId, deleted: true };
+    flags: byClientId,
+    input: clientId,
+    async run(app, input) {
+      await (await clientAdmin(app)).delete(input['client-id'], CLI_OPERATOR);
+      return { client_id: input['client-id'], deleted: true };
     },
-  },
-  'iat create': {
-    usage: 'iat create [--expires-in SECONDS] [--max-uses N]',
-    summary:
-      'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
-    flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' } },
-    async run(app, flags) {
-      refuseWithoutTokenRegistration(app.config.registration);
-      const expiresIn =
-        typeof flags['expires-in'] === 'string' ? wholeNumber(flags['expires-in'], '--expires-in') : undefined;
-      const maxUses = typeof flags['max-uses'] === 'string' ? wholeNumber(flags['max-uses'], '--max-uses') : undefined;
-      const { clients } = await app.oidc();
-      const issued = await clients.initialAccessTokens.create({
-        ...(expiresIn !== undefined ? { expiresIn } : {}),
-        ...(maxUses !== undefined ? { maxUses } : {}),
-      });
-      await app.audit.record(AUDIT.initialAccessTokenIssued, {
-        details: { via: 'cli', id: issued.id, expires_at: issued.expires_at, max_uses: issued.max_uses },
-      });
-      return issued;
-    },
-  },
-  'iat list': {
-    usage: 'iat list',
-    summary: 'initial access tokens still valid: id (a hash, not the token), dates, uses left',
-    flags: {},
-    async run(app) {
-      return { initial_access_tokens: await (await app.oidc()).clients.initialAccessTokens.list() };
-    },
-  },
-  'iat revoke': {
-    usage: 'iat revoke --id ID',
-    summary: 'revoke an initial access token by the id create and list show',
-    flags: { id: { type: 'string' } },
-    async run(app, flags) {
-      const id = required(flags, 'id');
-      await (await app.oidc()).clients.initialAccessTokens.revoke(id);
-      await app.audit.record(AUDIT.initialAccessTokenRevoked, { details: { via: 'cli', id } });
-      return { id, revoked: true };
-    },
-  },
+  }),
+  ...IAT_COMMANDS,
 };

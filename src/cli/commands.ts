@@ -1,17 +1,11 @@
-import { AUDIT } from '../audit/audit-log.js';
-import type { Actor } from '../accounts/account-security.js';
+import { z } from 'zod';
+import type { SignetCore } from '../app.js';
+import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
+import type { AccountRecord } from '../storage/store.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
+import { command, optionalText, requiredText, switchFlag, wholeNumber, type Command } from './flags.js';
 import { USER_COMMANDS } from './user-commands.js';
-import { required, type Command, type Flags } from './flags.js';
-
-const CLI_ACTOR: Actor = { via: 'cli' };
-
-async function passwordFromStdin(flags: Flags, stdin: () => Promise<string>): Promise<string> {
-  if (flags['password-stdin'] !== true)
-    throw new ValidationError('--password-stdin is required (passwords never go in arguments)');
-  return (await stdin()).split(/\r?\n/)[0] ?? '';
-}
 
 /** "2026-01-31", an ISO date-time, or a look-back such as "90m", "24h", "7d". */
 export function parseSince(value: string, now: number): number {
@@ -24,95 +18,100 @@ export function parseSince(value: string, now: number): number {
   return at;
 }
 
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000)
-    throw new ValidationError('--limit must be a whole number from 1 to 10000');
-  return n;
+/** Passwords come on standard input only: in arguments they would show in `ps` and in shell history. */
+const passwordStdin = z.literal(true, { error: '--password-stdin is required (passwords never go in arguments)' });
+
+const firstLine = async (stdin: () => Promise<string>) => (await stdin()).split(/\r?\n/)[0] ?? '';
+
+/** A command on the account of --email: `act` does the work, then the account's id and `answer` are printed. */
+function onAccount(
+  usage: string,
+  summary: string,
+  act: (app: SignetCore, account: AccountRecord) => Promise<unknown>,
+  answer: Record<string, unknown>,
+): Command {
+  return command({
+    usage,
+    summary,
+    flags: { email: { type: 'string' } },
+    input: z.object({ email: requiredText('email') }),
+    async run(app, { email }) {
+      const account = await app.accounts.findByEmail(email);
+      await act(app, account);
+      return { id: account.id, ...answer };
+    },
+  });
 }
 
 /** The admin CLI of CONTRACT.md. Every command prints one JSON object. */
 export const COMMANDS: Record<string, Command> = {
-  'user create': {
+  'user create': command({
     usage: 'user create --email E --password-stdin [--name N]',
     summary: 'create an account; the password is the first line of stdin',
     flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' } },
-    async run(app, flags, stdin) {
-      const password = await passwordFromStdin(flags, stdin);
-      const name = typeof flags.name === 'string' ? flags.name : undefined;
-      const account = await app.accounts.create({
-        email: required(flags, 'email'),
-        password,
-        ...(name ? { name } : {}),
-      });
-      await app.audit.record(AUDIT.accountCreated, { accountId: account.id, details: { via: 'cli' } });
+    input: z.object({ 'password-stdin': passwordStdin, email: requiredText('email'), name: optionalText }),
+    async run(app, { email, name }, stdin) {
+      const password = await firstLine(stdin);
+      const account = await app.security.create({ email, password, ...(name ? { name } : {}) }, CLI_OPERATOR);
       return { id: account.id, email: account.email };
     },
-  },
-  'user disable': {
-    usage: 'user disable --email E',
-    summary: 'disable an account: it cannot sign in, and its sessions and tokens end at once',
-    flags: { email: { type: 'string' } },
-    async run(app, flags) {
-      const account = await app.accounts.findByEmail(required(flags, 'email'));
-      await app.security.disable(account, CLI_ACTOR);
-      return { id: account.id, disabled: true };
-    },
-  },
-  'user enable': {
-    usage: 'user enable --email E',
-    summary: 'enable a disabled account again (it signs in afresh; nothing revoked comes back)',
-    flags: { email: { type: 'string' } },
-    async run(app, flags) {
-      const account = await app.accounts.findByEmail(required(flags, 'email'));
-      await app.security.enable(account, CLI_ACTOR);
-      return { id: account.id, disabled: false };
-    },
-  },
-  'user delete': {
-    usage: 'user delete --email E',
-    summary: 'delete an account; its sessions and tokens end at once',
-    flags: { email: { type: 'string' } },
-    async run(app, flags) {
-      const account = await app.accounts.findByEmail(required(flags, 'email'));
-      await app.security.delete(account, CLI_ACTOR);
-      return { id: account.id, deleted: true };
-    },
-  },
-  'user set-password': {
+  }),
+  'user disable': onAccount(
+    'user disable --email E',
+    'disable an account: it cannot sign in, and its sessions and tokens end at once',
+    (app, account) => app.security.disable(account, CLI_OPERATOR),
+    { disabled: true },
+  ),
+  'user enable': onAccount(
+    'user enable --email E',
+    'enable a disabled account again (it signs in afresh; nothing revoked comes back)',
+    (app, account) => app.security.enable(account, CLI_OPERATOR),
+    { disabled: false },
+  ),
+  'user delete': onAccount(
+    'user delete --email E',
+    'delete an account; its sessions and tokens end at once',
+    (app, account) => app.security.delete(account, CLI_OPERATOR),
+    { deleted: true },
+  ),
+  'user set-password': command({
     usage: 'user set-password --email E --password-stdin',
     summary: 'set a new password (first line of stdin); every session and token of the account ends',
     flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
-    async run(app, flags, stdin) {
-      const password = await passwordFromStdin(flags, stdin);
-      const account = await app.accounts.findByEmail(required(flags, 'email'));
-      await app.security.setPassword(account, password, CLI_ACTOR);
+    input: z.object({ 'password-stdin': passwordStdin, email: requiredText('email') }),
+    async run(app, { email }, stdin) {
+      const password = await firstLine(stdin);
+      const account = await app.accounts.findByEmail(email);
+      await app.security.setPassword(account, password, CLI_OPERATOR);
       return { id: account.id, password_changed: true };
     },
-  },
-  'grant revoke': {
+  }),
+  'grant revoke': command({
     usage: 'grant revoke --user E [--client ID]',
     summary: "revoke a user's grants (all, or one client's): their tokens stop working at once",
     flags: { user: { type: 'string' }, client: { type: 'string' } },
-    async run(app, flags) {
-      const account = await app.accounts.findByEmail(required(flags, 'user'));
-      const clientId = typeof flags.client === 'string' ? flags.client : undefined;
-      const clients = await app.security.revokeApps(account, clientId, CLI_ACTOR);
+    input: z.object({ user: requiredText('user'), client: optionalText }),
+    async run(app, { user, client }) {
+      const account = await app.accounts.findByEmail(user);
+      const clients = await app.security.revokeApps(account, client, CLI_OPERATOR);
       return { id: account.id, revoked_clients: clients };
     },
-  },
-  'audit list': {
+  }),
+  'audit list': command({
     usage: 'audit list [--user E] [--since T] [--limit N]',
     summary: 'security events, newest first; T is an ISO date/time or a duration such as 24h or 7d',
     flags: { user: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
-    async run(app, flags) {
-      const accountId = typeof flags.user === 'string' ? (await app.accounts.findByEmail(flags.user)).id : undefined;
-      const since = typeof flags.since === 'string' ? parseSince(flags.since, Date.now()) : undefined;
-      const limit = typeof flags.limit === 'string' ? parseLimit(flags.limit) : 100;
+    input: z.object({
+      user: optionalText,
+      since: optionalText,
+      limit: wholeNumber('limit', { min: 1, max: 10_000 }),
+    }),
+    async run(app, { user, since, limit }) {
+      const accountId = user === undefined ? undefined : (await app.accounts.findByEmail(user)).id;
       const events = await app.audit.list({
         ...(accountId ? { accountId } : {}),
-        ...(since !== undefined ? { since } : {}),
-        limit,
+        ...(since !== undefined ? { since: parseSince(since, app.clock()) } : {}),
+        limit: limit ?? 100,
       });
       return {
         events: events.map((e) => ({
@@ -127,36 +126,40 @@ export const COMMANDS: Record<string, Command> = {
         })),
       };
     },
-  },
-  'keys list': {
+  }),
+  'keys list': command({
     usage: 'keys list',
     summary: 'signing and cookie keys with their state (next, current, retiring, retired) and dates',
     flags: {},
+    input: z.object({}),
     async run(app) {
       return { keys: await app.keyAdmin.list() };
     },
-  },
-  'keys rotate': {
+  }),
+  'keys rotate': command({
     usage: 'keys rotate [--kind signing|cookie] [--now]',
     summary:
       'publish the next key now, sign with it after KEY_ACTIVATION_DELAY (signing keys with --now: at once, see README), ' +
       'retire the old one once nothing it signed is alive',
     flags: { kind: { type: 'string' }, now: { type: 'boolean' } },
-    async run(app, flags) {
-      const kind = flags.kind ?? 'signing';
-      if (kind !== 'signing' && kind !== 'cookie') throw new ValidationError('--kind must be signing or cookie');
-      return { rotated: await app.keyAdmin.rotate(kind, { now: flags.now === true }) };
+    input: z.object({
+      kind: z.enum(['signing', 'cookie'], { error: '--kind must be signing or cookie' }).optional(),
+      now: switchFlag,
+    }),
+    async run(app, { kind, now }) {
+      return { rotated: await app.keyAdmin.rotate(kind ?? 'signing', { now }) };
     },
-  },
-  'keys rewrap': {
+  }),
+  'keys rewrap': command({
     usage: 'keys rewrap',
     summary:
       're-encrypt every stored key under KEY_ENCRYPTION_SECRET (the old one given as KEY_ENCRYPTION_SECRET_PREVIOUS)',
     flags: {},
+    input: z.object({}),
     async run(app) {
       return { rewrapped: await app.keyAdmin.rewrap() };
     },
-  },
+  }),
   ...USER_COMMANDS,
   ...CLIENT_COMMANDS,
 };

@@ -1,7 +1,8 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { SignetCore } from '../app.js';
-import { required, type Command } from './flags.js';
+import { z } from 'zod';
+import { command, requiredText, type Command } from './flags.js';
 import { AppError } from '../errors.js';
 import type { MailService } from '../mail/mail-service.js';
 import type { OutboxRecord } from '../storage/store.js';
@@ -15,10 +16,11 @@ async function outcome(
   mail: MailService,
   id: string,
   first: OutboxRecord | undefined,
+  clock: SignetCore['clock'],
 ): Promise<OutboxRecord | undefined> {
-  const until = Date.now() + 4 * config.mail.sendTimeoutMs;
+  const until = clock() + 4 * config.mail.sendTimeoutMs;
   let record = first;
-  while (record?.state === 'pending' && record.lastError === null && Date.now() < until) {
+  while (record?.state === 'pending' && record.lastError === null && clock() < until) {
     await wait(POLL_MS);
     record = await mail.status(id);
   }
@@ -27,12 +29,13 @@ async function outcome(
 
 /** Mail commands of the admin CLI. */
 export const MAIL_COMMANDS: Record<string, Command> = {
-  'mail test': {
+  'mail test': command({
     usage: 'mail test --to E',
     summary:
       'send a test mail to E the way every mail goes (outbox, sender, SMTP_URL; without SMTP_URL outside production, an .eml file in DATA_DIR/outbox) and report whether the server accepted it',
     flags: { to: { type: 'string' } },
-    async run(app, flags) {
+    input: z.object({ to: requiredText('to') }),
+    async run(app, { to }) {
       // The mail modules (nodemailer) are loaded by this command only.
       const [{ messageId }, { emlName }, { testMail }, { service: mail }] = await Promise.all([
         import('../mail/compose.js'),
@@ -40,10 +43,10 @@ export const MAIL_COMMANDS: Record<string, Command> = {
         import('../mail/test-mail.js'),
         app.mail(),
       ]);
-      const { subject, text, html } = testMail(app.config.issuer, new Date());
-      const { id } = await mail.enqueue({ to: required(flags, 'to'), subject, text, html });
+      const { subject, text, html } = testMail(app.config.issuer, new Date(app.clock()));
+      const { id } = await mail.enqueue({ to, subject, text, html });
       // Delivered here, unless a running server's sender claimed it first: then its outcome is awaited.
-      const record = await outcome(app.config, mail, id, await mail.deliverNow(id));
+      const record = await outcome(app.config, mail, id, await mail.deliverNow(id), app.clock);
       if (!record) throw new AppError('mail_failed', `test mail ${id} vanished from the outbox`, 500, true);
       const summary = {
         id,
@@ -74,5 +77,5 @@ export const MAIL_COMMANDS: Record<string, Command> = {
       }
       return { ...summary, note: 'a running server is delivering it; see /readyz for the outbox' };
     },
-  },
+  }),
 };

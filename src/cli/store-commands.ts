@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { AUDIT, AuditLog } from '../audit/audit-log.js';
-import type { Flags, StoreCommand, StoreCommandContext } from './flags.js';
+import { z } from 'zod';
+import { optionalText, storeCommand, type StoreCommand, type StoreCommandContext } from './flags.js';
 import { AppError, ValidationError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { KeySealer } from '../keys/key-encryption.js';
@@ -17,7 +18,8 @@ import { writeExport } from '../transfer/write-export.js';
 // they are failure counters with a window of an hour at most, keyed by hashes of emails and IPs; moving
 // them would carry an attacker's partial count across at best, and a migration is a planned stop anyway.
 
-const file = (flags: Flags): string | undefined => (typeof flags.file === 'string' ? flags.file : undefined);
+const fileFlag = { file: { type: 'string' } } as const;
+const fileInput = z.object({ file: optionalText });
 
 function describeTarget(config: Readonly<Config>): string {
   return config.store.kind === 'sqlite'
@@ -37,12 +39,11 @@ async function refuseOccupied(store: Store, config: Readonly<Config>): Promise<v
 /** Opens the export once per pass; the label names the file in every message. */
 async function exportSource(ctx: Pick<StoreCommandContext, 'stdin'>, path: string | undefined) {
   if (path !== undefined) {
-    await access(path, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-      throw new ValidationError(
-        `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`,
-      );
+    await access(path, constants.R_OK).catch((err: unknown) => {
+      const { code, message } = err as NodeJS.ErrnoException;
+      throw new ValidationError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? message)}`);
     });
-    return { label: path, open: () => openExport(createReadStream(path)), remove: async () => undefined };
+    return { label: path, open: () => openExport(createReadStream(path)), remove: () => Promise.resolve() };
   }
   if ('isTTY' in ctx.stdin && ctx.stdin.isTTY)
     throw new ValidationError('expected an export on standard input, or --file F');
@@ -66,15 +67,15 @@ async function check(reader: ExportReader, sealer: KeySealer): Promise<void> {
 }
 
 export const STORE_COMMANDS: Record<string, StoreCommand> = {
-  'store export': {
+  'store export': storeCommand({
     usage: 'store export [--file F]',
     summary:
       'write this store (keys still sealed, accounts, clients, grants, tokens, sessions, audit events; not expired records) as JSON Lines ' +
       'to F, created mode 0600, or to standard output; the summary then goes to stderr',
-    flags: { file: { type: 'string' } },
-    async runOnStore({ store, stdout }, flags) {
-      const path = file(flags);
-      const exportedAt = new Date();
+    flags: fileFlag,
+    input: fileInput,
+    async runOnStore({ store, stdout, clock }, { file: path }) {
+      const exportedAt = new Date(clock());
       const summary = (counts: unknown) => ({
         exported: counts,
         file: path ?? null,
@@ -92,23 +93,24 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
       const counts = await writePrivateFile(path, (out) => writeExport(store, out, exportedAt, { end: true }));
       return { summary: summary(counts), to: 'stdout' };
     },
-  },
-  'store import': {
+  }),
+  'store import': storeCommand({
     usage: 'store import [--file F]',
     summary:
       'load an export (from F or standard input) into this store, which must be fresh; everything is checked first, including that ' +
       "this configuration's key-encryption secret opens the keys. SQLite imports all or nothing; on MongoDB a failure mid-way leaves a partial import: drop the database and retry",
-    flags: { file: { type: 'string' } },
-    async runOnStore(ctx, flags) {
+    flags: fileFlag,
+    input: fileInput,
+    async runOnStore(ctx, { file: path }) {
       const { store, config } = ctx;
       await refuseOccupied(store, config);
       const sealer = targetSealer(config);
-      const source = await exportSource(ctx, file(flags));
+      const source = await exportSource(ctx, path);
       try {
         await withLabel(source.label, async () => check(await source.open(), sealer));
 
         const reader = await withLabel(source.label, source.open);
-        const now = Date.now();
+        const now = ctx.clock();
         const imported = emptyCounts();
         let skippedExpired = 0;
         async function* live(): AsyncGenerator<TransferItem> {
@@ -142,7 +144,7 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
           imported,
           skipped_expired: skippedExpired,
         };
-        await new AuditLog(store.audit, ctx.logger, Date.now).record(AUDIT.storeImported, { details });
+        await new AuditLog(store.audit, ctx.logger, ctx.clock).record(AUDIT.storeImported, { details });
         return {
           summary: {
             imported,
@@ -157,5 +159,5 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
         await source.remove();
       }
     },
-  },
+  }),
 };

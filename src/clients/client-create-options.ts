@@ -1,5 +1,6 @@
-import { ValidationError } from '../errors.js';
-import type { ClientType } from './client-admin.js';
+import type { ClientType } from './client-types.js';
+import { actsForUsers } from './client-types.js';
+import { FieldError } from './field-error.js';
 
 // How an operator-registered client authenticates at the token endpoint, and where it hears of logouts
 // (OpenID Back-Channel Logout 1.0), checked against what its type allows.
@@ -24,41 +25,50 @@ export interface ClientCreateOptions {
   backchannelLogoutUri?: string;
 }
 
+/** The method chosen over the type's default, refused where the type or the other options rule it out. */
+function checkedMethod(input: ClientCreateOptions, type: ClientType, method: string): string {
+  if (!(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(method)) {
+    throw new FieldError(
+      (f) => `${f('tokenEndpointAuthMethod')} must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`,
+    );
+  }
+  if (input.public && method !== 'none')
+    throw new FieldError((f) => `${f('public')} means ${f('tokenEndpointAuthMethod')} none`);
+  if (type === 'native' && method !== 'none') {
+    throw new FieldError((f) => `a native client is public (RFC 8252): its ${f('tokenEndpointAuthMethod')} is none`);
+  }
+  if (!actsForUsers(type) && method === 'none') {
+    throw new FieldError(
+      (f) => `a ${type} client must authenticate: ${f('tokenEndpointAuthMethod')} none does not apply`,
+    );
+  }
+  if (method === 'none' && input.pkce === 'optional')
+    throw new FieldError((f) => `${f('pkce')} optional needs a confidential client`);
+  return method;
+}
+
 /** The metadata these options add over the type's own (which already chose a default method). */
 export function authAndLogoutMetadata(input: ClientCreateOptions, type: ClientType): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const method = input.tokenEndpointAuthMethod;
-  if (method !== undefined) {
-    if (!(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(method)) {
-      throw new ValidationError(
-        `--token-endpoint-auth-method must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`,
-      );
-    }
-    if (input.public && method !== 'none')
-      throw new ValidationError('--public means --token-endpoint-auth-method none');
-    if (type === 'native' && method !== 'none')
-      throw new ValidationError('a native client is public (RFC 8252): its --token-endpoint-auth-method is none');
-    if ((type === 'service' || type === 'resource-server') && method === 'none') {
-      throw new ValidationError(`a ${type} client must authenticate: --token-endpoint-auth-method none does not apply`);
-    }
-    if (method === 'none' && input.pkce === 'optional')
-      throw new ValidationError('--pkce optional needs a confidential client');
-    out.token_endpoint_auth_method = method;
-  }
+  if (method !== undefined) out.token_endpoint_auth_method = checkedMethod(input, type, method);
   if (method === 'private_key_jwt' && input.jwksUri === undefined) {
-    throw new ValidationError(
-      '--token-endpoint-auth-method private_key_jwt needs --jwks-uri (where the client publishes its public keys)',
+    throw new FieldError(
+      (f) =>
+        `${f('tokenEndpointAuthMethod')} private_key_jwt needs ${f('jwksUri')} (where the client publishes its public keys)`,
     );
   }
   if (input.jwksUri !== undefined) {
-    if (method !== 'private_key_jwt')
-      throw new ValidationError('--jwks-uri applies only with --token-endpoint-auth-method private_key_jwt');
+    if (method !== 'private_key_jwt') {
+      throw new FieldError((f) => `${f('jwksUri')} applies only with ${f('tokenEndpointAuthMethod')} private_key_jwt`);
+    }
     out.jwks_uri = input.jwksUri;
   }
   if (input.backchannelLogoutUri !== undefined) {
-    if (type !== 'web' && type !== 'native') {
-      throw new ValidationError(
-        `--backchannel-logout-uri applies only to web and native clients (a ${type} client has no user sessions)`,
+    if (!actsForUsers(type)) {
+      throw new FieldError(
+        (f) =>
+          `${f('backchannelLogoutUri')} applies only to web and native clients (a ${type} client has no user sessions)`,
       );
     }
     out.backchannel_logout_uri = input.backchannelLogoutUri;

@@ -1,5 +1,6 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { checkClientPolicy, ClientPolicyError } from './client-policy.js';
+import { PKCE_POLICIES } from './client-types.js';
 
 /** Client metadata of a resource server: "jwt" opts its access tokens in to RFC 9068 JWTs. */
 export const ACCESS_TOKEN_FORMAT = 'signet_access_token_format';
@@ -18,8 +19,7 @@ export const REGISTERED_BY = 'signet_registered_by';
  * and never a public one, for which PKCE is the only thing that binds a code to whoever asked for it.
  */
 export const PKCE_POLICY = 'signet_pkce';
-export const PKCE_POLICIES = ['required', 'optional'] as const;
-export type PkcePolicy = (typeof PKCE_POLICIES)[number];
+export { PKCE_POLICIES, type PkcePolicy } from './client-types.js';
 
 /** Whether an operator exempted this client from PKCE; a public client never is (see PKCE_POLICY). */
 export function pkceOptional(client: object | undefined): boolean {
@@ -49,7 +49,7 @@ type Metadata = Record<string, unknown>;
 
 /** The JSON body of a registration (RFC 7591) or an update (RFC 7592); undefined for anything else. */
 function registrationBody(ctx: KoaContextWithOIDC | undefined): Metadata | undefined {
-  const route = ctx?.oidc?.route;
+  const route = ctx?.oidc.route;
   if (route !== 'registration' && route !== 'client_update') return undefined;
   return (ctx?.oidc as { body?: Metadata } | undefined)?.body ?? {};
 }
@@ -67,7 +67,7 @@ function keepOperatorFields(ctx: KoaContextWithOIDC, body: Metadata, metadata: M
   }
   for (const key of OPERATOR_ONLY_METADATA) {
     if (stored && stored[key] !== undefined) metadata[key] = stored[key];
-    else delete metadata[key];
+    else Reflect.deleteProperty(metadata, key);
   }
   // Consent pages warn about clients that registered themselves: nobody vouched for their name.
   if (!stored) metadata[REGISTERED_BY] = 'self';
@@ -132,7 +132,10 @@ export function clientMetadataRules(options: {
     properties: ['redirect_uris', ...OPERATOR_ONLY_METADATA],
     validator: (ctx, key, _value, metadata) => {
       const data = metadata as unknown as Metadata;
-      if (key !== 'redirect_uris') return checkFormat(key, data);
+      if (key !== 'redirect_uris') {
+        checkFormat(key, data);
+        return;
+      }
       checkMachineClient(data);
       const body = registrationBody(ctx);
       if (!ctx || !body) return;

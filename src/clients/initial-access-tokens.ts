@@ -1,5 +1,7 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog } from '../audit/audit-log.js';
+import { NotFoundError } from '../errors.js';
+import { FieldError } from './field-error.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 import { storedTokenId } from '../oidc/adapter.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
@@ -89,15 +91,20 @@ export class InitialAccessTokens {
   constructor(
     private readonly host: ProviderHost,
     private readonly records: OidcRecordStore,
+    /** Where issues and revocations are recorded (see ClientAdmin). */
+    private readonly audit?: AuditLog,
   ) {}
 
-  async create(options: { expiresIn?: number; maxUses?: number } = {}): Promise<IssuedInitialAccessToken> {
+  async create(
+    options: { expiresIn?: number; maxUses?: number } = {},
+    actor: Actor = CLI_OPERATOR,
+  ): Promise<IssuedInitialAccessToken> {
     const { expiresIn, maxUses } = options;
     if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn >= 1 && expiresIn <= MAX_EXPIRES_IN)) {
-      throw new ValidationError(`--expires-in must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN}`);
+      throw new FieldError((f) => `${f('expiresIn')} must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN}`);
     }
     if (maxUses !== undefined && !(Number.isInteger(maxUses) && maxUses >= 1 && maxUses <= MAX_USES_LIMIT)) {
-      throw new ValidationError(`--max-uses must be a whole number from 1 to ${MAX_USES_LIMIT}`);
+      throw new FieldError((f) => `${f('maxUses')} must be a whole number from 1 to ${MAX_USES_LIMIT}`);
     }
     const { InitialAccessToken } = this.host.current;
     const token = new InitialAccessToken({
@@ -113,7 +120,12 @@ export class InitialAccessTokens {
     }
     const saved = await InitialAccessToken.find(value);
     if (!saved) throw new Error('the initial access token was not stored');
-    return { id, initial_access_token: value, expires_at: iso(saved.exp), max_uses: maxUses ?? null };
+    const issued = { id, initial_access_token: value, expires_at: iso(saved.exp), max_uses: maxUses ?? null };
+    await this.audit?.record(
+      AUDIT.initialAccessTokenIssued,
+      actedBy(actor, {}, { id, expires_at: issued.expires_at, max_uses: issued.max_uses }),
+    );
+    return issued;
   }
 
   private async all(): Promise<Array<{ id: string; payload: OidcPayload }>> {
@@ -147,7 +159,7 @@ export class InitialAccessTokens {
   }
 
   /** Takes the id `create` and `list` show; the token stops working at once. */
-  async revoke(id: string): Promise<void> {
+  async revoke(id: string, actor: Actor = CLI_OPERATOR): Promise<void> {
     const found = await this.records.find(MODEL, id);
     if (found?.kind !== MODEL) throw new NotFoundError(`no initial access token ${id}`);
     await this.records.destroy(MODEL, id);
@@ -155,5 +167,6 @@ export class InitialAccessTokens {
       if (ticket.payload.kind === USE_KIND && ticket.id.startsWith(`${id}.use.`))
         await this.records.destroy(MODEL, ticket.id);
     }
+    await this.audit?.record(AUDIT.initialAccessTokenRevoked, actedBy(actor, {}, { id }));
   }
 }

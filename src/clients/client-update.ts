@@ -1,0 +1,62 @@
+import { PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import { describedScopes, pkceMetadata, redirectlessError, SCOPE_FIELD, scopeList } from './client-shape.js';
+import { actsForUsers, clientType } from './client-types.js';
+import { FieldError } from './field-error.js';
+import type { ClientChanges } from './new-client.js';
+
+type Metadata = Record<string, unknown>;
+
+/** The stored metadata with the changes applied (not yet validated), and the metadata fields they touched. */
+export function changedMetadata(current: Metadata, changes: ClientChanges): { next: Metadata; updated: string[] } {
+  const next: Metadata = { ...current };
+  const updated: string[] = [];
+  const set = (field: string, value: unknown) => {
+    next[field] = value;
+    updated.push(field);
+  };
+  const type = clientType(current);
+  if (changes.name !== undefined) {
+    if (!changes.name.trim()) throw new FieldError((f) => `${f('name')} must not be empty`);
+    set('client_name', changes.name.trim());
+  }
+  for (const [field, value] of [
+    ['redirect_uris', changes.redirectUris],
+    ['post_logout_redirect_uris', changes.postLogoutRedirectUris],
+  ] as const) {
+    if (value === undefined || value.length === 0) continue;
+    if (!actsForUsers(type)) throw redirectlessError(type);
+    set(field, value);
+  }
+  if (changes.scope !== undefined) {
+    const field = SCOPE_FIELD[type];
+    if (!field) {
+      throw new FieldError(
+        (f) => `${f('scope')} applies only to service and resource-server clients, not to a ${type} client`,
+      );
+    }
+    set(field, scopeList(changes.scope));
+  }
+  if (changes.scopeDescriptions !== undefined) {
+    if (type !== 'resource-server') {
+      throw new FieldError(
+        (f) => `${f('scopeDescriptions')} applies only to resource-server clients, not to a ${type} client`,
+      );
+    }
+    set(
+      SCOPE_DESCRIPTIONS,
+      describedScopes(changes.scopeDescriptions, typeof next[RESOURCE_SCOPE] === 'string' ? next[RESOURCE_SCOPE] : ''),
+    );
+  }
+  if (changes.pkce !== undefined) {
+    Reflect.deleteProperty(next, PKCE_POLICY);
+    Object.assign(next, pkceMetadata(changes.pkce, type, current.token_endpoint_auth_method));
+    updated.push(PKCE_POLICY);
+  }
+  if (updated.length === 0) {
+    throw new FieldError(
+      (f) =>
+        `nothing to update: give ${['name', 'redirectUris', 'postLogoutRedirectUris', 'scope', 'scopeDescriptions'].map(f).join(', ')} or ${f('pkce')}`,
+    );
+  }
+  return { next, updated };
+}

@@ -2,9 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { LOOPBACK_HOSTS } from '../net/address-policy.js';
 import { type Config, envSchema, type RawEnv } from './schema.js';
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Reads the environment once, reports every problem at once (each naming its variable), and returns a

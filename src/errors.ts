@@ -41,9 +41,15 @@ export class AppError extends Error {
     message: string,
     readonly status = 500,
     readonly expose = status < 500,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
+  }
+
+  /** What a caller may be told about it, in words (the message, unless a subclass keeps them apart). */
+  get description(): string {
+    return this.message;
   }
 }
 
@@ -73,19 +79,21 @@ export class ConfigError extends AppError {
 
 /**
  * The store cannot be reached right now (network, failover, disk): 503 with OAuth's
- * `temporarily_unavailable`, so callers retry instead of treating it as a bug. Shaped for both error
- * paths: oidc-provider's handler reads `expose`, `statusCode`, `message` (its error code) and
- * `error_description`; ours reads `status` and `error`.
+ * `temporarily_unavailable`, so callers retry instead of treating it as a bug. It is thrown from inside
+ * oidc-provider too, whose handler reads `expose`, `statusCode`, `message` (as the error code) and
+ * `error_description`: so the message is the code, and the words live in `error_description`.
  */
-export class StoreUnavailableError extends Error {
-  readonly status = 503;
+export class StoreUnavailableError extends AppError {
   readonly statusCode = 503;
-  readonly expose = true;
+  /** The OAuth field name for the code, as oidc-provider's own errors carry it. */
   readonly error = 'temporarily_unavailable';
   readonly error_description = 'The service is briefly unavailable. Please try again in a few seconds.';
 
   constructor(options?: { cause?: unknown }) {
-    super('temporarily_unavailable', options);
-    this.name = 'StoreUnavailableError';
+    super('temporarily_unavailable', 'temporarily_unavailable', 503, true, options);
+  }
+
+  override get description(): string {
+    return this.error_description;
   }
 }

@@ -1,13 +1,14 @@
 import { isAllowedHost } from '../net/allowed-hosts.js';
 import { classifyHost, mayConnect } from '../net/address-policy.js';
+import { AppError } from '../errors.js';
 
 /** A refused registration: the RFC 7591 error code and a description naming the field. */
-export class ClientPolicyError extends Error {
+export class ClientPolicyError extends AppError {
   constructor(
-    readonly code: 'invalid_redirect_uri' | 'invalid_client_metadata',
+    override readonly code: 'invalid_redirect_uri' | 'invalid_client_metadata',
     message: string,
   ) {
-    super(message);
+    super(code, message, 400);
   }
 }
 
@@ -139,7 +140,7 @@ function checkNames(metadata: Record<string, unknown>): void {
     if (key !== 'client_name' && !key.startsWith('client_name#')) continue;
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') throw new ClientPolicyError('invalid_client_metadata', `${key} must be a string`);
-    if ([...value].length > LIMITS.nameLength)
+    if (Array.from(value).length > LIMITS.nameLength)
       throw new ClientPolicyError(
         'invalid_client_metadata',
         `${key} must not be longer than ${LIMITS.nameLength} characters`,

@@ -6,16 +6,16 @@ import { checkCsrf } from './middleware/csrf.js';
 
 export interface AppSessionGuard {
   /** The signed-in session, or undefined (its cookie cleared) when there is none that still holds. */
-  current(ctx: Context): Promise<LiveAppSession | undefined>;
+  current: (ctx: Context) => Promise<LiveAppSession | undefined>;
   /**
    * Every form: first the session (an ended one gets the friendly "sign in again", whatever the form
    * sent), then a CSRF token bound to that very session.
    */
   signedInForm: Middleware;
   /** The session signedInForm found. */
-  signedIn(ctx: Context): LiveAppSession;
+  signedIn: (ctx: Context) => LiveAppSession;
   /** What a CSRF token of this page is bound to. */
-  csrfBinding(id: string): string;
+  csrfBinding: (id: string) => string;
 }
 
 /** The session handling the account page and the demo app share: one cookie, one session, bound forms. */

@@ -106,14 +106,14 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(registrationSecrets(deps.host, deps.secrets));
   // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.
   const mounted = new WeakMap<Provider, Koa.Middleware>();
-  app.use((ctx, next) => {
+  app.use(async (ctx, next) => {
     const provider = deps.host.current;
     let middleware = mounted.get(provider);
     if (!middleware) {
       middleware = mount(provider);
       mounted.set(provider, middleware);
     }
-    return middleware(ctx, next);
+    await middleware(ctx, next);
   });
   return app;
 }

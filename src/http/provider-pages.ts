@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from '../clients/first-party-clients.js';
 import type { ProviderPages } from '../oidc/provider-config.js';
+import { describe } from './middleware/error-handler.js';
 import { errorView } from './view-models/error-view.js';
 import { clientDisplayName } from './view-models/interaction-view.js';
 import { wayBack } from './view-models/logout-view.js';
@@ -9,33 +10,35 @@ import type { Views } from './views.js';
 /**
  * The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. It calls
  * renderError only when the request prefers HTML (`accepts('json', 'html')`, the rule our own error
- * handler follows too); everything else gets its JSON.
+ * handler follows too); everything else gets its JSON. Its errors are read by the same translator as
+ * ours (describe), so a store outage or a protocol error looks alike on either side.
  */
 export function providerPages(views: Views): ProviderPages {
   // Signet's own account page is not "another app" to sign out of.
   const name = (ctx: KoaContextWithOIDC) =>
-    ctx.oidc?.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID ? clientDisplayName(ctx.oidc.client) : null;
+    ctx.oidc.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID ? clientDisplayName(ctx.oidc.client) : null;
   return {
-    async renderError(ctx, out) {
+    renderError(ctx, _out, err) {
+      const d = describe(err);
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = views.render(
-        'error',
-        errorView({ status: ctx.status || 400, code: out.error, description: out.error_description ?? null }),
-      );
+      ctx.body = views.render('error', errorView(d));
+      return Promise.resolve();
     },
-    async logoutSource(ctx, form) {
+    logoutSource(ctx, form) {
       ctx.type = 'html';
       // `form` is built by oidc-provider (its action and xsrf value); it is the only unescaped input.
       ctx.body = views.render('logout', { title: 'Sign out', form, clientName: name(ctx) });
+      return Promise.resolve();
     },
-    async postLogoutSuccessSource(ctx) {
+    postLogoutSuccessSource(ctx) {
       ctx.type = 'html';
       ctx.body = views.render('logged-out', {
         title: 'Signed out',
         clientName: name(ctx),
-        back: wayBack(ctx.oidc?.client),
+        back: wayBack(ctx.oidc.client),
       });
+      return Promise.resolve();
     },
   };
 }

@@ -35,5 +35,8 @@ export function routeGate(routers: readonly Router[], allowedMethods: AllowedMet
     }
   }
   if (everything) return chain;
-  return (ctx, next) => (segments.has(firstSegment(ctx.path)) ? chain(ctx, next) : next());
+  return async (ctx, next) => {
+    if (segments.has(firstSegment(ctx.path))) await chain(ctx, next);
+    else await next();
+  };
 }

@@ -2,6 +2,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { clientAuthKeys, type Throttle } from '../../throttle/throttle.js';
+import { admit } from '../../throttle/throttle-gate.js';
 
 /**
  * oidc-provider's routes that authenticate clients (lib/helpers/initialize_app.js): token, introspection,
@@ -60,7 +61,8 @@ export function formClientId(body: string): string | undefined {
  * provider's limit or does not match its Content-Length: the provider would refuse it as well.
  */
 async function readForm(ctx: Context): Promise<string | undefined> {
-  const length = ctx.request.length;
+  // Koa's types say number, but it is undefined without a Content-Length (a chunked body).
+  const length = ctx.request.length as number | undefined;
   if (length !== undefined && length > FORM_LIMIT) return undefined;
   const chunks: Buffer[] = [];
   let received = 0;
@@ -107,22 +109,18 @@ async function claimedClientId(ctx: Context): Promise<string | undefined | false
  */
 export function clientAuthThrottle(throttle: Throttle): Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || !GUARDED.has(ctx.path)) return next();
+    if (ctx.method !== 'POST' || !GUARDED.has(ctx.path)) {
+      await next();
+      return;
+    }
     const clientId = await claimedClientId(ctx);
     if (clientId === false) return;
     const keys = clientAuthKeys(clientId, ctx.ip);
-    const checked = await throttle.check([...keys.client, keys.ip]);
-    const { wait } = checked;
-    if (wait > 0) {
-      ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = {
-        error: 'temporarily_unavailable',
-        error_description: `too many failed client authentications; retry after ${wait} seconds`,
-      };
-      return;
-    }
+    const checked = await admit(ctx, throttle, [...keys.client, keys.ip], {
+      form: 'json',
+      reason: 'too many failed client authentications',
+    });
+    if (!checked) return;
     await next();
     const error = ctx.body && typeof ctx.body === 'object' ? (ctx.body as { error?: unknown }).error : undefined;
     if (ctx.status === 401 && error === 'invalid_client') {

@@ -1,40 +1,39 @@
-import type { Context, Middleware } from 'koa';
+import { HttpError, type Context, type Middleware } from 'koa';
+import { errors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import type { Views } from '../views.js';
 import { errorView, type ErrorView } from '../view-models/error-view.js';
 
-interface Described {
+export interface Described {
   status: number;
   code: string;
   description: string | null;
   /** The description is one of our sentences for people, not a library's technical text. */
-  plainWords: boolean;
+  plainWords?: boolean;
 }
 
-/** Our AppErrors, oidc-provider's OIDCProviderErrors (thrown from our routes), or anything else (a bug). */
-function describe(err: unknown): Described {
+/**
+ * Our AppErrors, oidc-provider's OIDCProviderErrors (its calls from our routes), Koa's HTTP errors (a
+ * router's 405, a parser's 413), or anything else: a bug, told to nobody but the log.
+ */
+export function describe(err: unknown): Described {
   if (err instanceof AppError) {
-    return { status: err.status, code: err.code, description: err.expose ? err.message : null, plainWords: err.expose };
-  }
-  const e = err as {
-    status?: unknown;
-    statusCode?: unknown;
-    error?: unknown;
-    error_description?: unknown;
-    expose?: unknown;
-  };
-  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if ((status < 500 || e.expose === true) && typeof e.error === 'string') {
     return {
-      status,
-      code: e.error,
-      description: typeof e.error_description === 'string' ? e.error_description : null,
-      plainWords: false,
+      status: err.status,
+      code: err.code,
+      description: err.expose ? err.description : null,
+      plainWords: err.expose,
     };
   }
-  if (status < 500) return { status, code: 'invalid_request', description: null, plainWords: false };
-  return { status: 500, code: 'server_error', description: null, plainWords: false };
+  if (err instanceof errors.OIDCProviderError) {
+    if (!err.expose) return { status: 500, code: 'server_error', description: null };
+    return { status: err.statusCode, code: err.error, description: err.error_description ?? null };
+  }
+  if (err instanceof HttpError && err.status < 500) {
+    return { status: err.status, code: 'invalid_request', description: null };
+  }
+  return { status: 500, code: 'server_error', description: null };
 }
 
 /**
@@ -53,11 +52,7 @@ function wayForward(path: string): ErrorView['action'] {
 }
 
 /** An error as a page (for browsers) or OAuth-style JSON (for everything else). */
-export function respondWithError(
-  ctx: Context,
-  views: Views,
-  d: Omit<Described, 'plainWords'> & { plainWords?: boolean },
-): void {
+export function respondWithError(ctx: Context, views: Views, d: Described): void {
   ctx.status = d.status;
   ctx.set('Cache-Control', 'no-store');
   if (wantsHtml(ctx)) {

@@ -10,7 +10,7 @@ export const formBody: Middleware = async (ctx, next) => {
     throw new AppError('invalid_request', 'This form must be sent as application/x-www-form-urlencoded.', 415);
   }
   try {
-    await parse(ctx, async () => undefined);
+    await parse(ctx, () => Promise.resolve());
   } catch (err) {
     const status = (err as { status?: number }).status;
     throw new AppError('invalid_request', 'The form could not be read.', status === 413 ? 413 : 400);

@@ -8,6 +8,6 @@ import type { Middleware } from 'koa';
 export function freshJwks(reread: () => Promise<void>): Middleware {
   return async (ctx, next) => {
     if (ctx.path === '/jwks' && (ctx.method === 'GET' || ctx.method === 'HEAD')) await reread();
-    return next();
+    await next();
   };
 }

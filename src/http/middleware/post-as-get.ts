@@ -44,7 +44,10 @@ export function postAsGet(issuer: string): Middleware {
   const base = issuer.replace(/\/+$/, '');
   return async (ctx, next) => {
     const endpoint = ENDPOINTS.find((path) => path === ctx.path);
-    if (!endpoint || ctx.method !== 'POST') return next();
+    if (!endpoint || ctx.method !== 'POST') {
+      await next();
+      return;
+    }
     const params = await readForm(ctx, MAX_URL_LENGTH);
     // Re-encoding can grow a body (every byte outside the unreserved set becomes %XX): the URL it
     // becomes, not the body, must fit what the GET side (request-limits.ts) and browsers take.

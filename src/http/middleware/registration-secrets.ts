@@ -13,7 +13,10 @@ const LIMIT = 56 * 1024;
 export function registrationSecrets(host: ProviderHost, secrets: ClientSecretHasher): Middleware {
   return async (ctx, next) => {
     const match = /^\/reg\/([^/]+)$/.exec(ctx.path);
-    if (!match) return next();
+    if (!match) {
+      await next();
+      return;
+    }
     if (ctx.method === 'PUT' && ctx.is('application/json')) {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -28,8 +31,13 @@ export function registrationSecrets(host: ProviderHost, secrets: ClientSecretHas
       }
       let raw = Buffer.concat(chunks).toString('utf8');
       try {
-        const body = JSON.parse(raw) as Record<string, unknown>;
-        if (body && typeof body === 'object' && typeof body.client_secret === 'string') {
+        const body: unknown = JSON.parse(raw);
+        if (
+          typeof body === 'object' &&
+          body !== null &&
+          'client_secret' in body &&
+          typeof body.client_secret === 'string'
+        ) {
           const stored = (await host.current.Client.find(decodeURIComponent(match[1] ?? '')))?.clientSecret;
           if (stored && secrets.matches(stored, body.client_secret))
             raw = JSON.stringify({ ...body, client_secret: stored });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
+import { z } from 'zod';
+import { guard } from '../guard.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
 
@@ -10,6 +12,9 @@ const ASSETS: Record<string, string> = {
   'signet-button.css': 'text/css; charset=utf-8',
   'signet.js': 'text/javascript; charset=utf-8',
 };
+
+/** Any name reads; only the listed ones are served, the rest are 404. */
+const assetInput = guard({ params: z.object({ name: z.string() }) });
 
 export function assetRoutes(): Router {
   const router = new Router();
@@ -21,8 +26,8 @@ export function assetRoutes(): Router {
     ctx.set('Cache-Control', 'public, max-age=86400');
     ctx.status = 204;
   });
-  router.get('/assets/:name', (ctx) => {
-    const file = files.get(ctx.params.name ?? '');
+  router.get('/assets/:name', assetInput, (ctx) => {
+    const file = files.get(assetInput.read(ctx).params.name);
     if (!file) return;
     ctx.type = file.type;
     ctx.set('Cache-Control', 'public, max-age=3600');

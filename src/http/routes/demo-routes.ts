@@ -1,15 +1,17 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { AppSessions } from '../../sessions/app-sessions.js';
-import { appCookie } from '../app-cookie.js';
-import { appSessionGuard } from '../app-session-guard.js';
-import { checkCsrf, csrfToken } from '../middleware/csrf.js';
+import type { InProcessRelyingParty, RelyingPartyTokens } from '../../sessions/relying-party.js';
+import { appPages, CallbackQuery } from '../app-sign-in.js';
+import { guard } from '../guard.js';
+import { checkCsrf } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
-import type { InProcessRelyingParty, RelyingPartyTokens } from '../../sessions/relying-party.js';
-import { timeView } from '../view-models/time-view.js';
 import type { Views } from '../views.js';
+import { demoPage, type DemoApp } from './demo-page.js';
 
 export interface DemoDeps {
   relyingParty: InProcessRelyingParty;
@@ -18,17 +20,18 @@ export interface DemoDeps {
   issuer: string;
 }
 
-/** The id_token's times (seconds since the epoch), said as dates beside the raw claims. */
-const TIME_CLAIMS: Record<string, string> = { auth_time: 'Signed in', iat: 'id_token issued', exp: 'id_token expires' };
-const claimTimes = (claims: Record<string, unknown>, now: number) =>
-  Object.entries(TIME_CLAIMS).flatMap(([claim, label]) => {
-    const seconds = claims[claim];
-    return typeof seconds === 'number' && Number.isFinite(seconds)
-      ? [{ claim, label, t: timeView(seconds * 1000, now) }]
-      : [];
-  });
-
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+const pageInput = guard({ query: z.object({ done: z.literal('refreshed').optional().catch(undefined) }) });
+const callbackInput = guard({ query: CallbackQuery });
+const logoutTokenInput = guard({ body: z.object({ logout_token: z.string() }) });
+/** What a logout token must say beside its signature (Back-Channel Logout 1.0, 2.4): an event, a subject, no nonce. */
+const LogoutClaims = z.object({
+  sub: z.string(),
+  sid: z.string().optional().catch(undefined),
+  events: z.object({ [BACKCHANNEL_EVENT]: z.object({}) }),
+  nonce: z.undefined(),
+});
 
 const tokensOf = (t: RelyingPartyTokens) => ({
   accessToken: t.accessToken,
@@ -36,162 +39,62 @@ const tokensOf = (t: RelyingPartyTokens) => ({
   expiresAt: t.expiresAt,
 });
 
-/**
- * /demo (development only): a relying party built as docs/relying-parties.md says — code + PKCE,
- * tokens on the server (backend-for-frontend, sealed at rest), refresh, logout, and back-channel
- * logout. Its session is bound like the account page's (sessions/app-sessions.ts): it ends with the
- * provider session and the password it was signed in with.
- */
-export function demoRoutes(deps: DemoDeps): Router {
-  const router = new Router({ prefix: '/demo' });
-  router.use(noStore);
-  const sessionCookie = appCookie(deps.issuer, 'signet.demo', '/demo');
-  const pendingCookie = appCookie(deps.issuer, 'signet.demo.login', '/demo');
-  let keys: JWTVerifyGetKey | undefined;
-
-  const { current, signedInForm, signedIn, csrfBinding } = appSessionGuard(
-    'demo',
-    deps.sessions,
-    sessionCookie,
-    'Your demo app session has ended. Sign in to the demo app again.',
-  );
-
-  router.get('/', async (ctx) => {
-    const session = await current(ctx);
-    let userinfo = '';
-    // With an access token issued, the email is a userinfo claim, not an id_token one (OIDC Core 5.4).
-    let email: unknown = session?.claims.email;
-    if (session?.tokens) {
-      try {
-        const answer = await deps.relyingParty.userinfo(session.tokens.accessToken, session.account.id);
-        email ??= answer.email;
-        userinfo = JSON.stringify(answer, null, 2);
-      } catch (err) {
-        userinfo = `The access token no longer works (${(err as Error).message}). Refresh, or sign in again.`;
-      }
-    }
-    ctx.type = 'html';
-    ctx.body = deps.views.render('demo/index', {
-      title: 'Demo app',
-      signedIn: Boolean(session),
-      claims: session?.claims ?? {},
-      who: typeof email === 'string' ? email : String(session?.claims.sub ?? ''),
-      userinfo,
-      expiresAt: session?.tokens ? timeView(session.tokens.expiresAt, deps.views.now()) : null,
-      claimTimes: claimTimes(session?.claims ?? {}, deps.views.now()),
-      hasRefresh: Boolean(session?.tokens?.refreshToken),
-      flash:
-        ctx.query.done === 'refreshed'
-          ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.'
-          : null,
-      csrf: session ? csrfToken(ctx, csrfBinding(session.id)) : '',
+async function refresh(app: DemoApp, ctx: Context): Promise<void> {
+  const session = app.guard.signedIn(ctx);
+  const held = session.tokens;
+  if (!held?.refreshToken)
+    throw new AppError('login_required', 'This demo session holds no refresh token. Sign in again.', 401);
+  let next;
+  try {
+    next = await app.deps.relyingParty.refresh(held.refreshToken, {
+      sub: session.account.id,
+      idToken: session.idToken,
+      claims: session.claims,
     });
-  });
+  } catch {
+    await app.deps.sessions.destroy(session.id);
+    app.sessionCookie.clear(ctx);
+    throw new AppError(
+      'invalid_grant',
+      'The refresh token was refused (revoked, expired, or its account changed). Sign in again.',
+      400,
+    );
+  }
+  await app.deps.sessions.updateTokens('demo', session.id, tokensOf(next), next.idToken, next.claims);
+  ctx.status = 303;
+  ctx.redirect('/demo?done=refreshed');
+}
 
-  router.get('/login', async (ctx) => {
-    // prompt=consent: OIDC Core 11 grants offline_access (a refresh token) only with it.
-    const { url, pending } = await deps.relyingParty.start({ prompt: 'consent' });
-    pendingCookie.set(ctx, await deps.sessions.savePending(pending), 600_000);
-    ctx.status = 303;
-    ctx.redirect(url);
-  });
-
-  router.get('/callback', async (ctx) => {
-    const pendingId = pendingCookie.get(ctx);
-    pendingCookie.clear(ctx);
-    const pending = pendingId ? await deps.sessions.takePending(pendingId) : undefined;
-    if (!pending)
-      throw new AppError(
-        'invalid_request',
-        'This sign-in has expired or was already used. Start again from the demo app.',
-        400,
-      );
-    if (typeof ctx.query.error === 'string')
-      throw new AppError(
-        ctx.query.error === 'access_denied' ? 'access_denied' : 'login_required',
-        'The sign-in did not complete (you may have denied it).',
-        400,
-      );
-    let tokens;
-    try {
-      tokens = await deps.relyingParty.finish(new URL(ctx.originalUrl, deps.relyingParty.redirectUri), pending);
-    } catch {
-      throw new AppError('invalid_grant', 'The sign-in did not complete. Please try again.', 400);
-    }
-    const id = await deps.sessions.create('demo', {
-      accountId: tokens.sub,
-      clientId: deps.relyingParty.clientId,
-      idToken: tokens.idToken,
-      claims: tokens.claims,
-      accessToken: tokens.accessToken,
-      tokens: tokensOf(tokens),
-    });
-    if (!id) throw new AppError('login_required', 'Your sign-in ended before the demo app opened. Sign in again.', 401);
-    sessionCookie.set(ctx, id);
-    ctx.status = 303;
+async function logOut(app: DemoApp, ctx: Context): Promise<void> {
+  const session = await app.guard.current(ctx);
+  ctx.status = 303;
+  if (!session) {
     ctx.redirect('/demo');
-  });
+    return;
+  }
+  checkCsrf(ctx, app.guard.csrfBinding(session.id));
+  app.sessionCookie.clear(ctx);
+  await app.deps.sessions.destroy(session.id);
+  ctx.redirect(await app.deps.relyingParty.logoutUrl(session.idToken));
+}
 
-  router.post('/refresh', formBody, signedInForm, async (ctx) => {
-    const session = signedIn(ctx);
-    const held = session.tokens;
-    if (!held?.refreshToken)
-      throw new AppError('login_required', 'This demo session holds no refresh token. Sign in again.', 401);
-    let next;
+/** OpenID Back-Channel Logout 1.0 section 2.8: validate the logout token, end the matching sessions. */
+function backchannelLogout(deps: DemoDeps): (ctx: Context) => Promise<void> {
+  let keys: JWTVerifyGetKey | undefined;
+  return async (ctx) => {
     try {
-      next = await deps.relyingParty.refresh(held.refreshToken, {
-        sub: session.account.id,
-        idToken: session.idToken,
-        claims: session.claims,
-      });
-    } catch {
-      await deps.sessions.destroy(session.id);
-      sessionCookie.clear(ctx);
-      throw new AppError(
-        'invalid_grant',
-        'The refresh token was refused (revoked, expired, or its account changed). Sign in again.',
-        400,
-      );
-    }
-    await deps.sessions.updateTokens('demo', session.id, tokensOf(next), next.idToken, next.claims);
-    ctx.status = 303;
-    ctx.redirect('/demo?done=refreshed');
-  });
-
-  router.post('/logout', formBody, async (ctx) => {
-    const session = await current(ctx);
-    ctx.status = 303;
-    if (!session) return ctx.redirect('/demo');
-    checkCsrf(ctx, csrfBinding(session.id));
-    sessionCookie.clear(ctx);
-    await deps.sessions.destroy(session.id);
-    ctx.redirect(await deps.relyingParty.logoutUrl(session.idToken));
-  });
-
-  // OpenID Back-Channel Logout 1.0 section 2.8: validate the logout token, end the matching sessions.
-  router.post('/backchannel-logout', formBody, async (ctx) => {
-    const token = (ctx.request.body as Record<string, unknown> | undefined)?.logout_token;
-    try {
-      if (typeof token !== 'string') throw new Error('logout_token missing');
       keys ??= createRemoteJWKSet(new URL(await deps.relyingParty.jwksUri()), {
-        [customFetch]: (url, options) => deps.relyingParty.fetch(url, options as RequestInit),
+        [customFetch]: (url, options) => deps.relyingParty.fetch(url, options),
       });
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jwtVerify(logoutTokenInput.read(ctx).body.logout_token, keys, {
         issuer: deps.issuer,
         audience: deps.relyingParty.clientId,
         maxTokenAge: '2m',
         typ: 'logout+jwt',
       });
-      const events = payload.events as Record<string, unknown> | undefined;
-      if (
-        !events ||
-        typeof events[BACKCHANNEL_EVENT] !== 'object' ||
-        'nonce' in payload ||
-        typeof payload.sub !== 'string'
-      ) {
-        throw new Error('not a logout token');
-      }
-      await deps.sessions.destroyFor('demo', payload.sub, typeof payload.sid === 'string' ? payload.sid : undefined);
+      const claims = LogoutClaims.safeParse(payload);
+      if (!claims.success) throw new Error('not a logout token');
+      await deps.sessions.destroyFor('demo', claims.data.sub, claims.data.sid);
     } catch (err) {
       ctx.status = 400;
       ctx.body = { error: 'invalid_request', error_description: `logout token refused: ${(err as Error).message}` };
@@ -200,7 +103,40 @@ export function demoRoutes(deps: DemoDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 200;
     ctx.body = '';
-  });
+  };
+}
 
+/**
+ * /demo (development only): a relying party built as docs/relying-parties.md says — code + PKCE,
+ * tokens on the server (backend-for-frontend, sealed at rest), refresh, logout, and back-channel
+ * logout. Its session is bound like the account page's (sessions/app-sessions.ts): it ends with the
+ * provider session and the password it was signed in with.
+ */
+export function demoRoutes(deps: DemoDeps): Router {
+  const {
+    sessionCookie,
+    guard: sessionGuard,
+    signIn,
+  } = appPages('demo', deps, {
+    sessionEnded: 'Your demo app session has ended. Sign in to the demo app again.',
+    expired: 'This sign-in has expired or was already used. Start again from the demo app.',
+    refused: 'The sign-in did not complete (you may have denied it).',
+    failed: 'The sign-in did not complete. Please try again.',
+    ended: 'Your sign-in ended before the demo app opened. Sign in again.',
+  });
+  const app: DemoApp = { deps, sessionCookie, guard: sessionGuard };
+  const router = new Router({ prefix: '/demo' });
+  router.use(noStore);
+  router.get('/', pageInput, (ctx) => demoPage(app, ctx, pageInput.read(ctx).query.done));
+  // prompt=consent: OIDC Core 11 grants offline_access (a refresh token) only with it.
+  router.get('/login', (ctx) => signIn.start(ctx, { authorize: { prompt: 'consent' } }));
+  router.get('/callback', callbackInput, async (ctx) => {
+    await signIn.finish(ctx, callbackInput.read(ctx).query, (tokens) => ({ tokens: tokensOf(tokens) }));
+    ctx.status = 303;
+    ctx.redirect('/demo');
+  });
+  router.post('/refresh', formBody, sessionGuard.signedInForm, (ctx) => refresh(app, ctx));
+  router.post('/logout', formBody, (ctx) => logOut(app, ctx));
+  router.post('/backchannel-logout', formBody, logoutTokenInput, backchannelLogout(deps));
   return router;
 }

@@ -50,7 +50,8 @@ function htmlSnippet(issuer: string): string {
 </a>`;
 }
 
-function expressSnippet(issuer: string): string {
+/** server.mjs, top: dependencies, discovery, the session cookie and the home page. */
+function expressSetup(issuer: string): string {
   return `// server.mjs — npm install express express-session openid-client, then: node server.mjs
 import express from 'express';
 import session from 'express-session';
@@ -77,9 +78,12 @@ const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => \`&#\${c.charCode
 app.get('/', (req, res) => {
   const user = req.session.user;
   res.send(user ? \`<p>Signed in as \${escapeHtml(user.email ?? user.sub)}</p>\` : '<a href="/login">Sign in with Signet</a>');
-});
+});`;
+}
 
-// The button links here. PKCE verifier, state and nonce stay in YOUR server-side session.
+/** server.mjs: the route the button links to, which starts the flow. */
+function expressLogin(): string {
+  return `// The button links here. PKCE verifier, state and nonce stay in YOUR server-side session.
 app.get('/login', async (req, res) => {
   const login = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
   req.session.login = login;
@@ -92,9 +96,12 @@ app.get('/login', async (req, res) => {
     nonce: login.nonce,
   });
   res.redirect(url.href);
-});
+});`;
+}
 
-// Signet sends the browser back here.
+/** server.mjs: the redirect URI, where the code becomes a signed-in session. */
+function expressCallback(): string {
+  return `// Signet sends the browser back here.
 app.get('/callback', async (req, res) => {
   const login = req.session.login;
   delete req.session.login;
@@ -113,9 +120,12 @@ app.get('/callback', async (req, res) => {
   req.session.user = { sub, email, name };
   req.session.tokens = { access: tokens.access_token, refresh: tokens.refresh_token };
   res.redirect('/');
-});
+});`;
+}
 
-// A cancelled sign-in (access_denied) or an answer that fails a check: the user stays signed out.
+/** server.mjs, bottom: failed sign-ins, and listening. */
+function expressEnd(): string {
+  return `// A cancelled sign-in (access_denied) or an answer that fails a check: the user stays signed out.
 app.use((err, req, res, next) => {
   console.error(err);
   res.status(400).send(\`Sign-in failed (\${escapeHtml(err.error ?? err.code ?? err.name)}): <a href="/login">try again</a>\`);
@@ -125,6 +135,11 @@ app.listen(process.env.PORT ?? 8080, process.env.HOST, (err) => {
   if (err) throw err;
   console.log(\`Listening: open \${APP_URL}\`);
 });`;
+}
+
+/** A whole Express server, in the order it reads. */
+function expressSnippet(issuer: string): string {
+  return [expressSetup(issuer), expressLogin(), expressCallback(), expressEnd()].join('\n\n');
 }
 
 function nextSignet(issuer: string): SnippetFile {

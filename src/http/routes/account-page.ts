@@ -1,0 +1,81 @@
+import type { Context } from 'koa';
+import type { AccountService } from '../../accounts/account-service.js';
+import type { AccountOverview } from '../../accounts/account-overview.js';
+import type { AccountSecurity } from '../../accounts/account-security.js';
+import type { AppSessions, LiveAppSession } from '../../sessions/app-sessions.js';
+import type { InProcessRelyingParty } from '../../sessions/relying-party.js';
+import type { AppSessionGuard } from '../app-session-guard.js';
+import { appPages, type AppPages } from '../app-sign-in.js';
+import { csrfToken } from '../middleware/csrf.js';
+import { accountView, type AccountView } from '../view-models/account-view.js';
+import type { Views } from '../views.js';
+
+export interface AccountRouteDeps {
+  accounts: AccountService;
+  security: AccountSecurity;
+  overview: AccountOverview;
+  sessions: AppSessions;
+  relyingParty: InProcessRelyingParty;
+  views: Views;
+  /** Decides the cookies' names and attributes (Secure and `__Host-` with an https issuer). */
+  issuer: string;
+}
+
+/** What every /account route works with: its deps, its session and sign-in, and the page itself. */
+export interface AccountPage extends AppPages {
+  deps: AccountRouteDeps;
+  render(
+    ctx: Context,
+    session: LiveAppSession,
+    flash: string | undefined,
+    passwordError?: AccountView['passwordError'],
+  ): Promise<void>;
+}
+
+/**
+ * The account page's session and sign-in: a first-party relying party that signs in through Signet's
+ * own authorization endpoint. The browser holds only an opaque, HttpOnly session cookie; the id_token
+ * stays on the server.
+ */
+export function accountPage(deps: AccountRouteDeps): AccountPage {
+  const pages = appPages('account', deps, {
+    sessionEnded: 'Your account session has ended. Open your account page to sign in again.',
+    expired: 'This sign-in link has expired or was already used. Open your account page again.',
+    refused: 'Signing in to your account page did not complete.',
+    failed: 'Signing in to your account page did not complete. Please try again.',
+    ended: 'Your sign-in ended before the account page opened. Open your account page to sign in again.',
+  });
+  return { deps, ...pages, render: (...args) => renderAccount(deps, pages.guard, ...args) };
+}
+
+async function renderAccount(
+  deps: AccountRouteDeps,
+  guard: AppSessionGuard,
+  ctx: Context,
+  session: LiveAppSession,
+  flash: string | undefined,
+  passwordError: AccountView['passwordError'] = null,
+): Promise<void> {
+  const { account } = session;
+  const [sessions, apps, notices] = await Promise.all([
+    deps.overview.sessions(account.id),
+    deps.overview.apps(account.id),
+    deps.overview.notices(account.id),
+  ]);
+  ctx.type = 'html';
+  ctx.body = deps.views.render(
+    'account/index',
+    accountView({
+      account,
+      sessions,
+      // The provider session this page is bound to: the one this device signed in with.
+      currentSessionId: session.providerSessionId,
+      apps,
+      notices,
+      flash,
+      passwordError,
+      csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
+      now: deps.views.now(),
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+import type { Context } from 'koa';
+import type { LiveAppSession } from '../../sessions/app-sessions.js';
+import type { AppCookie } from '../app-cookie.js';
+import type { AppSessionGuard } from '../app-session-guard.js';
+import { csrfToken } from '../middleware/csrf.js';
+import { timeView } from '../view-models/time-view.js';
+import type { DemoDeps } from './demo-routes.js';
+
+/** What every /demo route works with: its deps and its session. */
+export interface DemoApp {
+  deps: DemoDeps;
+  sessionCookie: AppCookie;
+  guard: AppSessionGuard;
+}
+
+/** The id_token's times (seconds since the epoch), said as dates beside the raw claims. */
+const TIME_CLAIMS: Record<string, string> = { auth_time: 'Signed in', iat: 'id_token issued', exp: 'id_token expires' };
+const claimTimes = (claims: Record<string, unknown>, now: number) =>
+  Object.entries(TIME_CLAIMS).flatMap(([claim, label]) => {
+    const seconds = claims[claim];
+    return typeof seconds === 'number' && Number.isFinite(seconds)
+      ? [{ claim, label, t: timeView(seconds * 1000, now) }]
+      : [];
+  });
+
+/** The userinfo answer, pretty-printed, and the email in it when the id_token had none. */
+async function userinfoOf(app: DemoApp, session: LiveAppSession | undefined) {
+  // With an access token issued, the email is a userinfo claim, not an id_token one (OIDC Core 5.4).
+  const email: unknown = session?.claims.email;
+  if (!session?.tokens) return { userinfo: '', email };
+  try {
+    const answer = await app.deps.relyingParty.userinfo(session.tokens.accessToken, session.account.id);
+    return { userinfo: JSON.stringify(answer, null, 2), email: email ?? answer.email };
+  } catch (err) {
+    return {
+      userinfo: `The access token no longer works (${(err as Error).message}). Refresh, or sign in again.`,
+      email,
+    };
+  }
+}
+
+/** The demo app's one page: who is signed in, the id_token's claims, the userinfo answer. */
+export async function demoPage(app: DemoApp, ctx: Context, done: 'refreshed' | undefined): Promise<void> {
+  const { views } = app.deps;
+  const session = await app.guard.current(ctx);
+  const { userinfo, email } = await userinfoOf(app, session);
+  const sub = session?.claims.sub;
+  ctx.type = 'html';
+  ctx.body = views.render('demo/index', {
+    title: 'Demo app',
+    signedIn: Boolean(session),
+    claims: session?.claims ?? {},
+    who: typeof email === 'string' ? email : typeof sub === 'string' ? sub : '',
+    userinfo,
+    expiresAt: session?.tokens ? timeView(session.tokens.expiresAt, views.now()) : null,
+    claimTimes: claimTimes(session?.claims ?? {}, views.now()),
+    hasRefresh: Boolean(session?.tokens?.refreshToken),
+    flash: done === 'refreshed' ? 'Tokens refreshed: a new access token and a new (rotated) refresh token.' : null,
+    csrf: session ? csrfToken(ctx, app.guard.csrfBinding(session.id)) : '',
+  });
+}

@@ -1,0 +1,101 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { z } from 'zod';
+import type { AccountService } from '../../accounts/account-service.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { AppError } from '../../errors.js';
+import type { ProviderHost } from '../../oidc/provider-host.js';
+import type { Throttle } from '../../throttle/throttle.js';
+import { csrfFor } from '../middleware/csrf.js';
+import { clientBranding } from '../view-models/interaction-view.js';
+import type { Views } from '../views.js';
+
+export interface InteractionDeps {
+  host: ProviderHost;
+  accounts: AccountService;
+  audit: AuditLog;
+  throttle: Throttle;
+  views: Views;
+}
+
+export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+type Client = Awaited<ReturnType<Provider['Client']['find']>>;
+
+/** A page of the interaction: its title, the interaction, the client asking, and what else the view shows. */
+export interface InteractionPage {
+  title: string;
+  uid: string;
+  client: Client;
+  [local: string]: unknown;
+}
+
+/** Every interaction route's path parameter: the interaction's id, as oidc-provider put it in the URL. */
+export const UidParams = z.object({ uid: z.string().min(1).max(200) });
+
+/** The most of a login_hint or a typed email that is shown back in the form (RFC 5321's longest path, rounded). */
+const EMAIL_SHOWN = 320;
+
+export function wrongStep(): AppError {
+  return new AppError(
+    'invalid_request',
+    'This step of the sign-in does not match. Go back to the application and start again.',
+    400,
+  );
+}
+
+/** What the interaction routes share: the interaction behind a request, its forms, and its way out. */
+export interface InteractionSteps {
+  deps: InteractionDeps;
+  verifyCsrf: ReturnType<typeof csrfFor>['verifyCsrf'];
+  /** The interaction this browser is in, which must be the one named in the URL. */
+  details(ctx: Context, uid: string): Promise<Interaction>;
+  /** Hands the result to oidc-provider and sends the browser on to it. */
+  finish(ctx: Context, result: InteractionResults, merge: boolean): Promise<void>;
+  /** One of the interaction's pages, with what every one of them shows: the client's branding and the form's token. */
+  render(ctx: Context, view: 'login' | 'consent', page: InteractionPage): void;
+  /** The login form of this interaction; during consent, the "Not you?" switch to another account. */
+  renderLogin(ctx: Context, interaction: Interaction, shown: { error: string | null; email: string }): Promise<void>;
+}
+
+export function interactionSteps(deps: InteractionDeps): InteractionSteps {
+  const { host, views } = deps;
+  // Each form's token is bound to this browser's interaction (the provider's signed interaction cookie):
+  // a token obtained in another interaction or browser (an attacker's own) is refused.
+  const { csrfToken, verifyCsrf } = csrfFor((ctx) => {
+    const uid = ctx.cookies.get(host.current.cookieName('interaction'), { signed: true });
+    return uid ? `interaction:${uid}` : undefined;
+  });
+  const render = (ctx: Context, view: 'login' | 'consent', page: InteractionPage) => {
+    ctx.type = 'html';
+    ctx.body = views.render(view, { ...page, client: clientBranding(page.client), csrf: csrfToken(ctx) });
+  };
+  return {
+    deps,
+    verifyCsrf,
+    async details(ctx, uid) {
+      const found = await host.current.interactionDetails(ctx.req, ctx.res);
+      // The cookie-bound interaction must be the one in the URL, or a stale tab could act on another.
+      if (found.uid !== uid) throw wrongStep();
+      return found;
+    },
+    async finish(ctx, result, merge) {
+      const to = await host.current.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+      ctx.status = 303;
+      ctx.redirect(to);
+    },
+    render,
+    async renderLogin(ctx, { uid, prompt, params }, shown) {
+      const clientId = params.client_id;
+      render(ctx, 'login', {
+        title: 'Sign in',
+        uid,
+        client: typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined,
+        switching: prompt.name === 'consent',
+        error: shown.error,
+        email: shown.email.slice(0, EMAIL_SHOWN),
+      });
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
+import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createApp, createCore } from './app.js';
+import { createApp, createCore, type SignetApp } from './app.js';
 import {
   describeListenFailure,
   LISTEN_FAILED_MESSAGE,
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 async function prettyStream(): Promise<DestinationStream> {
   const { default: pinoPretty } = await import('pino-pretty');
   return pinoPretty({
-    colorize: Boolean(process.stdout.isTTY),
+    colorize: isatty(1),
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname,service,role',
   });
@@ -52,37 +53,72 @@ async function serve(
   worker: boolean,
   logStream: DestinationStream | undefined,
 ): Promise<void> {
-  // Told to stop before serving anything: nothing to drain, and nothing acknowledged to lose.
-  const early = (message?: unknown) => (message === undefined || message === SHUTDOWN_MESSAGE) && process.exit(0);
-  if (worker) {
-    process.on('message', early);
-    process.once('disconnect', early);
-    // IPC errors (EPIPE once the primary is gone): the disconnect handlers end this worker; nothing to add.
-    cluster.worker?.on('error', () => undefined);
-  }
+  const stopEarly = worker ? stopWhenToldBeforeServing() : undefined;
   const before = beforeStart(config, Date.now());
   const signet = await createApp(config, {
     ...(logStream ? { logStream } : {}),
     ...(worker ? { collectMetrics: (own) => workerMetrics(own.registry) } : {}),
   });
   const facts = worker ? undefined : await gatherStartFacts(signet, before);
-  let port: number;
+  const port = await listenOrGiveUp(signet, config.port, worker);
+  if (port === undefined) return;
+  if (worker) signet.logger.info({ pid: process.pid, port }, 'worker listening');
+  else if (facts) announce(signet.logger, facts, 1, logStream !== undefined, { port, store: signet.store.kind });
+
+  const shutdown = drainOnce(signet, worker);
+  process.once('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
+  if (worker) {
+    // Ctrl-C reaches the whole process group; the primary decides the order of the drain.
+    process.on('SIGINT', () => undefined);
+    stopEarly?.();
+    process.on('message', (message: unknown) => message === SHUTDOWN_MESSAGE && shutdown('primary asked'));
+    process.once('disconnect', () => {
+      shutdown('primary gone');
+    });
+  } else {
+    process.once('SIGINT', () => {
+      shutdown('SIGINT');
+    });
+  }
+}
+
+/**
+ * A worker told to stop before it serves anything exits at once: nothing to drain, and nothing
+ * acknowledged to lose. Returns what ends that rule, once the worker serves and drains instead.
+ */
+function stopWhenToldBeforeServing(): () => void {
+  const early = (message?: unknown) => (message === undefined || message === SHUTDOWN_MESSAGE) && process.exit(0);
+  process.on('message', early);
+  process.once('disconnect', early);
+  // IPC errors (EPIPE once the primary is gone): the disconnect handlers end this worker; nothing to add.
+  cluster.worker?.on('error', () => undefined);
+  return () => {
+    process.off('message', early);
+    process.off('disconnect', early);
+  };
+}
+
+/** The bound port; undefined when a worker could not listen (the primary then stops every worker). */
+async function listenOrGiveUp(signet: SignetApp, port: number, worker: boolean): Promise<number | undefined> {
   try {
-    ({ port } = await signet.listen(config.port));
+    return (await signet.listen(port)).port;
   } catch (err) {
-    const reason = describeListenFailure(err, config.port);
+    const reason = describeListenFailure(err, port);
     if (!reason) throw err;
     if (!worker) throw new ListenFailure(reason);
     // The primary says it once for every worker and tells each to stop (the handlers above end this one).
     process.send?.({ type: LISTEN_FAILED_MESSAGE, reason } satisfies ListenFailedMessage);
     setTimeout(() => process.exit(1), 10_000).unref();
-    return;
+    return undefined;
   }
-  if (worker) signet.logger.info({ pid: process.pid, port }, 'worker listening');
-  else if (facts) announce(signet.logger, facts, 1, logStream !== undefined, { port, store: signet.store.kind });
+}
 
+/** Drains in-flight requests and exits, at the first reason given; a drain that hangs is cut short. */
+function drainOnce(signet: SignetApp, worker: boolean): (reason: string) => void {
   let draining = false;
-  const shutdown = (reason: string) => {
+  return (reason) => {
     if (draining) return;
     draining = true;
     signet.logger.info({ reason, pid: process.pid }, 'shutting down: draining in-flight requests');
@@ -102,23 +138,15 @@ async function serve(
         },
       );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  if (worker) {
-    // Ctrl-C reaches the whole process group; the primary decides the order of the drain.
-    process.on('SIGINT', () => undefined);
-    process.off('message', early);
-    process.off('disconnect', early);
-    process.on('message', (message: unknown) => message === SHUTDOWN_MESSAGE && shutdown('primary asked'));
-    process.once('disconnect', () => shutdown('primary gone'));
-  } else {
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  }
 }
 
 /** A drained worker waits for the primary's word that no connection is still being handed to it. */
 function released(): Promise<void> {
   return new Promise((resolve) => {
-    if (!process.connected) return resolve();
+    if (!process.connected) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(resolve, 2_000);
     process.on('message', (message: unknown) => {
       if (message !== RELEASE_MESSAGE) return;

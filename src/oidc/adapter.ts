@@ -38,6 +38,25 @@ const CONSUMABLE: ReadonlySet<OidcModel> = new Set([
 ]);
 
 /**
+ * What the store keeps of a payload: a client secret only as its keyed hash (the store must never see
+ * one in the clear), a bearer artefact without its id (stored under the id's hash instead).
+ */
+function storedPayload(
+  model: OidcModel,
+  hashed: boolean,
+  payload: AdapterPayload,
+  secrets: ClientSecretHasher,
+): OidcPayload {
+  const stored: OidcPayload = { ...payload };
+  const secret = payload.client_secret;
+  if (model === 'Client' && typeof secret === 'string' && !secrets.isHashed(secret)) {
+    stored.client_secret = secrets.hash(secret);
+  }
+  if (hashed) delete stored.jti;
+  return stored;
+}
+
+/**
  * Builds the Adapter class oidc-provider instantiates per model. It only translates: storage semantics
  * (expiry, atomic consume) belong to the store; client secrets are hashed here because the store must
  * never see one in the clear.
@@ -57,36 +76,23 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
       return this.hashed ? storedTokenId(id) : id;
     }
 
-    private restore(id: string, payload: OidcPayload | undefined): AdapterPayload | undefined {
-      if (!payload) return undefined;
-      return (this.hashed ? { ...payload, jti: id } : payload) as AdapterPayload;
-    }
-
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      let stored = payload as OidcPayload;
-      const secret = payload.client_secret;
-      if (this.model === 'Client' && typeof secret === 'string' && !secrets.isHashed(secret)) {
-        stored = { ...stored, client_secret: secrets.hash(secret) };
-      }
-      if (this.hashed) {
-        const { jti: _secretId, ...rest } = stored;
-        stored = rest;
-      }
+      const stored = storedPayload(this.model, this.hashed, payload, secrets);
       await records.upsert(this.model, this.key(id), stored, expiresIn && expiresIn > 0 ? expiresIn : undefined);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       const found = await records.find(this.model, this.key(id));
       if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
-      return this.restore(id, found);
+      return found && this.hashed ? { ...found, jti: id } : found;
     }
 
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await records.findByUid(this.model, uid)) as AdapterPayload | undefined;
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return records.findByUid(this.model, uid);
     }
 
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return (await records.findByUserCode(this.model, userCode)) as AdapterPayload | undefined;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return records.findByUserCode(this.model, userCode);
     }
 
     async consume(id: string): Promise<void> {

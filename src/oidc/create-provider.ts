@@ -7,7 +7,7 @@ import { wireProviderEvents, type ProviderEventDeps } from './provider-events.js
 export interface CreateProviderDeps extends ProviderConfigDeps {
   secrets: ClientSecretHasher;
   logger: Logger;
-  events: Omit<ProviderEventDeps, 'logger'>;
+  events: Omit<ProviderEventDeps, 'logger' | 'clock'>;
 }
 
 /** Provider errors worth an operator's attention; the rest are ordinary client mistakes (4xx). */
@@ -45,6 +45,6 @@ export function createProvider(deps: CreateProviderDeps): Provider {
       deps.logger.error({ event, err }, 'provider error');
     });
   }
-  wireProviderEvents(provider, { ...deps.events, logger: deps.logger });
+  wireProviderEvents(provider, { ...deps.events, logger: deps.logger, clock: deps.clock });
   return provider;
 }

@@ -1,10 +1,14 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { AUDIT, type AuditFields, type AuditLog, type AuditType } from '../audit/audit-log.js';
+import { AUDIT, type AuditLog, type AuditType } from '../audit/audit-log.js';
 import type { Clock, OidcRecordStore } from '../storage/store.js';
 import { RefreshPolicy } from '../tokens/refresh-policy.js';
 import type { AccessRevoker } from '../tokens/revocation.js';
+import { auditBackchannelLogouts } from './backchannel-delivery.js';
+import { recordWithRequest, requestFields, settleWithRequest, type RecordWithRequest } from './event-records.js';
+
+export { PENDING_WRITES } from './event-records.js';
 
 export interface ProviderEventDeps {
   audit: AuditLog;
@@ -20,58 +24,52 @@ export interface ProviderEventDeps {
   retryLater?: (run: () => void, delayMs: number) => void;
 }
 
-function laterByTimer(run: () => void, delayMs: number): void {
-  setTimeout(run, delayMs).unref();
-}
-
-/** Delays before the 2nd, 3rd and 4th back-channel logout attempts. */
-const BACKCHANNEL_RETRIES = [1_000, 5_000, 30_000];
-
-interface BackchannelClient {
-  clientId: string;
-  backchannelLogout(accountId: string, sid: string): Promise<void>;
-}
-
 export type IssuedTokenType =
   'authorization_code' | 'access_token' | 'client_credentials' | 'refresh_token' | 'id_token';
 
-/**
- * Where listeners park their writes on the request. http/middleware/settle-writes.ts awaits them
- * before the response leaves, so an audit event is in the store by the time the client sees the result.
- */
-export const PENDING_WRITES = 'signetPendingWrites';
-
-function settleWithRequest(ctx: KoaContextWithOIDC | undefined, work: Promise<unknown>, logger: Logger): void {
-  const guarded = work.catch((err: unknown) => logger.error({ err }, 'event bookkeeping failed'));
-  const pending = ctx?.state?.[PENDING_WRITES] as Array<Promise<unknown>> | undefined;
-  if (pending) pending.push(guarded);
-}
-
-function requestFields(ctx: KoaContextWithOIDC | undefined): AuditFields {
-  return { ip: ctx?.ip ?? null, userAgent: ctx?.get('user-agent') || null };
-}
-
-/**
- * Turns oidc-provider's events into audit events and session bookkeeping. Listeners cannot be awaited
- * by the emitter, so each write reports its own failure to the log.
- */
+/** Turns oidc-provider's events into audit events, token counts and session bookkeeping. */
 export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps): void {
-  const record = (ctx: KoaContextWithOIDC | undefined, type: AuditType, fields: AuditFields) =>
-    settleWithRequest(ctx, deps.audit.record(type, fields), deps.logger);
+  const record = recordWithRequest(deps.audit, deps.logger);
+  if (deps.tokenIssued) countIssuedTokens(provider, deps.tokenIssued);
+  auditGrants(provider, record, deps.tokenIssued);
+  auditClientsAndLogouts(provider, record);
+  auditBackchannelLogouts(provider, deps, record);
+  provider.on('authorization.success', (ctx) => {
+    settleWithRequest(ctx, trackSession(ctx, deps), deps.logger);
+  });
+}
 
-  const tokenIssued = deps.tokenIssued;
-  if (tokenIssued) {
-    // Each opaque token is saved exactly once, when issued; a JWT access token is issued without a save.
-    provider.on('authorization_code.saved', () => tokenIssued('authorization_code'));
-    provider.on('access_token.saved', () => tokenIssued('access_token'));
-    provider.on('access_token.issued', () => tokenIssued('access_token'));
-    provider.on('client_credentials.saved', () => tokenIssued('client_credentials'));
-    provider.on('refresh_token.saved', () => tokenIssued('refresh_token'));
-  }
+/** Each opaque token is saved exactly once, when issued; a JWT access token is issued without a save. */
+function countIssuedTokens(provider: Provider, tokenIssued: (type: IssuedTokenType) => void): void {
+  provider.on('authorization_code.saved', () => {
+    tokenIssued('authorization_code');
+  });
+  provider.on('access_token.saved', () => {
+    tokenIssued('access_token');
+  });
+  provider.on('access_token.issued', () => {
+    tokenIssued('access_token');
+  });
+  provider.on('client_credentials.saved', () => {
+    tokenIssued('client_credentials');
+  });
+  provider.on('refresh_token.saved', () => {
+    tokenIssued('refresh_token');
+  });
+}
 
+function hasBodyField(ctx: KoaContextWithOIDC, field: string): boolean {
+  return Boolean(ctx.body && typeof ctx.body === 'object' && field in ctx.body);
+}
+
+function auditGrants(
+  provider: Provider,
+  record: RecordWithRequest,
+  tokenIssued: ((type: IssuedTokenType) => void) | undefined,
+): void {
   provider.on('grant.success', (ctx) => {
     const { entities, params } = ctx.oidc;
-    if (ctx.body && typeof ctx.body === 'object' && 'id_token' in ctx.body) tokenIssued?.('id_token');
+    if (hasBodyField(ctx, 'id_token')) tokenIssued?.('id_token');
     const token = entities.AccessToken ?? entities.ClientCredentials;
     const type = params?.grant_type === 'refresh_token' ? AUDIT.tokenRefreshed : AUDIT.tokenIssued;
     record(ctx, type, {
@@ -82,17 +80,15 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
         grant_type: params?.grant_type,
         grant_id: entities.Grant?.jti,
         scope: token?.scope,
-        refresh_token_issued: Boolean(ctx.body && typeof ctx.body === 'object' && 'refresh_token' in ctx.body),
+        refresh_token_issued: hasBodyField(ctx, 'refresh_token'),
       },
     });
   });
-
   provider.on('grant.error', (ctx) => {
     if (!RefreshPolicy.isReuse(ctx)) return;
     // oidc-provider has already revoked the grant; this is the trail the user and the operator see.
     record(ctx, AUDIT.refreshReuseDetected, { ...requestFields(ctx), ...RefreshPolicy.reuseFacts(ctx) });
   });
-
   provider.on('grant.revoked', (ctx, grantId) => {
     record(ctx, AUDIT.grantRevoked, {
       ...requestFields(ctx),
@@ -101,21 +97,24 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
       details: { grant_id: grantId, route: ctx.oidc.route },
     });
   });
-
   provider.on('access_token.destroyed', (token) => {
+    // Typed as always present; an audit row takes null rather than a missing field all the same.
+    const { accountId, clientId } = token as { accountId?: string; clientId?: string };
     record(undefined, AUDIT.tokenRevoked, {
-      accountId: token.accountId ?? null,
-      clientId: token.clientId ?? null,
+      accountId: accountId ?? null,
+      clientId: clientId ?? null,
       details: { kind: 'access_token', grant_id: token.grantId },
     });
   });
+}
 
-  const clientEvent = (type: AuditType) => (ctx: KoaContextWithOIDC, client: { clientId: string }) =>
+function auditClientsAndLogouts(provider: Provider, record: RecordWithRequest): void {
+  const clientEvent = (type: AuditType) => (ctx: KoaContextWithOIDC, client: { clientId: string }) => {
     record(ctx, type, { ...requestFields(ctx), clientId: client.clientId, details: { via: 'registration' } });
+  };
   provider.on('registration_create.success', clientEvent(AUDIT.clientRegistered));
   provider.on('registration_update.success', clientEvent(AUDIT.clientUpdated));
   provider.on('registration_delete.success', clientEvent(AUDIT.clientDeleted));
-
   provider.on('end_session.success', (ctx) => {
     record(ctx, AUDIT.sessionEnded, {
       ...requestFields(ctx),
@@ -124,50 +123,7 @@ export function wireProviderEvents(provider: Provider, deps: ProviderEventDeps):
       details: { via: 'logout' },
     });
   });
-
-  // Back-channel logout deliveries: each attempt audited; a failed one retried a few times with backoff,
-  // outside the logout request (the user is not kept waiting on a slow relying party).
-  const deliver = (client: BackchannelClient, accountId: string, sid: string, attempt: number) => {
-    client.backchannelLogout(accountId, sid).then(
-      () =>
-        void deps.audit
-          .record(AUDIT.backchannelDelivered, { accountId, clientId: client.clientId, details: { attempt } })
-          .catch(() => undefined),
-      (err: unknown) => failed(client, accountId, sid, attempt, err),
-    );
-  };
-  const failed = (client: BackchannelClient, accountId: string, sid: string, attempt: number, err: unknown) => {
-    const retry = attempt < BACKCHANNEL_RETRIES.length + 1;
-    deps.audit
-      .record(AUDIT.backchannelFailed, {
-        accountId,
-        clientId: client.clientId,
-        details: { attempt, error: String((err as Error)?.message ?? err).slice(0, 200), will_retry: retry },
-      })
-      .catch(() => undefined);
-    if (!retry) return;
-    (deps.retryLater ?? laterByTimer)(
-      () => deliver(client, accountId, sid, attempt + 1),
-      BACKCHANNEL_RETRIES[attempt - 1] ?? 0,
-    );
-  };
-  provider.on('backchannel.success', (ctx, client, accountId) => {
-    record(ctx, AUDIT.backchannelDelivered, {
-      ...requestFields(ctx),
-      accountId,
-      clientId: client.clientId,
-      details: { attempt: 1 },
-    });
-  });
-  provider.on('backchannel.error', (_ctx, err, client, accountId, sid) => {
-    failed(client as unknown as BackchannelClient, accountId, sid, 1, err);
-  });
-
-  provider.on('authorization.success', (ctx) => {
-    settleWithRequest(ctx, trackSession(ctx, deps), deps.logger);
-  });
 }
-
 /**
  * Records device, IP and last use of the provider session (for the account page), and applies the
  * optional cap on concurrent sessions: beyond it, the account's oldest other sessions end.

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { PendingAppLogin as PendingLogin } from './app-sessions.js';
 import type { FirstPartyClient } from '../clients/first-party-clients.js';
+import type { Clock } from '../storage/store.js';
 
 export interface RelyingPartyTokens {
   sub: string;
@@ -26,6 +27,7 @@ export class InProcessRelyingParty {
     private readonly issuer: string,
     private readonly client: FirstPartyClient,
     private readonly internalOrigin: () => string | undefined,
+    private readonly clock: Clock,
   ) {}
 
   get redirectUri(): string {
@@ -105,7 +107,7 @@ export class InProcessRelyingParty {
       claims: { ...(tokens.claims() ?? previousClaims ?? {}) },
       accessToken: tokens.access_token,
       refreshToken: tokens.refresh_token,
-      expiresAt: Date.now() + (tokens.expiresIn() ?? 0) * 1000,
+      expiresAt: this.clock() + (tokens.expiresIn() ?? 0) * 1000,
     };
   }
 
@@ -127,9 +129,10 @@ export class InProcessRelyingParty {
   }
 
   private async discover(): Promise<oidc.Configuration> {
-    const customFetch: oidc.CustomFetch = (url, options) => this.fetch(url, options as RequestInit);
+    const customFetch: oidc.CustomFetch = (url, options) => this.fetch(url, options);
     // Over the loopback detour the hop is plain http even when the issuer is https: openid-client checks
     // the URLs it is given (the issuer's), never the detour, so https issuers need no exemption here.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- a development issuer is plain http on purpose
     const execute = new URL(this.issuer).protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
     const config = await oidc.discovery(
       new URL(this.issuer),

@@ -38,9 +38,9 @@ export class RefreshPolicy {
    * token unconsumed.
    */
   static isReuse(ctx: KoaContextWithOIDC): boolean {
-    const token = ctx.oidc?.entities?.RefreshToken;
+    const token = ctx.oidc.entities.RefreshToken;
     return (
-      ctx.oidc?.params?.grant_type === 'refresh_token' &&
+      ctx.oidc.params?.grant_type === 'refresh_token' &&
       typeof token?.consumed === 'number' &&
       token.clientId === ctx.oidc.client?.clientId &&
       !token.isExpired

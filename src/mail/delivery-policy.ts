@@ -19,7 +19,7 @@ export interface DeliveryPolicy {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** With these, a message is retried for about four hours (30 s, 1, 2, 4, 8, 16, 32 min, then hourly). */
+/** With these, a message is retried nine times over about three hours: 30 s, 1, 2, 4, 8, 16, 32 min, then hourly. */
 export function deliveryPolicy(sendTimeoutMs: number, overrides: Partial<DeliveryPolicy> = {}): DeliveryPolicy {
   return {
     // A send is bounded at twice the phase timeout (smtp-transport.ts); twice that again leaves time to record it.
@@ -37,4 +37,18 @@ export function deliveryPolicy(sendTimeoutMs: number, overrides: Partial<Deliver
 /** The wait after failed attempt number `attempt` (1-based): exponential, capped. */
 export function retryDelay(policy: Pick<DeliveryPolicy, 'firstRetryMs' | 'maxRetryMs'>, attempt: number): number {
   return Math.min(policy.maxRetryMs, policy.firstRetryMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+}
+
+/**
+ * When to try again after failed attempt number `attempt` at `now`, or null to give up: the failure is
+ * permanent (the server refused the message itself), or it was the last attempt the policy allows.
+ */
+export function retryAt(
+  policy: Pick<DeliveryPolicy, 'firstRetryMs' | 'maxRetryMs' | 'maxAttempts'>,
+  attempt: number,
+  now: number,
+  permanent: boolean,
+): number | null {
+  if (permanent || attempt >= policy.maxAttempts) return null;
+  return now + retryDelay(policy, attempt);
 }

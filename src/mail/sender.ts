@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, OutboxRecord, OutboxStore } from '../storage/store.js';
-import { retryDelay, type DeliveryPolicy } from './delivery-policy.js';
+import { retryAt as nextAttemptAt, type DeliveryPolicy } from './delivery-policy.js';
 import { failureReason, isPermanentFailure, type MailTransport } from './transport.js';
 
 /** Runs `run` after `delayMs`; the returned function cancels it. Tests pass their own. */
@@ -165,17 +165,13 @@ export class MailSender {
       await transport.send(message, this.abort.signal);
     } catch (err) {
       const reason = failureReason(err);
-      const dead = isPermanentFailure(err) || message.attempts >= policy.maxAttempts;
       const now = clock();
-      const retryAt = dead ? null : now + retryDelay(policy, message.attempts);
+      const retryAt = nextAttemptAt(policy, message.attempts, now, isPermanentFailure(err));
       await outbox.markFailed(message.id, message.attempts, reason, retryAt, now);
-      observer?.failed(dead ? 'dead' : 'retry');
-      if (dead) logger.error({ ...log, reason }, 'mail given up (dead letter kept in the outbox)');
+      observer?.failed(retryAt === null ? 'dead' : 'retry');
+      if (retryAt === null) logger.error({ ...log, reason }, 'mail given up (dead letter kept in the outbox)');
       else
-        logger.warn(
-          { ...log, reason, retryAt: new Date(retryAt ?? now).toISOString() },
-          'mail delivery failed; will retry',
-        );
+        logger.warn({ ...log, reason, retryAt: new Date(retryAt).toISOString() }, 'mail delivery failed; will retry');
       return;
     }
     // First thing after the server's acceptance: the shorter this gap, the rarer a second copy.

@@ -55,7 +55,7 @@ export class SqliteWriter {
     } catch (err) {
       this.db.exec('ROLLBACK TO write');
       this.db.exec('RELEASE write');
-      return Promise.reject(asError(err));
+      return rejection(err);
     }
     const waiters = batch;
     return new Promise<T>((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
@@ -81,13 +81,23 @@ export class SqliteWriter {
   }
 }
 
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+/**
+ * A promise rejected with `err` as it is, with its SQLite code and all. Not told apart by instanceof
+ * Error: node:sqlite's errors come from another realm under a test runner's VM. Only a thrown
+ * non-object is wrapped, so callers always get something with a message.
+ */
+function rejection<T>(err: unknown): Promise<T> {
+  const reason: unknown = typeof err === 'object' && err !== null ? err : new Error(String(err));
+  return new Promise<T>(() => {
+    throw reason;
+  });
+}
 
 /** `work`'s result as a promise: resolved with what it returns, rejected with what it throws. */
 export function settled<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (err) {
-    return Promise.reject(asError(err));
+    return rejection(err);
   }
 }

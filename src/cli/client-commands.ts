@@ -2,13 +2,21 @@ import { z } from 'zod';
 import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ACCESS_TOKEN_FORMATS, CLIENT_TYPES, PKCE_POLICIES } from '../clients/client-types.js';
 import { CLIENT_FIELD_FLAGS, clientAdmin } from './client-admin-of.js';
-import { command, oneOf, optionalText, pairs, repeated, requiredText, switchFlag, type Command } from './flags.js';
+import {
+  command,
+  withFlag,
+  oneOf,
+  optionalText,
+  pairs,
+  repeated,
+  requiredText,
+  switchFlag,
+  type Command,
+} from './flags.js';
 import { IAT_COMMANDS } from './iat-commands.js';
 
 // Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
 // by the command that runs (with app.oidc()), not by every CLI call that loads this table.
-
-const clientId = z.object({ 'client-id': requiredText('client-id') });
 
 const createInput = z
   .object({
@@ -67,8 +75,6 @@ const updateInput = z
     },
   }));
 
-const byClientId = { 'client-id': { type: 'string' } } as const;
-
 /** The admin CLI's client commands (and, from iat-commands.ts, the initial-access-token ones). */
 export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': command({
@@ -113,13 +119,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       return { clients: await (await app.oidc()).clients.list() };
     },
   }),
-  'client show': command({
+  'client show': withFlag('client-id', {
     usage: 'client show --client-id ID',
     summary: "a client's metadata (never its secret)",
-    flags: byClientId,
-    input: clientId,
-    async run(app, input) {
-      return (await app.oidc()).clients.show(input['client-id']);
+    async run(app, id) {
+      return (await app.oidc()).clients.show(id);
     },
   }),
   'client update': command({
@@ -130,7 +134,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --pkce optional ' +
       'for confidential web clients only, audited); checked like a new client',
     flags: {
-      ...byClientId,
+      'client-id': { type: 'string' },
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -144,23 +148,19 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       return (await clientAdmin(app)).update(id, changes, CLI_OPERATOR);
     },
   }),
-  'client rotate-secret': command({
+  'client rotate-secret': withFlag('client-id', {
     usage: 'client rotate-secret --client-id ID',
     summary: 'give a confidential client a new secret, shown once; the old one stops working at once',
-    flags: byClientId,
-    input: clientId,
-    async run(app, input) {
-      return (await clientAdmin(app)).rotateSecret(input['client-id'], CLI_OPERATOR);
+    async run(app, id) {
+      return (await clientAdmin(app)).rotateSecret(id, CLI_OPERATOR);
     },
   }),
-  'client delete': command({
+  'client delete': withFlag('client-id', {
     usage: 'client delete --client-id ID',
     summary: 'delete a client; its tokens stop working at once',
-    flags: byClientId,
-    input: clientId,
-    async run(app, input) {
-      await (await clientAdmin(app)).delete(input['client-id'], CLI_OPERATOR);
-      return { client_id: input['client-id'], deleted: true };
+    async run(app, id) {
+      await (await clientAdmin(app)).delete(id, CLI_OPERATOR);
+      return { client_id: id, deleted: true };
     },
   }),
   ...IAT_COMMANDS,

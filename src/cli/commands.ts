@@ -4,7 +4,7 @@ import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
-import { command, optionalText, requiredText, switchFlag, wholeNumber, type Command } from './flags.js';
+import { command, withFlag, optionalText, requiredText, switchFlag, wholeNumber, type Command } from './flags.js';
 import { USER_COMMANDS } from './user-commands.js';
 
 /** "2026-01-31", an ISO date-time, or a look-back such as "90m", "24h", "7d". */
@@ -30,12 +30,10 @@ function onAccount(
   act: (app: SignetCore, account: AccountRecord) => Promise<unknown>,
   answer: Record<string, unknown>,
 ): Command {
-  return command({
+  return withFlag('email', {
     usage,
     summary,
-    flags: { email: { type: 'string' } },
-    input: z.object({ email: requiredText('email') }),
-    async run(app, { email }) {
+    async run(app, email) {
       const account = await app.accounts.findByEmail(email);
       await act(app, account);
       return { id: account.id, ...answer };

@@ -92,6 +92,28 @@ export function storeCommand<T>(
   };
 }
 
+/** A command whose one flag is a required string: `run` gets its value. */
+export function withFlag(
+  flag: string,
+  definition: Omit<CommandUsage, 'flags'> & {
+    fieldFlags?: Readonly<Record<string, string>>;
+    run(app: SignetCore, value: string): Promise<unknown>;
+  },
+): Command {
+  const { usage, summary, fieldFlags } = definition;
+  return command({
+    usage,
+    summary,
+    ...(fieldFlags ? { fieldFlags } : {}),
+    flags: { [flag]: { type: 'string' } },
+    input: z
+      .record(z.string(), z.unknown())
+      .transform((values) => values[flag])
+      .pipe(requiredText(flag)),
+    run: (app, value) => definition.run(app, value),
+  });
+}
+
 /** A string flag that must be given, and not blank. */
 export const requiredText = (flag: string) =>
   z.string({ error: `--${flag} is required` }).refine((value) => value.trim() !== '', `--${flag} is required`);

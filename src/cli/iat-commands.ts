@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
 import { CLIENT_FIELD_FLAGS, clientAdmin } from './client-admin-of.js';
-import { command, requiredText, wholeNumber, type Command } from './flags.js';
+import { command, wholeNumber, withFlag, type Command } from './flags.js';
 
 /** A token is worth issuing only when registration exists and requires one (the default). */
 function refuseWithoutTokenRegistration(registration: { enabled: boolean; requireToken: boolean }): void {
@@ -43,12 +43,10 @@ export const IAT_COMMANDS: Record<string, Command> = {
       return { initial_access_tokens: await (await app.oidc()).clients.initialAccessTokens.list() };
     },
   }),
-  'iat revoke': command({
+  'iat revoke': withFlag('id', {
     usage: 'iat revoke --id ID',
     summary: 'revoke an initial access token by the id create and list show',
-    flags: { id: { type: 'string' } },
-    input: z.object({ id: requiredText('id') }),
-    async run(app, { id }) {
+    async run(app, id) {
       await (await clientAdmin(app)).initialAccessTokens.revoke(id, CLI_OPERATOR);
       return { id, revoked: true };
     },

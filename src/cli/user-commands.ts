@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
-import { command, optionalText, requiredText, wholeNumber, type Command } from './flags.js';
+import { command, optionalText, requiredText, wholeNumber, withFlag, type Command } from './flags.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
@@ -54,12 +54,10 @@ export const USER_COMMANDS: Record<string, Command> = {
       return { users: page.map(shown), next: found.length > limit ? (page.at(-1)?.email ?? null) : null };
     },
   }),
-  'user show': command({
+  'user show': withFlag('email', {
     usage: 'user show --email E',
     summary: "an account's id, email, name, state, dates and profile (never its password)",
-    flags: { email: { type: 'string' } },
-    input: z.object({ email: requiredText('email') }),
-    async run(app, { email }) {
+    async run(app, email) {
       return shown(await app.accounts.findByEmail(email));
     },
   }),

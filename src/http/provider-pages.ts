@@ -1,7 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from '../clients/first-party-clients.js';
 import type { ProviderPages } from '../oidc/provider-config.js';
-import { describe } from './middleware/error-handler.js';
+import { describeError } from './middleware/error-handler.js';
 import { errorView } from './view-models/error-view.js';
 import { clientDisplayName } from './view-models/interaction-view.js';
 import { wayBack } from './view-models/logout-view.js';
@@ -11,7 +11,7 @@ import type { Views } from './views.js';
  * The pages oidc-provider renders itself (errors, logout), drawn with our views and layout. It calls
  * renderError only when the request prefers HTML (`accepts('json', 'html')`, the rule our own error
  * handler follows too); everything else gets its JSON. Its errors are read by the same translator as
- * ours (describe), so a store outage or a protocol error looks alike on either side.
+ * ours (describeError), so a store outage or a protocol error looks alike on either side.
  */
 export function providerPages(views: Views): ProviderPages {
   // Signet's own account page is not "another app" to sign out of.
@@ -19,7 +19,7 @@ export function providerPages(views: Views): ProviderPages {
     ctx.oidc.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID ? clientDisplayName(ctx.oidc.client) : null;
   return {
     renderError(ctx, _out, err) {
-      const d = describe(err);
+      const d = describeError(err);
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = views.render('error', errorView(d));

@@ -17,7 +17,7 @@ export interface Described {
  * Our AppErrors, oidc-provider's OIDCProviderErrors (its calls from our routes), Koa's HTTP errors (a
  * router's 405, a parser's 413), or anything else: a bug, told to nobody but the log.
  */
-export function describe(err: unknown): Described {
+export function describeError(err: unknown): Described {
   if (err instanceof AppError) {
     return {
       status: err.status,
@@ -82,7 +82,7 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
         });
       }
     } catch (err) {
-      const d = describe(err);
+      const d = describeError(err);
       // A 503 is an outage the store guard has already logged once; logging each request would flood.
       if (d.status >= 500 && d.status !== 503)
         logger.error({ err, path: ctx.path, requestId: ctx.state.requestId }, 'request failed');

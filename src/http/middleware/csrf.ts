@@ -1,6 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
+
+/** The token every form of ours carries; anything but one string (none, a repeated field) is no token. */
+const CsrfField = z.object({ csrf: z.string() });
 
 /**
  * What a form's token is bound to: the server-side session the form acts on (an interaction, an
@@ -38,9 +42,8 @@ export function csrfToken(ctx: Context, binding: string | undefined): string {
 }
 
 export function checkCsrf(ctx: Context, binding: string | undefined): void {
-  const body = (ctx.request as { body?: unknown }).body;
-  const sent = body && typeof body === 'object' ? (body as Record<string, unknown>).csrf : undefined;
-  if (!binding || typeof sent !== 'string') throw new CsrfError();
+  const sent = CsrfField.safeParse((ctx.request as { body?: unknown }).body).data?.csrf;
+  if (!binding || sent === undefined) throw new CsrfError();
   const given = Buffer.from(sent, 'base64url');
   const ok = keysOf(ctx).some((key) => {
     const expected = mac(key, binding);

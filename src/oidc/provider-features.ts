@@ -57,6 +57,11 @@ export function providerFeatures(deps: ProviderConfigDeps): Features {
     // A client that registers userinfo_signed_response_alg gets a signed userinfo (OIDC Core 5.3.2),
     // with the id_token's asymmetric algorithms only (enabledJWA in provider-config.ts).
     jwtUserinfo: { enabled: true },
+    // Request objects (RFC 9101) are optional, and taken only when signed with a key the client registered
+    // (the allowed algs in provider-config.ts leave out `none` and HS*: a client's secret is stored hashed,
+    // so an HS256 object could not be checked). request_uri stays off (a URL fetched per sign-in); PAR
+    // serves that need.
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
     introspection: introspection(deps),
     // Only the client a token was issued to may revoke it (RFC 7009 section 2.1).
     revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },

@@ -114,7 +114,8 @@ export function auditContract(factory: StoreFactory): void {
       (event.details.nested as { n: number }).n = 2;
       const [listed] = await store.audit.list({ limit: 1 });
       expect(listed).toStrictEqual(original);
-      (listed!.details.nested as { n: number }).n = 3;
+      if (!listed) throw new Error('the event was not listed');
+      (listed.details.nested as { n: number }).n = 3;
       expect(await store.audit.list({ limit: 1 })).toStrictEqual([original]);
     });
 

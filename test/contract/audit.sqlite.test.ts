@@ -32,7 +32,7 @@ describe('AuditStore on SQLite: the database refuses to change or remove audit e
     expect(raw.prepare('SELECT COUNT(*) AS n FROM audit_events').get()).toEqual({ n: 2 });
   }
 
-  test('the raw connection sees the events (sanity check of the setup)', async () => {
+  test('the raw connection sees the events (sanity check of the setup)', () => {
     expect(
       raw
         .prepare('SELECT id FROM audit_events ORDER BY at')

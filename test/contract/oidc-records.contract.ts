@@ -250,7 +250,7 @@ export function oidcRecordsContract(factory: StoreFactory): void {
         const id = `rt-${round}`;
         await store.oidc.upsert('RefreshToken', id, { kind: 'RefreshToken', grantId: 'g-1' }, 600);
         const results = await Promise.all(Array.from({ length: 50 }, () => store.oidc.consume('RefreshToken', id)));
-        winners.push(results.filter((r) => r === true).length);
+        winners.push(results.filter((r) => r).length);
         expect(typeof (await store.oidc.find('RefreshToken', id))?.consumed).toBe('number');
       }
       expect(winners).toEqual(Array.from({ length: 10 }, () => 1));

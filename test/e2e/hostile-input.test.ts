@@ -19,6 +19,22 @@ import { type Browser, type BrowserContext, type Page, type Response } from 'pla
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
 
+// The little of the page's DOM these checks read: the tests compile without the DOM lib, and the
+// functions given to evaluate() run in the page, so only types (erased) may come from out here.
+interface DomElement {
+  readonly tagName: string;
+  readonly outerHTML: string;
+  readonly attributes: ArrayLike<{ readonly name: string }> & Iterable<{ readonly name: string }>;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+  matches(selector: string): boolean;
+}
+interface PageGlobal {
+  /** Set by any injected script that ran. */
+  __xss?: unknown;
+  document: { querySelectorAll(selector: string): Iterable<DomElement> };
+}
+
 const TIMEOUT = 60_000;
 
 const INITIAL_ACCESS_TOKEN = 'hostile-input-initial-access-token';
@@ -171,35 +187,35 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
     expect(new URL(page.url()).origin).toBe(issuer);
     checked.push({ label, url: page.url() });
 
-    expect({ label, xss: await page.evaluate(() => (globalThis as any).__xss) }).toEqual({ label, xss: undefined });
+    expect({ label, xss: await page.evaluate(() => (globalThis as unknown as PageGlobal).__xss) }).toEqual({
+      label,
+      xss: undefined,
+    });
     expect({ label, dialogs: watcher.dialogs }).toEqual({ label, dialogs: [] });
 
     // Signet's pages carry one script, its own static /assets/signet.js (CSP script-src 'self'): any other
     // <script>, or any on* handler attribute, is markup that came from input. A client's logo is the one
     // outside image, and only as Signet writes it: an https src and Signet's own attributes.
     const dom = await page.evaluate(() => {
-      const doc = (globalThis as any).document;
+      const doc = (globalThis as unknown as PageGlobal).document;
       const scripts = [...doc.querySelectorAll('script')]
         .filter(
-          (s: any) =>
+          (s) =>
             !(s.getAttribute('src') === '/assets/signet.js' && s.attributes.length === 2 && s.hasAttribute('defer')),
         )
-        .map((s: any) => String(s.outerHTML));
-      const ownLogo = (img: any) =>
+        .map((s) => s.outerHTML);
+      const ownLogo = (img: DomElement) =>
         String(img.getAttribute('src')).startsWith('https://') &&
-        [...img.attributes].every((a: any) =>
-          ['class', 'src', 'alt', 'width', 'height', 'referrerpolicy'].includes(String(a.name)),
-        );
+        [...img.attributes].every((a) => ['class', 'src', 'alt', 'width', 'height', 'referrerpolicy'].includes(a.name));
       const handlers: string[] = [];
-      for (const el of [...doc.querySelectorAll('*')] as any[]) {
-        for (const attr of [...el.attributes] as any[]) {
-          if (/^on/i.test(String(attr.name)))
-            handlers.push(`<${String(el.tagName).toLowerCase()} ${String(attr.name)}>`);
+      for (const el of doc.querySelectorAll('*')) {
+        for (const attr of el.attributes) {
+          if (/^on/i.test(attr.name)) handlers.push(`<${el.tagName.toLowerCase()} ${attr.name}>`);
         }
       }
       const injected = [...doc.querySelectorAll('svg, iframe, object, embed, img:not([src^="data:"])')]
-        .filter((e: any) => !(e.matches('img.client-logo') && ownLogo(e)))
-        .map((e: any) => String(e.outerHTML));
+        .filter((e) => !(e.matches('img.client-logo') && ownLogo(e)))
+        .map((e) => e.outerHTML);
       return { scripts, handlers, injected };
     });
     expect({ label, ...dom }).toEqual({ label, scripts: [], handlers: [], injected: [] });
@@ -247,6 +263,8 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
 
   async function authorizationUrl(client: Registered, extra: Record<string, string> = {}) {
     const config = await oidc.discovery(new URL(issuer), client.client_id, client.client_secret, undefined, {
+      // The test issuer is plain http on loopback; openid-client marks this deprecated only to make it stand out.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       execute: [oidc.allowInsecureRequests],
     });
     const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
@@ -283,7 +301,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
       action(),
     ]);
     expect(callbacks.length).toBe(before + 1);
-    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).__xss)).toBeUndefined();
     const callback = callbacks.at(-1);
     if (!callback) throw new Error('no callback');
     return callback;
@@ -410,7 +428,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         expect(violations.slice(before)).toEqual([
           expect.objectContaining({ document: `${rpOrigin}/canary`, directive: 'script-src-elem', blocked: 'inline' }),
         ]);
-        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+        expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).__xss)).toBeUndefined();
         expect(cw.console.some((m) => m.type === 'error' && /Content Security Policy/.test(m.text))).toBe(true);
         expect(cw.dialogs).toEqual([]);
         // The canary's own violation is not a finding: drop it from the report.
@@ -440,7 +458,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
       // The hint is no valid email, so Chromium would not submit it: switch the form's validation off to post it
       // as a script would, and see the server echo it back into the re-rendered form.
       await page.locator('form', { has: password }).evaluate((form) => {
-        (form as any).noValidate = true;
+        (form as unknown as { noValidate: boolean }).noValidate = true;
       });
       await password.fill('not the password');
       await landOnSignet(page, () => submit.click());
@@ -527,12 +545,12 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         },
         {
           label: 'error: /session/end with a hostile client_id',
-          url: `${issuer}/session/end?${new URLSearchParams({ client_id: HOSTILE_CLIENT_ID, state: HOSTILE_STATE })}`,
+          url: `${issuer}/session/end?${new URLSearchParams({ client_id: HOSTILE_CLIENT_ID, state: HOSTILE_STATE }).toString()}`,
           status: 400,
         },
         {
           label: 'error: /session/end with a hostile id_token_hint',
-          url: `${issuer}/session/end?${new URLSearchParams({ id_token_hint: HOSTILE_ERROR })}`,
+          url: `${issuer}/session/end?${new URLSearchParams({ id_token_hint: HOSTILE_ERROR }).toString()}`,
           status: 400,
         },
         {
@@ -563,7 +581,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         expect((await context.cookies(`${issuer}/account`)).map((c) => c.name)).toContain('signet.account.login');
         fw.console.length = 0;
         const response = await fresh.goto(
-          `${issuer}/account/callback?${new URLSearchParams({ error: HOSTILE_ERROR, state: HOSTILE_STATE })}`,
+          `${issuer}/account/callback?${new URLSearchParams({ error: HOSTILE_ERROR, state: HOSTILE_STATE }).toString()}`,
         );
         expect(response?.status()).toBe(400);
         const text = await expectSafePage(fw, 'error: /account/callback with a hostile error code', {
@@ -600,7 +618,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
       const { page, w } = ready();
       if (!idTokenHint) throw new Error('no id_token from the Allow test');
       await page.goto(
-        `${issuer}/session/end?${new URLSearchParams({ id_token_hint: idTokenHint, state: HOSTILE_STATE })}`,
+        `${issuer}/session/end?${new URLSearchParams({ id_token_hint: idTokenHint, state: HOSTILE_STATE }).toString()}`,
       );
       const signOut = page.getByRole('button', { name: /^\s*Sign out\s*$/ });
       await signOut.waitFor({ state: 'visible' });
@@ -628,7 +646,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         const fw = watch(page);
         const before = violations.length;
         const response = await page.goto(
-          `${issuer}/session/end?${new URLSearchParams({ client_id: scriptClient.client_id, state: HOSTILE_STATE })}`,
+          `${issuer}/session/end?${new URLSearchParams({ client_id: scriptClient.client_id, state: HOSTILE_STATE }).toString()}`,
         );
         expect(response?.status()).toBe(200);
         const csp = response?.headers()['content-security-policy'] ?? '';
@@ -639,7 +657,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         expect(html).not.toContain('__xss');
         // Give the auto-submit its chance to reach the signed-out page.
         await page.waitForURL((u) => u.pathname === '/session/end/success', { timeout: 3_000 }).catch(() => undefined);
-        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+        expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).__xss)).toBeUndefined();
         expect(fw.dialogs).toEqual([]);
         expect(fw.pageErrors).toEqual([]);
         logoutWithoutSession = {
@@ -700,7 +718,7 @@ describeBrowser("hostile input through Signet's pages in Chromium", () => {
         expect(unexpected).toEqual([]);
         expect(fw.console.some((m) => FRAME_REFUSAL_LINE.test(m.text))).toBe(true);
         expect(fw.dialogs).toEqual([]);
-        expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+        expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).__xss)).toBeUndefined();
       } finally {
         await page.close();
       }

@@ -81,12 +81,12 @@ describeBrowser('Signet pages in Chromium', () => {
       await page.goto(authorizationUrl(issuer, client));
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
-        const seen = (await page.evaluate(`(() => {
+        const seen = await page.evaluate<{ border: string; card: string; font: string; body: string }>(`(() => {
         const input = document.querySelector('#email');
         const card = document.querySelector('main');
         const s = getComputedStyle(input);
         return { border: s.borderTopColor, card: getComputedStyle(card).backgroundColor, font: s.fontFamily, body: getComputedStyle(document.body).fontFamily };
-      })()`)) as { border: string; card: string; font: string; body: string };
+      })()`);
         expect({ scheme, borderContrast: contrast(seen.border, seen.card) >= 3, font: seen.font }).toEqual({
           scheme,
           borderContrast: true,
@@ -211,7 +211,7 @@ describeBrowser('Signet pages in Chromium', () => {
     async () => {
       const { context, page } = await newPage();
       await page.goto(
-        `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' })}`,
+        `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' }).toString()}`,
       );
       expect(await page.locator('h1').innerText()).toBe('This app is not known to Signet');
       expect(await page.locator('main').innerText()).toMatch(/tell the people who run the app/);

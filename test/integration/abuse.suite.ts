@@ -13,6 +13,7 @@ import {
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock, type ManualClock } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -28,7 +29,7 @@ export function abuseSuite(store: StoreKind): void {
     rp = await relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   /** A login page and a function that posts the form on it, each post as a browser would. */
@@ -207,7 +208,7 @@ function clientAuthThrottleTests(store: StoreKind): void {
     web = await created({ name: 'Web', redirectUris: [REDIRECT_URI] });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   /** A syntactically fine assertion naming the client, signed by nobody: the provider refuses it (401 invalid_client). */
@@ -468,7 +469,10 @@ export function proxySuite(store: StoreKind): void {
         code_challenge_method: 'S256',
       });
       const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.example.test' };
-      const auth = await fetch(`http://127.0.0.1:${server.port}/auth?${query}`, { redirect: 'manual', headers });
+      const auth = await fetch(`http://127.0.0.1:${server.port}/auth?${query.toString()}`, {
+        redirect: 'manual',
+        headers,
+      });
       const login = await fetch(new URL(auth.headers.get('location') ?? '/', `http://127.0.0.1:${server.port}`), {
         headers: {
           ...headers,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { AUDIT } from '../../src/audit/audit-log.js';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 const HEADING = 'Security notices';
@@ -23,7 +24,7 @@ export function accountNoticesSuite(store: StoreKind): void {
     server = await startTestServer({ store, overrides: { clock: () => now } });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const walk = async (browser: BrowserSession, start: string, email: string) => {

@@ -9,6 +9,7 @@ import { BrowserSession, csrfFrom, formAction, hiddenFields, type Step } from '.
 import { jsonLine, runCli } from '../support/run-cli.js';
 import { startListeningServer } from '../support/listening-server.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a completely different passphrase';
@@ -23,7 +24,7 @@ export function accountSessionSuite(store: StoreKind): void {
     server = await startTestServer({ store });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const newUser = async () => {

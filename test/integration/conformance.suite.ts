@@ -19,6 +19,7 @@ import { BrowserSession } from '../support/browser-session.js';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 import { authorize, REDIRECT_URI, relyingParty, tokenRequest, type RelyingParty } from '../support/sign-in.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const EMAIL = 'conformance@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -59,7 +60,7 @@ export function conformanceSuite(store: StoreKind): void {
   });
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   /** An authorization URL without PKCE, as the conformance plans and many relying-party libraries send. */

@@ -14,6 +14,7 @@ import {
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const API = 'https://api-x.example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -39,7 +40,7 @@ export function consentSuite(store: StoreKind): void {
     rp = await relyingParty(server.issuer, web.client_id, web.client_secret ?? '');
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const newUser = async () => {

@@ -224,6 +224,8 @@ function crashSafetySuite(kind: StoreKind): void {
       };
       const ledger = new Ledger();
       const load = { killed: false };
+      // Read through a function: the kill happens while a step is awaited, after the loop's own check.
+      const killedNow = () => load.killed;
 
       /** Repeats `step` until the kill; only a connection the kill cut may end it quietly. */
       const repeat = async (label: string, step: () => Promise<void>) => {
@@ -231,7 +233,7 @@ function crashSafetySuite(kind: StoreKind): void {
           try {
             await step();
           } catch (err) {
-            if (load.killed && isConnectionFailure(err)) ledger.cut++;
+            if (killedNow() && isConnectionFailure(err)) ledger.cut++;
             else ledger.unexpected.push(`${label}: ${describeError(err)}`);
             return;
           }
@@ -354,7 +356,7 @@ function crashSafetySuite(kind: StoreKind): void {
           );
           return;
         }
-        const fresh = await introspect(web, String(got.body.access_token));
+        const fresh = await introspect(web, got.body.access_token);
         if (fresh.body.active !== true)
           lost.push(`chain #${i}: the access token of its post-restart refresh is inactive`);
       });

@@ -331,7 +331,7 @@ describe('store export / import: refusals', () => {
   test(
     'a newer format version',
     async () => {
-      const header = { ...JSON.parse(lines[0] ?? ''), version: 2 };
+      const header = { ...(JSON.parse(lines[0] ?? '') as Record<string, unknown>), version: 2 };
       refused(
         await importText(withLine(0, JSON.stringify(header))),
         /format version 2, written by a newer Signet; this one reads version 1/,

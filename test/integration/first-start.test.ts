@@ -56,7 +56,8 @@ describe('the first start', () => {
           firstUser: 'npm run --silent cli -- user create --email you@example.com --password-stdin',
         });
         expect(record.keysGenerated).toBeGreaterThan(0);
-        for (const line of server.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+        for (const line of server.stdout().split('\n').filter(Boolean))
+          expect(() => JSON.parse(line) as unknown).not.toThrow();
       } finally {
         await server.stop('SIGTERM');
       }

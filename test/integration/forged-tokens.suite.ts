@@ -3,7 +3,7 @@
 // Every forgery is built with jose against the running server's real keys and real claims; each case
 // has a genuine twin that is accepted, so a refusal proves the check, not a broken setup.
 
-import { createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
@@ -28,6 +28,7 @@ import {
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const EMAIL = 'forger-target@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -57,12 +58,8 @@ async function forgeAsServer(
   const attacker = await generateKeyPair('RS256', { extractable: true });
   const attackerEc = await generateKeyPair('ES256');
   const attackerPublic = await exportJWK(attacker.publicKey);
-  const pem = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' })
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
-  const pkcs1 = createPublicKey({ key: serverJwk as JsonWebKey, format: 'jwk' })
-    .export({ type: 'pkcs1', format: 'pem' })
-    .toString();
+  const pem = createPublicKey({ key: serverJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const pkcs1 = createPublicKey({ key: serverJwk, format: 'jwk' }).export({ type: 'pkcs1', format: 'pem' }).toString();
   const kid = serverJwk.kid;
   const hs = (secret: Uint8Array, header: Record<string, unknown> = {}) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid, ...header }).sign(secret);
@@ -177,8 +174,8 @@ export function forgedTokensSuite(store: StoreKind): void {
   }, 60_000);
 
   afterAll(async () => {
-    await server?.destroy();
-    await new Promise((resolve) => attackerJwks?.close(resolve));
+    await stopIfStarted(server, (started) => started.destroy());
+    await stopIfStarted(attackerJwks, (jwks) => new Promise((resolve) => jwks.close(resolve)));
   });
 
   describe('id_token_hint at /session/end (RP-initiated logout)', () => {
@@ -256,7 +253,7 @@ export function forgedTokensSuite(store: StoreKind): void {
         expect({
           name,
           status: res.status,
-          to: res.back?.origin + (res.back?.pathname ?? ''),
+          to: res.back ? res.back.origin + res.back.pathname : undefined,
           code: res.back?.searchParams.get('code') ?? null,
         }).toEqual({
           name,
@@ -356,6 +353,8 @@ export function forgedTokensSuite(store: StoreKind): void {
         {},
         oidc.PrivateKeyJwt({ key: rpKey.privateKey, kid: 'rp-key-1' }),
         {
+          // The test issuer is plain http on loopback; openid-client marks this deprecated only to make it stand out.
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
           execute: [oidc.allowInsecureRequests],
         },
       );
@@ -380,7 +379,7 @@ export function forgedTokensSuite(store: StoreKind): void {
 
     test('forged assertions are refused with 401 invalid_client, even with a valid refresh token', async () => {
       const other = await generateKeyPair('RS256');
-      const rpPem = createPublicKey({ key: rpPublic as JsonWebKey, format: 'jwk' })
+      const rpPem = createPublicKey({ key: rpPublic, format: 'jwk' })
         .export({ type: 'spki', format: 'pem' })
         .toString();
       const now = Math.floor(Date.now() / 1000);

@@ -21,6 +21,7 @@ import {
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import type { RecordModel } from '../../src/storage/store.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const EMAIL = 'fuzz@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -250,7 +251,7 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
   }, 60_000);
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   test('thousands of malformed requests to every endpoint: never a 5xx, never a hang', async () => {

@@ -70,8 +70,9 @@ describe('what a process loads', () => {
       log = join(dir, `cli-${args.join('-')}.log`);
       jsonLine(await runCli(args, env(), stdin));
       const [cli] = await readLog(log);
-      expect(cli?.packages.has('argon2')).toBe(true);
-      expect(serving(cli!)).toEqual([]);
+      if (!cli) throw new Error(`${log} holds no record`);
+      expect(cli.packages.has('argon2')).toBe(true);
+      expect(serving(cli)).toEqual([]);
     },
     TIMEOUT,
   );
@@ -82,9 +83,10 @@ describe('what a process loads', () => {
       log = join(dir, 'cli-client-list.log');
       jsonLine(await runCli(['client', 'list'], env()));
       const [cli] = await readLog(log);
-      expect(cli?.packages.has('oidc-provider')).toBe(true);
+      if (!cli) throw new Error(`${log} holds no record`);
+      expect(cli.packages.has('oidc-provider')).toBe(true);
       expect(
-        serving(cli!).filter((pkg) =>
+        serving(cli).filter((pkg) =>
           ['@koa/router', 'nodemailer', 'undici', 'prom-client', 'openid-client'].includes(pkg),
         ),
       ).toEqual([]);

@@ -20,6 +20,7 @@ import { captureLogLines } from '../support/log-lines.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock, mongoStoreFactory, sqliteStoreFactory, type ManualClock } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const FROM = 'Signet <signet@mail.example.test>';
 const T0 = Date.UTC(2100, 0, 1);
@@ -228,7 +229,7 @@ export function mailDeliverySuite(kind: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test('delivered once: a text and an HTML part, a Message-ID of its own, nothing remote in it', async () => {
@@ -293,7 +294,7 @@ export function mailDeliverySuite(kind: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test('/readyz 200 with the backlog, /metrics counts it, and it drains once SMTP is back', async () => {
@@ -337,7 +338,7 @@ export function mailDeliverySuite(kind: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test('each mail is a whole .eml file in DATA_DIR/outbox, and its subject is logged', async () => {

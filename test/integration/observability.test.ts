@@ -15,6 +15,7 @@ import {
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const EMAIL = 'obs@example.com';
 const PASSWORD = 'observability horse battery';
@@ -53,7 +54,7 @@ describe('observability', () => {
     });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const metrics = async () => {
@@ -140,7 +141,7 @@ describe('observability', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe(requestId);
-    const token = String(((await res.json()) as { access_token: string }).access_token);
+    const token = ((await res.json()) as { access_token: string }).access_token;
 
     // The provider's grant.success listener wrote the audit event; its log line carries the request id.
     const logged = lines.filter((l) => l.requestId === requestId);

@@ -15,6 +15,7 @@ import {
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const EMAIL = 'alice@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -37,7 +38,7 @@ export function oidcFlowSuite(store: StoreKind): void {
   });
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const signIn = async () => {
@@ -344,7 +345,7 @@ export function registrationSuite(store: StoreKind): void {
       server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN: iat } });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     const register = (body: unknown, token: string | null = iat) =>

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { generateKeyPair, SignJWT } from 'jose';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const IAT = 'initial-access-token-for-outbound-tests';
 
@@ -124,7 +125,7 @@ export function outboundSuite(store: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     const loopbackSpellings = () => [
@@ -201,7 +202,7 @@ export function outboundSuite(store: StoreKind): void {
       server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN: IAT } });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test("an IPv4-mapped loopback back-channel endpoint is a developer's machine like 127.0.0.1: registered and delivered", async () => {

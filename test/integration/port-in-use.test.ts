@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { freePort, MAIN } from '../support/spawn-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -37,7 +38,7 @@ describe('a port already in use', () => {
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => holder?.close(resolve));
+    await stopIfStarted(holder, (h) => new Promise((resolve) => h.close(resolve)));
     await rm(dataDir, { recursive: true, force: true });
   });
 

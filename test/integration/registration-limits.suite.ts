@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LIMITS } from '../../src/clients/client-policy.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const IAT = 'initial-access-token-for-limit-tests';
 const OK_URI = 'https://rp.example.com/cb';
@@ -22,7 +23,7 @@ export function registrationLimitsSuite(store: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     const register = async (body: Body) => {

@@ -3,6 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
+import { textOf } from '../support/text.js';
 
 const IAT = 'initial-access-token-for-tests-0123';
 const OK_URI = 'https://rp.example.com/cb';
@@ -22,7 +24,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     const register = async (body: Body | string, contentType = 'application/json') => {
@@ -215,7 +217,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
         body: new URLSearchParams({ grant_type: 'client_credentials', resource: api, scope: 'admin write' }).toString(),
       });
       const json = (await token.json()) as Body;
-      expect(String(json.scope ?? '')).toBe('');
+      expect(textOf(json.scope)).toBe('');
       if (typeof json.access_token === 'string') {
         const seen = await fetch(`${server.issuer}/token/introspection`, {
           method: 'POST',
@@ -225,7 +227,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
           },
           body: new URLSearchParams({ token: json.access_token }).toString(),
         });
-        expect(String(((await seen.json()) as Body).scope ?? '')).toBe('');
+        expect(textOf(((await seen.json()) as Body).scope)).toBe('');
       }
     });
 
@@ -341,7 +343,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
       const readJson = (await read.json()) as Body;
       expect(readJson.client_id).toBe(client_id);
       expect(readJson.client_secret).toBeUndefined();
-      const nextToken = String(readJson.registration_access_token ?? registration_access_token);
+      const nextToken = textOf(readJson.registration_access_token) || registration_access_token;
       const updated = await fetch(String(registration_client_uri), {
         method: 'PUT',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${nextToken}` },
@@ -371,7 +373,7 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
         method: 'PUT',
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${String(json.registration_access_token ?? nextToken)}`,
+          authorization: `Bearer ${textOf(json.registration_access_token) || nextToken}`,
         },
         body: JSON.stringify({ client_id, client_secret: 'not-it', redirect_uris: [OK_URI] }),
       });

@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
 import { REDIRECT_URI } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -45,7 +46,7 @@ export function requestHeadersSuite(store: StoreKind): void {
       server = await startTestServer({ store });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test('discovery lists only URLs under ISSUER, and a shared cache may keep it', async () => {
@@ -182,7 +183,7 @@ export function requestHeadersSuite(store: StoreKind): void {
       });
     });
     afterAll(async () => {
-      await server?.destroy();
+      await stopIfStarted(server, (started) => started.destroy());
     });
 
     test('every cookie is Secure over plain http, and the session cookie is __Host-', async () => {

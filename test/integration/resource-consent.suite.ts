@@ -17,6 +17,8 @@ import {
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
+import { textOf } from '../support/text.js';
 
 const API = 'https://api-x.example';
 const PASSWORD = 'correct horse battery staple';
@@ -41,7 +43,7 @@ export function resourceConsentSuite(store: StoreKind): void {
     await server.signet.accounts.create({ email, password: PASSWORD });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   /** An authorization request for the API's scopes; `prompt` as given, or none at all (consent only when needed). */
@@ -56,9 +58,7 @@ export function resourceConsentSuite(store: StoreKind): void {
   const scopesSeenByApi = async (token: string): Promise<string[]> => {
     const seen = await introspect(server.issuer, api, token);
     expect(seen).toMatchObject({ active: true, aud: API, client_id: rp.clientId });
-    return String(seen.scope ?? '')
-      .split(' ')
-      .sort();
+    return textOf(seen.scope).split(' ').sort();
   };
 
   test('consent to the API scopes yields an access token the API introspects with them, also after a refresh', async () => {
@@ -87,8 +87,8 @@ export function resourceConsentSuite(store: StoreKind): void {
     // Which forms the browser posts tells whether consent was asked, whatever the pages say.
     const posted: string[] = [];
     const request = browser.request.bind(browser);
-    browser.request = (url, init = {}) => {
-      if (init.form) posted.push(new URL(url, server.issuer).pathname.split('/').pop() ?? '');
+    browser.request = (url, init) => {
+      if (init?.form) posted.push(new URL(url, server.issuer).pathname.split('/').pop() ?? '');
       return request(url, init);
     };
     const tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));

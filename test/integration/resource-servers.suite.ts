@@ -6,6 +6,8 @@ import { decodeProtectedHeader, decodeJwt } from 'jose';
 import { BrowserSession } from '../support/browser-session.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
+import { textOf } from '../support/text.js';
 
 const API = 'https://api.example.com';
 const REPORTS = 'https://reports.example.com';
@@ -52,7 +54,7 @@ export function resourceServerSuite(store: StoreKind): void {
     });
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const post = async (path: string, auth: string, form: Record<string, string>) => {
@@ -93,10 +95,10 @@ export function resourceServerSuite(store: StoreKind): void {
       scope: 'write:things',
       resource: API,
     });
-    expect(String(res.body.scope ?? '')).not.toContain('write:things');
+    expect(textOf(res.body.scope)).not.toContain('write:things');
     if (typeof res.body.access_token === 'string') {
       const seen = await post('/token/introspection', basic(API, secret), { token: res.body.access_token });
-      expect(String(seen.body.scope ?? '')).not.toContain('write:things');
+      expect(textOf(seen.body.scope)).not.toContain('write:things');
     }
     const unknown = await post('/token', basic('svc', secret), {
       grant_type: 'client_credentials',

@@ -17,6 +17,7 @@ import {
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const PASSWORD = 'correct horse battery staple';
 const OPERATOR: Actor = { via: 'cli' };
@@ -35,7 +36,7 @@ export function revocationSuite(store: StoreKind): void {
     other = await relyingParty(server.issuer, b.client_id, b.client_secret ?? '');
   });
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   /** A fresh user per test, so one test's revocations cannot help another pass. */

@@ -28,6 +28,7 @@ import {
 } from '../support/snippet-apps.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 import { freePort, proxyMissing, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const TIMEOUT = 60_000;
 const EMAIL = 'ada@example.com';
@@ -47,7 +48,7 @@ function text(node: Element): string {
 
 interface Issuer {
   issuer: string;
-  createClient(redirectUri: string): Promise<{ client_id: string; client_secret?: string }>;
+  createClient: (redirectUri: string) => Promise<{ client_id: string; client_secret?: string }>;
 }
 
 /**
@@ -169,7 +170,7 @@ describe('/button snippets on the development issuer (http)', () => {
   }, TIMEOUT);
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   }, TIMEOUT);
 
   test("the page shows exactly the view model's snippets, escaped, with this issuer filled in", async () => {
@@ -284,8 +285,8 @@ describeIf(
 
     afterAll(async () => {
       setDefaultCACertificates(defaultCAs);
-      await proxy?.stop();
-      await signet?.destroy();
+      await stopIfStarted(proxy, (started) => started.stop());
+      await stopIfStarted(signet, (started) => started.destroy());
       if (certDir) await rm(certDir, { recursive: true, force: true });
     }, TIMEOUT);
 
@@ -307,7 +308,7 @@ describe('docs/relying-parties.md: every code block runs, or is the /button snip
   }, TIMEOUT);
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   }, TIMEOUT);
 
   const blocks = async () => docBlocks(await readFile(DOC, 'utf8'));

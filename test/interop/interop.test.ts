@@ -23,6 +23,7 @@ import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/b
 import { mayRun } from '../support/describe-if.js';
 import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const CLIENTS = join(dirname(fileURLToPath(import.meta.url)), 'clients');
 const CACHE_ROOT = join(tmpdir(), 'signet-interop-cache');
@@ -161,7 +162,7 @@ async function installAuthlib(): Promise<{ python: string; fresh: boolean }> {
       pythonIn(at),
       ['-c', 'import authlib, requests, joserfc; print(authlib.__version__, requests.__version__)'],
       { timeout: 60_000 },
-    ).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+    ).catch((err: unknown) => ({ code: -1, stdout: '', stderr: String(err) }));
     if (r.code !== 0) return `import failed: ${r.stderr.trim()}`;
     const got = r.stdout.trim();
     const want = `${AUTHLIB_VERSION} ${REQUESTS_VERSION}`;
@@ -195,10 +196,10 @@ async function installGoOidc(): Promise<{ binary: string; fresh: boolean }> {
   const dir = join(CACHE_ROOT, `go-oidc-${GO_OIDC_VERSION}-oauth2-${OAUTH2_VERSION}-${hashOf(...GO_SOURCES)}`);
   const binaryIn = (at: string) => join(at, 'go_oidc_client');
   const verify = async (at: string) => {
-    const r = await run(binaryIn(at), ['--versions'], { timeout: 30_000 }).catch((err: Error) => ({
+    const r = await run(binaryIn(at), ['--versions'], { timeout: 30_000 }).catch((err: unknown) => ({
       code: -1,
       stdout: '',
-      stderr: err.message,
+      stderr: String(err),
     }));
     if (r.code !== 0) return `does not run: ${r.stderr.trim()}`;
     const deps = JSON.parse(r.stdout) as Record<string, string>;
@@ -330,7 +331,7 @@ describe('interop: third-party relying-party libraries against a started Signet'
   });
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   });
 
   const newClient = async (name: string, redirectUri = RP_REDIRECT_URI) => {

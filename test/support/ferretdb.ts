@@ -74,7 +74,9 @@ export async function launchFerretDb(binary: string, dir: string, port: number):
     await waitForPort(port, child, READY_TIMEOUT_MS);
   } catch (err) {
     await kill(child);
-    throw new Error(`ferretdb (${binary}) did not start: ${(err as Error).message}\n--- its output ---\n${output()}`);
+    throw new Error(`ferretdb (${binary}) did not start: ${(err as Error).message}\n--- its output ---\n${output()}`, {
+      cause: err,
+    });
   }
   return { uri: `mongodb://127.0.0.1:${port}/`, stop: () => kill(child) };
 }

@@ -173,7 +173,7 @@ const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + 
 
 export function ascii(r: Rand, n: number, alphabet = PRINTABLE): string {
   let s = '';
-  for (let i = 0; i < n; i++) s += alphabet[r.int(alphabet.length)];
+  for (let i = 0; i < n; i++) s += alphabet.charAt(r.int(alphabet.length));
   return s;
 }
 
@@ -400,6 +400,7 @@ function wire(s: string): string {
 
 /** Header values may carry tab, printable ASCII and bytes 0x80-0xff: unicode goes as raw UTF-8 bytes. */
 function headerSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is what this line is for
   return Buffer.from(s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ''), 'utf8')
     .toString('latin1')
     .replace(/[^\t\x20-\x7e\x80-\xff]/g, '');

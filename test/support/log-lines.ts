@@ -25,7 +25,10 @@ export function captureLogLines(): LogLines {
     next(match, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const found = lines.find(match);
-        if (found) return resolve(found);
+        if (found) {
+          resolve(found);
+          return;
+        }
         const onLine = (line: Record<string, unknown>) => {
           if (!match(line)) return;
           clearTimeout(timer);

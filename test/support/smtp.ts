@@ -123,9 +123,14 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
                 state.received.push(mail);
                 events.emit('mail');
               }
-              if (answer === 'accept') return callback();
-              if (answer === 'hold')
-                return held.push(() => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })));
+              if (answer === 'accept') {
+                callback();
+                return;
+              }
+              if (answer === 'hold') {
+                held.push(() => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })));
+                return;
+              }
               state.refused.push(mail);
               events.emit('mail');
               callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));

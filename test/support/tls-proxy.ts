@@ -148,8 +148,8 @@ export async function startTlsProxy(upstreamPort: number, port?: number): Promis
     ...(root ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const errors = async () => `${output}${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`;
   const stop = async () => {

@@ -52,7 +52,7 @@ describe('ConcurrencyLimit', () => {
   test('a failing task passes its error on and frees its slot', async () => {
     const limit = new ConcurrencyLimit(1);
     const failed = limit.run(() => Promise.reject(new Error('boom')));
-    const next = limit.run(async () => 'next ran');
+    const next = limit.run(() => Promise.resolve('next ran'));
     await expect(failed).rejects.toThrow('boom');
     expect(await next).toBe('next ran');
   });

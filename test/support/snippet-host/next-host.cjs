@@ -5,6 +5,7 @@
 // for a test; this replaces only its router, never openid-client or Signet.
 // Usage: node next-host.cjs DIR PORT HOST — prints "Listening" once it accepts connections.
 'use strict';
+/* global process, console, Buffer, URL, Request, Response */
 const { createServer } = require('node:http');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');

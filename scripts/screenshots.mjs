@@ -13,18 +13,19 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createApp } from '../dist/app.js';
 import { loadConfig } from '../dist/config/load-config.js';
-import { registerTourClient, serveLogo, startCallbackServer, tourPages } from '../test/support/page-tour.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/chromium-launch.ts';
+import {
+  registerTourClient,
+  serveLogo,
+  startCallbackServer,
+  TOUR_VARIANTS,
+  tourPages,
+} from '../test/support/page-tour.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, process.env.SCREENSHOTS_DIR ?? 'screenshots');
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
-const VARIANTS = [
-  { width: 1280, height: 900, colorScheme: 'light' },
-  { width: 1280, height: 900, colorScheme: 'dark' },
-  { width: 390, height: 844, colorScheme: 'light' },
-  { width: 390, height: 844, colorScheme: 'dark' },
-];
 
 const dataDir = await mkdtemp(join(tmpdir(), 'signet-screenshots-'));
 // The socket first, so the issuer can name its port (as the test suites start Signet).
@@ -41,18 +42,7 @@ const config = loadConfig({
 const app = await createApp(config);
 server.on('request', app.app.callback());
 const callback = await startCallbackServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--no-first-run',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? CHROMIUM, args: CHROMIUM_ARGS });
 
 try {
   await mkdir(OUT, { recursive: true });
@@ -63,7 +53,7 @@ try {
   const page = await context.newPage();
   let count = 0;
   await tourPages(page, { issuer, client, email: EMAIL, password: PASSWORD, demo: config.demo }, async (name) => {
-    for (const v of VARIANTS) {
+    for (const v of TOUR_VARIANTS) {
       await page.setViewportSize({ width: v.width, height: v.height });
       await page.emulateMedia({ colorScheme: v.colorScheme });
       const file = join(OUT, `${String(++count).padStart(2, '0')}-${name}-${v.width}-${v.colorScheme}.png`);

@@ -11,6 +11,7 @@ import {
   registerTourClient,
   serveLogo,
   startCallbackServer,
+  TOUR_VARIANTS,
   tourPages,
   type TourClient,
 } from '../support/page-tour.js';
@@ -21,13 +22,6 @@ const TIMEOUT = 240_000;
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
 const KEYBOARD_EMAIL = 'keys@example.com';
-
-const VARIANTS = [
-  { width: 1280, height: 900, colorScheme: 'light' },
-  { width: 1280, height: 900, colorScheme: 'dark' },
-  { width: 390, height: 844, colorScheme: 'light' },
-  { width: 390, height: 844, colorScheme: 'dark' },
-] as const;
 
 interface Violation {
   id: string;
@@ -40,9 +34,11 @@ interface Violation {
 async function axeViolations(page: Page): Promise<Violation[]> {
   // evaluate() runs outside the page's CSP, which allows no injected script (and must not).
   if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+  return page.evaluate<
+    Violation[]
+  >(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + n.failureSummary),
-  })))`) as Promise<Violation[]>;
+  })))`);
 }
 
 describeBrowser('accessibility of every page in Chromium', () => {
@@ -81,7 +77,7 @@ describeBrowser('accessibility of every page in Chromium', () => {
         { issuer: server.issuer, client, email: EMAIL, password: PASSWORD, demo: true },
         async (name) => {
           visited.push(name);
-          for (const v of VARIANTS) {
+          for (const v of TOUR_VARIANTS) {
             await page.setViewportSize({ width: v.width, height: v.height });
             await page.emulateMedia({ colorScheme: v.colorScheme });
             for (const violation of await axeViolations(page)) {

@@ -7,18 +7,9 @@ import { expect } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describeIf } from './describe-if.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium-launch.js';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 const haveChromium = (() => {
   try {

@@ -36,6 +36,14 @@ export function solidPng(size: number, rgb: [number, number, number]): Buffer {
 }
 
 /** The relying party the tour signs in to: registered with a logo, a policy and terms. */
+/** Every page is looked at on a desktop and a phone, in light and in dark mode. */
+export const TOUR_VARIANTS = [
+  { width: 1280, height: 900, colorScheme: 'light' },
+  { width: 1280, height: 900, colorScheme: 'dark' },
+  { width: 390, height: 844, colorScheme: 'light' },
+  { width: 390, height: 844, colorScheme: 'dark' },
+] as const;
+
 export interface TourClient {
   clientId: string;
   redirectUri: string;
@@ -146,7 +154,7 @@ export async function tourPages(
   await go('not-found', `${issuer}/no-such-page`);
   await go(
     'error-unknown-client',
-    `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' })}`,
+    `${issuer}/auth?${new URLSearchParams({ client_id: 'no-such-app', response_type: 'code', scope: 'openid' }).toString()}`,
   );
   await go('error-expired-sign-in', `${issuer}/interaction/expired-or-unknown`);
 

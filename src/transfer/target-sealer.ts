@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ValidationError } from '../errors.js';
-import { DEV_SECRET_FILE, KeySealer } from '../keys/key-encryption.js';
+import { configuredSealer } from '../keys/configured-sealer.js';
+import { DEV_SECRET_FILE, existingDevelopmentSecret, type KeySealer } from '../keys/key-encryption.js';
 import type { KeyRecord } from '../storage/store.js';
 
 const ADVICE =
@@ -14,15 +14,15 @@ const ADVICE =
  * missing development secret is not generated here (a new one could not open the imported keys anyway).
  */
 export function targetSealer(config: Readonly<Config>): KeySealer {
-  const previous = config.previousKeyEncryptionSecret ? [config.previousKeyEncryptionSecret] : [];
-  if (config.keyEncryptionSecret) return new KeySealer([config.keyEncryptionSecret, ...previous]);
-  const file = join(config.dataDir, DEV_SECRET_FILE);
-  if (!existsSync(file)) {
-    throw new ValidationError(
-      `this target has no key-encryption secret (KEY_ENCRYPTION_SECRET is unset and there is no ${file}); ${ADVICE}`,
-    );
-  }
-  return new KeySealer([readFileSync(file, 'utf8').trim(), ...previous]);
+  return configuredSealer(config, (dataDir) => {
+    const secret = existingDevelopmentSecret(dataDir);
+    if (secret === undefined) {
+      throw new ValidationError(
+        `this target has no key-encryption secret (KEY_ENCRYPTION_SECRET is unset and there is no ${join(dataDir, DEV_SECRET_FILE)}); ${ADVICE}`,
+      );
+    }
+    return secret;
+  });
 }
 
 /** Refuses, before anything is written, a key the target server could not open: it would not start. */

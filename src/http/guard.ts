@@ -46,8 +46,9 @@ function source(ctx: Context, part: (typeof PARTS)[number]): unknown {
 function faults(part: string, error: z.ZodError): string[] {
   return error.issues.flatMap((issue) => {
     const at = [part, ...issue.path.map(String)];
-    // A strict schema's refusal of fields it does not know names them, not the object holding them.
-    const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    // A strict schema's refusal of fields it does not know names them, not the object holding them;
+    // those names come from the request, so only a short piece of each is repeated.
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => k.slice(0, 40)) : [undefined];
     return unknown.map((key) => (key === undefined ? at : [...at, key]).join('.'));
   });
 }
@@ -56,7 +57,8 @@ function faults(part: string, error: z.ZodError): string[] {
  * Network input is `unknown` until a schema has read it: the route declares body, query and params
  * as zod schemas beside itself, and this reads them all before the route runs. What a schema refuses
  * is a 400 through the error handler (a page for a browser, OAuth JSON for anything else), never a 500
- * further in; fields a schema does not name are dropped, so the route sees only what it declared.
+ * further in. A z.object drops the fields it does not name (a z.strictObject refuses them), so the
+ * route sees only what it declared.
  */
 export function guard<S extends GuardSchemas>(schemas: S, refuse: Refusal = refuseInput): Guard<S> {
   // A key of its own in ctx.state: guards never see each other's results, and hold no state themselves.

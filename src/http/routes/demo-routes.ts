@@ -30,7 +30,7 @@ const LogoutClaims = z.object({
   sub: z.string(),
   sid: z.string().optional().catch(undefined),
   events: z.object({ [BACKCHANNEL_EVENT]: z.object({}) }),
-  nonce: z.undefined(),
+  nonce: z.never().optional(),
 });
 
 const tokensOf = (t: RelyingPartyTokens) => ({

@@ -1,3 +1,4 @@
+// @ts-check
 // The login ceiling: how many argon2id verifications per second this machine does at Signet's own
 // parameters (PasswordHasher's defaults, the ones the server uses). Every successful login costs one,
 // so no login rate can exceed this. Runs alone in its own process, with the same libuv thread pool

@@ -1,3 +1,4 @@
+// @ts-check
 // The baseline: a bare oidc-provider on the same store implementation and the same adapter as Signet
 // (imported from dist/), with opaque tokens and static clients, and none of Signet's middleware,
 // pages, audit trail, throttling or account checks. Interactions are answered at once with a fixed
@@ -34,6 +35,7 @@ const Adapter = createAdapterClass(
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'baseline-rs256', alg: 'RS256', use: 'sig' };
 
+/** @type {import('oidc-provider').ClientMetadata[]} */
 const clientMetadata = [
   {
     client_id: clients.web.id,
@@ -109,10 +111,13 @@ provider.use(async (ctx, next) => {
   if (details.prompt.name === 'login') {
     result = { login: { accountId: ACCOUNT_ID } };
   } else {
+    if (!details.session) throw new Error('consent is asked after a login, within its session');
     const grant = details.grantId
       ? await provider.Grant.find(details.grantId)
       : new provider.Grant({ accountId: details.session.accountId, clientId: String(details.params.client_id) });
-    const { missingOIDCScope, missingOIDCClaims } = details.prompt.details;
+    if (!grant) throw new Error(`grant ${details.grantId} is gone`);
+    const { missingOIDCScope, missingOIDCClaims } =
+      /** @type {{ missingOIDCScope?: string[], missingOIDCClaims?: string[] }} */ (details.prompt.details);
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
     result = { consent: { grantId: await grant.save() } };

@@ -1,3 +1,4 @@
+// @ts-check
 // Lookup scaling: grows a store to a given number of grants, each with its own opaque access token,
 // then times the store's own find() for random tokens (hits), their grants, and unknown tokens
 // (misses: introspection without a hint looks in three models, so most of its lookups miss).
@@ -25,7 +26,10 @@ const BATCH = 20_000;
 
 function clones(template, i, nowS) {
   const grantId = seededGrantId(i);
-  const { expiresWithSession: _bound, sessionUid: _uid, ...token } = template.token;
+  // A copy without the session binding.
+  const token = { ...template.token };
+  delete token.expiresWithSession;
+  delete token.sessionUid;
   // Not session-bound (like offline_access tokens): each clone has its own grant, which no session holds.
   return {
     tokenId: storedTokenId(seededToken(i)),
@@ -80,8 +84,9 @@ async function seedMongo(options, template) {
         grants.push({ _id: c.grantId, payload: c.grant, createdAt, expiresAt });
         tokens.push({ _id: c.tokenId, payload: c.token, createdAt, expiresAt });
       }
-      await db.collection('oidc_Grant').insertMany(grants, { ordered: false });
-      await db.collection('oidc_AccessToken').insertMany(tokens, { ordered: false });
+      // String ids, as the store writes them; the driver's default document type expects ObjectIds.
+      await db.collection('oidc_Grant').insertMany(/** @type {any[]} */ (grants), { ordered: false });
+      await db.collection('oidc_AccessToken').insertMany(/** @type {any[]} */ (tokens), { ordered: false });
     }
   } finally {
     await client.close();

@@ -1,3 +1,4 @@
+// @ts-check
 // Writes BENCHMARKS.md from a results object (bench/run.mjs), so the document never drifts from
 // what was measured. Also runnable alone to re-render an earlier run:
 //   node bench/report.mjs [bench/results/latest.json]
@@ -24,6 +25,10 @@ export const PEERS = {
   },
 };
 
+/**
+ * What each scenario is held to: an absolute rate (`min`), or a `factor` of the argon2id ceiling or of the baseline.
+ * @type {Array<{ id: string, label: string } & ({ kind: 'absolute', min: number } | { kind: 'ceiling' | 'baseline', factor: number })>}
+ */
 export const TARGETS = [
   { id: 'login', label: 'password logins ≥ 0.85 × argon2id ceiling', kind: 'ceiling', factor: 0.85 },
   { id: 'refresh_token', label: '≥ 600 refreshes/s', kind: 'absolute', min: 600 },
@@ -164,12 +169,12 @@ function peerSection(results) {
   const rows = [];
   const k = PEERS.keycloak;
   const h = PEERS.hydra;
-  for (const [scenario, label] of [
+  for (const [scenario, label] of /** @type {Array<[string, string]>} */ ([
     ['login', 'password logins'],
     ['client_credentials', 'client credentials grants'],
     ['refresh_token', 'refresh token grants'],
     ['introspection', 'introspection'],
-  ]) {
+  ])) {
     const keycloak = k.perVcpu[scenario] ? k.perVcpu[scenario] * k.vcpus : undefined;
     const hydra = h.absolute[scenario];
     for (const store of Object.keys(results.stores)) {

@@ -1,3 +1,4 @@
+// @ts-check
 // `npm run bench`: every benchmark in one run, then BENCHMARKS.md rewritten from the measured numbers.
 // Never part of the test suite. The servers run as child processes; the load comes from this process.
 //
@@ -109,7 +110,11 @@ async function benchPair(store, ferret) {
 }
 
 /** The two measurements taken around a store's logins, and their mean (the figure the logins are held to). */
+/**
+ * @param {Array<{ verifiesPerSecond: number, cpuMsPerVerify: number }>} around
+ */
 function adjacentCeiling([before, after]) {
+  if (!before || !after) throw new Error('a ceiling is measured before and after the logins');
   const mean = (f) => (f(before) + f(after)) / 2;
   return {
     before: before.verifiesPerSecond,

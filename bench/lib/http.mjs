@@ -1,9 +1,11 @@
+// @ts-check
 // A small keep-alive HTTP client and a cookie-keeping "browser" for the multi-step scenarios (login,
 // code production, refresh chains). node:http rather than fetch: it costs the load generator less
 // CPU, which matters on a 2-core machine where the generator competes with the server.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
+import { URLSearchParams } from 'node:url';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8787/cb';
 
@@ -13,10 +15,23 @@ export class HttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {{ headers?: Record<string, string>, body?: string }} [options]
+   * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }>}
+   */
   request(method, path, options = {}) {
     return this.#send(method, path, options, false);
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {{ headers?: Record<string, string>, body?: string }} options
+   * @param {boolean} retried
+   * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }>}
+   */
   #send(method, path, { headers = {}, body } = {}, retried) {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(body);
@@ -44,7 +59,7 @@ export class HttpClient {
       );
       req.on('error', (err) => {
         // A kept-alive socket the server closed while idle: the request never reached it, send it again.
-        if (!retried && req.reusedSocket && err.code === 'ECONNRESET')
+        if (!retried && req.reusedSocket && /** @type {NodeJS.ErrnoException} */ (err).code === 'ECONNRESET')
           resolve(this.#send(method, path, { headers, body }, true));
         else reject(err);
       });
@@ -80,6 +95,10 @@ export function basic(id, secret) {
 export const PKCE_VERIFIER = randomBytes(32).toString('base64url');
 export const PKCE_CHALLENGE = createHash('sha256').update(PKCE_VERIFIER).digest('base64url');
 
+/**
+ * @param {string} clientId
+ * @param {{ scope?: string, prompt?: string, resource?: string }} [options]
+ */
 export function authorizePath(clientId, { scope = 'openid email profile', prompt, resource } = {}) {
   const params = new URLSearchParams({
     client_id: clientId,

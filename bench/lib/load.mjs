@@ -1,3 +1,4 @@
+// @ts-check
 // Two load generators with one result shape. autocannon for single-request scenarios (it is the
 // cheapest generator in Node, so the server gets the CPU); a closed loop of N async workers for
 // scenarios whose every iteration depends on the previous answer (refresh rotation, code exchange from
@@ -80,6 +81,13 @@ export async function closedLoop({ connections, durationS, op }) {
  * autocannon against one endpoint. `next()` (optional) gives each request its varying part: a body
  * or headers, e.g. a different token from a pool each time. `verify(body)` turns a 200 with the wrong
  * content (introspection's {"active":false}) into a counted failure.
+ */
+/**
+ * @param {{
+ *   origin: string, method: string, path: string, headers?: Record<string, string>, body?: string,
+ *   next?: () => Record<string, unknown>, verify?: (body: string) => boolean,
+ *   connections: number, durationS: number,
+ * }} options
  */
 export async function cannon({ origin, method, path, headers, body, next, verify, connections, durationS }) {
   const request = { method, path, headers, body };

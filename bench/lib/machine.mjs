@@ -1,3 +1,4 @@
+// @ts-check
 // What the numbers were measured on: they mean little without it.
 
 import { readFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// @ts-check
 // Child processes of the benchmark: the servers under test, FerretDB, the admin CLI, and the helper
 // processes (argon2 ceiling, lookup scaling). Every server runs in its own process so that the load
 // generator (this process) never shares an event loop with it.
@@ -119,6 +120,13 @@ export function watchProcess(pid, intervalMs = 100) {
 }
 
 /** Runs a helper script to completion; resolves with its stdout (its last line is a JSON result). */
+/**
+ * @param {string} script
+ * @param {string[]} args
+ * @param {Record<string, string>} [env]
+ * @param {{ input?: string, cwd?: string }} [options]
+ * @returns {Promise<string>}
+ */
 export function runNode(script, args, env = {}, { input, cwd = ROOT } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [...NODE_FLAGS, script, ...args], {
@@ -128,14 +136,14 @@ export function runNode(script, args, env = {}, { input, cwd = ROOT } = {}) {
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
+    child.stdout?.on('data', (c) => (out += c));
+    child.stderr?.on('data', (c) => (err += c));
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve(out);
       else reject(new Error(`${script} ${args.join(' ')} exited with ${code}: ${err.trim() || out.trim()}`));
     });
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

@@ -1,7 +1,9 @@
+// @ts-check
 // The scenarios, each run the same way against Signet and against the baseline: prepare what the
 // measured requests need (tokens, codes, refresh chains) outside the measurement, warm up, then
 // measure for a fixed time while watching the server's RSS and CPU time.
 
+import { URLSearchParams } from 'node:url';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './http.mjs';
 import { cannon, closedLoop } from './load.mjs';
 import { watchProcess } from './proc.mjs';

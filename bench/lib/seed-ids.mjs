@@ -1,3 +1,4 @@
+// @ts-check
 // Ids of the records the lookup-scaling run seeds. Deterministic, so the load generator can compute
 // token i itself instead of being handed a million of them.
 

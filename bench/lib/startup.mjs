@@ -1,3 +1,4 @@
+// @ts-check
 // "The first ten minutes": how long a newcomer waits, measured the way they run things: `npm start` until
 // /healthz answers 200, and `npm run --silent cli -- …` until it exits, with nothing changed since the
 // last build (a build that happens anyway is reported, not hidden). Runnable alone:
@@ -52,7 +53,7 @@ async function timeStart(env) {
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
-    process.kill(-child.pid, 'SIGTERM');
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     await exited;
   }
 }
@@ -66,6 +67,7 @@ const summary = (samples) => ({
   builds: samples.filter((s) => s.built).length,
 });
 
+/** @param {(line: string) => void} [log] */
 export async function measureStartup(log = () => undefined) {
   const prepared = await npm(['run', '--silent', 'build'], {});
   if (prepared.code !== 0) throw new Error(`build failed: ${prepared.stderr}`);

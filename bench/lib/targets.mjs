@@ -1,3 +1,4 @@
+// @ts-check
 // The two servers under test, each started as its own process on a fresh store: Signet (dist/main.js,
 // set up through the admin CLI as an operator would) and the bare oidc-provider baseline.
 

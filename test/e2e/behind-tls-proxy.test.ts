@@ -5,10 +5,9 @@
 // every cookie is Secure (ours `__Host-`), and signing out at the issuer ends both pages.
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, loginForm } from '../support/chromium.js';
+import { chromiumMissing, launchChromium, loginForm } from '../support/chromium.js';
 import { describeIf } from '../support/describe-if.js';
 import { startListeningServer, type ListeningServer } from '../support/listening-server.js';
 import { expectCookiesSafe, expectStrictCsp, watchPage, type PageWatch } from '../support/page-watch.js';
@@ -18,15 +17,7 @@ const TIMEOUT = 90_000;
 const EMAIL = 'lin@example.com';
 const PASSWORD = 'correct horse battery staple';
 
-const chromiumMissing = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return undefined;
-  } catch {
-    return `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
-  }
-})();
-const missing = proxyMissing() ?? chromiumMissing;
+const missing = proxyMissing() ?? chromiumMissing();
 
 /** Signet on loopback behind nginx terminating TLS for ISSUER=https://127.0.0.1:<proxy port>. */
 async function startBehindProxy(

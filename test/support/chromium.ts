@@ -2,26 +2,18 @@
 // no background networking: its connections are refused here). A machine without it skips the suites
 // loudly; CI must have it (.ci/run installs it), so there a missing browser fails them.
 
-import { accessSync, constants } from 'node:fs';
 import { expect } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './chromium-launch.js';
 import { describeIf } from './describe-if.js';
 
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium-launch.js';
+export { CHROMIUM, CHROMIUM_ARGS, chromiumMissing };
 
-export { CHROMIUM, CHROMIUM_ARGS };
-
-const haveChromium = (() => {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const missing = chromiumMissing();
+const haveChromium = missing === undefined;
 
 export function describeBrowser(name: string, fn: () => void): void {
-  describeIf(haveChromium, name, `no Chromium at ${CHROMIUM} (apt-get install chromium)`, fn);
+  describeIf(haveChromium, name, missing ?? '', fn);
 }
 
 /** Launches Chromium, or fails with the one clear message of what to install. */

@@ -126,7 +126,9 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     // Rotation, races, reuse and leeway are decided in tokens/refresh-policy.ts.
     rotateRefreshToken: ROTATE_REFRESH_TOKENS,
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, records, deps.firstParty),
-    ttl: ttlPolicy(config.ttl, deps.clock),
+    // Measured on the wall clock, not the injected one: the TTLs compare against oidc-provider's own
+    // timestamps (a session's loginTs, a grant's exp), which it always takes from Date.now.
+    ttl: ttlPolicy(config.ttl, Date.now),
     renderError: deps.pages.renderError,
     // OIDC Core 5.4: when an access token is issued, scope claims (email, profile) are read at userinfo;
     // the id_token carries them only when asked for by the claims parameter, or when the access token is

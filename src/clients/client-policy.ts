@@ -1,5 +1,5 @@
 import { isAllowedHost } from '../net/allowed-hosts.js';
-import { classifyHost, mayConnect } from '../net/address-policy.js';
+import { classifyHost, LOOPBACK_HOSTS, mayConnect } from '../net/address-policy.js';
 import { AppError } from '../errors.js';
 
 /** A refused registration: the RFC 7591 error code and a description naming the field. */
@@ -40,7 +40,6 @@ export const SERVER_FETCHED_URL_FIELDS = ['jwks_uri', 'sector_identifier_uri'] a
 /** URLs only a browser loads (the consent page's links and logo): https, like any page they sit on. */
 export const BROWSER_URL_FIELDS = ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri', 'initiate_login_uri'] as const;
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 /**
  * Controls, and the bidi overrides, embeddings, isolates and marks (Unicode TR 9) that make a name

@@ -71,10 +71,13 @@ export function command<T>(
     usage,
     summary,
     flags,
-    run: (app, values, stdin) =>
-      definition.run(app, readFlags(input, values), stdin).catch((err: unknown) => {
+    async run(app, values, stdin) {
+      try {
+        return await definition.run(app, readFlags(input, values), stdin);
+      } catch (err) {
         throw inFlagWords(err, fieldFlags);
-      }),
+      }
+    },
   };
 }
 

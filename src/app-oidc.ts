@@ -58,6 +58,14 @@ export async function buildOidcParts(
     // Idempotent: the same id (stored hashed) is written at every start, never expiring.
     await new host.current.InitialAccessToken({ jti: config.registration.initialAccessToken }).save();
   }
-  const clients = new ClientAdmin(host, store.oidc, Adapter, config.production, config.outboundAllowedHosts);
+  const clients = new ClientAdmin(
+    host,
+    store.oidc,
+    Adapter,
+    config.production,
+    config.outboundAllowedHosts,
+    core.audit,
+    clock,
+  );
   return { host, buildProvider, views, account, demo, clients };
 }

@@ -40,22 +40,17 @@ export class ClientAdmin {
   constructor(
     private readonly host: ProviderHost,
     private readonly records: OidcRecordStore,
-    private readonly AdapterClass: new (name: string) => Adapter,
+    AdapterClass: new (name: string) => Adapter,
     private readonly production: boolean,
-    private readonly outboundAllowedHosts: readonly string[] = [],
-    private readonly audit?: AuditLog,
-    private readonly clock: Clock = Date.now,
+    private readonly outboundAllowedHosts: readonly string[],
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {
     this.adapter = new AdapterClass('Client');
     this.initialAccessTokens = new InitialAccessTokens(host, records, audit);
   }
 
   /** The same admin, recording every change in this audit log with this clock's time. */
-  recordingTo(audit: AuditLog, clock: Clock): ClientAdmin {
-    const { host, records, AdapterClass, production, outboundAllowedHosts } = this;
-    return new ClientAdmin(host, records, AdapterClass, production, outboundAllowedHosts, audit, clock);
-  }
-
   private async validate(metadata: ClientMetadata): Promise<void> {
     try {
       checkClientPolicy(metadata, {
@@ -81,7 +76,7 @@ export class ClientAdmin {
     actor: Actor,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.audit?.record(type, actedBy(actor, { clientId }, details));
+    await this.audit.record(type, actedBy(actor, { clientId }, details));
   }
 
   async create(input: NewClient, actor: Actor = OPERATOR): Promise<{ client_id: string; client_secret?: string }> {

@@ -91,8 +91,8 @@ export class InitialAccessTokens {
   constructor(
     private readonly host: ProviderHost,
     private readonly records: OidcRecordStore,
-    /** Where issues and revocations are recorded (see ClientAdmin). */
-    private readonly audit?: AuditLog,
+    /** Where issues and revocations are recorded. */
+    private readonly audit: AuditLog,
   ) {}
 
   async create(
@@ -121,7 +121,7 @@ export class InitialAccessTokens {
     const saved = await InitialAccessToken.find(value);
     if (!saved) throw new Error('the initial access token was not stored');
     const issued = { id, initial_access_token: value, expires_at: iso(saved.exp), max_uses: maxUses ?? null };
-    await this.audit?.record(
+    await this.audit.record(
       AUDIT.initialAccessTokenIssued,
       actedBy(actor, {}, { id, expires_at: issued.expires_at, max_uses: issued.max_uses }),
     );
@@ -167,6 +167,6 @@ export class InitialAccessTokens {
       if (ticket.payload.kind === USE_KIND && ticket.id.startsWith(`${id}.use.`))
         await this.records.destroy(MODEL, ticket.id);
     }
-    await this.audit?.record(AUDIT.initialAccessTokenRevoked, actedBy(actor, {}, { id }));
+    await this.audit.record(AUDIT.initialAccessTokenRevoked, actedBy(actor, {}, { id }));
   }
 }

@@ -115,20 +115,6 @@ describe('ClientAdmin and initial access tokens write their own audit events (em
     expect(JSON.stringify(events)).not.toContain(issued.initial_access_token);
   });
 
-  test('without an audit log nothing is recorded; recordingTo gives the same admin with one', async () => {
-    const silent = new ClientAdmin(
-      (clients as unknown as { host: ProviderHost }).host,
-      store.oidc,
-      createAdapterClass(store.oidc, new ClientSecretHasher(randomBytes(32)), new RefreshPolicy({ clock, leeway: 0 })),
-      false,
-    );
-    await silent.create({ name: 'Quiet', redirectUris: [REDIRECT] });
-    expect(await trail()).toEqual([]);
-    const audited = silent.recordingTo(new AuditLog(store.audit, pino({ level: 'silent' }), clock), clock);
-    const loud = await audited.create({ name: 'Loud', redirectUris: [REDIRECT] });
-    expect((await trail()).map((e) => [e.type, e.clientId])).toEqual([['client.registered', loud.client_id]]);
-  });
-
   test('refusals name the domain fields, and a caller can name them its own way', async () => {
     const refusal = await clients.create({ name: 'X', type: 'service', scope: '  ' }).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(FieldError);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { describeMongo, dropTestDatabase } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const TIMEOUT = 60_000;
 const PASSWORD = 'correct horse battery staple\n';
@@ -149,7 +150,7 @@ describe('client create: token endpoint authentication and back-channel logout',
   }, TIMEOUT);
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   }, TIMEOUT);
 
   const show = async (clientId: string) => jsonLine(await cli('client', 'show', '--client-id', clientId));

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { describeMongo } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
 
 const TIMEOUT = 60_000;
 
@@ -40,7 +41,7 @@ function defaultRegistrationSuite(kind: StoreKind): void {
   }, TIMEOUT);
 
   afterAll(async () => {
-    await server?.destroy();
+    await stopIfStarted(server, (started) => started.destroy());
   }, TIMEOUT);
 
   test(

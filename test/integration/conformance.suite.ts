@@ -9,6 +9,8 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
   jwtVerify,
   type JSONWebKeySet,
   type JWTPayload,
@@ -477,6 +479,8 @@ export function conformanceSuite(store: StoreKind): void {
         body: JSON.stringify({
           redirect_uris: [REDIRECT_URI],
           request_uris: ['https://rp.example.com/request'],
+          // A request object alg needs the key it is checked with (the plans register theirs).
+          jwks: { keys: [{ ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), use: 'sig' }] },
           request_object_signing_alg: 'RS256',
           userinfo_signed_response_alg: 'RS256',
         }),

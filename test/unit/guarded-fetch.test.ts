@@ -27,8 +27,8 @@ beforeEach(() => {
 /** A resolver that answers every name with these addresses (the DNS a rebinding attacker controls). */
 const answering =
   (...addresses: string[]): Resolve =>
-  async () =>
-    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  () =>
+    Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
 
 /** Refused by the guard itself (before the request, or in the socket's lookup), and never connected. */
 const refusedWithoutContact = async (fetcher: ReturnType<typeof guardedFetch>, url: string) => {

@@ -16,6 +16,7 @@ function fakeStore() {
   const store = {
     kind: 'mongodb',
     oidc: {
+      // eslint-disable-next-line @typescript-eslint/require-await -- stands in for a store method, which is async
       async find(_model: string, id: string) {
         state.calls++;
         maybeFail();
@@ -31,6 +32,7 @@ function fakeStore() {
     audit: {},
     throttle: {},
     outbox: {},
+    // eslint-disable-next-line @typescript-eslint/require-await -- stands in for the store's async ping
     async ping() {
       state.pings++;
       maybeFail();

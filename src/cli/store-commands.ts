@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
-import { AUDIT, AuditLog } from '../audit/audit-log.js';
+import { AuditLog, CLI_OPERATOR } from '../audit/audit-log.js';
 import { z } from 'zod';
 import { optionalText, storeCommand, type StoreCommand, type StoreCommandContext } from './flags.js';
-import { AppError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { KeySealer } from '../keys/key-encryption.js';
-import type { Store, TransferItem } from '../storage/store.js';
-import { addToCounts, emptyCounts, FORMAT_NAME, FORMAT_VERSION } from '../transfer/format.js';
+import type { Store } from '../storage/store.js';
+import { FORMAT_NAME, FORMAT_VERSION } from '../transfer/format.js';
+import { importExport } from '../transfer/import-store.js';
 import { spoolToPrivateFile, writePrivateFile } from '../transfer/private-file.js';
 import { ExportFileError, openExport, type ExportReader } from '../transfer/read-export.js';
 import { assertOpens, targetSealer } from '../transfer/target-sealer.js';
@@ -110,41 +111,16 @@ export const STORE_COMMANDS: Record<string, StoreCommand> = {
         await withLabel(source.label, async () => check(await source.open(), sealer));
 
         const reader = await withLabel(source.label, source.open);
-        const now = ctx.clock();
-        const imported = emptyCounts();
-        let skippedExpired = 0;
-        async function* live(): AsyncGenerator<TransferItem> {
-          for await (const item of reader.items()) {
-            // Expired on the way: the target would never return it, so it is not written at all.
-            if ('record' in item && item.record.expiresAt !== null && item.record.expiresAt <= now) {
-              skippedExpired += 1;
-              continue;
-            }
-            addToCounts(imported, item);
-            yield item;
-          }
-        }
-        await withLabel(source.label, () => store.transfer.importAll(live())).catch((err: unknown) => {
-          const reason = err instanceof AppError || err instanceof Error ? err.message : String(err);
-          throw new AppError(
-            'import_failed',
-            store.transfer.atomicImport
-              ? `import failed, nothing was written: ${reason}`
-              : `import failed part way: ${reason}; ${describeTarget(config)} now holds a partial import: drop it and import again`,
-            500,
-            true,
-          );
-        });
-
-        const { header } = reader;
-        const details = {
-          via: 'cli',
-          source: header.source,
-          exported_at: header.exportedAt,
-          imported,
-          skipped_expired: skippedExpired,
-        };
-        await new AuditLog(store.audit, ctx.logger, ctx.clock).record(AUDIT.storeImported, { details });
+        const audit = new AuditLog(store.audit, ctx.logger, ctx.clock);
+        const advice = `${describeTarget(config)} now holds a partial import: drop it and import again`;
+        const { header, imported, skippedExpired } = await withLabel(source.label, () =>
+          importExport(
+            store,
+            reader,
+            { audit, clock: ctx.clock, label: source.label, partialImportAdvice: advice },
+            CLI_OPERATOR,
+          ),
+        );
         return {
           summary: {
             imported,

@@ -1,8 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { FieldError } from '../clients/field-error.js';
-import { ValidationError } from '../errors.js';
+import { FieldError, ValidationError } from '../errors.js';
 import type { SignetCore } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Clock, Store } from '../storage/store.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
 import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog, type AuditType } from '../audit/audit-log.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { FieldError, NotFoundError, ValidationError } from '../errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
@@ -10,7 +10,6 @@ import { checkClientPolicy } from './client-policy.js';
 import { resourceIndicator, typeMetadata } from './client-shape.js';
 import { actsForUsers, authMethodOf, CLIENT_TYPES, clientType, isClientType, strings } from './client-types.js';
 import { changedMetadata } from './client-update.js';
-import { FieldError } from './field-error.js';
 import { InitialAccessTokens } from './initial-access-tokens.js';
 import type { ClientChanges, ClientSummary, NewClient } from './new-client.js';
 

@@ -1,6 +1,6 @@
 import type { ClientType } from './client-types.js';
 import { actsForUsers } from './client-types.js';
-import { FieldError } from './field-error.js';
+import { FieldError } from '../errors.js';
 
 // How an operator-registered client authenticates at the token endpoint, and where it hears of logouts
 // (OpenID Back-Channel Logout 1.0), checked against what its type allows.

@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { FieldError } from './field-error.js';
+import { FieldError } from '../errors.js';
 import {
   ACCESS_TOKEN_FORMAT,
   ALLOWED_RESOURCE_SCOPE,

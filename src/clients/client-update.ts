@@ -1,7 +1,7 @@
 import { PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
 import { describedScopes, pkceMetadata, redirectlessError, SCOPE_FIELD, scopeList } from './client-shape.js';
 import { actsForUsers, clientType } from './client-types.js';
-import { FieldError } from './field-error.js';
+import { FieldError } from '../errors.js';
 import type { ClientChanges } from './new-client.js';
 
 type Metadata = Record<string, unknown>;

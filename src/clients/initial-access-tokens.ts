@@ -1,7 +1,6 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
 import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog } from '../audit/audit-log.js';
-import { NotFoundError } from '../errors.js';
-import { FieldError } from './field-error.js';
+import { FieldError, NotFoundError } from '../errors.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 import { storedTokenId } from '../oidc/adapter.js';
 import type { ProviderHost } from '../oidc/provider-host.js';

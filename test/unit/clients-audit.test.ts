@@ -7,7 +7,7 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { ClientAdmin } from '../../src/clients/client-admin.js';
 import { clientMetadataRules } from '../../src/clients/client-metadata.js';
 import { ClientSecretHasher } from '../../src/clients/client-secret.js';
-import { FieldError } from '../../src/clients/field-error.js';
+import { FieldError } from '../../src/errors.js';
 import { initialAccessTokenPolicies } from '../../src/clients/initial-access-tokens.js';
 import { createAdapterClass } from '../../src/oidc/adapter.js';
 import { ProviderHost } from '../../src/oidc/provider-host.js';

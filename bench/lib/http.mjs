@@ -6,6 +6,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { URLSearchParams } from 'node:url';
+import {
+  basicAuth,
+  cookieHeader,
+  csrfFrom,
+  formAction,
+  hiddenFields,
+  storeCookies,
+} from '../../test/support/user-agent.ts';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8787/cb';
 
@@ -87,9 +95,7 @@ export class HttpClient {
   }
 }
 
-export function basic(id, secret) {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
+export { basicAuth as basic } from '../../test/support/user-agent.ts';
 
 /** One PKCE pair for the whole run: PKCE's cost is the server's S256 check, not which verifier it is. */
 export const PKCE_VERIFIER = randomBytes(32).toString('base64url');
@@ -125,31 +131,17 @@ export class Browser {
   async request(method, pathOrUrl, form) {
     const url = new URL(pathOrUrl, this.http.origin);
     const headers = { accept: 'text/html', 'user-agent': 'signet-bench' };
-    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = cookieHeader(this.cookies);
+    if (cookie !== undefined) headers.cookie = cookie;
     let body;
     if (form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(form).toString();
     }
     const res = await this.http.request(method, url.pathname + url.search, { headers, body });
-    for (const line of res.headers['set-cookie'] ?? []) {
-      const pair = line.split(';', 1)[0] ?? '';
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    storeCookies(this.cookies, res.headers['set-cookie'] ?? []);
     return res;
   }
-}
-
-function formField(html, name) {
-  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
-}
-
-function formAction(html, suffix) {
-  return new RegExp(`action="([^"]*${suffix})"`).exec(html)?.[1];
 }
 
 /**
@@ -179,7 +171,7 @@ export async function authorize(browser, path, user) {
     if (res.status === 200 && res.body.includes('/login"')) {
       const action = formAction(res.body, '/login');
       res = await browser.request('POST', action, {
-        csrf: formField(res.body, 'csrf') ?? '',
+        csrf: csrfFrom(res.body),
         email: user.email,
         password: user.password,
       });
@@ -188,10 +180,7 @@ export async function authorize(browser, path, user) {
     }
     if (res.status === 200 && res.body.includes('/confirm"')) {
       const action = formAction(res.body, '/confirm');
-      res = await browser.request('POST', action, {
-        csrf: formField(res.body, 'csrf') ?? '',
-        shown: formField(res.body, 'shown') ?? '',
-      });
+      res = await browser.request('POST', action, hiddenFields(res.body, '/confirm'));
       where = action;
       continue;
     }
@@ -207,6 +196,6 @@ export function exchangeCode(http, client, code) {
   return http.postForm(
     '/token',
     { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: PKCE_VERIFIER },
-    { authorization: basic(client.id, client.secret) },
+    { authorization: basicAuth(client.id, client.secret) },
   );
 }

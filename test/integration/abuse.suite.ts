@@ -14,6 +14,7 @@ import {
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { manualClock, type ManualClock } from '../support/stores.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { basicAuth } from '../support/user-agent.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -231,7 +232,7 @@ function clientAuthThrottleTests(store: StoreKind): void {
     const body = new URLSearchParams(form);
     const via = from.via ?? 'basic';
     if (via === 'basic') {
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+      headers.authorization = basicAuth(client.clientId, client.secret);
     } else if (via === 'post') {
       body.set('client_id', client.clientId);
       body.set('client_secret', client.secret);

@@ -13,13 +13,13 @@ import { stopIfStarted } from '../support/teardown.js';
 import { textOf } from '../support/text.js';
 import { describeMongo, dropTestDatabase } from '../support/stores.js';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
+import { basicAuth } from '../support/user-agent.js';
 
 const TIMEOUT = 60_000;
 const REDIRECT = 'https://rp.example.com/cb';
 
 /** RFC 6749 2.3.1: id and secret are form-encoded before Basic (a resource server's id is a URL). */
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) => basicAuth(id, secret);
 
 function cliClientsSuite(kind: StoreKind): void {
   let dataDir: string;

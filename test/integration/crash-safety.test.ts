@@ -18,6 +18,7 @@ import { authorize, REDIRECT_URI, relyingParty, startAuthorization } from '../su
 import { freePort, spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 import { mongoTestUri, type StoreKind } from '../support/start-test-server.js';
 import { describeMongo, dropTestDatabase } from '../support/stores.js';
+import { basicAuth } from '../support/user-agent.js';
 
 const PASSWORD = 'correct horse battery staple';
 const IAT = 'crash-safety-initial-access-token-0123456789';
@@ -80,8 +81,7 @@ class Ledger {
   }
 }
 
-const basic = (c: Credentials) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(c.client_secret)}`).toString('base64')}`;
+const basic = (c: Credentials) => basicAuth(c.client_id, c.client_secret);
 
 interface Answer {
   status: number;

@@ -29,6 +29,7 @@ import {
 } from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { basicAuth } from '../support/user-agent.js';
 
 const EMAIL = 'forger-target@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -476,8 +477,7 @@ export function forgedTokensSuite(store: StoreKind): void {
   });
 
   describe('bearer tokens at /token/introspection and /me', () => {
-    const basicA = () =>
-      `Basic ${Buffer.from(`${encodeURIComponent(rpA.clientId)}:${encodeURIComponent(rpA.clientSecret)}`).toString('base64')}`;
+    const basicA = () => basicAuth(rpA.clientId, rpA.clientSecret);
     const jwtShaped = async (): Promise<Forgery[]> => {
       const now = Math.floor(Date.now() / 1000);
       const accessClaims = {

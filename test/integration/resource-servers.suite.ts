@@ -8,6 +8,7 @@ import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } f
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
 import { textOf } from '../support/text.js';
+import { basicAuth } from '../support/user-agent.js';
 
 const API = 'https://api.example.com';
 const REPORTS = 'https://reports.example.com';
@@ -16,8 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 export function resourceServerSuite(store: StoreKind): void {
   let server: TestServer;
   const secret = 'resource-server-secret-0123456789abcdef';
-  const basic = (id: string, s: string) =>
-    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(s)}`).toString('base64')}`;
+  const basic = (id: string, s: string) => basicAuth(id, s);
 
   beforeAll(async () => {
     server = await startTestServer({ store });

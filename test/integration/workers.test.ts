@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { jsonLine, runCli } from '../support/run-cli.js';
 import { freePort, printed, spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { basicAuth } from '../support/user-agent.js';
 
 function workerPids(primary: number): number[] {
   try {
@@ -67,8 +68,7 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const basic = () =>
-    `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  const basic = () => basicAuth(client.id, client.secret);
   // A new connection per request: node:cluster hands connections out in turn, so requests reach every worker.
   const fresh = new Agent({ keepAlive: false });
   const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });

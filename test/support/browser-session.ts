@@ -1,6 +1,8 @@
 // A minimal user agent for HTTP-level tests: follows nothing by itself, keeps cookies, and can fill
 // Signet's forms. Tests use it to walk login and consent the way a browser would.
 
+import { cookieHeader, storeCookies } from './user-agent.js';
+
 export interface Step {
   status: number;
   location: string | null;
@@ -19,9 +21,8 @@ export class BrowserSession {
   ): Promise<Step> {
     const target = new URL(url, this.origin);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
-    if (target.origin === this.origin && this.cookies.size > 0) {
-      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    }
+    const cookie = target.origin === this.origin ? cookieHeader(this.cookies) : undefined;
+    if (cookie !== undefined) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -33,16 +34,7 @@ export class BrowserSession {
       body,
       redirect: 'manual',
     });
-    if (target.origin === this.origin) {
-      for (const line of res.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';');
-        const eq = pair.indexOf('=');
-        const name = pair.slice(0, eq).trim();
-        const value = pair.slice(eq + 1).trim();
-        if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-        else this.cookies.set(name, value);
-      }
-    }
+    if (target.origin === this.origin) storeCookies(this.cookies, res.headers.getSetCookie());
     const location = res.headers.get('location');
     return {
       status: res.status,
@@ -78,24 +70,4 @@ export class BrowserSession {
   }
 }
 
-export function csrfFrom(html: string): string {
-  const match = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error('no csrf field in the page');
-  return match[1];
-}
-
-/** Every hidden field of the form that posts to `suffix`: what a browser sends back with it. */
-export function hiddenFields(html: string, suffix: string): Record<string, string> {
-  const form = new RegExp(`<form[^>]*action="[^"]*${suffix}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1];
-  if (form === undefined) throw new Error(`no form posting to ${suffix}`);
-  const fields: Record<string, string> = {};
-  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-    fields[name ?? ''] = value ?? '';
-  return fields;
-}
-
-export function formAction(html: string, suffix: string): string {
-  const match = new RegExp(`action="([^"]*${suffix})"`).exec(html);
-  if (!match?.[1]) throw new Error(`no form posting to ${suffix}`);
-  return match[1];
-}
+export { csrfFrom, formAction, hiddenFields } from './user-agent.js';

@@ -4,6 +4,7 @@
 import { expect } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from './browser-session.js';
+import { basicAuth } from './user-agent.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8787/cb';
 
@@ -99,7 +100,7 @@ export async function tokenRequest(
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(rp.clientId)}:${encodeURIComponent(rp.clientSecret)}`).toString('base64')}`,
+      authorization: basicAuth(rp.clientId, rp.clientSecret),
     },
     body: new URLSearchParams(form).toString(),
   });
@@ -111,7 +112,7 @@ export async function introspect(issuer: string, rp: Pick<RelyingParty, 'clientI
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(rp.clientId)}:${encodeURIComponent(rp.clientSecret)}`).toString('base64')}`,
+      authorization: basicAuth(rp.clientId, rp.clientSecret),
     },
     body: new URLSearchParams({ token }).toString(),
   });

@@ -1,7 +1,7 @@
 // The store guard: outage errors become 503s and trip a fail-fast state that a probe clears; other
 // errors pass through untouched; every call is reported to the observer.
 
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { guardStore, type StoreOutcome } from '../../src/storage/store-guard.js';
 import type { Store } from '../../src/storage/store.js';
@@ -56,16 +56,22 @@ function recorder() {
   };
 }
 
-const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(check()).toBe(true);
-};
+/** The guard probes every PROBE_MS; the tests move fake time instead of waiting for it. */
+const PROBE_MS = 10;
+const nextProbe = () => jest.advanceTimersByTimeAsync(PROBE_MS);
 
 describe('guardStore', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   test('passes results and ordinary errors through, reporting each call', async () => {
     const { store } = fakeStore();
     const rec = recorder();
-    const guarded = guardStore(store, rec.observer, 10);
+    const guarded = guardStore(store, rec.observer, PROBE_MS);
     await expect(guarded.oidc.find('Client', 'a')).resolves.toEqual({ id: 'a' });
     await expect(guarded.oidc.find('Client', 'bug')).rejects.toBeInstanceOf(TypeError);
     expect(guarded.up).toBe(true);
@@ -79,7 +85,7 @@ describe('guardStore', () => {
   test('an outage becomes StoreUnavailableError, later calls fail fast without touching the store, a probe reopens it', async () => {
     const { store, state } = fakeStore();
     const rec = recorder();
-    const guarded = guardStore(store, rec.observer, 10);
+    const guarded = guardStore(store, rec.observer, PROBE_MS);
     state.down = true;
     const first = guarded.oidc.find('Client', 'a');
     await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -96,10 +102,14 @@ describe('guardStore', () => {
     expect(state.calls).toBe(callsWhenTripped);
     expect(guarded.isUnavailable(new StoreUnavailableError())).toBe(true);
 
-    await waitFor(() => state.pings >= 2); // probes keep trying while it is down
+    const pingsWhenTripped = state.pings;
+    await nextProbe();
+    await nextProbe(); // probes keep trying while it is down
+    expect(state.pings).toBe(pingsWhenTripped + 2);
     expect(guarded.up).toBe(false);
     state.down = false;
-    await waitFor(() => guarded.up);
+    await nextProbe();
+    expect(guarded.up).toBe(true);
     await expect(guarded.oidc.find('Client', 'c')).resolves.toEqual({ id: 'c' });
     expect(rec.availability).toEqual([false, true]);
     expect(rec.operations).toEqual(
@@ -115,18 +125,18 @@ describe('guardStore', () => {
 
   test('close stops the probe', async () => {
     const { store, state } = fakeStore();
-    const guarded = guardStore(store, recorder().observer, 10);
+    const guarded = guardStore(store, recorder().observer, PROBE_MS);
     state.down = true;
     await expect(guarded.oidc.find('Client', 'a')).rejects.toBeInstanceOf(StoreUnavailableError);
     await guarded.close();
     const pings = state.pings;
-    await new Promise((r) => setTimeout(r, 50));
+    await jest.advanceTimersByTimeAsync(PROBE_MS * 10);
     expect(state.pings).toBe(pings);
   });
 
   test('calls that return no promise (cursors, iterators) pass through as they are', () => {
     const { store } = fakeStore();
-    const guarded = guardStore(store, recorder().observer, 10);
+    const guarded = guardStore(store, recorder().observer, PROBE_MS);
     const oidc = guarded.oidc as unknown as { cursor(): Iterator<number> };
     expect([...{ [Symbol.iterator]: () => oidc.cursor() }]).toEqual([1, 2, 3]);
   });

@@ -2,6 +2,7 @@ import type { AccountService, NewAccount } from './account-service.js';
 import { actedBy, AUDIT, type Actor, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import type { AccountRecord } from '../storage/store.js';
 import type { AccessRevoker } from '../tokens/revocation.js';
+import type { ProfileChanges } from './profile.js';
 
 export type { Actor } from '../audit/audit-log.js';
 
@@ -36,6 +37,16 @@ export class AccountSecurity {
       ...(changes.name !== undefined ? ['name'] : []),
     ];
     await this.audit.record(AUDIT.accountUpdated, this.fields(account.id, actor, { fields }));
+    return updated;
+  }
+
+  /** The user's own profile claims (or the operator's); the trail names the fields that changed, not their values. */
+  async updateProfile(account: AccountRecord, changes: ProfileChanges, actor: Actor): Promise<AccountRecord> {
+    const updated = await this.accounts.updateProfile(account.id, changes);
+    const before: Record<string, unknown> = { ...account.profile, name: account.name };
+    const after: Record<string, unknown> = { ...updated.profile, name: updated.name };
+    const fields = Object.keys(changes).filter((field) => before[field] !== after[field]);
+    if (fields.length > 0) await this.audit.record(AUDIT.accountUpdated, this.fields(account.id, actor, { fields }));
     return updated;
   }
 

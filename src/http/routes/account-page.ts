@@ -7,7 +7,7 @@ import type { InProcessRelyingParty } from '../../sessions/relying-party.js';
 import type { AppSessionGuard } from '../app-session-guard.js';
 import { appPages, type AppPages } from '../app-sign-in.js';
 import { csrfToken } from '../middleware/csrf.js';
-import { accountView, type AccountView } from '../view-models/account-view.js';
+import { accountView, type AccountView, type ProfileForm } from '../view-models/account-view.js';
 import type { Views } from '../views.js';
 
 export interface AccountRouteDeps {
@@ -29,6 +29,7 @@ export interface AccountPage extends AppPages {
     session: LiveAppSession,
     flash: string | undefined,
     passwordError?: AccountView['passwordError'],
+    profileRefusal?: { form: ProfileForm; message: string },
   ): Promise<void>;
 }
 
@@ -55,6 +56,7 @@ async function renderAccount(
   session: LiveAppSession,
   flash: string | undefined,
   passwordError: AccountView['passwordError'] = null,
+  profileRefusal?: { form: ProfileForm; message: string },
 ): Promise<void> {
   const { account } = session;
   const [sessions, apps, notices] = await Promise.all([
@@ -74,6 +76,7 @@ async function renderAccount(
       notices,
       flash,
       passwordError,
+      profileRefusal,
       csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
       now: deps.views.now(),
     }),

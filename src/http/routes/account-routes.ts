@@ -9,7 +9,7 @@ import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { requestOrigin } from '../request-info.js';
-import { revokeView } from '../view-models/account-view.js';
+import { PROFILE_FIELDS, revokeView, type ProfileForm } from '../view-models/account-view.js';
 import { wayBack } from '../view-models/logout-view.js';
 import { accountPage, type AccountPage, type AccountRouteDeps } from './account-page.js';
 
@@ -38,6 +38,15 @@ const passwordInput = guard({
     new_password: z.string().catch(''),
     confirm_password: z.string().catch(''),
   }),
+});
+
+/** Every profile field as text; one left out or sent twice reads as empty (not set). */
+const profileInput = guard({
+  body: z.object(
+    Object.fromEntries(PROFILE_FIELDS.map((f) => [f, z.string().max(4096).catch('')])) as {
+      [K in (typeof PROFILE_FIELDS)[number]]: z.ZodCatch<z.ZodString>;
+    },
+  ),
 });
 
 const via = (ctx: Context) => ({ via: 'account-page' as const, ...requestOrigin(ctx) });
@@ -131,6 +140,32 @@ async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   seeOther(ctx, '/account?done=password');
 }
 
+async function updateProfile(page: AccountPage, ctx: Context): Promise<void> {
+  const session = page.guard.signedIn(ctx);
+  const form: ProfileForm = profileInput.read(ctx).body;
+  try {
+    await page.deps.security.updateProfile(
+      session.account,
+      {
+        name: form.name,
+        givenName: form.given_name,
+        familyName: form.family_name,
+        preferredUsername: form.preferred_username,
+        picture: form.picture,
+        locale: form.locale,
+        zoneinfo: form.zoneinfo,
+      },
+      via(ctx),
+    );
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    // Nothing was saved: the page comes back with what was typed and what is wrong with it.
+    ctx.status = 400;
+    return page.render(ctx, session, undefined, null, { form, message: `The ${err.message}. Nothing was saved.` });
+  }
+  seeOther(ctx, '/account?done=profile');
+}
+
 async function logOut(page: AccountPage, ctx: Context): Promise<void> {
   const session = await page.guard.current(ctx);
   // Nothing to end here (maybe Signet's own session is still there: the end-session page asks).
@@ -163,6 +198,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.get('/apps/:clientId/revoke', appInput, (ctx) => revokePage(page, ctx));
   router.post('/apps/:clientId/revoke', formBody, signedInForm, appInput, (ctx) => revokeApp(page, ctx));
   router.post('/password', formBody, signedInForm, passwordInput, (ctx) => changePassword(page, ctx));
+  router.post('/profile', formBody, signedInForm, profileInput, (ctx) => updateProfile(page, ctx));
   router.post('/logout', formBody, (ctx) => logOut(page, ctx));
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';

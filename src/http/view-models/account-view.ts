@@ -5,6 +5,32 @@ import { timeView, type TimeView } from './time-view.js';
 
 export type PasswordField = 'current_password' | 'new_password' | 'confirm_password';
 
+/** The profile form's fields, named as the claims they become (OIDC Core 5.1); '' is "not set". */
+export const PROFILE_FIELDS = [
+  'name',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'picture',
+  'locale',
+  'zoneinfo',
+] as const;
+export type ProfileForm = Record<(typeof PROFILE_FIELDS)[number], string>;
+
+/** What the form shows: the account's claims, or what the person typed when it was refused. */
+export function profileForm(account: AccountRecord): ProfileForm {
+  const p = account.profile ?? {};
+  return {
+    name: account.name ?? '',
+    given_name: p.givenName ?? '',
+    family_name: p.familyName ?? '',
+    preferred_username: p.preferredUsername ?? '',
+    picture: p.picture ?? '',
+    locale: p.locale ?? '',
+    zoneinfo: p.zoneinfo ?? '',
+  };
+}
+
 export type AccountView = {
   title: string;
   email: string;
@@ -20,6 +46,9 @@ export type AccountView = {
   flash: string | null;
   /** A refused password change: the message beside the field it concerns. */
   passwordError: { field: PasswordField; message: string } | null;
+  profile: ProfileForm;
+  /** A refused profile change: what was wrong (the form keeps what was typed). */
+  profileError: string | null;
   csrf: string;
 };
 
@@ -30,6 +59,7 @@ const FLASH: Record<string, string> = {
   others: 'Every other session was ended. This device is still signed in.',
   app: 'Access was revoked. The app must ask you again.',
   notices: 'Notices dismissed. New ones will show here.',
+  profile: 'Your profile was saved. Apps see the change the next time they ask for it.',
 };
 
 const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; text: string }> = {
@@ -95,6 +125,7 @@ export function accountView(input: {
   notices: AuditEvent[];
   flash: string | undefined;
   passwordError?: AccountView['passwordError'];
+  profileRefusal?: { form: ProfileForm; message: string } | undefined;
   csrf: string;
   now: number;
 }): AccountView {
@@ -131,6 +162,8 @@ export function accountView(input: {
     noticesUpTo: Math.max(0, ...notices.map((n) => n.at)),
     flash: input.flash ? (FLASH[input.flash] ?? null) : null,
     passwordError: input.passwordError ?? null,
+    profile: input.profileRefusal?.form ?? profileForm(input.account),
+    profileError: input.profileRefusal?.message ?? null,
     csrf: input.csrf,
   };
 }

@@ -1,0 +1,137 @@
+// The user keeps their own profile claims on /account (OIDC Core 5.1): what they save is what relying
+// parties with the profile scope receive; a refused value changes nothing and keeps what was typed; the
+// form is bound to the account page's session (CSRF) and audited by field name, never by value.
+
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
+import { authorize, exchange, relyingParty, REDIRECT_URI, startAuthorization } from '../support/sign-in.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { stopIfStarted } from '../support/teardown.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+const FULL_PROFILE = {
+  name: 'Ada Lovelace',
+  given_name: 'Ada',
+  family_name: 'Lovelace',
+  preferred_username: 'ada',
+  picture: 'https://images.example.com/ada.png',
+  locale: 'en-GB',
+  zoneinfo: 'Europe/London',
+};
+
+export function accountProfileSuite(store: StoreKind): void {
+  let server: TestServer;
+  let n = 0;
+
+  beforeAll(async () => {
+    server = await startTestServer({ store });
+  });
+  afterAll(async () => {
+    await stopIfStarted(server, (started) => started.destroy());
+  });
+
+  /** A new account, signed in to its account page; resolves with the browser and the page's CSRF token. */
+  const onAccountPage = async () => {
+    const email = `profile${++n}-${store}@example.com`;
+    const account = await server.signet.accounts.create({ email, password: PASSWORD });
+    const browser = new BrowserSession(server.issuer);
+    let page = await browser.follow(`${server.issuer}/account`);
+    for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
+      const kind = page.body.includes('/login"') ? 'login' : 'confirm';
+      const form =
+        kind === 'login'
+          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
+          : hiddenFields(page.body, '/confirm');
+      const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
+      expect(posted.status).toBe(303);
+      page = await browser.follow(posted.location ?? '');
+    }
+    expect(new URL(page.url).pathname).toBe('/account');
+    return { browser, email, accountId: account.id, csrf: csrfFrom(page.body) };
+  };
+
+  const save = (browser: BrowserSession, form: Record<string, string>) =>
+    browser.request(`${server.issuer}/account/profile`, { form });
+
+  test('saved claims are shown on the page and released to a relying party with the profile scope', async () => {
+    const { browser, email, accountId, csrf } = await onAccountPage();
+    const saved = await save(browser, { csrf, ...FULL_PROFILE });
+    expect({ status: saved.status, location: saved.location }).toEqual({
+      status: 303,
+      location: `${server.issuer}/account?done=profile`,
+    });
+    const page = await browser.follow(saved.location ?? '');
+    expect(page.body).toContain('Your profile was saved.');
+    expect(page.body).toContain('value="Europe/London"');
+
+    const stored = await server.signet.accounts.findById(accountId);
+    expect(stored?.name).toBe('Ada Lovelace');
+    expect(stored?.profile).toEqual({
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      preferredUsername: 'ada',
+      picture: 'https://images.example.com/ada.png',
+      locale: 'en-GB',
+      zoneinfo: 'Europe/London',
+    });
+
+    const client = await server.signet.clients.create({ name: 'Profile RP', redirectUris: [REDIRECT_URI] });
+    const rp = await relyingParty(server.issuer, client.client_id, client.client_secret ?? '');
+    const start = await startAuthorization(rp, 'openid profile');
+    const tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
+    const res = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const info = (await res.json()) as Record<string, unknown>;
+    expect(info).toMatchObject(FULL_PROFILE);
+
+    const [event] = await server.signet.audit.list({ limit: 1, types: ['account.updated'], accountId });
+    expect(event?.details).toMatchObject({
+      via: 'account-page',
+      fields: expect.arrayContaining(['givenName', 'zoneinfo']),
+    });
+    expect(JSON.stringify(event)).not.toContain('Lovelace');
+  });
+
+  test('an empty field removes the claim; the others stay', async () => {
+    const { browser, accountId, csrf } = await onAccountPage();
+    expect((await save(browser, { csrf, ...FULL_PROFILE })).status).toBe(303);
+    expect((await save(browser, { csrf, ...FULL_PROFILE, picture: '', locale: '' })).status).toBe(303);
+    const stored = await server.signet.accounts.findById(accountId);
+    expect(stored?.profile).not.toHaveProperty('picture');
+    expect(stored?.profile).not.toHaveProperty('locale');
+    expect(stored?.profile?.zoneinfo).toBe('Europe/London');
+  });
+
+  test('a refused value changes nothing: 400, the reason, and the form keeps what was typed', async () => {
+    const { browser, accountId, csrf } = await onAccountPage();
+    expect((await save(browser, { csrf, ...FULL_PROFILE })).status).toBe(303);
+    const before = await server.signet.accounts.findById(accountId);
+    for (const [field, value, reason] of [
+      ['picture', 'http://images.example.com/ada.png', 'picture must be an https URL'],
+      ['locale', 'not a language', 'locale must be a BCP 47 language tag'],
+      ['zoneinfo', 'Mars/Olympus_Mons', 'zoneinfo must be an IANA time zone'],
+      ['preferred_username', 'ada lovelace', 'preferred username must be at most 64 visible characters'],
+      ['given_name', 'x'.repeat(500), 'given name must be at most'],
+    ] as const) {
+      const refused = await save(browser, { csrf, ...FULL_PROFILE, family_name: 'Byron', [field]: value });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain(reason);
+      expect(refused.body).toContain('Nothing was saved.');
+      expect(refused.body).toContain('value="Byron"');
+      expect(await server.signet.accounts.findById(accountId)).toEqual(before);
+    }
+  });
+
+  test('without the page’s CSRF token, or without a session, nothing is saved', async () => {
+    const { browser, accountId, csrf } = await onAccountPage();
+    const before = await server.signet.accounts.findById(accountId);
+    const forged = await save(browser, { ...FULL_PROFILE });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('This form has expired or was not sent from this site');
+    const otherSite = await save(browser, { csrf: `${csrf.slice(0, -2)}xx`, ...FULL_PROFILE });
+    expect(otherSite.status).toBe(403);
+    const stranger = await save(new BrowserSession(server.issuer), { csrf, ...FULL_PROFILE });
+    expect(stranger.status).toBe(401);
+    expect(await server.signet.accounts.findById(accountId)).toEqual(before);
+  });
+}

@@ -8,6 +8,7 @@ import { AUDIT } from '../../src/audit/audit-log.js';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { walkThroughSignIn } from '../support/sign-in.js';
 
 const PASSWORD = 'correct horse battery staple';
 const HEADING = 'Security notices';
@@ -28,17 +29,7 @@ export function accountNoticesSuite(store: StoreKind): void {
   });
 
   const walk = async (browser: BrowserSession, start: string, email: string) => {
-    let page = await browser.follow(start);
-    for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
-      const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      const form =
-        kind === 'login'
-          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
-          : hiddenFields(page.body, '/confirm');
-      const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
-      expect(posted.status).toBe(303);
-      page = await browser.follow(posted.location ?? '');
-    }
+    const page = await walkThroughSignIn(browser, start, email, PASSWORD);
     expect(new URL(page.url).pathname).toBe('/account');
     return page;
   };

@@ -3,8 +3,15 @@
 // form is bound to the account page's session (CSRF) and audited by field name, never by value.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
-import { authorize, exchange, relyingParty, REDIRECT_URI, startAuthorization } from '../support/sign-in.js';
+import { BrowserSession, csrfFrom } from '../support/browser-session.js';
+import {
+  authorize,
+  exchange,
+  relyingParty,
+  REDIRECT_URI,
+  startAuthorization,
+  walkThroughSignIn,
+} from '../support/sign-in.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
 
@@ -36,17 +43,7 @@ export function accountProfileSuite(store: StoreKind): void {
     const email = `profile${++n}-${store}@example.com`;
     const account = await server.signet.accounts.create({ email, password: PASSWORD });
     const browser = new BrowserSession(server.issuer);
-    let page = await browser.follow(`${server.issuer}/account`);
-    for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
-      const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      const form =
-        kind === 'login'
-          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
-          : hiddenFields(page.body, '/confirm');
-      const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
-      expect(posted.status).toBe(303);
-      page = await browser.follow(posted.location ?? '');
-    }
+    const page = await walkThroughSignIn(browser, `${server.issuer}/account`, email, PASSWORD);
     expect(new URL(page.url).pathname).toBe('/account');
     return { browser, email, accountId: account.id, csrf: csrfFrom(page.body) };
   };

@@ -10,6 +10,7 @@ import { jsonLine, runCli } from '../support/run-cli.js';
 import { startListeningServer } from '../support/listening-server.js';
 import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { walkThroughSignIn } from '../support/sign-in.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a completely different passphrase';
@@ -42,18 +43,8 @@ export function accountSessionSuite(store: StoreKind): void {
   };
 
   /** Walks Signet's login (and consent, for the demo) pages from `start`; resolves with the page it lands on. */
-  const walk = async (browser: BrowserSession, start: string, email: string, password = PASSWORD) => {
-    let page = await browser.follow(start);
-    for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
-      const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      const form =
-        kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
-      const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
-      expect(posted.status).toBe(303);
-      page = await browser.follow(posted.location ?? '');
-    }
-    return page;
-  };
+  const walk = (browser: BrowserSession, start: string, email: string, password = PASSWORD) =>
+    walkThroughSignIn(browser, start, email, password);
 
   /** A browser signed in to the demo app and then (single sign-on, no second login) to the account page. */
   const signedInBrowser = async (email: string) => {

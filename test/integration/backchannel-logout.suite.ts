@@ -8,8 +8,15 @@ import { createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, SignJWT, typ
 import type { AuditEvent } from '../../src/storage/store.js';
 import { developmentSecret, KeySealer } from '../../src/keys/key-encryption.js';
 import { loadKeys } from '../../src/keys/key-manager.js';
-import { BrowserSession, csrfFrom, formAction, hiddenFields, type Step } from '../support/browser-session.js';
-import { authorize, exchange, REDIRECT_URI, relyingParty, startAuthorization } from '../support/sign-in.js';
+import { BrowserSession, type Step } from '../support/browser-session.js';
+import {
+  authorize,
+  exchange,
+  REDIRECT_URI,
+  relyingParty,
+  startAuthorization,
+  walkThroughSignIn,
+} from '../support/sign-in.js';
 import { captureLogLines } from '../support/log-lines.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
@@ -84,19 +91,8 @@ export function backchannelLogoutSuite(store: StoreKind): void {
   /** Signs in to the demo app the way a browser would: /demo/login, Signet's login and consent, the callback. */
   const signInToDemo = async (email: string): Promise<{ browser: BrowserSession; page: Step & { url: string } }> => {
     const browser = new BrowserSession(server.issuer);
-    let page = await browser.follow(`${server.issuer}/demo/login`);
     const seen: string[] = [];
-    for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
-      const kind = page.body.includes('/login"') ? 'login' : 'confirm';
-      seen.push(kind);
-      const form: Record<string, string> =
-        kind === 'login'
-          ? { email, password: PASSWORD, csrf: csrfFrom(page.body) }
-          : hiddenFields(page.body, '/confirm');
-      const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
-      expect(posted.status).toBe(303);
-      page = await browser.follow(posted.location ?? '');
-    }
+    const page = await walkThroughSignIn(browser, `${server.issuer}/demo/login`, email, PASSWORD, seen);
     expect(seen).toEqual(['login', 'confirm']);
     expect(page.status).toBe(200);
     expect(new URL(page.url).pathname).toBe('/demo');

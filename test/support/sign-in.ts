@@ -119,3 +119,27 @@ export async function introspect(issuer: string, rp: Pick<RelyingParty, 'clientI
   expect(res.status).toBe(200);
   return (await res.json()) as { active: boolean } & Record<string, unknown>;
 }
+
+/**
+ * Follows `start` through whatever pages Signet shows (login, then consent when it asks) the way a
+ * browser would, and resolves with the page it lands on. `seen` collects which pages came, in order.
+ */
+export async function walkThroughSignIn(
+  browser: BrowserSession,
+  start: string,
+  email: string,
+  password: string,
+  seen: string[] = [],
+) {
+  let page = await browser.follow(start);
+  for (let step = 0; step < 3 && page.status === 200 && page.body.includes('action="/interaction/'); step++) {
+    const kind = page.body.includes('/login"') ? 'login' : 'confirm';
+    seen.push(kind);
+    const form: Record<string, string> =
+      kind === 'login' ? { email, password, csrf: csrfFrom(page.body) } : hiddenFields(page.body, '/confirm');
+    const posted = await browser.request(formAction(page.body, `/${kind}`), { form });
+    expect(posted.status).toBe(303);
+    page = await browser.follow(posted.location ?? '');
+  }
+  return page;
+}

@@ -1,7 +1,8 @@
 import type { ProviderHost } from '../oidc/provider-host.js';
 import { AUDIT, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import { describeApis, type ApiAccess } from '../consent/access-description.js';
-import type { AuditEvent, OidcRecordStore } from '../storage/store.js';
+import type { AccountRecord, AuditEvent, OidcRecordStore } from '../storage/store.js';
+import { personalData } from './personal-data.js';
 
 export interface SessionSummary {
   id: string;
@@ -107,6 +108,11 @@ export class AccountOverview {
    * meanwhile stays). Kept as an audit event: the trail is append-only and already per account on both
    * stores, and "the owner saw the warning" belongs in it.
    */
+  /** The owner's "download my data" document (personal-data.ts). */
+  personalData(account: AccountRecord, now: number): Promise<Record<string, unknown>> {
+    return personalData({ overview: this, audit: this.audit }, account, now);
+  }
+
   async dismissNotices(accountId: string, upTo: number, actor: Pick<AuditFields, 'ip' | 'userAgent'>): Promise<void> {
     if (upTo <= (await this.dismissedUpTo(accountId))) return;
     await this.audit.record(AUDIT.noticesDismissed, {

@@ -131,4 +131,37 @@ export function accountProfileSuite(store: StoreKind): void {
     expect(stranger.status).toBe(401);
     expect(await server.signet.accounts.findById(accountId)).toEqual(before);
   });
+
+  test('download my data: one JSON attachment with profile, sessions, apps and security events, and no secrets', async () => {
+    const { browser, email, accountId, csrf } = await onAccountPage();
+    expect((await save(browser, { csrf, ...FULL_PROFILE })).status).toBe(303);
+    const res = await browser.request(`${server.issuer}/account/data`, { form: { csrf } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="signet-my-data-\d{4}-\d{2}-\d{2}\.json"$/,
+    );
+    expect(res.headers.get('cache-control')).toMatch(/no-store/);
+    const data = JSON.parse(res.body) as Record<string, unknown>;
+    expect(data).toMatchObject({
+      format: 'signet-personal-data',
+      version: 1,
+      account: { id: accountId, email, name: 'Ada Lovelace', profile: { givenName: 'Ada', zoneinfo: 'Europe/London' } },
+    });
+    expect(data.sessions).toEqual([expect.objectContaining({ first_seen: expect.any(String) })]);
+    expect(data.security_events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'account.updated', ip: expect.any(String) })]),
+    );
+    // Nothing in it signs anyone in: no password hash, no session or token ids.
+    const stored = await server.signet.accounts.findById(accountId);
+    expect(res.body).not.toContain(stored?.passwordHash ?? 'missing');
+    expect(res.body).not.toContain('$argon2');
+    const [session] = await server.signet.store.oidc.findByAccount('Session', accountId);
+    expect(session?.id).toEqual(expect.any(String));
+    expect(res.body).not.toContain(session?.id ?? 'missing');
+
+    const forged = await browser.request(`${server.issuer}/account/data`, { form: {} });
+    expect(forged.status).toBe(403);
+    expect(forged.body).not.toContain(email);
+  });
 }

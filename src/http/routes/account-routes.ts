@@ -166,6 +166,16 @@ async function updateProfile(page: AccountPage, ctx: Context): Promise<void> {
   seeOther(ctx, '/account?done=profile');
 }
 
+/** "Download my data": one JSON file, saved by the browser, never cached on the way. */
+async function downloadData(page: AccountPage, ctx: Context): Promise<void> {
+  const { account } = page.guard.signedIn(ctx);
+  const data = await page.deps.overview.personalData(account, page.deps.views.now());
+  const day = new Date(page.deps.views.now()).toISOString().slice(0, 10);
+  ctx.set('Content-Disposition', `attachment; filename="signet-my-data-${day}.json"`);
+  ctx.type = 'application/json';
+  ctx.body = `${JSON.stringify(data, null, 2)}\n`;
+}
+
 async function logOut(page: AccountPage, ctx: Context): Promise<void> {
   const session = await page.guard.current(ctx);
   // Nothing to end here (maybe Signet's own session is still there: the end-session page asks).
@@ -199,6 +209,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/apps/:clientId/revoke', formBody, signedInForm, appInput, (ctx) => revokeApp(page, ctx));
   router.post('/password', formBody, signedInForm, passwordInput, (ctx) => changePassword(page, ctx));
   router.post('/profile', formBody, signedInForm, profileInput, (ctx) => updateProfile(page, ctx));
+  router.post('/data', formBody, signedInForm, (ctx) => downloadData(page, ctx));
   router.post('/logout', formBody, (ctx) => logOut(page, ctx));
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';

@@ -100,6 +100,7 @@ describeBrowser('accessibility of every page in Chromium', () => {
         'consent',
         'account',
         'account-revoke',
+        'account-delete',
         'demo',
         'demo-signed-in',
         'logout',

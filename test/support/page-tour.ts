@@ -168,6 +168,7 @@ export async function tourPages(
 
   await go('account', `${issuer}/account`);
   await go('account-revoke', `${issuer}/account/apps/${encodeURIComponent(client.clientId)}/revoke`);
+  await go('account-delete', `${issuer}/account/delete`);
 
   if (options.demo) {
     await page.context().clearCookies({ name: 'signet.demo' });

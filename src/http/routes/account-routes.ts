@@ -49,6 +49,8 @@ const profileInput = guard({
   ),
 });
 
+const deleteInput = guard({ body: z.object({ password: z.string().catch('') }) });
+
 const via = (ctx: Context) => ({ via: 'account-page' as const, ...requestOrigin(ctx) });
 
 function seeOther(ctx: Context, to: string): void {
@@ -176,6 +178,33 @@ async function downloadData(page: AccountPage, ctx: Context): Promise<void> {
   ctx.body = `${JSON.stringify(data, null, 2)}\n`;
 }
 
+async function deletePage(page: AccountPage, ctx: Context, error: string | null = null): Promise<void> {
+  const session = await page.guard.current(ctx);
+  if (!session) return page.signIn.start(ctx);
+  const { views } = page.deps;
+  ctx.type = 'html';
+  ctx.body = views.render('account/delete', {
+    title: 'Delete your account',
+    email: session.account.email,
+    csrf: csrfToken(ctx, page.guard.csrfBinding(session.id)),
+    error,
+  });
+}
+
+/** Deleting asks for the password again: a session left open on a shared computer must not be enough. */
+async function deleteAccount(page: AccountPage, ctx: Context): Promise<void> {
+  const session = page.guard.signedIn(ctx);
+  const { password } = deleteInput.read(ctx).body;
+  if (!(await page.deps.accounts.verifyPassword(session.account.id, password))) {
+    ctx.status = 400;
+    return deletePage(page, ctx, 'The password is not correct. Your account was not deleted.');
+  }
+  await page.deps.security.delete(session.account, via(ctx));
+  await page.deps.sessions.destroy(session.id);
+  page.sessionCookie.clear(ctx);
+  seeOther(ctx, '/account/deleted');
+}
+
 async function logOut(page: AccountPage, ctx: Context): Promise<void> {
   const session = await page.guard.current(ctx);
   // Nothing to end here (maybe Signet's own session is still there: the end-session page asks).
@@ -210,6 +239,12 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/password', formBody, signedInForm, passwordInput, (ctx) => changePassword(page, ctx));
   router.post('/profile', formBody, signedInForm, profileInput, (ctx) => updateProfile(page, ctx));
   router.post('/data', formBody, signedInForm, (ctx) => downloadData(page, ctx));
+  router.get('/delete', (ctx) => deletePage(page, ctx));
+  router.post('/delete', formBody, signedInForm, deleteInput, (ctx) => deleteAccount(page, ctx));
+  router.get('/deleted', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = deps.views.render('account/deleted', { title: 'Account deleted' });
+  });
   router.post('/logout', formBody, (ctx) => logOut(page, ctx));
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';

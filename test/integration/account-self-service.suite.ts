@@ -1,12 +1,14 @@
-// The user keeps their own profile claims on /account (OIDC Core 5.1): what they save is what relying
-// parties with the profile scope receive; a refused value changes nothing and keeps what was typed; the
-// form is bound to the account page's session (CSRF) and audited by field name, never by value.
+// What users do for themselves on /account. They keep their own profile claims (OIDC Core 5.1): what
+// they save is what relying parties with the profile scope receive, a refused value changes nothing and
+// keeps what was typed, and the trail names fields, never values. They download their data, and delete
+// their account with their password again. Every form is bound to the page's session (CSRF).
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { BrowserSession, csrfFrom } from '../support/browser-session.js';
 import {
   authorize,
   exchange,
+  introspect,
   relyingParty,
   REDIRECT_URI,
   startAuthorization,
@@ -27,7 +29,7 @@ const FULL_PROFILE = {
   zoneinfo: 'Europe/London',
 };
 
-export function accountProfileSuite(store: StoreKind): void {
+export function accountSelfServiceSuite(store: StoreKind): void {
   let server: TestServer;
   let n = 0;
 
@@ -163,5 +165,50 @@ export function accountProfileSuite(store: StoreKind): void {
     const forged = await browser.request(`${server.issuer}/account/data`, { form: {} });
     expect(forged.status).toBe(403);
     expect(forged.body).not.toContain(email);
+  });
+
+  test('deleting the account asks for the password, then ends everything of it at once', async () => {
+    const { browser, email, accountId, csrf } = await onAccountPage();
+    const client = await server.signet.clients.create({ name: 'Deletion RP', redirectUris: [REDIRECT_URI] });
+    const rp = await relyingParty(server.issuer, client.client_id, client.client_secret ?? '');
+    const start = await startAuthorization(rp, 'openid email offline_access');
+    const tokens = await exchange(rp, start, await authorize(browser, start, email, PASSWORD));
+
+    const confirm = await browser.request(`${server.issuer}/account/delete`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('It cannot be undone.');
+    expect(confirm.body).toContain(email);
+
+    const refusals: Array<{ form: Record<string, string>; status: number; says: string }> = [
+      { form: { csrf, password: 'not the password' }, status: 400, says: 'The password is not correct.' },
+      { form: { password: PASSWORD }, status: 403, says: 'This form has expired' },
+    ];
+    for (const { form, status, says } of refusals) {
+      const refused = await browser.request(`${server.issuer}/account/delete`, { form });
+      expect(refused.status).toBe(status);
+      expect(refused.body).toContain(says);
+      expect(await server.signet.accounts.findById(accountId)).toBeDefined();
+    }
+    const stranger = await new BrowserSession(server.issuer).request(`${server.issuer}/account/delete`, {
+      form: { csrf, password: PASSWORD },
+    });
+    expect(stranger.status).toBe(401);
+    expect(await server.signet.accounts.findById(accountId)).toBeDefined();
+
+    const deleted = await browser.request(`${server.issuer}/account/delete`, { form: { csrf, password: PASSWORD } });
+    expect({ status: deleted.status, location: deleted.location }).toEqual({
+      status: 303,
+      location: `${server.issuer}/account/deleted`,
+    });
+    expect((await browser.follow(deleted.location ?? '')).body).toContain('Your account was deleted');
+    expect(await server.signet.accounts.findById(accountId)).toBeUndefined();
+    expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(false);
+    expect((await introspect(server.issuer, rp, tokens.refresh_token ?? '')).active).toBe(false);
+    expect(await server.signet.store.oidc.findByAccount('Session', accountId)).toEqual([]);
+    const [event] = await server.signet.audit.list({ limit: 1, types: ['account.deleted'], accountId });
+    expect(event?.details).toMatchObject({ via: 'account-page', email_domain: 'example.com' });
+    // The account page itself starts a fresh sign-in, which the deleted credentials cannot pass.
+    const again = await browser.follow(`${server.issuer}/account`);
+    expect(again.body).toContain('/login"');
   });
 }

@@ -49,7 +49,7 @@ export interface HttpDeps {
   cookieKeys: string[];
   ping(): Promise<void>;
   readyDetail?: () => Promise<Record<string, unknown>>;
-  account: Omit<AccountRouteDeps, 'accounts' | 'views'>;
+  account: Omit<AccountRouteDeps, 'accounts' | 'views' | 'throttle'>;
   /** Re-reads the key store before the JWKS is served (concurrent requests share one read). */
   rereadKeys?: () => Promise<void>;
   /** Present only when the demo relying party is on (never in production). */
@@ -81,7 +81,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer, { demo: Boolean(deps.demo) }),
-    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views }),
+    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, throttle: deps.throttle }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
     interactionRoutes({

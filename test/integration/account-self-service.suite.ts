@@ -211,4 +211,41 @@ export function accountSelfServiceSuite(store: StoreKind): void {
     const again = await browser.follow(`${server.issuer}/account`);
     expect(again.body).toContain('/login"');
   });
+
+  test('the password asked again is throttled like a login: after wrong guesses even the right one waits', async () => {
+    // Its own server on a clock that stands still, so the wait cannot run out while the test looks.
+    const frozen = await startTestServer({ store, overrides: { clock: () => Date.UTC(2030, 0, 15, 9) } });
+    try {
+      const email = `throttled-${store}@example.com`;
+      const account = await frozen.signet.accounts.create({ email, password: PASSWORD });
+      const browser = new BrowserSession(frozen.issuer);
+      const page = await walkThroughSignIn(browser, `${frozen.issuer}/account`, email, PASSWORD);
+      const csrf = csrfFrom(page.body);
+      const guess = (password: string) =>
+        browser.request(`${frozen.issuer}/account/delete`, { form: { csrf, password } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await guess(`wrong guess ${i}`)).status);
+      expect(statuses.slice(0, 4)).toEqual([400, 400, 400, 400]);
+      expect(statuses.at(-1)).toBe(429);
+
+      const right = await guess(PASSWORD);
+      expect(right.status).toBe(429);
+      expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(right.body).toContain('Too many attempts');
+      expect(await frozen.signet.accounts.findById(account.id)).toBeDefined();
+      // The same counters guard the password change on this page, and the login form.
+      const change = await browser.request(`${frozen.issuer}/account/password`, {
+        form: {
+          csrf,
+          current_password: PASSWORD,
+          new_password: 'another long passphrase',
+          confirm_password: 'another long passphrase',
+        },
+      });
+      expect(change.status).toBe(429);
+      expect(await frozen.signet.accounts.verifyPassword(account.id, PASSWORD)).toBe(true);
+    } finally {
+      await frozen.destroy();
+    }
+  });
 }

@@ -8,6 +8,7 @@ import type { AppSessionGuard } from '../app-session-guard.js';
 import { appPages, type AppPages } from '../app-sign-in.js';
 import { csrfToken } from '../middleware/csrf.js';
 import { accountView, type AccountView, type ProfileForm } from '../view-models/account-view.js';
+import type { Throttle } from '../../throttle/throttle.js';
 import type { Views } from '../views.js';
 
 export interface AccountRouteDeps {
@@ -17,6 +18,8 @@ export interface AccountRouteDeps {
   sessions: AppSessions;
   relyingParty: InProcessRelyingParty;
   views: Views;
+  /** Guards the password the page asks again (password change, deletion) like a login. */
+  throttle: Throttle;
   /** Decides the cookies' names and attributes (Secure and `__Host-` with an https issuer). */
   issuer: string;
 }

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
 import { ACCOUNT_CLIENT_ID } from '../../clients/first-party-clients.js';
 import { CallbackQuery } from '../app-sign-in.js';
+import type { AccountRecord } from '../../storage/store.js';
+import { loginKeys } from '../../throttle/throttle.js';
+import { admit } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
@@ -116,6 +119,30 @@ async function revokeApp(page: AccountPage, ctx: Context): Promise<void> {
   seeOther(ctx, '/account?done=app');
 }
 
+/**
+ * The password this page asks again is guarded like a login: the same counters (a wrong one here counts
+ * as a failed sign-in), and during a lockout even the right one waits. 'waiting' means the page has
+ * already been answered with a 429.
+ */
+async function checkPassword(
+  page: AccountPage,
+  ctx: Context,
+  account: AccountRecord,
+  password: string,
+  showWait: (message: string) => Promise<void>,
+): Promise<'right' | 'wrong' | 'waiting'> {
+  const { throttle, accounts } = page.deps;
+  const keys = loginKeys(account.email, ctx.ip);
+  const checked = await admit(ctx, throttle, keys, { form: 'page', render: showWait });
+  if (!checked) return 'waiting';
+  if (await accounts.verifyPassword(account.id, password)) {
+    await throttle.succeed(keys, checked);
+    return 'right';
+  }
+  await throttle.fail(keys);
+  return 'wrong';
+}
+
 async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   const session = page.guard.signedIn(ctx);
   const form = passwordInput.read(ctx).body;
@@ -124,7 +151,10 @@ async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
     ctx.status = 400;
     return page.render(ctx, session, undefined, { field, message });
   };
-  if (!(await page.deps.accounts.verifyPassword(session.account.id, form.current_password))) {
+  const showWait = (message: string) => page.render(ctx, session, undefined, { field: 'current_password', message });
+  const verdict = await checkPassword(page, ctx, session.account, form.current_password, showWait);
+  if (verdict === 'waiting') return;
+  if (verdict === 'wrong') {
     return refuse('current_password', 'The current password is not correct. Nothing was changed.');
   }
   if (form.new_password !== form.confirm_password) {
@@ -195,7 +225,10 @@ async function deletePage(page: AccountPage, ctx: Context, error: string | null 
 async function deleteAccount(page: AccountPage, ctx: Context): Promise<void> {
   const session = page.guard.signedIn(ctx);
   const { password } = deleteInput.read(ctx).body;
-  if (!(await page.deps.accounts.verifyPassword(session.account.id, password))) {
+  const showWait = (message: string) => deletePage(page, ctx, message);
+  const verdict = await checkPassword(page, ctx, session.account, password, showWait);
+  if (verdict === 'waiting') return;
+  if (verdict === 'wrong') {
     ctx.status = 400;
     return deletePage(page, ctx, 'The password is not correct. Your account was not deleted.');
   }

@@ -182,7 +182,6 @@ function crashSafetySuite(kind: StoreKind): void {
     // The same DATA_DIR for Mongo too: it holds the development key-encryption secret the keys are sealed with.
     env = {
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
       WORKERS: '1',
       INITIAL_ACCESS_TOKEN: IAT,
       REGISTRATION: 'token',

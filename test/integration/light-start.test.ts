@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { jsonLine, runCli } from '../support/run-cli.js';
-import { freePort, spawnServer } from '../support/spawn-server.js';
+import { freePort, READY_LINE, spawnServer, waitForOutput } from '../support/spawn-server.js';
 
 const TIMEOUT = 60_000;
 const RECORDER = fileURLToPath(new URL('../support/record-modules.mjs', import.meta.url));
@@ -123,23 +123,14 @@ describe('what a process loads', () => {
         process.execPath,
         ['--disable-warning=ExperimentalWarning', join(REPO, 'scripts', 'launch.mjs'), 'main'],
         {
-          env: env({ WORKERS: '2', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' }),
+          env: env({ WORKERS: '2', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info' }),
         },
       );
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
-        // The launcher builds first if the sources changed since the last build.
-        const deadline = Date.now() + TIMEOUT;
-        while (
-          (await fetch(`http://127.0.0.1:${port}/healthz`).then(
-            (r) => r.status,
-            () => 0,
-          )) !== 200
-        ) {
-          if (Date.now() > deadline || child.exitCode !== null)
-            throw new Error('the launched server did not become healthy');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        // The launcher builds first if the sources changed since the last build; then the start line.
+        if (!child.stdout) throw new Error('the launcher has no stdout to read');
+        await waitForOutput(child.stdout, READY_LINE, exited);
         const workers = (await readLog(log)).filter((p) => p.role === 'worker');
         expect(workers).toHaveLength(2);
         for (const worker of workers)

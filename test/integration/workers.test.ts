@@ -24,25 +24,6 @@ function workerPids(primary: number): number[] {
   }
 }
 
-async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  // Worker pids come from pgrep, which has no event to wait on: polled, under an overall deadline.
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('WORKERS=2: one port, several processes, one store', () => {
   let dataDir: string;
   let base: string;
@@ -59,8 +40,9 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     server = await spawnServer(await freePort(), { ...env(), WORKERS: '2' });
     base = server.issuer;
     primary = server.child.pid ?? 0;
-    await until(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 30_000, '/readyz');
-    await until(() => (workerPids(primary).length === 2 ? true : undefined), 10_000, 'two workers');
+    // spawnServer resolved on the start line, which the primary writes once both workers listen.
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(workerPids(primary)).toHaveLength(2);
   }, 60_000);
 
   afterAll(async () => {
@@ -121,6 +103,7 @@ describe('WORKERS=2: one port, several processes, one store', () => {
     const tokens = [];
     for (let i = 0; i < 10; i++) tokens.push(await issue(fresh));
     const [victim] = workerPids(primary);
+    const replacementListening = printed(server, 'worker listening', log().length);
     process.kill(victim ?? 0, 'SIGKILL');
     // The survivor answers; the replacement joins shortly after. A connection node:cluster was handing
     // to the victim at the moment it died is lost with it, as with any crash: the client times out and
@@ -133,14 +116,9 @@ describe('WORKERS=2: one port, several processes, one store', () => {
       }
     };
     for (const token of tokens) expect(await retried(token)).toBe(true);
-    const replaced = await until(
-      () => {
-        const pids = workerPids(primary);
-        return pids.length === 2 && !pids.includes(victim ?? 0) ? pids : undefined;
-      },
-      15_000,
-      'a replacement worker',
-    );
+    await replacementListening;
+    const replaced = workerPids(primary);
+    expect(replaced).not.toContain(victim);
     expect(replaced).toHaveLength(2);
     expect(log()).toContain('worker exited unexpectedly');
   }, 30_000);

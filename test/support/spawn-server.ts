@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-const READY_TIMEOUT_MS = 20_000;
+/** The start line: written once the port is open (with WORKERS > 1, once every worker listens). */
+export const READY_LINE = 'Signet listening on';
 
 // A restart reuses the port, so the issuer stays the same.
 export { freePort } from './ferretdb.js';
@@ -27,13 +28,14 @@ export interface SpawnedServer {
 }
 
 /**
- * Starts `node dist/main.js` on 127.0.0.1:`port` with only `env` (plus PATH) and resolves when /healthz
- * answers 200. ISSUER is set to the address the test fetches, so the discovery document matches it.
+ * Starts `node dist/main.js` on 127.0.0.1:`port` with only `env` (plus PATH) and resolves when it says it
+ * is listening (its start line, logged at info: the level is always at least that, and only lifecycle
+ * events are logged there). ISSUER is set to the address the test fetches, so discovery matches it.
  */
 export async function spawnServer(port: number, env: Record<string, string>): Promise<SpawnedServer> {
   const issuer = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env, PORT: String(port), ISSUER: issuer },
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', PORT: String(port), ISSUER: issuer },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -60,26 +62,11 @@ export async function spawnServer(port: number, env: Record<string, string>): Pr
     },
   };
   try {
-    await waitHealthy(`${issuer}/healthz`, () => gone);
+    await printed(server, READY_LINE, 0);
   } catch (err) {
-    await server.stop('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- server stderr ---\n${stderr}`, { cause: err });
   }
   return server;
-}
-
-async function waitHealthy(url: string, exited: () => boolean): Promise<void> {
-  const until = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < until) {
-    if (exited()) throw new Error('the server exited before it was ready');
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} never answered 200 within ${READY_TIMEOUT_MS} ms`);
 }
 
 /**

@@ -23,17 +23,12 @@ export const APP_ERROR_CODES = [
   'mail_failed',
   'mail_unavailable',
   'outbound_refused',
-  'too_many_requests',
   'invalid_csrf',
   'listen_failed',
   'server_error',
 ] as const;
 
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
-
-export function isAppErrorCode(value: unknown): value is AppErrorCode {
-  return typeof value === 'string' && (APP_ERROR_CODES as readonly string[]).includes(value);
-}
 
 export class AppError extends Error {
   constructor(

@@ -1,4 +1,5 @@
 import type { ClientType } from './client-types.js';
+import type { NewClient } from './new-client.js';
 import { actsForUsers } from './client-types.js';
 import { FieldError } from '../errors.js';
 
@@ -16,14 +17,11 @@ export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[numbe
 /** Methods that use no client secret: none gets no secret, private_key_jwt proves itself with its own key. */
 export const SECRETLESS_METHODS: ReadonlySet<string> = new Set(['none', 'private_key_jwt']);
 
-export interface ClientCreateOptions {
-  public?: boolean;
-  pkce?: string;
-  tokenEndpointAuthMethod?: string;
-  /** private_key_jwt only: where the client publishes the public keys it signs its assertions with. */
-  jwksUri?: string;
-  backchannelLogoutUri?: string;
-}
+/** The part of a new client this file decides on (private_key_jwt also needs jwksUri). */
+export type ClientCreateOptions = Pick<
+  NewClient,
+  'public' | 'pkce' | 'tokenEndpointAuthMethod' | 'jwksUri' | 'backchannelLogoutUri'
+>;
 
 /** The method chosen over the type's default, refused where the type or the other options rule it out. */
 function checkedMethod(input: ClientCreateOptions, type: ClientType, method: string): string {

@@ -1,5 +1,6 @@
 import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { Clock } from '../storage/store.js';
 import type { ClientSecretHasher } from '../clients/client-secret.js';
 import { buildProviderConfig, type ProviderConfigDeps } from './provider-config.js';
 import { wireProviderEvents, type ProviderEventDeps } from './provider-events.js';
@@ -7,6 +8,8 @@ import { wireProviderEvents, type ProviderEventDeps } from './provider-events.js
 export interface CreateProviderDeps extends ProviderConfigDeps {
   secrets: ClientSecretHasher;
   logger: Logger;
+  /** What provider events are recorded at (the audit trail's time). */
+  clock: Clock;
   events: Omit<ProviderEventDeps, 'logger' | 'clock'>;
 }
 

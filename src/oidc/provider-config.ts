@@ -1,7 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
-import type { Clock, OidcRecordStore } from '../storage/store.js';
+import type { OidcRecordStore } from '../storage/store.js';
 import { ACR_VALUES_SUPPORTED } from './authentication-context.js';
 import { clientMetadataRules, pkceOptional } from '../clients/client-metadata.js';
 import type { FirstPartyClient } from '../clients/first-party-clients.js';
@@ -32,8 +32,6 @@ export interface ProviderConfigDeps {
   pages: ProviderPages;
   /** Signet's own relying parties (the account page): registered statically, consent implied. */
   firstParty: FirstPartyClient[];
-  /** The sliding session and refresh-token lifetimes are measured against it. */
-  clock: Clock;
 }
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';

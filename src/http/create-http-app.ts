@@ -49,7 +49,7 @@ export interface HttpDeps {
   cookieKeys: string[];
   ping(): Promise<void>;
   readyDetail?: () => Promise<Record<string, unknown>>;
-  account: Omit<AccountRouteDeps, 'accounts' | 'views' | 'throttle'>;
+  account: Omit<AccountRouteDeps, 'accounts' | 'views' | 'throttle' | 'audit'>;
   /** Re-reads the key store before the JWKS is served (concurrent requests share one read). */
   rereadKeys?: () => Promise<void>;
   /** Present only when the demo relying party is on (never in production). */
@@ -72,6 +72,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
+  // What the pages where people sign in and manage their account share.
+  const people = { accounts: deps.accounts, audit: deps.audit, throttle: deps.throttle, views: deps.views };
   const routers = [
     healthRoutes(deps),
     metricsRoutes(deps.metrics, {
@@ -81,16 +83,10 @@ export function createHttpApp(deps: HttpDeps): Koa {
     }),
     assetRoutes(),
     homeRoutes(deps.views, config.issuer, { demo: Boolean(deps.demo) }),
-    accountRoutes({ ...deps.account, accounts: deps.accounts, views: deps.views, throttle: deps.throttle }),
+    accountRoutes({ ...deps.account, ...people }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
-    interactionRoutes({
-      host: deps.host,
-      accounts: deps.accounts,
-      audit: deps.audit,
-      throttle: deps.throttle,
-      views: deps.views,
-    }),
+    interactionRoutes({ host: deps.host, ...people }),
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
   app.use(

@@ -233,6 +233,11 @@ export function accountSelfServiceSuite(store: StoreKind): void {
       expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(right.body).toContain('Too many attempts');
       expect(await frozen.signet.accounts.findById(account.id)).toBeDefined();
+      // Each guess that was checked (not those told to wait) is in the trail as a failed sign-in through the
+      // account page, as at the login form.
+      const failed = await frozen.signet.audit.list({ limit: 20, types: ['login.failed'] });
+      const checked = statuses.filter((status) => status === 400).length;
+      expect(failed.map((e) => e.clientId)).toEqual(Array.from({ length: checked }, () => 'signet-account'));
       // The same counters guard the password change on this page, and the login form.
       const change = await browser.request(`${frozen.issuer}/account/password`, {
         form: {

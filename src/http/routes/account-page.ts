@@ -9,6 +9,7 @@ import { appPages, type AppPages } from '../app-sign-in.js';
 import { csrfToken } from '../middleware/csrf.js';
 import { accountView, type AccountView, type ProfileForm } from '../view-models/account-view.js';
 import type { Throttle } from '../../throttle/throttle.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { Views } from '../views.js';
 
 export interface AccountRouteDeps {
@@ -18,8 +19,9 @@ export interface AccountRouteDeps {
   sessions: AppSessions;
   relyingParty: InProcessRelyingParty;
   views: Views;
-  /** Guards the password the page asks again (password change, deletion) like a login. */
+  /** Guard and audit the password the page asks again (password change, deletion) like a login's. */
   throttle: Throttle;
+  audit: AuditLog;
   /** Decides the cookies' names and attributes (Secure and `__Host-` with an https issuer). */
   issuer: string;
 }

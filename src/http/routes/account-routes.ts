@@ -5,8 +5,8 @@ import { ValidationError } from '../../errors.js';
 import { ACCOUNT_CLIENT_ID } from '../../clients/first-party-clients.js';
 import { CallbackQuery } from '../app-sign-in.js';
 import type { AccountRecord } from '../../storage/store.js';
-import { loginKeys } from '../../throttle/throttle.js';
 import { admit } from '../../throttle/throttle-gate.js';
+import { attemptFailed, attemptSucceeded, passwordAttempt } from '../password-attempts.js';
 import { guard } from '../guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
@@ -120,8 +120,8 @@ async function revokeApp(page: AccountPage, ctx: Context): Promise<void> {
 }
 
 /**
- * The password this page asks again is guarded like a login: the same counters (a wrong one here counts
- * as a failed sign-in), and during a lockout even the right one waits. 'waiting' means the page has
+ * The password this page asks again is guarded like a login (password-attempts.ts): the same counters
+ * and audit (a wrong one here counts as a failed sign-in), and during a lockout even the right one waits. 'waiting' means the page has
  * already been answered with a 429.
  */
 async function checkPassword(
@@ -131,15 +131,15 @@ async function checkPassword(
   password: string,
   showWait: (message: string) => Promise<void>,
 ): Promise<'right' | 'wrong' | 'waiting'> {
-  const { throttle, accounts } = page.deps;
-  const keys = loginKeys(account.email, ctx.ip);
-  const checked = await admit(ctx, throttle, keys, { form: 'page', render: showWait });
+  const { deps } = page;
+  const attempt = passwordAttempt(ctx, account.email, ACCOUNT_CLIENT_ID);
+  const checked = await admit(ctx, deps.throttle, attempt.keys, { form: 'page', render: showWait });
   if (!checked) return 'waiting';
-  if (await accounts.verifyPassword(account.id, password)) {
-    await throttle.succeed(keys, checked);
+  if (await deps.accounts.verifyPassword(account.id, password)) {
+    await attemptSucceeded(deps.throttle, attempt, checked);
     return 'right';
   }
-  await throttle.fail(keys);
+  await attemptFailed(deps, ctx, attempt);
   return 'wrong';
 }
 

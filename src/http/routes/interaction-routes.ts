@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { AUDIT } from '../../audit/audit-log.js';
 import { passwordAuthentication } from '../../oidc/authentication-context.js';
 import { admit } from '../../throttle/throttle-gate.js';
-import { loginKeys, type ThrottleCheck, type ThrottleKey } from '../../throttle/throttle.js';
+import type { ThrottleCheck } from '../../throttle/throttle.js';
 import { guard } from '../guard.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
-import { emailFingerprint, requestOrigin } from '../request-info.js';
+import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt } from '../password-attempts.js';
+import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
 import {
   interactionSteps,
@@ -42,40 +43,16 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
 }
 
 /** One login attempt: who it is for, its throttle keys, and the client it signs in to (for the audit). */
-interface Attempt {
-  email: string;
-  keys: ThrottleKey[];
-  clientId: string | null;
-}
-
-/** A wrong email or password: audited (by email hash), counted, and a lock audited once when reached. */
-async function loginFailed(steps: InteractionSteps, ctx: Context, { email, keys, clientId }: Attempt): Promise<void> {
-  const { deps } = steps;
-  const origin = requestOrigin(ctx);
-  // No password and no email in the trail: a hash is enough to correlate attempts.
-  const fingerprint = { email_sha256: emailFingerprint(email) };
-  await deps.audit.record(AUDIT.loginFailed, { ...origin, clientId, details: fingerprint });
-  const verdict = await deps.throttle.fail(keys);
-  if (!verdict.lockedNow) return;
-  const owner = await deps.accounts.lookup(email);
-  await deps.audit.record(AUDIT.loginLocked, {
-    ...origin,
-    accountId: owner?.id,
-    clientId,
-    details: { ...fingerprint, retry_after: verdict.retryAfter },
-  });
-}
-
 /** The right password: the account's failures cleared (not the address's), audited, the prompt ended. */
 async function loggedIn(
   steps: InteractionSteps,
   ctx: Context,
   accountId: string,
-  { keys, clientId }: Attempt,
+  attempt: PasswordAttempt,
   checked: ThrottleCheck,
 ): Promise<void> {
-  await steps.deps.throttle.succeed(keys.slice(0, 1), checked);
-  await steps.deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId, clientId });
+  await attemptSucceeded(steps.deps.throttle, attempt, checked);
+  await steps.deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId, clientId: attempt.clientId });
   await steps.finish(ctx, { login: { accountId, ...passwordAuthentication() } }, false);
 }
 
@@ -86,17 +63,13 @@ async function logIn(steps: InteractionSteps, ctx: Context): Promise<void> {
   // A login during consent is the "Not you?" switch (GET /switch).
   if (interaction.prompt.name !== 'login' && interaction.prompt.name !== 'consent') throw wrongStep();
   const clientId = interaction.params.client_id;
-  const attempt: Attempt = {
-    email: body.email,
-    keys: loginKeys(body.email, ctx.ip),
-    clientId: typeof clientId === 'string' ? clientId : null,
-  };
+  const attempt = passwordAttempt(ctx, body.email, typeof clientId === 'string' ? clientId : null);
   const again = (error: string) => steps.renderLogin(ctx, interaction, { error, email: body.email });
   const checked = await admit(ctx, steps.deps.throttle, attempt.keys, { form: 'page', render: again });
   if (!checked) return;
   const account = await steps.deps.accounts.authenticate(body.email, body.password);
   if (account) return loggedIn(steps, ctx, account.id, attempt, checked);
-  await loginFailed(steps, ctx, attempt);
+  await attemptFailed(steps.deps, ctx, attempt);
   // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
   await again(LOGIN_FAILED);
 }

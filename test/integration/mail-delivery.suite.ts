@@ -353,6 +353,8 @@ export function mailDeliverySuite(kind: StoreKind): void {
       expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toBe('erin@example.test');
       expect(parsed.text).toContain('no mail server here');
       expect(parsed.html).toContain('<h1');
+      // The file is written (and logged) before the sender records the outcome; its own line comes after.
+      await logs.next((l) => l.msg === 'mail sent' && l.mailId === id);
       expect(await server.signet.mail.status(id)).toMatchObject({ state: 'sent' });
       expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({
         outbox: { transport: 'files', pending: 0, sent: 1 },

@@ -14,6 +14,7 @@ import type { RequestContext } from '../observability/request-context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { discoveryCache } from './middleware/discovery-cache.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { language } from './middleware/language.js';
 import { issuerScheme } from './middleware/issuer-scheme.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { postAsGet } from './middleware/post-as-get.js';
@@ -31,6 +32,7 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { homeRoutes } from './routes/home-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
+import { languageRoutes } from './routes/language-routes.js';
 import type { Views } from './views.js';
 
 export interface HttpDeps {
@@ -69,6 +71,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   if (scheme) app.use(scheme);
   app.use(observeRequests(deps.metrics, deps.context));
   app.use(securityHeaders({ hsts: secure }));
+  // Before the error handler, so even an error page is drawn in the person's language.
+  app.use(language());
   app.use(errorHandler(deps.views, deps.logger));
   app.use(requestLimits);
   app.use(settleWrites);
@@ -82,6 +86,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
       production: config.production,
     }),
     assetRoutes(),
+    languageRoutes(config.issuer),
     homeRoutes(deps.views, config.issuer, { demo: Boolean(deps.demo) }),
     accountRoutes({ ...deps.account, ...people }),
     buttonRoutes(deps.views, config.issuer),

@@ -44,6 +44,8 @@ export interface ThrottleVerdict {
   retryAfter: number;
   /** True when this failure is the one that reached the full lock (audit it once). */
   lockedNow: boolean;
+  /** Each key's failures in its window, this one included, in the order the keys were given. */
+  failures: number[];
 }
 
 export interface ThrottleCheck {
@@ -89,12 +91,14 @@ export class Throttle {
     const now = this.clock();
     let until = 0;
     let lockedNow = false;
+    const failures: number[] = [];
     for (const { key, policy } of keys) {
       const state = await this.store.recordFailure(key, now, policy.windowMs);
+      failures.push(state.failures);
       until = Math.max(until, retryAt(state, policy));
       if (state.failures === policy.lockAfter) lockedNow = true;
     }
-    return { retryAfter: until > now ? Math.ceil((until - now) / 1000) : 0, lockedNow };
+    return { retryAfter: until > now ? Math.ceil((until - now) / 1000) : 0, lockedNow, failures };
   }
 
   /**
@@ -129,6 +133,34 @@ export const clientAuthKeys = (clientId: string | undefined, ip: string): Client
   client: clientId ? [{ key: `client:pair:${digest(clientId)}:${ip}`, policy: CLIENT_AUTH_POLICY }] : [],
   ip: { key: `client:ip:${ip}`, policy: CLIENT_AUTH_IP_POLICY },
 });
+
+/**
+ * Codes mailed to prove an address. Sending: three to one address, then one per ten minutes (a person
+ * whose mail is slow asks again; nobody gets a mailbox flooded through us). Per IP, room for a shared NAT.
+ */
+export const CODE_SEND_ADDRESS_POLICY: ThrottlePolicy = {
+  free: 3,
+  lockAfter: 3,
+  lockSeconds: 600,
+  windowMs: 3_600_000,
+};
+export const CODE_SEND_IP_POLICY: ThrottlePolicy = { free: 20, lockAfter: 40, lockSeconds: 900, windowMs: 3_600_000 };
+/**
+ * Wrong codes: five per address in ten minutes, whatever number of codes were sent (a new code never
+ * buys new guesses), so a six-digit code holds against guessing (NIST SP 800-63B-4: device codes).
+ */
+export const CODE_WRONG_POLICY: ThrottlePolicy = { free: 5, lockAfter: 5, lockSeconds: 600, windowMs: 600_000 };
+export const CODE_WRONG_IP_POLICY: ThrottlePolicy = { free: 30, lockAfter: 60, lockSeconds: 900, windowMs: 3_600_000 };
+
+/** Throttle keys of one address for one purpose (sign-up, recovery…), and of the caller's IP. */
+export const codeSendKeys = (purpose: string, email: string, ip: string): ThrottleKey[] => [
+  { key: `code:send:${purpose}:${digest(normalizeEmail(email))}`, policy: CODE_SEND_ADDRESS_POLICY },
+  { key: `code:send-ip:${ip}`, policy: CODE_SEND_IP_POLICY },
+];
+export const codeWrongKeys = (purpose: string, email: string, ip: string): ThrottleKey[] => [
+  { key: `code:wrong:${purpose}:${digest(normalizeEmail(email))}`, policy: CODE_WRONG_POLICY },
+  { key: `code:wrong-ip:${ip}`, policy: CODE_WRONG_IP_POLICY },
+];
 
 /** "3 minutes", "40 seconds": for the page that asks a person to wait. */
 export function humanWait(seconds: number): string {

@@ -20,10 +20,11 @@ export type OidcModel = (typeof OIDC_MODELS)[number];
 
 /**
  * Signet's own short-lived records, kept with the same semantics (expiry, account index):
- * SessionActivity (device, IP, last seen of a provider session) and AppSession (the server-side session
- * of a first-party relying party such as the account page).
+ * SessionActivity (device, IP, last seen of a provider session), AppSession (the server-side session
+ * of a first-party relying party such as the account page) and EmailCode (a code mailed to prove an
+ * address: single use through consume(), gone when it expires).
  */
-export const SIGNET_MODELS = ['SessionActivity', 'AppSession'] as const;
+export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode'] as const;
 
 export const RECORD_MODELS = [...OIDC_MODELS, ...SIGNET_MODELS] as const;
 

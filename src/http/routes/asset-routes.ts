@@ -11,6 +11,9 @@ const ASSETS: Record<string, string> = {
   'signet.css': 'text/css; charset=utf-8',
   'signet-button.css': 'text/css; charset=utf-8',
   'signet.js': 'text/javascript; charset=utf-8',
+  // The strength meter: an ES module, so pages load it with <script type="module">.
+  'password-strength.js': 'text/javascript; charset=utf-8',
+  'password-strength.css': 'text/css; charset=utf-8',
 };
 
 /** Any name reads; only the listed ones are served, the rest are 404. */

@@ -1,4 +1,4 @@
-import type { AccountService, NewAccount } from './account-service.js';
+import type { AccountService, IdentityChanges, NewAccount } from './account-service.js';
 import { actedBy, AUDIT, type Actor, type AuditFields, type AuditLog } from '../audit/audit-log.js';
 import type { AccountRecord } from '../storage/store.js';
 import type { AccessRevoker } from '../tokens/revocation.js';
@@ -21,20 +21,23 @@ export class AccountSecurity {
 
   async create(input: NewAccount, actor: Actor): Promise<AccountRecord> {
     const account = await this.accounts.create(input);
-    await this.audit.record(AUDIT.accountCreated, this.fields(account.id, actor));
+    await this.audit.record(
+      AUDIT.accountCreated,
+      this.fields(account.id, actor, { email_verified: account.emailVerified }),
+    );
     return account;
   }
 
-  /** A new sign-in email and/or display name (see AccountService.changeIdentity); sessions and tokens stay. */
-  async changeIdentity(
-    account: AccountRecord,
-    changes: { email?: string; name?: string | null },
-    actor: Actor,
-  ): Promise<AccountRecord> {
+  /**
+   * A new sign-in email, display name and/or verified flag (see AccountService.changeIdentity); sessions
+   * and tokens stay. The trail names what changed, the flag's loss with a new address included.
+   */
+  async changeIdentity(account: AccountRecord, changes: IdentityChanges, actor: Actor): Promise<AccountRecord> {
     const updated = await this.accounts.changeIdentity(account.id, changes);
     const fields = [
       ...(updated.email !== account.email ? ['email'] : []),
       ...(changes.name !== undefined ? ['name'] : []),
+      ...(updated.emailVerified !== account.emailVerified ? ['email_verified'] : []),
     ];
     await this.audit.record(AUDIT.accountUpdated, this.fields(account.id, actor, { fields }));
     return updated;

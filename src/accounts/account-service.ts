@@ -10,6 +10,15 @@ export interface NewAccount {
   email: string;
   password: string;
   name?: string;
+  /** The creator vouches that the address reaches this person (default: it is unproven). */
+  emailVerified?: boolean;
+}
+
+/** What changeIdentity may change; a field left out stays as it is. */
+export interface IdentityChanges {
+  email?: string;
+  name?: string | null;
+  emailVerified?: boolean;
 }
 
 export class AccountService {
@@ -29,6 +38,7 @@ export class AccountService {
       name: parseDisplayName(input.name),
       passwordHash: await this.hasher.hash(input.password),
       disabled: false,
+      emailVerified: input.emailVerified ?? false,
       createdAt: now,
       updatedAt: now,
     };
@@ -92,15 +102,23 @@ export class AccountService {
 
   /**
    * The operator's change of the sign-in email (checked and normalized as for a new account; refused when
-   * taken) and of the display name (null clears it). Both are checked before either is written.
+   * taken), of the display name (null clears it) and of whether the address is verified. A new address is
+   * unverified unless `emailVerified` says otherwise. Everything is checked before anything is written.
    */
-  async changeIdentity(accountId: string, changes: { email?: string; name?: string | null }): Promise<AccountRecord> {
+  async changeIdentity(accountId: string, changes: IdentityChanges): Promise<AccountRecord> {
     const email = changes.email === undefined ? undefined : parseEmail(changes.email);
     const name = changes.name === undefined ? undefined : parseDisplayName(changes.name);
+    const { emailVerified } = changes;
     let account = this.updated(await this.accounts.findById(accountId));
-    if (email !== undefined && email !== account.email)
-      account = this.updated(await this.accounts.changeEmail(accountId, email, this.clock()));
-    if (name !== undefined) account = this.updated(await this.accounts.update(accountId, { name }, this.clock()));
+    const moved = email !== undefined && email !== account.email;
+    if (moved)
+      account = this.updated(await this.accounts.changeEmail(accountId, email, this.clock(), emailVerified ?? false));
+    const patch = {
+      ...(name !== undefined ? { name } : {}),
+      ...(!moved && emailVerified !== undefined ? { emailVerified } : {}),
+    };
+    if (Object.keys(patch).length > 0)
+      account = this.updated(await this.accounts.update(accountId, patch, this.clock()));
     return account;
   }
 

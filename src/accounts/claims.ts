@@ -11,8 +11,8 @@ export function accountClaims(account: AccountRecord): Record<string, unknown> {
   return {
     sub: account.id,
     email: account.email,
-    // Accounts are created by an operator, who vouches for the address; self sign-up would change this.
-    email_verified: true,
+    // As stored: set when an operator vouched for the address or it was proven, cleared when it changed.
+    email_verified: account.emailVerified,
     ...set('name', account.name),
     ...set('given_name', profile.givenName),
     ...set('family_name', profile.familyName),

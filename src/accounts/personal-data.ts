@@ -29,6 +29,7 @@ export async function personalData(
     account: {
       id: account.id,
       email: account.email,
+      email_verified: account.emailVerified,
       name: account.name,
       profile: account.profile ?? {},
       created_at: iso(account.createdAt),

@@ -1,12 +1,12 @@
 // One example per admin CLI command, shown by `<noun> <verb> --help` (after `npm run --silent cli --`).
 export const EXAMPLES: Readonly<Record<string, string>> = {
   'user create':
-    "printf '%s\\n' 'a long passphrase' | npm run --silent cli -- user create --email ada@example.com --password-stdin --name 'Ada Lovelace'",
+    "printf '%s\\n' 'a long passphrase' | npm run --silent cli -- user create --email ada@example.com --password-stdin --name 'Ada Lovelace' --email-verified",
   'user list':
     'npm run --silent cli -- user list --search ada --limit 20   (then: --after <next> for the following page)',
   'user show': 'npm run --silent cli -- user show --email ada@example.com',
   'user update':
-    "npm run --silent cli -- user update --email ada@example.com --name 'Ada King' --new-email ada.king@example.com",
+    "npm run --silent cli -- user update --email ada@example.com --name 'Ada King' --new-email ada.king@example.com --email-verified true",
   'user disable': 'npm run --silent cli -- user disable --email ada@example.com',
   'user enable': 'npm run --silent cli -- user enable --email ada@example.com',
   'user delete': 'npm run --silent cli -- user delete --email ada@example.com',

@@ -4,13 +4,16 @@
 //
 //   {"format":"signet-export","version":1,"source":"sqlite","exportedAt":"2026-01-31T12:00:00.000Z"}
 //   {"key":{"kid":"…","kind":"signing","alg":"RS256","createdAt":…,"activatesAt":…,"retiresAt":null,"sealed":"v2.…"}}
-//   {"account":{"id":"…","email":"…","name":null,"passwordHash":"$argon2id$…","disabled":false,"createdAt":…,"updatedAt":…}}
+//   {"account":{"id":"…","email":"…","name":null,"passwordHash":"$argon2id$…","disabled":false,"emailVerified":true,"createdAt":…,"updatedAt":…,"profile":{…}}}
 //   {"record":{"model":"RefreshToken","id":"sha256.…","payload":{…},"createdAt":…,"expiresAt":…}}
 //   {"audit":{"id":"…","at":…,"type":"login.succeeded","accountId":"…","clientId":null,"ip":"…","userAgent":"…","details":{}}}
 //   {"end":{"counts":{"keys":4,"accounts":1,"records":{"Client":1,…},"audit_events":7}}}
 //
 // Times are milliseconds since the epoch, absolute. Keys stay sealed under the source's key-encryption
 // secret. A reader refuses any other format name, a newer version, unknown fields and unknown kinds.
+// Optional fields came later within version 1: an account's profile (absent when none is set) and
+// emailVerified (absent from files written before it, whose accounts were all made by an operator, so
+// they read as verified).
 
 import { z } from 'zod';
 import { KEY_KINDS, RECORD_MODELS, type RecordModel, type TransferItem } from '../storage/store.js';
@@ -60,6 +63,7 @@ const accountSchema = z.strictObject({
   name: z.string().nullable(),
   passwordHash: z.string().min(1),
   disabled: z.boolean(),
+  emailVerified: z.boolean().default(true),
   createdAt: time,
   updatedAt: time,
   profile: z
@@ -153,8 +157,9 @@ export function toLine(item: TransferItem): string {
     return JSON.stringify({ key: { kid, kind, alg, createdAt, activatesAt, retiresAt, sealed } });
   }
   if ('account' in item) {
-    const { id, email, name, passwordHash, disabled, createdAt, updatedAt } = item.account;
-    return JSON.stringify({ account: { id, email, name, passwordHash, disabled, createdAt, updatedAt } });
+    const { id, email, name, passwordHash, disabled, emailVerified, createdAt, updatedAt, profile } = item.account;
+    const account = { id, email, name, passwordHash, disabled, emailVerified, createdAt, updatedAt };
+    return JSON.stringify({ account: profile ? { ...account, profile } : account });
   }
   if ('record' in item) {
     const { model, id, payload, createdAt, expiresAt } = item.record;

@@ -14,6 +14,7 @@ function account(overrides: Partial<AccountRecord> = {}): AccountRecord {
     name: 'Alice Ærø 👩‍💻',
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
     disabled: false,
+    emailVerified: true,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -63,6 +64,22 @@ export function accountsContract(factory: StoreFactory): void {
       expect((await store.accounts.findByEmail('off@example.com'))?.disabled).toBe(true);
       expect((await store.accounts.findById('on'))?.disabled).toBe(false);
     });
+
+    test('the email-verified flag round-trips as a boolean, both ways, in find and list', async () => {
+      await store.accounts.create(account({ id: 'yes', email: 'yes@example.com', emailVerified: true }));
+      await store.accounts.create(account({ id: 'no', email: 'no@example.com', emailVerified: false }));
+      expect(await store.accounts.findById('yes')).toEqual(
+        account({ id: 'yes', email: 'yes@example.com', emailVerified: true }),
+      );
+      expect(await store.accounts.findByEmail('no@example.com')).toEqual(
+        account({ id: 'no', email: 'no@example.com', emailVerified: false }),
+      );
+      const listed = await store.accounts.list({ limit: 10 });
+      expect(listed.map((a) => [a.id, a.emailVerified])).toEqual([
+        ['no', false],
+        ['yes', true],
+      ]);
+    });
   });
 
   describe('update', () => {
@@ -92,6 +109,18 @@ export function accountsContract(factory: StoreFactory): void {
       expect(back?.passwordHash).toBe('$argon2id$new');
       expect(back?.updatedAt).toBe(later + 1);
       expect(back?.createdAt).toBe(T0);
+    });
+
+    test('sets and clears the email-verified flag, and leaves it alone when the patch does not name it', async () => {
+      const cleared = await store.accounts.update('acc-1', { emailVerified: false }, T0 + 1);
+      expect(cleared).toEqual(account({ emailVerified: false, updatedAt: T0 + 1 }));
+      const renamed = await store.accounts.update('acc-1', { name: 'Alice L.' }, T0 + 2);
+      expect(renamed?.emailVerified).toBe(false);
+      const set = await store.accounts.update('acc-1', { emailVerified: true }, T0 + 3);
+      expect(set).toEqual(account({ name: 'Alice L.', updatedAt: T0 + 3 }));
+      expect(await store.accounts.findByEmail('alice@example.com')).toEqual(set);
+      expect((await store.accounts.update('acc-1', { disabled: true }, T0 + 4))?.emailVerified).toBe(true);
+      expect((await store.accounts.findById('acc-2'))?.emailVerified).toBe(true);
     });
 
     test('of an unknown id resolves undefined and creates nothing', async () => {
@@ -234,20 +263,30 @@ export function accountsContract(factory: StoreFactory): void {
       await store.accounts.create(account({ id: 'acc-2', email: 'bob@example.com' }));
     });
 
-    test('moves the account to the new email, keeping everything else, and frees the old one', async () => {
-      const changed = await store.accounts.changeEmail('acc-1', 'alice@example.org', T0 + 1);
-      expect(changed).toEqual(account({ email: 'alice@example.org', updatedAt: T0 + 1 }));
+    test('moves the account to the new email, unverified when told so, keeping everything else, and frees the old one', async () => {
+      const changed = await store.accounts.changeEmail('acc-1', 'alice@example.org', T0 + 1, false);
+      expect(changed).toEqual(account({ email: 'alice@example.org', emailVerified: false, updatedAt: T0 + 1 }));
       expect(await store.accounts.findByEmail('alice@example.org')).toEqual(changed);
       expect(await store.accounts.findByEmail('alice@example.com')).toBeUndefined();
       await store.accounts.create(account({ id: 'acc-3', email: 'alice@example.com' }));
     });
 
+    test('stores the new email as verified when told so, whatever the old one was', async () => {
+      await store.accounts.update('acc-2', { emailVerified: false }, T0 + 1);
+      const changed = await store.accounts.changeEmail('acc-2', 'bob@example.org', T0 + 2, true);
+      expect(changed).toEqual(account({ id: 'acc-2', email: 'bob@example.org', updatedAt: T0 + 2 }));
+      expect(await store.accounts.findByEmail('bob@example.org')).toEqual(changed);
+      const again = await store.accounts.changeEmail('acc-2', 'bob@example.net', T0 + 3, false);
+      expect(again?.emailVerified).toBe(false);
+      expect((await store.accounts.findById('acc-1'))?.emailVerified).toBe(true);
+    });
+
     test('refuses a taken email with DuplicateError and changes nothing; an unknown id resolves undefined', async () => {
-      await expect(store.accounts.changeEmail('acc-1', 'bob@example.com', T0 + 1)).rejects.toBeInstanceOf(
+      await expect(store.accounts.changeEmail('acc-1', 'bob@example.com', T0 + 1, false)).rejects.toBeInstanceOf(
         DuplicateError,
       );
       expect(await store.accounts.findById('acc-1')).toEqual(account());
-      expect(await store.accounts.changeEmail('acc-404', 'new@example.com', T0 + 1)).toBeUndefined();
+      expect(await store.accounts.changeEmail('acc-404', 'new@example.com', T0 + 1, true)).toBeUndefined();
       expect(await store.accounts.findByEmail('new@example.com')).toBeUndefined();
     });
   });

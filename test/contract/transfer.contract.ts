@@ -50,6 +50,7 @@ function account(id: string, email: string): AccountRecord {
     name: id === 'acc-2' ? null : `Ærø ${id} 🔐`,
     passwordHash: `$argon2id$v=19$m=65536,t=3,p=4$${id}`,
     disabled: id === 'acc-2',
+    emailVerified: id !== 'acc-2',
     createdAt: START - 5 * HOUR,
     updatedAt: START - HOUR,
     ...(id === 'acc-1' ? { profile: { givenName: 'Ærø', locale: 'en-GB' } } : {}),
@@ -285,6 +286,8 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
       );
       expect(await to.oidc.list('Client', 10)).toEqual(await from.oidc.list('Client', 10));
       expect(await to.accounts.findByEmail('alice@example.com')).toEqual(account('acc-1', 'alice@example.com'));
+      // An unverified address stays unverified (the flag is not defaulted on the way in).
+      expect(await to.accounts.findById('acc-2')).toEqual(account('acc-2', 'bob@example.com'));
       for (const kind of KEY_KINDS) expect(await to.keys.list(kind)).toEqual(await from.keys.list(kind));
       expect(await to.audit.list({ limit: 10 })).toEqual(await from.audit.list({ limit: 10 }));
       expect(await to.oidc.find('AuthorizationCode', 'sha256.code-expired')).toBeUndefined();

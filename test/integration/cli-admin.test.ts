@@ -58,6 +58,7 @@ function userCommandsSuite(kind: StoreKind): void {
       expect(first.users[0]).toEqual({
         id: ids[ann],
         email: ann,
+        email_verified: false,
         name: 'Ann Arbor',
         disabled: false,
         created_at: expect.any(String),
@@ -105,7 +106,12 @@ function userCommandsSuite(kind: StoreKind): void {
       const out = jsonLine(
         await cli('user', 'update', '--email', ann, '--name', 'Anne Arbor', '--new-email', ` ${moved} `),
       );
-      expect(out).toEqual({ id: ids[ann], email: `anne.${tag}@example.com`, name: 'Anne Arbor' });
+      expect(out).toEqual({
+        id: ids[ann],
+        email: `anne.${tag}@example.com`,
+        email_verified: false,
+        name: 'Anne Arbor',
+      });
       expect(jsonLine(await cli('user', 'show', '--email', `anne.${tag}@example.com`))).toMatchObject({
         id: ids[ann],
         name: 'Anne Arbor',
@@ -119,10 +125,12 @@ function userCommandsSuite(kind: StoreKind): void {
       expect(jsonLine(await cli('user', 'show', '--email', `anne.${tag}@example.com`))).toMatchObject({ id: ids[ann] });
       expectOneLineError(await cli('user', 'update', '--email', ben, '--new-email', 'not an email'), /email/);
       expectOneLineError(await cli('user', 'update', '--email', ben), /nothing to change/);
+      expectOneLineError(await cli('user', 'update', '--email', ben, '--email-verified', 'yes'), /--email-verified/);
 
       expect(jsonLine(await cli('user', 'update', '--email', ben, '--name', ''))).toEqual({
         id: ids[ben],
         email: ben,
+        email_verified: false,
         name: null,
       });
       const audit = jsonLine(await cli('audit', 'list', '--user', `anne.${tag}@example.com`)) as {
@@ -131,6 +139,47 @@ function userCommandsSuite(kind: StoreKind): void {
       expect(audit.events).toContainEqual(
         expect.objectContaining({ type: 'account.updated', details: { via: 'cli', fields: ['email', 'name'] } }),
       );
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'user create --email-verified vouches for the address; user update sets the flag, and a new email loses it unless vouched for',
+    async () => {
+      const dan = `dan.${tag}@example.net`;
+      const created = jsonLine(await cli('user', 'create', '--email', dan, '--password-stdin', '--email-verified'));
+      expect(jsonLine(await cli('user', 'show', '--email', dan))).toMatchObject({
+        id: created.id,
+        email_verified: true,
+      });
+      expect(jsonLine(await cli('user', 'show', '--email', ben))).toMatchObject({ email_verified: false });
+
+      const moved = `daniel.${tag}@example.net`;
+      expect(jsonLine(await cli('user', 'update', '--email', dan, '--new-email', moved))).toMatchObject({
+        email: moved,
+        email_verified: false,
+      });
+      expect(jsonLine(await cli('user', 'update', '--email', moved, '--email-verified', 'true'))).toMatchObject({
+        email: moved,
+        email_verified: true,
+      });
+      const listed = jsonLine(await cli('user', 'list', '--search', `daniel.${tag}`)) as { users: unknown[] };
+      expect(listed.users).toEqual([expect.objectContaining({ email: moved, email_verified: true })]);
+      const back = `dan.${tag}@example.net`;
+      expect(
+        jsonLine(await cli('user', 'update', '--email', moved, '--new-email', back, '--email-verified', 'true')),
+      ).toMatchObject({ email: back, email_verified: true });
+      expect(jsonLine(await cli('user', 'update', '--email', back, '--email-verified', 'false'))).toMatchObject({
+        email_verified: false,
+      });
+      const audit = jsonLine(await cli('audit', 'list', '--user', back)) as { events: Array<{ details: unknown }> };
+      expect(audit.events.map((e) => e.details)).toEqual([
+        { via: 'cli', fields: ['email_verified'] },
+        { via: 'cli', fields: ['email'] },
+        { via: 'cli', fields: ['email_verified'] },
+        { via: 'cli', fields: ['email', 'email_verified'] },
+        { via: 'cli', email_verified: true },
+      ]);
     },
     TIMEOUT,
   );

@@ -43,7 +43,14 @@ export function conformanceSuite(store: StoreKind): void {
 
   beforeAll(async () => {
     server = await startTestServer({ store, env: { INITIAL_ACCESS_TOKEN: IAT } });
-    accountId = (await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Conny Formance' })).id;
+    accountId = (
+      await server.signet.accounts.create({
+        email: EMAIL,
+        password: PASSWORD,
+        name: 'Conny Formance',
+        emailVerified: true,
+      })
+    ).id;
     const make = async (name: string, pkce?: 'optional') => {
       const c = await server.signet.clients.create({
         name,

@@ -44,7 +44,14 @@ describe('AccountSecurity writes its own audit events (embedded store)', () => {
 
     const id = account.id;
     expect(await trail()).toEqual([
-      { type: 'account.created', accountId: id, ip: null, userAgent: null, details: { via: 'cli' }, at: NOW },
+      {
+        type: 'account.created',
+        accountId: id,
+        ip: null,
+        userAgent: null,
+        details: { via: 'cli', email_verified: false },
+        at: NOW,
+      },
       {
         type: 'account.updated',
         accountId: id,
@@ -71,6 +78,35 @@ describe('AccountSecurity writes its own audit events (embedded store)', () => {
       },
     ]);
     expect(JSON.stringify(await trail())).not.toContain('long enough pw');
+  });
+
+  test('the verified flag: vouched for at creation, lost with a new address unless vouched for again, and audited', async () => {
+    const account = await security.create(
+      { email: 'grace@example.com', password: 'long enough pw', emailVerified: true },
+      { via: 'cli' },
+    );
+    expect(account.emailVerified).toBe(true);
+    const moved = await security.changeIdentity(account, { email: 'grace.h@example.com' }, { via: 'cli' });
+    expect(moved.emailVerified).toBe(false);
+    const vouched = await security.changeIdentity(moved, { emailVerified: true }, { via: 'cli' });
+    expect(vouched).toMatchObject({ email: 'grace.h@example.com', emailVerified: true });
+    const movedVouched = await security.changeIdentity(
+      vouched,
+      { email: 'grace@example.org', emailVerified: true },
+      { via: 'cli' },
+    );
+    expect(movedVouched.emailVerified).toBe(true);
+    const unvouched = await security.changeIdentity(movedVouched, { emailVerified: false }, { via: 'cli' });
+    expect((await store.accounts.findById(account.id))?.emailVerified).toBe(false);
+    expect(unvouched.email).toBe('grace@example.org');
+
+    expect((await trail()).map((e) => e.details)).toEqual([
+      { via: 'cli', email_verified: true },
+      { via: 'cli', fields: ['email', 'email_verified'] },
+      { via: 'cli', fields: ['email_verified'] },
+      { via: 'cli', fields: ['email'] },
+      { via: 'cli', fields: ['email_verified'] },
+    ]);
   });
 
   test('a refused create or change records nothing', async () => {

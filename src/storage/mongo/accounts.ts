@@ -5,13 +5,14 @@ import type { AccountListQuery, AccountPatch, AccountRecord, AccountStore } from
 import { listAccountDocuments } from './account-list.js';
 import { isDuplicateKey, isDuplicateKeyOnUpdate } from './duplicate-key.js';
 
-type AccountDocument = Omit<AccountRecord, 'id'> & { _id: string };
+/** emailVerified is missing only from documents written before it existed (by an operator: verified). */
+type AccountDocument = Omit<AccountRecord, 'id' | 'emailVerified'> & { _id: string; emailVerified?: boolean };
 
 function toRecord(doc: AccountDocument | null): AccountRecord | undefined {
   if (!doc) return undefined;
-  const { _id, profile: stored, ...rest } = doc;
+  const { _id, profile: stored, emailVerified, ...rest } = doc;
   const profile = storedProfile(stored);
-  return { id: _id, ...rest, ...(profile ? { profile } : {}) };
+  return { id: _id, ...rest, emailVerified: emailVerified !== false, ...(profile ? { profile } : {}) };
 }
 
 export class MongoAccounts implements AccountStore {
@@ -45,6 +46,7 @@ export class MongoAccounts implements AccountStore {
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
     if (patch.disabled !== undefined) set.disabled = patch.disabled;
+    if (patch.emailVerified !== undefined) set.emailVerified = patch.emailVerified;
     const profile = patch.profile === undefined ? undefined : storedProfile(patch.profile);
     if (profile) set.profile = profile;
     // An emptied profile is removed, so it reads back as absent, like one never set.
@@ -61,11 +63,10 @@ export class MongoAccounts implements AccountStore {
     return (await listAccountDocuments(this.col, query)).map((doc) => toRecord(doc) as AccountRecord);
   }
 
-  async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
+  async changeEmail(id: string, email: string, now: number, verified: boolean): Promise<AccountRecord | undefined> {
     try {
-      return toRecord(
-        await this.col.findOneAndUpdate({ _id: id }, { $set: { email, updatedAt: now } }, { returnDocument: 'after' }),
-      );
+      const set = { email, emailVerified: verified, updatedAt: now };
+      return toRecord(await this.col.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }));
     } catch (err) {
       if (isDuplicateKeyOnUpdate(err)) throw new DuplicateError('an account with this email already exists');
       throw err;

@@ -148,6 +148,8 @@ function toAccount(doc: Document): AccountRecord {
     name: (doc.name as string | null | undefined) ?? null,
     passwordHash: doc.passwordHash as string,
     disabled: doc.disabled === true,
+    // Documents from before the field were made by an operator, who vouched for the address (accounts.ts).
+    emailVerified: doc.emailVerified !== false,
     createdAt: doc.createdAt as number,
     updatedAt: doc.updatedAt as number,
     ...optionalProfile(doc.profile),

@@ -21,6 +21,11 @@ export interface AccountRecord {
   name: string | null;
   passwordHash: string;
   disabled: boolean;
+  /**
+   * Whether the address is known to reach this person: an operator vouched for it, or it was proven.
+   * Released as the email_verified claim; a changed address is unproven unless its change says otherwise.
+   */
+  emailVerified: boolean;
   createdAt: number;
   updatedAt: number;
   /** Absent when no profile claim is set (stores never return an empty object). */
@@ -28,7 +33,9 @@ export interface AccountRecord {
 }
 
 /** `profile` replaces the whole profile (an empty one removes it). */
-export type AccountPatch = Partial<Pick<AccountRecord, 'name' | 'passwordHash' | 'disabled' | 'profile'>>;
+export type AccountPatch = Partial<
+  Pick<AccountRecord, 'name' | 'passwordHash' | 'disabled' | 'emailVerified' | 'profile'>
+>;
 
 /** One page of accounts for the operator, in email order. */
 export interface AccountListQuery {
@@ -50,6 +57,9 @@ export interface AccountStore {
   delete(id: string): Promise<boolean>;
   /** Accounts in email order: at most `limit`, after `after`, matching `search`. */
   list(query: AccountListQuery): Promise<AccountRecord[]>;
-  /** Sets a new (normalized) email. Rejects with DuplicateError when it is taken; undefined when there is no such account. */
-  changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined>;
+  /**
+   * Sets a new (normalized) email, verified or not as `verified` says, in one write: the old address's
+   * standing never carries over. Rejects with DuplicateError when it is taken; undefined when there is no such account.
+   */
+  changeEmail(id: string, email: string, now: number, verified: boolean): Promise<AccountRecord | undefined>;
 }

@@ -11,6 +11,8 @@ export interface Row {
   name: string | null;
   password_hash: string;
   disabled: number;
+  /** Migration 7; absent only in a row read from a database before it. */
+  email_verified?: number;
   created_at: number;
   updated_at: number;
   /** JSON of the profile claims (migration 5); NULL when none is set. */
@@ -25,6 +27,7 @@ export function toRecord(row: Row | undefined): AccountRecord | undefined {
     name: row.name,
     passwordHash: row.password_hash,
     disabled: row.disabled === 1,
+    emailVerified: row.email_verified !== 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...optionalProfile(row.profile),
@@ -37,9 +40,21 @@ function emailTaken(err: unknown): unknown {
   return unique ? new DuplicateError('an account with this email already exists') : err;
 }
 
+/** A boolean patch field as a column value; null leaves the column as it is (COALESCE). */
+const flag = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
+
 function optionalProfile(text: string | null | undefined): Pick<AccountRecord, 'profile'> {
   const profile = profileFromText(text);
   return profile ? { profile } : {};
+}
+
+/**
+ * Writes a new account row, its verified flag with it (in the caller's transaction or savepoint, so the
+ * two statements land together). The shared INSERT leaves the flag at the column's default, unverified.
+ */
+export function insertAccount(sql: SqliteWriter, account: AccountRecord): void {
+  sql.statement(INSERT_ACCOUNT).run(accountColumns(account));
+  if (account.emailVerified) sql.statement('UPDATE accounts SET email_verified = 1 WHERE id = ?').run(account.id);
 }
 
 export class SqliteAccounts implements AccountStore {
@@ -47,7 +62,9 @@ export class SqliteAccounts implements AccountStore {
 
   async create(account: AccountRecord): Promise<void> {
     try {
-      await this.sql.write(() => this.sql.statement(INSERT_ACCOUNT).run(accountColumns(account)));
+      await this.sql.write(() => {
+        insertAccount(this.sql, account);
+      });
     } catch (err) {
       throw emailTaken(err);
     }
@@ -74,6 +91,7 @@ export class SqliteAccounts implements AccountStore {
            name = CASE WHEN :setName THEN :name ELSE name END,
            password_hash = COALESCE(:passwordHash, password_hash),
            disabled = COALESCE(:disabled, disabled),
+           email_verified = COALESCE(:emailVerified, email_verified),
            profile = CASE WHEN :setProfile THEN :profile ELSE profile END,
            updated_at = :now
          WHERE id = :id RETURNING *`,
@@ -84,7 +102,8 @@ export class SqliteAccounts implements AccountStore {
             setName: patch.name !== undefined ? 1 : 0,
             name: patch.name ?? null,
             passwordHash: patch.passwordHash ?? null,
-            disabled: patch.disabled === undefined ? null : patch.disabled ? 1 : 0,
+            disabled: flag(patch.disabled),
+            emailVerified: flag(patch.emailVerified),
             setProfile: patch.profile !== undefined ? 1 : 0,
             profile: profileText(patch.profile),
           }) as Row | undefined,
@@ -100,10 +119,12 @@ export class SqliteAccounts implements AccountStore {
     return this.sql.read(() => listAccountRows(this.sql, query).map((row) => toRecord(row) as AccountRecord));
   }
 
-  async changeEmail(id: string, email: string, now: number): Promise<AccountRecord | undefined> {
+  async changeEmail(id: string, email: string, now: number, verified: boolean): Promise<AccountRecord | undefined> {
     try {
-      const statement = this.sql.statement('UPDATE accounts SET email = ?, updated_at = ? WHERE id = ? RETURNING *');
-      return toRecord((await this.sql.write(() => statement.get(email, now, id))) as Row | undefined);
+      const statement = this.sql.statement(
+        'UPDATE accounts SET email = ?, email_verified = ?, updated_at = ? WHERE id = ? RETURNING *',
+      );
+      return toRecord((await this.sql.write(() => statement.get(email, verified ? 1 : 0, now, id))) as Row | undefined);
     } catch (err) {
       throw emailTaken(err);
     }

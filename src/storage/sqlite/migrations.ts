@@ -4,7 +4,7 @@ import type { DatabaseSync } from 'node:sqlite';
  * Schema versions, applied in order and recorded in schema_migrations. Never edit a shipped entry:
  * append a new one, so every existing DATA_DIR upgrades the same way.
  */
-const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
     sql: `
@@ -122,6 +122,15 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
       CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at, created_at);
       CREATE INDEX mail_outbox_settled ON mail_outbox (state, settled_at);
+    `,
+  },
+  {
+    version: 7,
+    // Whether each account's address is verified. Rows from before were made by an operator, who vouched
+    // for the address: they become verified. A row written without the column is unverified, the safe side.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+      UPDATE accounts SET email_verified = 1;
     `,
   },
 ];

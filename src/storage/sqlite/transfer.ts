@@ -10,18 +10,9 @@ import type {
   TransferStore,
 } from '../store.js';
 import { exportInOrder, writeItem, type TransferSink, type TransferSource } from '../transfer-order.js';
-import { toRecord as accountFromRow, type Row as AccountRow } from './accounts.js';
+import { toRecord as accountFromRow, insertAccount, type Row as AccountRow } from './accounts.js';
 import { toEvent, type Row as AuditRow } from './audit.js';
-import {
-  accountColumns,
-  auditColumns,
-  INSERT_ACCOUNT,
-  INSERT_AUDIT,
-  INSERT_KEY,
-  INSERT_RECORD,
-  keyColumns,
-  recordColumns,
-} from './inserts.js';
+import { auditColumns, INSERT_AUDIT, INSERT_KEY, INSERT_RECORD, keyColumns, recordColumns } from './inserts.js';
 import { SqliteKeys } from './keys.js';
 import { settled, type SqliteWriter } from './sqlite-writer.js';
 
@@ -99,7 +90,9 @@ export class SqliteTransfer implements TransferStore {
     const statement = (sql: string) => this.sql.statement(sql);
     return {
       key: (key) => statement(INSERT_KEY).run(keyColumns(key)),
-      account: (account) => statement(INSERT_ACCOUNT).run(accountColumns(account)),
+      account: (account) => {
+        insertAccount(this.sql, account);
+      },
       record: (record) => statement(INSERT_RECORD).run(recordColumns(record)),
       audit: (event) => statement(INSERT_AUDIT).run(auditColumns(event)),
     };

@@ -16,27 +16,32 @@ import type { Views } from './views.js';
 export function providerPages(views: Views): ProviderPages {
   // Signet's own account page is not "another app" to sign out of.
   const name = (ctx: KoaContextWithOIDC) =>
-    ctx.oidc.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID ? clientDisplayName(ctx.oidc.client) : null;
+    ctx.oidc.client && ctx.oidc.client.clientId !== ACCOUNT_CLIENT_ID
+      ? clientDisplayName(ctx.oidc.client, translate(ctx))
+      : null;
+  // oidc-provider runs inside our app (koa-mount passes the same context): the language middleware chose.
+  const translate = (ctx: KoaContextWithOIDC) => views.translate(views.language(ctx));
   return {
     renderError(ctx, _out, err) {
       const d = describeError(err);
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = views.render('error', errorView(d));
+      ctx.body = views.page(ctx, 'error', errorView(d, translate(ctx), views.translate('en')));
       return Promise.resolve();
     },
     logoutSource(ctx, form) {
       ctx.type = 'html';
       // `form` is built by oidc-provider (its action and xsrf value); it is the only unescaped input.
-      ctx.body = views.render('logout', { title: 'Sign out', form, clientName: name(ctx) });
+      ctx.body = views.page(ctx, 'logout', { title: translate(ctx)('logout:title'), form, clientName: name(ctx) });
       return Promise.resolve();
     },
     postLogoutSuccessSource(ctx) {
       ctx.type = 'html';
-      ctx.body = views.render('logged-out', {
-        title: 'Signed out',
+      const t = translate(ctx);
+      ctx.body = views.page(ctx, 'logged-out', {
+        title: t('logout:signedOutTitle'),
         clientName: name(ctx),
-        back: wayBack(ctx.oidc.client),
+        back: wayBack(ctx.oidc.client, t),
       });
       return Promise.resolve();
     },

@@ -42,9 +42,14 @@ export function acceptedTags(header: string): string[] {
   return ranges.map((r) => r.tag);
 }
 
+/** The first supported language of an OIDC request's ui_locales, if it names one. */
+export function uiLocalesLanguage(uiLocales: string | undefined): Language | undefined {
+  return uiLocales ? firstSupported(uiLocales.trim().split(/\s+/).slice(0, 20)) : undefined;
+}
+
 /** ui_locales first (the relying party asked for it), then the person's own switch, then the browser. */
 export function chooseLanguage(hints: LanguageHints): Language {
-  const fromUi = hints.uiLocales ? firstSupported(hints.uiLocales.trim().split(/\s+/).slice(0, 20)) : undefined;
+  const fromUi = uiLocalesLanguage(hints.uiLocales);
   if (fromUi) return fromUi;
   if (isLanguage(hints.cookie)) return hints.cookie;
   const fromHeader = hints.acceptLanguage ? firstSupported(acceptedTags(hints.acceptLanguage)) : undefined;

@@ -16,6 +16,22 @@ export interface Translator {
   t(lang: Language, key: string, vars?: Record<string, unknown>): string;
 }
 
+/** A translation function bound to one language: `t('login:heading')`, `t('login:lead', { name })`. */
+export type Translate = (key: string, vars?: Record<string, unknown>) => string;
+
+/** The translator's `t` in one language. */
+export function translateIn(translator: Translator, lang: Language): Translate {
+  return (key, vars) => translator.t(lang, key, vars);
+}
+
+/**
+ * English read from locales/ on each call: the default of view models called without a language (tests,
+ * callers that predate translation). A request's page always passes its own translation instead.
+ */
+export function english(): Translate {
+  return translateIn(createTranslator(), DEFAULT_LANGUAGE);
+}
+
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));
 
 export function isLanguage(value: unknown): value is Language {

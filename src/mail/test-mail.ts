@@ -1,18 +1,22 @@
+import { createTranslator, type Language, type Translator } from '../i18n/translator.js';
 import { renderMail, type RenderedMail } from './render-mail.js';
 
 /** The mail `mail test` sends: proof that the whole path (outbox, sender, SMTP) works. */
-export function testMail(issuer: string, at: Date): RenderedMail & { subject: string } {
-  const subject = 'Signet test mail';
+export function testMail(
+  issuer: string,
+  at: Date,
+  lang: Language = 'en',
+  translator: Translator = createTranslator(),
+): RenderedMail & { subject: string } {
+  const t = (key: string, vars?: Record<string, unknown>) => translator.t(lang, key, vars);
+  const subject = t('mail:test.subject');
   return {
     subject,
     ...renderMail({
-      lang: 'en',
+      lang,
       title: subject,
-      paragraphs: [
-        `The operator of ${issuer} sent this mail with "mail test" at ${at.toISOString()}.`,
-        'It went through the outbox and the mail server like every mail Signet sends: if you can read it, delivery works.',
-      ],
-      footer: `Sent by Signet at ${issuer}. Nothing to do: this mail asks for no action.`,
+      paragraphs: [t('mail:test.sent', { issuer, at: at.toISOString() }), t('mail:test.path')],
+      footer: t('mail:test.footer', { issuer }),
     }),
   };
 }

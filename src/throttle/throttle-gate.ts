@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { humanWait, type Throttle, type ThrottleCheck, type ThrottleKey } from './throttle.js';
+import { english, type Translate } from '../i18n/translator.js';
+import type { Throttle, ThrottleCheck, ThrottleKey } from './throttle.js';
 
 /**
  * How a caller that must wait is told so. A client gets OAuth JSON (`temporarily_unavailable`, RFC 6749
@@ -7,10 +8,18 @@ import { humanWait, type Throttle, type ThrottleCheck, type ThrottleKey } from '
  * the sentence below in place of its usual message.
  */
 export type WaitAnswer =
-  { form: 'json'; reason: string } | { form: 'page'; render: (message: string) => Promise<void> | void };
+  | { form: 'json'; reason: string }
+  /** `t` says the sentence in the page's language (English without it). */
+  | { form: 'page'; render: (message: string) => Promise<void> | void; t?: Translate };
 
-/** The sentence a person reads while locked out. */
-export const waitMessage = (seconds: number): string => `Too many attempts. Try again in ${humanWait(seconds)}.`;
+/** The sentence a person reads while locked out: whole minutes from 90 seconds on, else seconds. */
+export function waitMessage(seconds: number, t: Translate = english()): string {
+  const wait =
+    seconds >= 90
+      ? t('throttle:minutes', { count: Math.ceil(seconds / 60) })
+      : t('throttle:seconds', { count: seconds });
+  return t('throttle:wait', { wait });
+}
 
 /** 429 with Retry-After (RFC 6585 4), never cached, as JSON or as the route's page. */
 export async function answerWait(ctx: Context, seconds: number, answer: WaitAnswer): Promise<void> {
@@ -24,7 +33,7 @@ export async function answerWait(ctx: Context, seconds: number, answer: WaitAnsw
     };
     return;
   }
-  await answer.render(waitMessage(seconds));
+  await answer.render(waitMessage(seconds, answer.t));
 }
 
 /**

@@ -2,6 +2,7 @@ import { HttpError, type Context, type Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
+import type { Translate } from '../../i18n/translator.js';
 import type { Views } from '../views.js';
 import { errorView, type ErrorView } from '../view-models/error-view.js';
 
@@ -45,10 +46,11 @@ export function wantsHtml(ctx: Pick<Context, 'accepts'>): boolean {
 }
 
 /** Where a person can go on from an error on this path. */
-function wayForward(path: string): ErrorView['action'] {
-  if (path === '/account' || path.startsWith('/account/')) return { href: '/account', label: 'Open your account page' };
-  if (path === '/demo' || path.startsWith('/demo/')) return { href: '/demo', label: 'Back to the demo app' };
-  return { href: '/', label: 'Signet’s home page' };
+function wayForward(path: string, t: Translate): ErrorView['action'] {
+  if (path === '/account' || path.startsWith('/account/'))
+    return { href: '/account', label: t('common:accountPageLink') };
+  if (path === '/demo' || path.startsWith('/demo/')) return { href: '/demo', label: t('common:backToDemo') };
+  return { href: '/', label: t('common:homePage') };
 }
 
 /** An error as a page (for browsers) or OAuth-style JSON (for everything else). */
@@ -57,7 +59,8 @@ export function respondWithError(ctx: Context, views: Views, d: Described): void
   ctx.set('Cache-Control', 'no-store');
   if (wantsHtml(ctx)) {
     ctx.type = 'html';
-    ctx.body = views.render('error', errorView({ ...d, action: wayForward(ctx.path) }));
+    const t = views.translate(views.language(ctx));
+    ctx.body = views.page(ctx, 'error', errorView({ ...d, action: wayForward(ctx.path, t) }, t, views.translate('en')));
   } else {
     ctx.body = { error: d.code, ...(d.description ? { error_description: d.description } : {}) };
   }

@@ -69,8 +69,11 @@ async function renderAccount(
     deps.overview.apps(account.id),
     deps.overview.notices(account.id),
   ]);
+  const { views } = deps;
+  const lang = views.language(ctx);
   ctx.type = 'html';
-  ctx.body = deps.views.render(
+  ctx.body = views.page(
+    ctx,
     'account/index',
     accountView({
       account,
@@ -83,7 +86,9 @@ async function renderAccount(
       passwordError,
       profileRefusal,
       csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
-      now: deps.views.now(),
+      now: views.now(),
+      lang,
+      t: views.translate(lang),
     }),
   );
 }

@@ -14,6 +14,8 @@ import { noStore } from '../middleware/no-store.js';
 import { requestOrigin } from '../request-info.js';
 import { PROFILE_FIELDS, revokeView, type ProfileForm } from '../view-models/account-view.js';
 import { wayBack } from '../view-models/logout-view.js';
+import { sayReason } from '../view-models/validation-text.js';
+import type { Views } from '../views.js';
 import { accountPage, type AccountPage, type AccountRouteDeps } from './account-page.js';
 
 export type { AccountRouteDeps } from './account-page.js';
@@ -55,6 +57,9 @@ const profileInput = guard({
 const deleteInput = guard({ body: z.object({ password: z.string().catch('') }) });
 
 const via = (ctx: Context) => ({ via: 'account-page' as const, ...requestOrigin(ctx) });
+
+/** This request's translation: sentences the routes build (refusals) are said in the page's language. */
+const tr = (views: Views, ctx: Context) => views.translate(views.language(ctx));
 
 function seeOther(ctx: Context, to: string): void {
   ctx.status = 303;
@@ -106,11 +111,10 @@ async function revokePage(page: AccountPage, ctx: Context): Promise<void> {
     return;
   }
   const { views } = page.deps;
+  const lang = views.language(ctx);
+  const csrf = csrfToken(ctx, page.guard.csrfBinding(session.id));
   ctx.type = 'html';
-  ctx.body = views.render(
-    'account/revoke',
-    revokeView(app, csrfToken(ctx, page.guard.csrfBinding(session.id)), views.now()),
-  );
+  ctx.body = views.page(ctx, 'account/revoke', revokeView(app, csrf, views.now(), lang, views.translate(lang)));
 }
 
 async function revokeApp(page: AccountPage, ctx: Context): Promise<void> {
@@ -133,7 +137,8 @@ async function checkPassword(
 ): Promise<'right' | 'wrong' | 'waiting'> {
   const { deps } = page;
   const attempt = passwordAttempt(ctx, account.email, ACCOUNT_CLIENT_ID);
-  const checked = await admit(ctx, deps.throttle, attempt.keys, { form: 'page', render: showWait });
+  const t = tr(deps.views, ctx);
+  const checked = await admit(ctx, deps.throttle, attempt.keys, { form: 'page', render: showWait, t });
   if (!checked) return 'waiting';
   if (await deps.accounts.verifyPassword(account.id, password)) {
     await attemptSucceeded(deps.throttle, attempt, checked);
@@ -146,6 +151,7 @@ async function checkPassword(
 async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   const session = page.guard.signedIn(ctx);
   const form = passwordInput.read(ctx).body;
+  const t = tr(page.deps.views, ctx);
   // A refusal keeps the person on the page, the message beside the field it is about.
   const refuse = (field: 'current_password' | 'new_password' | 'confirm_password', message: string) => {
     ctx.status = 400;
@@ -154,16 +160,14 @@ async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   const showWait = (message: string) => page.render(ctx, session, undefined, { field: 'current_password', message });
   const verdict = await checkPassword(page, ctx, session.account, form.current_password, showWait);
   if (verdict === 'waiting') return;
-  if (verdict === 'wrong') {
-    return refuse('current_password', 'The current password is not correct. Nothing was changed.');
-  }
-  if (form.new_password !== form.confirm_password) {
-    return refuse('confirm_password', 'The new passwords do not match. Nothing was changed.');
-  }
+  if (verdict === 'wrong') return refuse('current_password', t('account:password.wrong'));
+  if (form.new_password !== form.confirm_password) return refuse('confirm_password', t('account:password.mismatch'));
   try {
     await page.deps.security.setPassword(session.account, form.new_password, via(ctx));
   } catch (err) {
-    if (err instanceof ValidationError) return refuse('new_password', `The new ${err.message}. Nothing was changed.`);
+    if (err instanceof ValidationError) {
+      return refuse('new_password', t('account:password.refused', { reason: sayReason(err.message, t) }));
+    }
     throw err;
   }
   // A new password ends every session, this one included: the flash waits for the sign-in with it.
@@ -193,7 +197,9 @@ async function updateProfile(page: AccountPage, ctx: Context): Promise<void> {
     if (!(err instanceof ValidationError)) throw err;
     // Nothing was saved: the page comes back with what was typed and what is wrong with it.
     ctx.status = 400;
-    return page.render(ctx, session, undefined, null, { form, message: `The ${err.message}. Nothing was saved.` });
+    const t = tr(page.deps.views, ctx);
+    const message = t('account:profile.refused', { reason: sayReason(err.message, t) });
+    return page.render(ctx, session, undefined, null, { form, message });
   }
   seeOther(ctx, '/account?done=profile');
 }
@@ -213,8 +219,8 @@ async function deletePage(page: AccountPage, ctx: Context, error: string | null 
   if (!session) return page.signIn.start(ctx);
   const { views } = page.deps;
   ctx.type = 'html';
-  ctx.body = views.render('account/delete', {
-    title: 'Delete your account',
+  ctx.body = views.page(ctx, 'account/delete', {
+    title: tr(views, ctx)('account:delete.title'),
     email: session.account.email,
     csrf: csrfToken(ctx, page.guard.csrfBinding(session.id)),
     error,
@@ -230,7 +236,7 @@ async function deleteAccount(page: AccountPage, ctx: Context): Promise<void> {
   if (verdict === 'waiting') return;
   if (verdict === 'wrong') {
     ctx.status = 400;
-    return deletePage(page, ctx, 'The password is not correct. Your account was not deleted.');
+    return deletePage(page, ctx, tr(page.deps.views, ctx)('account:delete.wrong'));
   }
   await page.deps.security.delete(session.account, via(ctx));
   await page.deps.sessions.destroy(session.id);
@@ -276,15 +282,16 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/delete', formBody, signedInForm, deleteInput, (ctx) => deleteAccount(page, ctx));
   router.get('/deleted', (ctx) => {
     ctx.type = 'html';
-    ctx.body = deps.views.render('account/deleted', { title: 'Account deleted' });
+    ctx.body = deps.views.page(ctx, 'account/deleted', { title: tr(deps.views, ctx)('account:deleted.title') });
   });
   router.post('/logout', formBody, (ctx) => logOut(page, ctx));
   router.get('/signed-out', (ctx) => {
     ctx.type = 'html';
-    ctx.body = deps.views.render('logged-out', {
-      title: 'Signed out',
+    const t = tr(deps.views, ctx);
+    ctx.body = deps.views.page(ctx, 'logged-out', {
+      title: t('logout:signedOutTitle'),
       clientName: null,
-      back: wayBack({ clientId: ACCOUNT_CLIENT_ID }),
+      back: wayBack({ clientId: ACCOUNT_CLIENT_ID }, t),
     });
   });
   return router;

@@ -8,7 +8,8 @@ export function buttonRoutes(views: Views, issuer: string): Router {
   const snippets = buttonSnippets(issuer);
   router.get('/button', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('button', { title: 'Sign in with Signet', issuer, snippets });
+    const title = views.translate(views.language(ctx))('button:title');
+    ctx.body = views.page(ctx, 'button', { title, issuer, snippets });
   });
   return router;
 }

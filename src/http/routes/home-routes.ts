@@ -5,8 +5,8 @@ export function homeRoutes(views: Views, issuer: string, options: { demo: boolea
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = views.render('home', {
-      title: 'Signet',
+    ctx.body = views.page(ctx, 'home', {
+      title: views.translate(views.language(ctx))('home:title'),
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
       demo: options.demo,
     });

@@ -35,18 +35,21 @@ export async function renderConsent(steps: InteractionSteps, ctx: Context, inter
   const account = session?.accountId ? await accounts.findById(session.accountId) : undefined;
   const access = requestedAccess(prompt.details);
   const apis = await describeApis((id) => host.current.Client.find(id), access.resources);
+  const lang = steps.language(ctx, interaction);
+  const t = steps.translate(lang);
   steps.render(ctx, 'consent', {
-    title: 'Allow access',
+    title: t('consent:title'),
+    lang,
     uid,
     client,
-    clientName: clientDisplayName(client),
+    clientName: clientDisplayName(client, t),
     returnHost: returnHost(params.redirect_uri),
     selfRegistered: selfRegistered(client),
-    scopes: scopeViews(access.scopes),
-    claims: claimViews(access.claims),
-    apis: apiViews(apis),
+    scopes: scopeViews(access.scopes, t),
+    claims: claimViews(access.claims, t),
+    apis: apiViews(apis, t),
     shown: accessDigest(access),
-    accountEmail: account?.email ?? 'your account',
+    accountEmail: account?.email ?? t('consent:yourAccount'),
   });
 }
 

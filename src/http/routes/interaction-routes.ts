@@ -21,7 +21,10 @@ import {
 
 export type { InteractionDeps } from './interaction-steps.js';
 
-/** The only message for any failed login: it must not tell which part was wrong (no enumeration). */
+/**
+ * The only message for any failed login: it must not tell which part was wrong (no enumeration).
+ * This is its English; the page says `login:failed` in the interaction's language.
+ */
 export const LOGIN_FAILED = 'Invalid email or password.';
 
 const LoginForm = z.object({ email: z.string(), password: z.string() });
@@ -65,13 +68,14 @@ async function logIn(steps: InteractionSteps, ctx: Context): Promise<void> {
   const clientId = interaction.params.client_id;
   const attempt = passwordAttempt(ctx, body.email, typeof clientId === 'string' ? clientId : null);
   const again = (error: string) => steps.renderLogin(ctx, interaction, { error, email: body.email });
-  const checked = await admit(ctx, steps.deps.throttle, attempt.keys, { form: 'page', render: again });
+  const t = steps.translate(steps.language(ctx, interaction));
+  const checked = await admit(ctx, steps.deps.throttle, attempt.keys, { form: 'page', render: again, t });
   if (!checked) return;
   const account = await steps.deps.accounts.authenticate(body.email, body.password);
   if (account) return loggedIn(steps, ctx, account.id, attempt, checked);
   await attemptFailed(steps.deps, ctx, attempt);
   // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
-  await again(LOGIN_FAILED);
+  await again(t('login:failed'));
 }
 
 /** Login, consent and abort pages for oidc-provider interactions (anchor: oidc-provider example/routes/koa.js). */

@@ -7,6 +7,8 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors.js';
 import type { ProviderHost } from '../../oidc/provider-host.js';
 import type { Throttle } from '../../throttle/throttle.js';
+import { uiLocalesLanguage } from '../../i18n/negotiate.js';
+import type { Language, Translate } from '../../i18n/translator.js';
 import { csrfFor } from '../middleware/csrf.js';
 import { clientBranding } from '../view-models/interaction-view.js';
 import type { Views } from '../views.js';
@@ -26,6 +28,8 @@ type Client = Awaited<ReturnType<Provider['Client']['find']>>;
 /** A page of the interaction: its title, the interaction, the client asking, and what else the view shows. */
 export interface InteractionPage {
   title: string;
+  /** The interaction's language (see InteractionSteps.language); the request's own when left out. */
+  lang?: Language;
   uid: string;
   client: Client;
   [local: string]: unknown;
@@ -53,10 +57,27 @@ export interface InteractionSteps {
   details(ctx: Context, uid: string): Promise<Interaction>;
   /** Hands the result to oidc-provider and sends the browser on to it. */
   finish(ctx: Context, result: InteractionResults, merge: boolean): Promise<void>;
+  /**
+   * The language of the interaction's pages: the relying party's ui_locales (OIDC Core 3.1.2.1) when it
+   * names one Signet speaks, else the person's own choice (the language middleware's).
+   */
+  language(ctx: Context, interaction: Interaction): Language;
+  translate(lang: Language): Translate;
   /** One of the interaction's pages, with what every one of them shows: the client's branding and the form's token. */
-  render(ctx: Context, view: 'login' | 'consent', page: InteractionPage): void;
+  render(ctx: Context, view: string, page: InteractionPage): void;
+  /** Any other page of the interaction (sign-up, recovery): the client found from the interaction. */
+  renderFor(
+    ctx: Context,
+    interaction: Interaction,
+    view: string,
+    locals: { title: string; [local: string]: unknown },
+  ): Promise<void>;
   /** The login form of this interaction; during consent, the "Not you?" switch to another account. */
-  renderLogin(ctx: Context, interaction: Interaction, shown: { error: string | null; email: string }): Promise<void>;
+  renderLogin(
+    ctx: Context,
+    interaction: Interaction,
+    shown: { error: string | null; email: string; notice?: string | null },
+  ): Promise<void>;
 }
 
 export function interactionSteps(deps: InteractionDeps): InteractionSteps {
@@ -67,9 +88,15 @@ export function interactionSteps(deps: InteractionDeps): InteractionSteps {
     const uid = ctx.cookies.get(host.current.cookieName('interaction'), { signed: true });
     return uid ? `interaction:${uid}` : undefined;
   });
-  const render = (ctx: Context, view: 'login' | 'consent', page: InteractionPage) => {
+  const render = (ctx: Context, view: string, page: InteractionPage) => {
     ctx.type = 'html';
-    ctx.body = views.render(view, { ...page, client: clientBranding(page.client), csrf: csrfToken(ctx) });
+    const lang = page.lang ?? views.language(ctx);
+    const branding = clientBranding(page.client, views.translate(lang));
+    ctx.body = views.page(ctx, view, { ...page, lang, client: branding, csrf: csrfToken(ctx) });
+  };
+  const language = (ctx: Context, interaction: Interaction): Language => {
+    const ui = interaction.params.ui_locales;
+    return uiLocalesLanguage(typeof ui === 'string' ? ui : undefined) ?? views.language(ctx);
   };
   return {
     deps,
@@ -85,15 +112,26 @@ export function interactionSteps(deps: InteractionDeps): InteractionSteps {
       ctx.status = 303;
       ctx.redirect(to);
     },
+    language,
+    translate: (lang) => views.translate(lang),
     render,
-    async renderLogin(ctx, { uid, prompt, params }, shown) {
+    async renderFor(ctx, interaction, view, locals) {
+      const clientId = interaction.params.client_id;
+      const client = typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined;
+      render(ctx, view, { lang: language(ctx, interaction), ...locals, uid: interaction.uid, client });
+    },
+    async renderLogin(ctx, interaction, shown) {
+      const { uid, prompt, params } = interaction;
       const clientId = params.client_id;
+      const lang = language(ctx, interaction);
       render(ctx, 'login', {
-        title: 'Sign in',
+        title: views.translate(lang)('login:title'),
+        lang,
         uid,
         client: typeof clientId === 'string' ? await host.current.Client.find(clientId) : undefined,
         switching: prompt.name === 'consent',
         error: shown.error,
+        notice: shown.notice ?? null,
         email: shown.email.slice(0, EMAIL_SHOWN),
       });
     },

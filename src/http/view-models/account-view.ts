@@ -2,6 +2,7 @@ import type { AppSummary, SessionSummary } from '../../accounts/account-overview
 import type { AccountRecord, AuditEvent } from '../../storage/store.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';
+import { english, type Language, type Translate } from '../../i18n/translator.js';
 
 export type PasswordField = 'current_password' | 'new_password' | 'confirm_password';
 
@@ -52,39 +53,21 @@ export type AccountView = {
   csrf: string;
 };
 
-const FLASH: Record<string, string> = {
-  password:
-    'Your password was changed. Every session and app was signed out, this page included, so you signed in again with the new password.',
-  session: 'The session was ended.',
-  others: 'Every other session was ended. This device is still signed in.',
-  app: 'Access was revoked. The app must ask you again.',
-  notices: 'Notices dismissed. New ones will show here.',
-  profile: 'Your profile was saved. Apps see the change the next time they ask for it.',
-};
+/** The flashes `?done=` may name, each a key of `account:flash`. */
+const FLASHES = new Set(['password', 'session', 'others', 'app', 'notices', 'profile']);
 
-const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; text: string }> = {
-  'refresh_token.reuse_detected': {
-    tone: 'danger',
-    text: 'A refresh token that had already been used was presented again. Signet assumed it was stolen and signed that app out.',
-  },
-  'login.locked': {
-    tone: 'danger',
-    text: 'Several wrong passwords were tried for your account, so signing in was paused for 15 minutes. If it was not you, change your password.',
-  },
-  'account.password_changed': {
-    tone: 'info',
-    text: 'Your password was changed. If it was not you, contact your administrator.',
-  },
-  'account.enabled': { tone: 'info', text: 'Your account was re-enabled by an administrator.' },
-  'session.ended': {
-    tone: 'info',
-    text: 'Your oldest session was signed out, because more were open than Signet allows.',
-  },
+/** The audit events an account's owner is told about, and their key in `account:notices`. */
+const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
+  'refresh_token.reuse_detected': { tone: 'danger', key: 'account:notices.reuseDetected' },
+  'login.locked': { tone: 'danger', key: 'account:notices.locked' },
+  'account.password_changed': { tone: 'info', key: 'account:notices.passwordChanged' },
+  'account.enabled': { tone: 'info', key: 'account:notices.enabled' },
+  'session.ended': { tone: 'info', key: 'account:notices.sessionEnded' },
 };
 
 /** "Chrome on Linux" from a User-Agent string: enough for a person to recognise a device. */
-export function describeDevice(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown device';
+export function describeDevice(userAgent: string | null, t: Translate = english()): string {
+  if (!userAgent) return t('account:device.unknown');
   const browser = /Edg\//.test(userAgent)
     ? 'Edge'
     : /Firefox\//.test(userAgent)
@@ -94,8 +77,8 @@ export function describeDevice(userAgent: string | null): string {
         : /Safari\//.test(userAgent)
           ? 'Safari'
           : /curl|node|undici|python|Go-http/i.test(userAgent)
-            ? 'A program'
-            : 'A browser';
+            ? t('account:device.program')
+            : t('account:device.browser');
   const os = /Android/.test(userAgent)
     ? 'Android'
     : /iPhone|iPad/.test(userAgent)
@@ -107,12 +90,12 @@ export function describeDevice(userAgent: string | null): string {
           : /Linux/.test(userAgent)
             ? 'Linux'
             : null;
-  return os ? `${browser} on ${os}` : browser;
+  return os ? t('account:device.on', { browser, os }) : browser;
 }
 
 /** An IPv4 client seen through a dual-stack socket arrives as ::ffff:a.b.c.d; people know it as a.b.c.d. */
-export function displayIp(ip: string | null): string {
-  if (!ip) return 'unknown';
+export function displayIp(ip: string | null, t: Translate = english()): string {
+  if (!ip) return t('account:unknownIp');
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   return mapped?.[1] ?? ip;
 }
@@ -128,39 +111,43 @@ export function accountView(input: {
   profileRefusal?: { form: ProfileForm; message: string } | undefined;
   csrf: string;
   now: number;
+  lang?: Language;
+  t?: Translate;
 }): AccountView {
-  const { now } = input;
+  const { now, lang = 'en' } = input;
+  const t = input.t ?? english();
+  const when = (ms: number) => timeView(ms, now, lang, t);
   const sessions = input.sessions
     .map((s) => ({
       id: s.id,
-      device: describeDevice(s.userAgent),
-      ip: displayIp(s.ip),
-      lastSeen: (s.lastSeen ?? s.firstSeen) ? timeView((s.lastSeen ?? s.firstSeen) as number, now) : null,
+      device: describeDevice(s.userAgent, t),
+      ip: displayIp(s.ip, t),
+      lastSeen: (s.lastSeen ?? s.firstSeen) ? when((s.lastSeen ?? s.firstSeen) as number) : null,
       current: s.id === input.currentSessionId,
     }))
     // This device first: it is the one a person looks for.
     .sort((a, b) => Number(b.current) - Number(a.current));
   const notices = input.notices.flatMap((e) => {
     const notice = NOTICE_TEXT[e.type];
-    return notice ? [{ ...notice, at: e.at, when: timeView(e.at, now) }] : [];
+    return notice ? [{ tone: notice.tone, text: t(notice.key), at: e.at, when: when(e.at) }] : [];
   });
   return {
-    title: 'Your account',
+    title: t('account:title'),
     email: input.account.email,
     name: input.account.name,
-    memberSince: timeView(input.account.createdAt, now),
+    memberSince: when(input.account.createdAt),
     sessions,
     otherSessions: sessions.some((s) => !s.current),
     apps: input.apps.map((a) => ({
       clientId: a.clientId,
       name: a.clientName ?? a.clientId,
-      scopes: scopeViews(a.scopes),
-      apis: apiViews(a.apis),
-      since: timeView(a.since, now),
+      scopes: scopeViews(a.scopes, t),
+      apis: apiViews(a.apis, t),
+      since: when(a.since),
     })),
     notices: notices.map(({ tone, text, when }) => ({ tone, text, when })),
     noticesUpTo: Math.max(0, ...notices.map((n) => n.at)),
-    flash: input.flash ? (FLASH[input.flash] ?? null) : null,
+    flash: input.flash && FLASHES.has(input.flash) ? t(`account:flash.${input.flash}`) : null,
     passwordError: input.passwordError ?? null,
     profile: input.profileRefusal?.form ?? profileForm(input.account),
     profileError: input.profileRefusal?.message ?? null,
@@ -169,14 +156,14 @@ export function accountView(input: {
 }
 
 /** The "Revoke access?" page: what the app holds now, and that it must ask again. */
-export function revokeView(app: AppSummary, csrf: string, now: number) {
+export function revokeView(app: AppSummary, csrf: string, now: number, lang: Language = 'en', t = english()) {
   return {
-    title: 'Revoke access',
+    title: t('account:revoke.title'),
     clientId: app.clientId,
     name: app.clientName ?? app.clientId,
-    scopes: scopeViews(app.scopes),
-    apis: apiViews(app.apis),
-    since: timeView(app.since, now),
+    scopes: scopeViews(app.scopes, t),
+    apis: apiViews(app.apis, t),
+    since: timeView(app.since, now, lang, t),
     csrf,
   };
 }

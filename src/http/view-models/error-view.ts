@@ -1,3 +1,5 @@
+import { english, type Translate } from '../../i18n/translator.js';
+
 export type ErrorView = {
   title: string;
   heading: string;
@@ -12,118 +14,96 @@ export type ErrorView = {
   detail: string | null;
 };
 
-type Friendly = { heading: string; message: string; advice: string };
+/**
+ * An error's words in the errors namespace: `friendly.<id>.heading` and `.message`, and its advice,
+ * either one shared by many (go back to the app, tell its owner) or its own `friendly.<id>.advice`.
+ */
+type Friendly = { id: string; advice: 'errors:goBack' | 'errors:tellOwner' | 'own' };
 
-const GO_BACK = 'Go back to the app you came from and sign in again from there.';
-const TELL_OWNER = 'There is nothing you can change here. If it keeps happening, tell the people who run the app.';
+const owner = (id: string): Friendly => ({ id, advice: 'errors:tellOwner' });
+const back = (id: string): Friendly => ({ id, advice: 'errors:goBack' });
+const own = (id: string): Friendly => ({ id, advice: 'own' });
 
 /** Errors by their OAuth / OpenID Connect code (RFC 6749 4.1.2.1, OIDC Core 3.1.2.6) or Signet's own. */
 const BY_CODE: Record<string, Friendly> = {
-  invalid_client: {
-    heading: 'This app is not known to Signet',
-    message: 'The app that sent you here is not registered with Signet, or its registration has changed.',
-    advice: TELL_OWNER,
-  },
-  invalid_redirect_uri: {
-    heading: 'This app cannot sign you in',
-    message:
-      'The app asked Signet to send you back to an address it has not registered, so Signet stopped here to protect you.',
-    advice: TELL_OWNER,
-  },
-  unauthorized_client: {
-    heading: 'This app cannot sign you in this way',
-    message: 'The app asked for a kind of sign-in it is not allowed to use.',
-    advice: TELL_OWNER,
-  },
-  invalid_scope: {
-    heading: 'This app asked for something Signet does not offer',
-    message: 'The app asked for access that Signet does not know or does not grant it.',
-    advice: TELL_OWNER,
-  },
-  invalid_target: {
-    heading: 'This app asked for something Signet does not offer',
-    message: 'The app asked for access to a service that Signet does not know or does not grant it.',
-    advice: TELL_OWNER,
-  },
-  unsupported_response_type: {
-    heading: 'This app cannot sign you in this way',
-    message: 'The app asked for a kind of sign-in Signet does not offer.',
-    advice: TELL_OWNER,
-  },
-  access_denied: {
-    heading: 'Access was not allowed',
-    message: 'The request was denied, so nothing was shared with the app.',
-    advice: GO_BACK,
-  },
-  login_required: {
-    heading: 'Please sign in again',
-    message: 'Your sign-in has ended.',
-    advice: GO_BACK,
-  },
-  consent_required: {
-    heading: 'Your permission is needed',
-    message: 'The app needs your permission, and asked Signet not to show any page.',
-    advice: GO_BACK,
-  },
-  invalid_request: {
-    heading: 'This request cannot be completed',
-    message: 'The link or form that brought you here was incomplete, changed, or is no longer valid.',
-    advice: GO_BACK,
-  },
-  invalid_grant: {
-    heading: 'This sign-in cannot be completed',
-    message: 'The sign-in was already used, has expired, or belongs to another browser.',
-    advice: GO_BACK,
-  },
-  not_found: {
-    heading: 'Page not found',
-    message: 'There is nothing at this address.',
-    advice: 'Check the address, or start again from Signet’s home page.',
-  },
-  temporarily_unavailable: {
-    heading: 'Signet is briefly unavailable',
-    message: 'Signet cannot reach its storage at the moment. Nothing you did caused this.',
-    advice: 'Wait a moment, then try again.',
-  },
-  server_error: {
-    heading: 'Something went wrong',
-    message: 'An unexpected error occurred on Signet’s side. Nothing you did caused this.',
-    advice: 'Try again in a moment.',
-  },
+  invalid_client: owner('invalid_client'),
+  invalid_redirect_uri: owner('invalid_redirect_uri'),
+  unauthorized_client: owner('unauthorized_client'),
+  invalid_scope: owner('invalid_scope'),
+  invalid_target: owner('invalid_target'),
+  unsupported_response_type: owner('unsupported_response_type'),
+  access_denied: back('access_denied'),
+  login_required: back('login_required'),
+  consent_required: back('consent_required'),
+  invalid_request: back('invalid_request'),
+  invalid_grant: back('invalid_grant'),
+  not_found: own('not_found'),
+  temporarily_unavailable: own('temporarily_unavailable'),
+  server_error: own('server_error'),
 };
 
 /** The library's own words for an interaction that cannot be found (its SessionNotFound errors). */
-const EXPIRED_SIGN_IN: Friendly = {
-  heading: 'This sign-in has expired',
-  message: 'A sign-in is valid for a limited time, and only in the browser and tab that started it.',
-  advice: GO_BACK,
-};
+const EXPIRED_SIGN_IN = back('expired_sign_in');
 
 const BY_STATUS: Record<number, Friendly> = {
-  404: BY_CODE.not_found as Friendly,
-  405: {
-    heading: 'Not allowed',
-    message: 'This address does not accept this kind of request.',
-    advice: 'Start again from Signet’s home page.',
-  },
-  413: { heading: 'This request is too large', message: 'Signet received more data than it accepts.', advice: GO_BACK },
-  414: {
-    heading: 'This address is too long',
-    message: 'The address that brought you here is longer than Signet accepts.',
-    advice: GO_BACK,
-  },
-  415: {
-    heading: 'This request cannot be completed',
-    message: 'Signet does not accept data in this form.',
-    advice: GO_BACK,
-  },
-  429: {
-    heading: 'Too many attempts',
-    message: 'Signet is pausing requests like this one for a while.',
-    advice: 'Wait a few minutes, then try again.',
-  },
-  503: BY_CODE.temporarily_unavailable as Friendly,
+  404: own('not_found'),
+  405: own('405'),
+  413: back('413'),
+  414: back('414'),
+  415: back('415'),
+  429: own('429'),
+  503: own('temporarily_unavailable'),
 };
+
+/**
+ * Signet's own sentences for people (exposed AppErrors), by their key in `errors:said`: thrown in
+ * English wherever they arise, and said in the page's language here. Those with a number or a list
+ * in them are read back by pattern.
+ */
+const SAID = [
+  'notFound',
+  'methodNotAllowed',
+  'csrf',
+  'wrongStep',
+  'formType',
+  'formUnreadable',
+  'postType',
+  'tooManyParameters',
+  'accountSessionEnded',
+  'accountExpired',
+  'accountRefused',
+  'accountFailed',
+  'accountEnded',
+  'demoSessionEnded',
+  'demoExpired',
+  'demoRefused',
+  'demoFailed',
+  'demoEnded',
+  'demoNoRefresh',
+  'demoRefreshRefused',
+] as const;
+
+const SAID_WITH_VALUES: Array<{ pattern: RegExp; say: (m: RegExpExecArray, t: Translate) => string }> = [
+  {
+    pattern: /^The request URL is longer than (\d+) characters\.$/,
+    say: (m, t) => t('errors:said.urlTooLong', { count: Number(m[1]) }),
+  },
+  {
+    pattern: /^This request is missing a field or has one that is not valid: (.*)\.$/,
+    say: (m, t) => t('errors:said.badField', { fields: m[1] }),
+  },
+];
+
+/** One of our sentences in the page's language; one this table does not know stays as it was written. */
+export function sayOwnWords(description: string, t: Translate, en: Translate): string {
+  const key = SAID.find((k) => en(`errors:said.${k}`) === description);
+  if (key) return t(`errors:said.${key}`);
+  for (const { pattern, say } of SAID_WITH_VALUES) {
+    const m = pattern.exec(description);
+    if (m) return say(m, t);
+  }
+  return description;
+}
 
 function friendly(status: number, code: string | null, description: string | null): Friendly {
   if (
@@ -134,8 +114,8 @@ function friendly(status: number, code: string | null, description: string | nul
   ) {
     return EXPIRED_SIGN_IN;
   }
-  if (status >= 500 && status !== 503) return BY_CODE.server_error as Friendly;
-  return BY_STATUS[status] ?? (code ? BY_CODE[code] : undefined) ?? (BY_CODE.invalid_request as Friendly);
+  if (status >= 500 && status !== 503) return own('server_error');
+  return BY_STATUS[status] ?? (code ? BY_CODE[code] : undefined) ?? back('invalid_request');
 }
 
 export interface ErrorInput {
@@ -150,19 +130,23 @@ export interface ErrorInput {
   action?: { href: string; label: string } | null;
 }
 
-/** What a person sees for an error: plain words first, never a stack trace, no internal detail on a 5xx. */
-export function errorView(input: ErrorInput): ErrorView {
+/**
+ * What a person sees for an error: plain words first, never a stack trace, no internal detail on a 5xx.
+ * `t` is the page's language; `en` recognises our own sentences, which are thrown in English.
+ */
+export function errorView(input: ErrorInput, t: Translate = english(), en: Translate = t): ErrorView {
   const { status, code } = input;
   const description = status >= 500 ? null : input.description;
   const f = friendly(status, code, description);
-  const own = input.plainWords === true && description !== null;
+  const ownWords = input.plainWords === true && description !== null;
+  const heading = t(`errors:friendly.${f.id}.heading`);
   return {
-    title: f.heading,
-    heading: f.heading,
-    message: own ? description : f.message,
-    advice: f.advice,
-    action: input.action === undefined ? { href: '/', label: 'Signet’s home page' } : input.action,
+    title: heading,
+    heading,
+    message: ownWords ? sayOwnWords(description, t, en) : t(`errors:friendly.${f.id}.message`),
+    advice: t(f.advice === 'own' ? `errors:friendly.${f.id}.advice` : f.advice),
+    action: input.action === undefined ? { href: '/', label: t('common:homePage') } : input.action,
     code,
-    detail: own ? null : description,
+    detail: ownWords ? null : description,
   };
 }

@@ -1,40 +1,42 @@
 import type { ApiAccess } from '../../consent/access-description.js';
+import { english, type Translate } from '../../i18n/translator.js';
 
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Know who you are (your Signet account id)',
-  email: 'See your email address',
-  profile: 'See your name and profile (username, picture, language, time zone)',
-  offline_access: 'Stay connected while you are away (refresh tokens)',
-};
-
-const CLAIM_TEXT: Record<string, string> = {
-  sub: 'Your Signet account id',
-  email: 'Your email address',
-  email_verified: 'Whether your email address was verified',
-  name: 'Your name',
-  given_name: 'Your given name',
-  family_name: 'Your family name',
-  preferred_username: 'Your username',
-  picture: 'Your profile picture',
-  locale: 'Your language',
-  zoneinfo: 'Your time zone',
-  updated_at: 'When your profile last changed',
-  acr: 'How strongly you signed in',
-  amr: 'How you signed in',
-  auth_time: 'When you signed in',
-};
+/** Scopes and claims with a sentence of their own in the scopes namespace; any other gets the general one. */
+const KNOWN_SCOPES = new Set(['openid', 'email', 'profile', 'offline_access']);
+const KNOWN_CLAIMS = new Set([
+  'sub',
+  'email',
+  'email_verified',
+  'name',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'picture',
+  'locale',
+  'zoneinfo',
+  'updated_at',
+  'acr',
+  'amr',
+  'auth_time',
+]);
 
 export interface ScopeView {
   name: string;
   description: string;
 }
 
-export function scopeViews(scopes: Iterable<string>): ScopeView[] {
-  return [...new Set(scopes)].map((name) => ({ name, description: SCOPE_TEXT[name] ?? 'Access to this permission' }));
+export function scopeViews(scopes: Iterable<string>, t: Translate = english()): ScopeView[] {
+  return [...new Set(scopes)].map((name) => ({
+    name,
+    description: t(KNOWN_SCOPES.has(name) ? `scopes:scope.${name}` : 'scopes:scope.other'),
+  }));
 }
 
-export function clientDisplayName(client: { clientName?: string | undefined; clientId: string } | undefined): string {
-  return client?.clientName || client?.clientId || 'the application';
+export function clientDisplayName(
+  client: { clientName?: string | undefined; clientId: string } | undefined,
+  t?: Translate,
+): string {
+  return client?.clientName || client?.clientId || (t ?? english())('common:theApplication');
 }
 
 export interface ApiView {
@@ -44,19 +46,22 @@ export interface ApiView {
 }
 
 /** An API's scopes in words: the operator's description, or a plain statement naming the API. */
-export function apiViews(apis: ApiAccess[]): ApiView[] {
+export function apiViews(apis: ApiAccess[], t: Translate = english()): ApiView[] {
   return apis.map((api) => ({
     name: api.name,
     host: api.host,
     scopes: api.scopes.map((s) => ({
       name: s.name,
-      description: s.description ?? `Use the "${s.name}" permission at ${api.name}`,
+      description: s.description ?? t('scopes:apiScope', { scope: s.name, api: api.name }),
     })),
   }));
 }
 
-export function claimViews(claims: Iterable<string>): ScopeView[] {
-  return [...new Set(claims)].map((name) => ({ name, description: CLAIM_TEXT[name] ?? 'This detail of your account' }));
+export function claimViews(claims: Iterable<string>, t: Translate = english()): ScopeView[] {
+  return [...new Set(claims)].map((name) => ({
+    name,
+    description: t(KNOWN_CLAIMS.has(name) ? `scopes:claim.${name}` : 'scopes:claim.other'),
+  }));
 }
 
 /** The host a browser will be sent back to: harder to fake than a name the client chose itself. */
@@ -88,9 +93,10 @@ export function clientBranding(
   client:
     | { clientName?: string | undefined; clientId: string; logoUri?: unknown; policyUri?: unknown; tosUri?: unknown }
     | undefined,
+  t?: Translate,
 ): ClientBranding {
   return {
-    name: clientDisplayName(client),
+    name: clientDisplayName(client, t),
     logoUri: webUrl(client?.logoUri, ['https:']),
     policyUri: webUrl(client?.policyUri, ['https:', 'http:']),
     tosUri: webUrl(client?.tosUri, ['https:', 'http:']),

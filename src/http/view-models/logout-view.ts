@@ -1,4 +1,5 @@
 import { ACCOUNT_CLIENT_ID, DEMO_CLIENT_ID } from '../../clients/first-party-clients.js';
+import { english, type Translate } from '../../i18n/translator.js';
 import { clientDisplayName } from './interaction-view.js';
 
 export interface WayBack {
@@ -19,17 +20,17 @@ function registeredWebUrl(value: unknown): string | null {
  * client_uri, else the origin of its first registered web redirect URI), Signet's own pages for its
  * own clients, and otherwise Signet's home page.
  */
-export function wayBack(client: LogoutClient | undefined): WayBack {
-  if (client?.clientId === ACCOUNT_CLIENT_ID) return { href: '/account', label: 'Sign in to your account again' };
-  if (client?.clientId === DEMO_CLIENT_ID) return { href: '/demo', label: 'Back to the demo app' };
+export function wayBack(client: LogoutClient | undefined, t: Translate = english()): WayBack {
+  if (client?.clientId === ACCOUNT_CLIENT_ID) return { href: '/account', label: t('common:signInAgainAccount') };
+  if (client?.clientId === DEMO_CLIENT_ID) return { href: '/demo', label: t('common:backToDemo') };
   if (client) {
-    const name = clientDisplayName(client);
+    const name = clientDisplayName(client, t);
     const home = registeredWebUrl(client.clientUri);
-    if (home) return { href: home, label: `Back to ${name}` };
+    if (home) return { href: home, label: t('common:backTo', { name }) };
     const redirect = Array.isArray(client.redirectUris)
       ? client.redirectUris.map(registeredWebUrl).find(Boolean)
       : null;
-    if (redirect) return { href: `${new URL(redirect).origin}/`, label: `Back to ${name}` };
+    if (redirect) return { href: `${new URL(redirect).origin}/`, label: t('common:backTo', { name }) };
   }
-  return { href: '/', label: 'Signet’s home page' };
+  return { href: '/', label: t('common:homePage') };
 }

@@ -1,3 +1,5 @@
+import { english, type Language, type Translate } from '../../i18n/translator.js';
+
 /**
  * A moment as a page shows it. The server cannot know the reader's time zone (no script runs before
  * the first paint, and none is required), so it writes UTC and a relative phrase; public/signet.js
@@ -21,18 +23,22 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['minute', 60_000],
 ];
 
-const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-
-export function relativeTime(ms: number, now: number): string {
+/** The page's language says "3 minutes ago" (Intl knows every language's phrasing); the rest is ours. */
+export function relativeTime(ms: number, now: number, lang: Language = 'en', t: Translate = english()): string {
   const diff = ms - now;
-  if (Math.abs(diff) < 60_000) return diff <= 0 ? 'just now' : 'in less than a minute';
+  if (Math.abs(diff) < 60_000) return t(diff <= 0 ? 'time:justNow' : 'time:inUnderAMinute');
+  const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
   for (const [unit, size] of UNITS) {
-    if (Math.abs(diff) >= size) return relativeFormat.format(Math.trunc(diff / size), unit);
+    if (Math.abs(diff) >= size) return format.format(Math.trunc(diff / size), unit);
   }
-  return 'just now';
+  return t('time:justNow');
 }
 
-export function timeView(ms: number, now: number): TimeView {
+export function timeView(ms: number, now: number, lang: Language = 'en', t: Translate = english()): TimeView {
   const iso = new Date(ms).toISOString();
-  return { iso, relative: relativeTime(ms, now), absolute: `${iso.replace('T', ' ').slice(0, 16)} UTC` };
+  return {
+    iso,
+    relative: relativeTime(ms, now, lang, t),
+    absolute: t('time:absolute', { time: iso.replace('T', ' ').slice(0, 16) }),
+  };
 }

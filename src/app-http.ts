@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import { AccountOverview } from './accounts/account-overview.js';
+import { buildSelfService, lazyPasswordPolicy } from './app-self-service.js';
 import type { AppOverrides, CoreServices, OidcParts } from './app-types.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { drainServer } from './http/drain-server.js';
@@ -74,6 +75,7 @@ export function buildHttpApp(parts: HttpParts): Koa {
     ping: () => store.ping(),
     readyDetail: async () => ({ outbox: await mail.service.health() }),
     ...firstPartyRoutes(parts),
+    selfService: buildSelfService(core, mail, oidc.views, lazyPasswordPolicy()),
   });
 }
 

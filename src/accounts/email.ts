@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -22,4 +23,9 @@ export function parseEmail(input: unknown): string {
     throw new ValidationError('email is not a valid address');
   }
   return email;
+}
+
+/** Correlates attempts for one address (logins, codes) in the audit trail without writing the address down. */
+export function emailFingerprint(email: string): string {
+  return createHash('sha256').update(normalizeEmail(email)).digest('hex').slice(0, 32);
 }

@@ -19,6 +19,9 @@ export const AUDIT = {
   accountEnabled: 'account.enabled',
   accountDeleted: 'account.deleted',
   passwordChanged: 'account.password_changed',
+  signupStarted: 'signup.started',
+  recoveryStarted: 'recovery.started',
+  codeRejected: 'email_code.rejected',
   noticesDismissed: 'account.notices_dismissed',
   accountUpdated: 'account.updated',
   clientRegistered: 'client.registered',
@@ -43,8 +46,11 @@ export interface AuditFields {
   details?: Record<string, unknown>;
 }
 
-/** Who asked: an operator at the CLI, or the user through the account page (with their request's IP/UA). */
-export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' };
+/**
+ * Who asked: an operator at the CLI, or the person themselves — on the account page, signing up, or
+ * recovering a password (with their request's IP/UA).
+ */
+export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' | 'sign-up' | 'recovery' };
 
 /** An operator at the admin CLI. */
 export const CLI_OPERATOR: Actor = Object.freeze({ via: 'cli' });

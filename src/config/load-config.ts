@@ -100,9 +100,11 @@ function productionProblems(e: RawEnv, issuerUrl: URL, keyEncryptionSecret: stri
       'REGISTRATION: open registration (no initial access token) is refused in production; use REGISTRATION=token',
     );
   }
-  // Sign-up (and recovery, once it exists) proves addresses by mail: without a mail server nobody could finish it.
+  // Sign-up and recovery prove addresses by mail: without a mail server nobody could finish them.
   if (e.SIGNUP !== 'closed' && !e.SMTP_URL)
     problems.push(`SMTP_URL: required in production with SIGNUP=${e.SIGNUP} (codes go out by mail)`);
+  if (e.PASSWORD_RECOVERY === 'on' && !e.SMTP_URL)
+    problems.push('SMTP_URL: required in production with PASSWORD_RECOVERY=on (codes go out by mail)');
   if (e.SMTP_URL && !e.MAIL_FROM)
     problems.push('MAIL_FROM: required in production with SMTP_URL (an address the mail server may send from)');
   return problems;
@@ -136,6 +138,8 @@ function toConfig(e: RawEnv, issuer: string, keyEncryptionSecret: string | undef
     ttl: ttls(e),
     workers: e.WORKERS ?? availableParallelism(),
     signup: e.SIGNUP,
+    ...(e.SIGNUP_EMAIL_DOMAINS ? { signupDomains: e.SIGNUP_EMAIL_DOMAINS } : {}),
+    passwordRecovery: e.PASSWORD_RECOVERY ? e.PASSWORD_RECOVERY === 'on' : Boolean(e.SMTP_URL) || !production,
     mail: mailConfig(e, production, dataDir, new URL(issuer).hostname),
   };
 }

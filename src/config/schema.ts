@@ -69,6 +69,22 @@ export const envSchema = z.object({
   WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   /** Whether people may create accounts themselves: closed (operator only), invite, open. */
   SIGNUP: z.enum(['closed', 'invite', 'open']).default('closed'),
+  /** Comma-separated domains sign-up is limited to (example.com, example.org); unset: any. */
+  SIGNUP_EMAIL_DOMAINS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const domains = value.split(',').map((d) => d.trim().toLowerCase().replace(/^@/, ''));
+      const bad = domains.find((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(d));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a domain name (e.g. example.com)` });
+        return z.NEVER;
+      }
+      return domains;
+    }),
+  /** "Forgot password?" on the login page. Unset: on wherever mail can go out (SMTP_URL, or development). */
+  PASSWORD_RECOVERY: z.enum(['on', 'off']).optional(),
   /** smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), credentials in the URL. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   /** The From of every mail: an address, or a display name and an address in angle brackets. */
@@ -133,6 +149,10 @@ export interface Config {
   /** Worker processes behind the one port; 1 serves from the main process itself. */
   workers: number;
   signup: RawEnv['SIGNUP'];
+  /** Sign-up only for addresses in these domains; undefined: any domain. */
+  signupDomains?: readonly string[];
+  /** Whether people may recover a forgotten password with a code by mail. */
+  passwordRecovery: boolean;
   mail: MailConfig;
 }
 

@@ -32,8 +32,11 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { homeRoutes } from './routes/home-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
+import { passwordStrengthRoutes } from './routes/password-strength-routes.js';
+import { selfServiceRoutes, type SelfServiceRoutes } from './routes/self-service-routes.js';
 import { languageRoutes } from './routes/language-routes.js';
 import type { Views } from './views.js';
+import type { PasswordPolicy } from '../accounts/password-policy.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -56,6 +59,8 @@ export interface HttpDeps {
   rereadKeys?: () => Promise<void>;
   /** Present only when the demo relying party is on (never in production). */
   demo?: Omit<DemoDeps, 'views'>;
+  /** Sign-up and recovery where turned on, and the password policy behind the strength meter. */
+  selfService: SelfServiceRoutes & { passwordPolicy: () => Promise<PasswordPolicy> };
 }
 
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
@@ -66,7 +71,6 @@ export function createHttpApp(deps: HttpDeps): Koa {
   // The same keys as the provider's cookies.keys, so both sign and verify alike.
   app.keys = deps.cookieKeys;
   app.silent = true;
-
   const scheme = issuerScheme(config.issuer);
   if (scheme) app.use(scheme);
   app.use(observeRequests(deps.metrics, deps.context));
@@ -86,12 +90,14 @@ export function createHttpApp(deps: HttpDeps): Koa {
       production: config.production,
     }),
     assetRoutes(),
+    passwordStrengthRoutes({ policy: deps.selfService.passwordPolicy, throttle: deps.throttle, issuer: config.issuer }),
     languageRoutes(config.issuer),
     homeRoutes(deps.views, config.issuer, { demo: Boolean(deps.demo) }),
     accountRoutes({ ...deps.account, ...people }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
     interactionRoutes({ host: deps.host, ...people }),
+    ...selfServiceRoutes({ host: deps.host, ...people }, deps.selfService),
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.
   app.use(

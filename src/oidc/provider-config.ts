@@ -8,6 +8,7 @@ import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
 import { guardedFetch } from '../net/guarded-fetch.js';
 import { SIGNING_ALGS, type LoadedKeys } from '../keys/key-manager.js';
+import { DISCOVERY, interactions } from './interaction-policy.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { providerFeatures } from './provider-features.js';
 import { ttlPolicy } from './provider-ttl.js';
@@ -117,7 +118,8 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     responseTypes: ['code'],
     enabledJWA: ENABLED_JWA,
     ...clientRules(deps),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: interactions(config),
+    discovery: DISCOVERY,
     features: providerFeatures(deps),
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

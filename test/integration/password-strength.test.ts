@@ -30,7 +30,8 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const strength = new Koa({ proxy: false });
   const throttle = new Throttle(signet.signet.store.throttle, () => now);
-  strength.use(passwordStrengthRoutes({ policy: createPasswordPolicy(), throttle, issuer: origin }).routes());
+  const policy = createPasswordPolicy();
+  strength.use(passwordStrengthRoutes({ policy: () => Promise.resolve(policy), throttle, issuer: origin }).routes());
   const toRoute = strength.callback();
   const toSignet = signet.signet.app.callback();
   front.on('request', (req, res) => {

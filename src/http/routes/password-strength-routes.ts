@@ -38,7 +38,8 @@ const strengthInput = guard({
 });
 
 export interface PasswordStrengthDeps {
-  policy: PasswordPolicy;
+  /** The policy, loaded on first use (its dictionaries are heavy). */
+  policy: () => Promise<PasswordPolicy>;
   throttle: Throttle;
   /** The issuer URL: only pages of this origin may ask. */
   issuer: string;
@@ -81,7 +82,7 @@ async function judge(deps: PasswordStrengthDeps, ctx: Context): Promise<void> {
   }
   await deps.throttle.fail(keys);
   const { password, email, name } = strengthInput.read(ctx).body;
-  const { problem, score } = deps.policy.judge(password, { email, name });
+  const { problem, score } = (await deps.policy()).judge(password, { email, name });
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { score, problem };
 }

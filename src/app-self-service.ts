@@ -1,0 +1,62 @@
+import type { PasswordPolicy } from './accounts/password-policy.js';
+import type { CoreServices } from './app-types.js';
+import type { Views } from './http/views.js';
+import type { Mail } from './mail/create-mail.js';
+import type { JudgePassword } from './self-service/code-flow.js';
+import { Recovery } from './self-service/recovery.js';
+import { SignUp } from './self-service/sign-up.js';
+import { Throttle } from './throttle/throttle.js';
+import { EmailCodes } from './verification/email-codes.js';
+
+// The self-service part of the composition root: sign-up and password recovery, each only where the
+// configuration turns it on, on mailed codes kept in the store.
+
+export interface SelfService {
+  signUp?: SignUp;
+  recovery?: Recovery;
+  /** The password policy every new password meets, loaded on first use. */
+  passwordPolicy: () => Promise<PasswordPolicy>;
+}
+
+/**
+ * The password policy's dictionaries take about half a second and some 40 MB to load: a process pays
+ * that when someone first chooses a password, not at every start (most processes never see one).
+ */
+export function lazyPasswordPolicy(): () => Promise<PasswordPolicy> {
+  let loading: Promise<PasswordPolicy> | undefined;
+  return () => (loading ??= import('./accounts/password-policy.js').then((m) => m.createPasswordPolicy()));
+}
+
+export function buildSelfService(
+  core: CoreServices,
+  mail: Mail,
+  views: Views,
+  passwordPolicy: () => Promise<PasswordPolicy>,
+): SelfService {
+  const { config, store, clock } = core;
+  const judgePassword: JudgePassword = async (password, identity) =>
+    (await passwordPolicy()).judge(password, identity).problem;
+  const codes = new EmailCodes({
+    records: store.oidc,
+    throttle: new Throttle(store.throttle, clock),
+    clock,
+    pepper: core.keys.pepper,
+  });
+  const deps = {
+    accounts: core.accounts,
+    security: core.security,
+    codes,
+    mail: mail.service,
+    audit: core.audit,
+    translator: views.translator,
+    judgePassword,
+    issuer: config.issuer,
+  };
+  return {
+    passwordPolicy,
+    ...(config.signup === 'open'
+      ? { signUp: new SignUp({ ...deps, ...(config.signupDomains ? { domains: config.signupDomains } : {}) }) }
+      : {}),
+    ...(config.passwordRecovery ? { recovery: new Recovery(deps) } : {}),
+  };
+}

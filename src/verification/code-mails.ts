@@ -1,0 +1,45 @@
+import type { Language, Translator } from '../i18n/translator.js';
+import type { MailRequest } from '../mail/mail-service.js';
+import { renderMail } from '../mail/render-mail.js';
+
+/** Every mail of the address-proving flows: the code itself, or what happened instead. */
+export type CodeMailKind =
+  /** A sign-up code for a new address. */
+  | 'signup_code'
+  /** Someone tried to sign up with an address that already has an account: no code, a way forward. */
+  | 'signup_taken'
+  /** A recovery code for an account's address. */
+  | 'recovery_code'
+  /** Someone asked to recover an address no (enabled) account uses: no code. */
+  | 'recovery_unknown'
+  /** The password was just changed through recovery. */
+  | 'password_changed';
+
+export interface CodeMailInput {
+  kind: CodeMailKind;
+  to: string;
+  lang: Language;
+  issuer: string;
+  code?: string;
+  /** The same flow and code mailed twice (a retried request) are one message. */
+  dedupeKey?: string;
+}
+
+/**
+ * Renders one mail in the person's language. Codes are never in the subject (it shows on lock screens
+ * and in notification previews), and no mail carries a link to act on: only the code, typed where it
+ * was asked for.
+ */
+export function codeMail(translator: Translator, input: CodeMailInput): MailRequest {
+  const t = (key: string, vars: Record<string, unknown> = {}) =>
+    translator.t(input.lang, `verification:${input.kind}.${key}`, { issuer: input.issuer, email: input.to, ...vars });
+  const subject = t('subject');
+  const body = renderMail({
+    lang: input.lang,
+    title: subject,
+    paragraphs: [t('intro'), t('next')],
+    ...(input.code ? { code: input.code } : {}),
+    footer: translator.t(input.lang, 'verification:footer', { issuer: input.issuer }),
+  });
+  return { to: input.to, subject, ...body, ...(input.dedupeKey ? { dedupeKey: input.dedupeKey } : {}) };
+}

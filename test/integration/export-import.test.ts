@@ -171,6 +171,8 @@ describeMongo('store export / import: from the embedded store to MongoDB without
         // verifies against the moved signing keys.
         const silent = await silentCode(rp, browser);
         expect(silent.email).toBe(email);
+        // Unverified stays unverified, though MongoDB reads a document without the flag as verified.
+        expect((await after.signet.accounts.findByEmail(email)).emailVerified).toBe(false);
 
         // The password still signs in from a new browser.
         const fresh = new BrowserSession(issuer);
@@ -310,6 +312,23 @@ describe('store export / import: refusals', () => {
       expect(JSON.parse(lines[0] ?? '')).toMatchObject({ format: 'signet-export', version: 1, source: 'sqlite' });
       expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ end: { counts: { accounts: 2 } } });
       expect((await readdir(source.dataDir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'an account line from before emailVerified existed imports as verified; one with the flag keeps it',
+    async () => {
+      const dave = lines.findIndex((l) => l.includes('"email":"dave@example.com"'));
+      const parsed = JSON.parse(lines[dave] ?? '') as { account: Record<string, unknown> };
+      expect(parsed.account.emailVerified).toBe(false);
+      const older: Record<string, unknown> = { ...parsed.account };
+      delete older.emailVerified;
+      const target = await freshTarget();
+      expect((await importText(withLine(dave, JSON.stringify({ account: older })), target)).code).toBe(0);
+      const shown = async (email: string) => summary(target, ['user', 'show', '--email', email]);
+      expect(await shown('dave@example.com')).toMatchObject({ email_verified: true });
+      expect(await shown('carol@example.com')).toMatchObject({ email_verified: false });
     },
     TIMEOUT,
   );

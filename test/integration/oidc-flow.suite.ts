@@ -28,7 +28,9 @@ export function oidcFlowSuite(store: StoreKind): void {
 
   beforeAll(async () => {
     server = await startTestServer({ store });
-    accountId = (await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Alice' })).id;
+    accountId = (
+      await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Alice', emailVerified: true })
+    ).id;
     const client = await server.signet.clients.create({
       name: 'Test RP',
       redirectUris: [REDIRECT_URI],
@@ -70,10 +72,26 @@ export function oidcFlowSuite(store: StoreKind): void {
     expect(tokens.refresh_token?.split('.')).toHaveLength(1);
 
     const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, accountId);
-    expect(info).toMatchObject({ sub: accountId, email: EMAIL, name: 'Alice' });
+    expect(info).toMatchObject({ sub: accountId, email: EMAIL, email_verified: true, name: 'Alice' });
 
     const active = await introspect(server.issuer, rp, tokens.access_token);
     expect(active).toMatchObject({ active: true, sub: accountId, client_id: rp.clientId });
+  });
+
+  test('an account whose address nobody vouched for is released as email_verified: false, in the id_token and at userinfo', async () => {
+    const email = 'unproven@example.com';
+    const unproven = await server.signet.accounts.create({ email, password: PASSWORD });
+    // The claims parameter puts the email claims into the id_token too, beside the access token's userinfo.
+    const claims = JSON.stringify({ id_token: { email: null, email_verified: null } });
+    const start = await startAuthorization(rp, 'openid email', 'consent', { claims });
+    const callback = await authorize(new BrowserSession(server.issuer), start, email, PASSWORD);
+    const tokens = await exchange(rp, start, callback);
+
+    const jwks = createRemoteJWKSet(new URL(`${server.issuer}/jwks`));
+    const { payload } = await jwtVerify(tokens.id_token ?? '', jwks, { issuer: server.issuer, audience: rp.clientId });
+    expect(payload).toMatchObject({ sub: unproven.id, email, email_verified: false });
+    const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, unproven.id);
+    expect(info).toMatchObject({ sub: unproven.id, email, email_verified: false });
   });
 
   test('the store holds no usable token: bearer ids are kept only as hashes', async () => {

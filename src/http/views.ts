@@ -56,8 +56,9 @@ export class Views {
    */
   page(ctx: Context, name: string, locals: ViewLocals): string {
     const lang = isLanguage(locals.lang) ? locals.lang : this.language(ctx);
-    // Back to this page after switching; a page answering a form goes back to where the form was.
-    const path = ctx.method === 'GET' || ctx.method === 'HEAD' ? ctx.originalUrl : ctx.path;
+    // Back to this page after switching, by its path alone: a query may hold what must not be repeated
+    // into a link (an id_token_hint at /session/end, a code at a callback).
+    const path = ctx.originalUrl.split('?')[0] ?? '/';
     return this.render(name, { ...locals, ...this.helpers(lang), path });
   }
 

@@ -147,6 +147,7 @@ export function errorView(input: ErrorInput, t: Translate = english(), en: Trans
     advice: t(f.advice === 'own' ? `errors:friendly.${f.id}.advice` : f.advice),
     action: input.action === undefined ? { href: '/', label: t('common:homePage') } : input.action,
     code,
-    detail: ownWords ? null : description,
+    // Our own sentence passed as a detail (the 404's) is said in the page's language; a library's stays.
+    detail: ownWords || description === null ? null : sayOwnWords(description, t, en),
   };
 }

@@ -63,6 +63,11 @@ export interface HttpDeps {
   selfService: SelfServiceRoutes & { passwordPolicy: () => Promise<PasswordPolicy> };
 }
 
+/** What the login form links to besides signing in. */
+function offersOf(service: SelfServiceRoutes) {
+  return { signup: Boolean(service.signUp), recovery: Boolean(service.recovery) };
+}
+
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
 export function createHttpApp(deps: HttpDeps): Koa {
   const { config } = deps;
@@ -96,7 +101,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     accountRoutes({ ...deps.account, ...people }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
-    interactionRoutes({ host: deps.host, ...people }),
+    interactionRoutes({ host: deps.host, ...people, offers: offersOf(deps.selfService) }),
     ...selfServiceRoutes({ host: deps.host, ...people }, deps.selfService),
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.

@@ -16,7 +16,12 @@ export function interactions(config: Pick<Config, 'signup'>) {
 }
 
 /**
- * The languages pages and mails are written in. Claims are what people typed themselves, in no
- * particular language, so no claims_locales_supported is advertised.
+ * What discovery adds to oidc-provider's own fields: the prompt values a relying party may send (the
+ * registration spec asks for prompt_values_supported, which oidc-provider does not publish), and the
+ * languages pages and mails are written in. Claims are what people typed themselves, in no particular
+ * language, so no claims_locales_supported is advertised.
  */
-export const DISCOVERY = { ui_locales_supported: [...LANGUAGES] };
+export function discovery(policy: ReturnType<typeof interactions>['policy']) {
+  const requestable = policy.filter((prompt) => prompt.requestable).map((prompt) => prompt.name);
+  return { prompt_values_supported: ['none', ...requestable], ui_locales_supported: [...LANGUAGES] };
+}

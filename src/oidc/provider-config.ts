@@ -8,7 +8,7 @@ import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
 import { guardedFetch } from '../net/guarded-fetch.js';
 import { SIGNING_ALGS, type LoadedKeys } from '../keys/key-manager.js';
-import { DISCOVERY, interactions } from './interaction-policy.js';
+import { discovery, interactions } from './interaction-policy.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { providerFeatures } from './provider-features.js';
 import { ttlPolicy } from './provider-ttl.js';
@@ -107,6 +107,7 @@ function clientRules(deps: ProviderConfigDeps): Partial<Configuration> {
 
 export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
   const { config, keys, records } = deps;
+  const prompts = interactions(config);
   return {
     adapter: deps.adapter,
     findAccount: deps.findAccount as Configuration['findAccount'],
@@ -118,8 +119,8 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     responseTypes: ['code'],
     enabledJWA: ENABLED_JWA,
     ...clientRules(deps),
-    interactions: interactions(config),
-    discovery: DISCOVERY,
+    interactions: prompts,
+    discovery: discovery(prompts.policy),
     features: providerFeatures(deps),
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

@@ -78,11 +78,11 @@ export class Recovery {
     // Read again: an account disabled or deleted while the code was on its way recovers nothing.
     const account = checked.flow.accountId ? await this.deps.accounts.findById(checked.flow.accountId) : undefined;
     if (!account || account.disabled || account.email !== checked.flow.email) return { kind: 'expired' };
-    const updated = await this.deps.security.setPassword(account, input.password, {
-      via: 'recovery',
-      ip: who.ip,
-      userAgent: who.userAgent,
-    });
+    const actor = { via: 'recovery' as const, ip: who.ip, userAgent: who.userAgent };
+    let updated = await this.deps.security.setPassword(account, input.password, actor);
+    // The code reached the address: it is proven now, whatever an operator said of it before.
+    if (!updated.emailVerified)
+      updated = await this.deps.security.changeIdentity(updated, { emailVerified: true }, actor);
     await this.deps.mail.enqueue(
       codeMail(this.deps.translator, {
         kind: 'password_changed',

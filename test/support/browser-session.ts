@@ -13,14 +13,18 @@ export interface Step {
 export class BrowserSession {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly origin: string) {}
+  /** `headers` go with every request (e.g. X-Forwarded-For, to be a different address behind TRUST_PROXY). */
+  constructor(
+    private readonly origin: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(
     url: string,
     init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
   ): Promise<Step> {
     const target = new URL(url, this.origin);
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = target.origin === this.origin ? cookieHeader(this.cookies) : undefined;
     if (cookie !== undefined) headers.cookie = cookie;
     let body: string | undefined;

@@ -1,14 +1,11 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import type { Language } from '../../i18n/translator.js';
-import { chooseLanguage } from '../../i18n/negotiate.js';
 import type { CodeRefusal, PasswordProblem, Requester, Started } from '../../self-service/code-flow.js';
 import { answerWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
-import { LANGUAGE_COOKIE } from '../middleware/language.js';
 import { requestOrigin } from '../request-info.js';
 import { UidParams, wrongStep, type Interaction, type InteractionSteps } from './interaction-steps.js';
 
@@ -28,24 +25,9 @@ export const CodeField = z
   .max(40)
   .transform((v) => v.replace(/[\s-]/g, ''));
 
-/** The person's language for pages and mails: the authorization request's ui_locales first. */
-export function interactionLanguage(ctx: Context, interaction: Interaction): Language {
-  const uiLocales = interaction.params.ui_locales;
-  const cookie = ctx.cookies.get(LANGUAGE_COOKIE);
-  const acceptLanguage = ctx.get('Accept-Language');
-  return chooseLanguage({
-    ...(typeof uiLocales === 'string' ? { uiLocales: uiLocales.slice(0, 500) } : {}),
-    ...(cookie ? { cookie: cookie.slice(0, 500) } : {}),
-    ...(acceptLanguage ? { acceptLanguage: acceptLanguage.slice(0, 500) } : {}),
-  });
-}
-
-export function requester(ctx: Context, interaction: Interaction): Requester {
-  return {
-    ...requestOrigin(ctx),
-    lang: interactionLanguage(ctx, interaction),
-    bindTo: `interaction:${interaction.uid}`,
-  };
+/** Who asks, in the language of the interaction's pages (the relying party's ui_locales first). */
+export function requester(steps: InteractionSteps, ctx: Context, interaction: Interaction): Requester {
+  return { ...requestOrigin(ctx), lang: steps.language(ctx, interaction), bindTo: `interaction:${interaction.uid}` };
 }
 
 /** Sign-up and recovery run in the login step (or in the create step a relying party asked for). */
@@ -80,7 +62,7 @@ export function renderFlowPage(
   view: string,
   locals: Record<string, unknown> & { titleKey: string },
 ): Promise<void> {
-  const lang = interactionLanguage(ctx, interaction);
+  const lang = steps.language(ctx, interaction);
   const title = steps.deps.views.translate(lang)(locals.titleKey);
   return steps.renderFor(ctx, interaction, view, { ...locals, title, lang });
 }
@@ -158,7 +140,7 @@ const waitSentence = (seconds: number): Sentence => ['codes:wait', { minutes: Ma
 export async function beginFlow(pages: FlowPages, ctx: Context): Promise<void> {
   const { params, body } = StartForm.read(ctx);
   const interaction = await pages.current(ctx, params.uid);
-  const started = await pages.service.begin(body.email, requester(ctx, interaction));
+  const started = await pages.service.begin(body.email, requester(pages.steps, ctx, interaction));
   if (started.kind === 'refused') {
     ctx.status = 400;
     return pages.start(ctx, interaction, {
@@ -181,7 +163,7 @@ export async function beginFlow(pages: FlowPages, ctx: Context): Promise<void> {
 export async function showVerify(pages: FlowPages, ctx: Context): Promise<void> {
   const { params, query } = AtFlow.read(ctx);
   const interaction = await pages.current(ctx, params.uid);
-  const email = await pages.service.pending(query.flow, requester(ctx, interaction).bindTo);
+  const email = await pages.service.pending(query.flow, requester(pages.steps, ctx, interaction).bindTo);
   if (email === undefined) return pages.start(ctx, interaction, { error: ['codes:expired', {}] });
   return pages.verify(ctx, interaction, query.flow, { email, notice: ['codes:sent', { email }] });
 }
@@ -189,7 +171,7 @@ export async function showVerify(pages: FlowPages, ctx: Context): Promise<void> 
 export async function resendCode(pages: FlowPages, ctx: Context): Promise<void> {
   const { params, body } = ResendForm.read(ctx);
   const interaction = await pages.current(ctx, params.uid);
-  const who = requester(ctx, interaction);
+  const who = requester(pages.steps, ctx, interaction);
   const email = await pages.service.pending(body.flow, who.bindTo);
   const again = email === undefined ? undefined : await pages.service.resend(body.flow, who);
   if (!again || email === undefined) return pages.start(ctx, interaction, { error: ['codes:expired', {}] });

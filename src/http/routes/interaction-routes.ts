@@ -33,7 +33,7 @@ const atUid = guard({ params: UidParams });
 const loginInput = guard({ params: UidParams, body: LoginForm });
 const consentInput = guard({ params: UidParams, body: ConsentForm });
 
-/** The prompt oidc-provider stopped at: the login form, or the consent page. */
+/** The prompt oidc-provider stopped at: the login form, the consent page, or sign-up. */
 async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> {
   const interaction = await steps.details(ctx, atUid.read(ctx).params.uid);
   const { prompt, params } = interaction;
@@ -42,6 +42,12 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
     return steps.renderLogin(ctx, interaction, { error: null, email: hint });
   }
   if (prompt.name === 'consent') return renderConsent(steps, ctx, interaction);
+  // A relying party asked for sign-up (prompt=create): its first page, in this same interaction.
+  if (prompt.name === 'create') {
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/signup`);
+    return;
+  }
   throw wrongStep();
 }
 

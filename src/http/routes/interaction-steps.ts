@@ -19,6 +19,8 @@ export interface InteractionDeps {
   audit: AuditLog;
   throttle: Throttle;
   views: Views;
+  /** What the login form offers besides signing in, as configured. */
+  offers?: { signup: boolean; recovery: boolean };
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -133,6 +135,7 @@ export function interactionSteps(deps: InteractionDeps): InteractionSteps {
         error: shown.error,
         notice: shown.notice ?? null,
         email: shown.email.slice(0, EMAIL_SHOWN),
+        offers: deps.offers ?? { signup: false, recovery: false },
       });
     },
   };

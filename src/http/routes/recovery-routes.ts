@@ -8,7 +8,6 @@ import {
   FlowId,
   flowPages,
   flowRouter,
-  interactionLanguage,
   passwordMessage,
   refusalMessage,
   refuseVerify,
@@ -26,12 +25,12 @@ const VerifyForm = guard({
 async function complete(pages: FlowPages, recovery: Recovery, ctx: Context): Promise<void> {
   const { params, body } = VerifyForm.read(ctx);
   const interaction = await pages.current(ctx, params.uid);
-  const who = requester(ctx, interaction);
+  const who = requester(pages.steps, ctx, interaction);
   const email = (await recovery.pending(body.flow, who.bindTo)) ?? '';
   const outcome = await recovery.complete(body.flow, body, who);
   switch (outcome.kind) {
     case 'changed': {
-      const t = pages.steps.deps.views.translate(interactionLanguage(ctx, interaction));
+      const t = pages.steps.translate(pages.steps.language(ctx, interaction));
       return pages.steps.renderLogin(ctx, interaction, {
         error: null,
         notice: t('recovery:changed'),

@@ -31,7 +31,7 @@ const VerifyForm = guard({
 async function complete(pages: FlowPages, signUp: SignUp, ctx: Context): Promise<void> {
   const { params, body } = VerifyForm.read(ctx);
   const interaction = await pages.current(ctx, params.uid);
-  const who = requester(ctx, interaction);
+  const who = requester(pages.steps, ctx, interaction);
   const email = (await signUp.pending(body.flow, who.bindTo)) ?? '';
   const outcome = await signUp.complete(body.flow, body, who);
   const shown = { email, name: body.name };

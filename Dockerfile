@@ -19,6 +19,7 @@ COPY scripts ./scripts
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
+COPY locales ./locales
 COPY public ./public
 # Private from the start: strict mode refuses a DATA_DIR others can read when the embedded store lives there.
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data

@@ -12,7 +12,10 @@
       const show = input.type === 'password';
       input.type = show ? 'text' : 'password';
       button.setAttribute('aria-pressed', String(show));
-      button.textContent = show ? 'Hide password' : 'Show password';
+      // The page gives both labels in its own language; English only where a page predates them.
+      button.textContent = show
+        ? button.dataset.labelHide || 'Hide password'
+        : button.dataset.labelShow || 'Show password';
     });
   }
 

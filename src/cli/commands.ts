@@ -4,7 +4,17 @@ import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
-import { command, withFlag, optionalText, requiredText, switchFlag, wholeNumber, type Command } from './flags.js';
+import {
+  command,
+  firstLine,
+  withFlag,
+  optionalText,
+  passwordStdin,
+  requiredText,
+  switchFlag,
+  wholeNumber,
+  type Command,
+} from './flags.js';
 import { USER_COMMANDS } from './user-commands.js';
 
 /** "2026-01-31", an ISO date-time, or a look-back such as "90m", "24h", "7d". */
@@ -17,11 +27,6 @@ export function parseSince(value: string, now: number): number {
   if (Number.isNaN(at)) throw new ValidationError('--since must be an ISO date/time or a duration like 24h or 7d');
   return at;
 }
-
-/** Passwords come on standard input only: in arguments they would show in `ps` and in shell history. */
-const passwordStdin = z.literal(true, { error: '--password-stdin is required (passwords never go in arguments)' });
-
-const firstLine = async (stdin: () => Promise<string>) => (await stdin()).split(/\r?\n/)[0] ?? '';
 
 /** A command on the account of --email: `act` does the work, then the account's id and `answer` are printed. */
 function onAccount(
@@ -43,17 +48,6 @@ function onAccount(
 
 /** The admin CLI of CONTRACT.md. Every command prints one JSON object. */
 export const COMMANDS: Record<string, Command> = {
-  'user create': command({
-    usage: 'user create --email E --password-stdin [--name N]',
-    summary: 'create an account; the password is the first line of stdin',
-    flags: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' } },
-    input: z.object({ 'password-stdin': passwordStdin, email: requiredText('email'), name: optionalText }),
-    async run(app, { email, name }, stdin) {
-      const password = await firstLine(stdin);
-      const account = await app.security.create({ email, password, ...(name ? { name } : {}) }, CLI_OPERATOR);
-      return { id: account.id, email: account.email };
-    },
-  }),
   'user disable': onAccount(
     'user disable --email E',
     'disable an account: it cannot sign in, and its sessions and tokens end at once',

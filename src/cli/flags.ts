@@ -165,3 +165,11 @@ export const pairs = (flag: string) =>
       }
       return out;
     });
+
+/** Passwords come on standard input only: in arguments they would show in `ps` and in shell history. */
+export const passwordStdin = z.literal(true, {
+  error: '--password-stdin is required (passwords never go in arguments)',
+});
+
+/** The password read from standard input: its first line. */
+export const firstLine = async (stdin: () => Promise<string>) => (await stdin()).split(/\r?\n/)[0] ?? '';

@@ -4,8 +4,10 @@ import { ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
 import {
   command,
+  firstLine,
   oneOf,
   optionalText,
+  passwordStdin,
   requiredText,
   switchFlag,
   wholeNumber,
@@ -36,11 +38,6 @@ function shown(account: AccountRecord) {
     ...more,
   };
 }
-
-/** Passwords come on standard input only: in arguments they would show in `ps` and in shell history. */
-const passwordStdin = z.literal(true, { error: '--password-stdin is required (passwords never go in arguments)' });
-
-const firstLine = async (stdin: () => Promise<string>) => (await stdin()).split(/\r?\n/)[0] ?? '';
 
 /** `--email-verified true|false`, as a boolean; not given: undefined. */
 const verifiedFlag = oneOf('email-verified', ['true', 'false']).transform((value) =>

@@ -17,6 +17,14 @@ export function emlName(message: Pick<OutboxRecord, 'id' | 'createdAt'>): string
  * name and renamed, so it is whole or absent, and a second attempt rewrites the same file. Mode 0600:
  * mails carry one-time codes.
  */
+/**
+ * The one-time code a mail carries, if any: render-mail.ts sets it apart on a line of its own. Only this
+ * development transport logs it, so a person trying sign-up on their laptop needs no mail client.
+ */
+function codeOf(text: string): string | undefined {
+  return /^ {4}(\d{6})$/m.exec(text)?.[1];
+}
+
 export function fileTransport(dir: string, from: string, logger: Logger): MailTransport {
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
@@ -29,9 +37,10 @@ export function fileTransport(dir: string, from: string, logger: Logger): MailTr
       const partial = `${file}.partial`;
       await writeFile(partial, built.message, { mode: 0o600 });
       await rename(partial, file);
+      const code = codeOf(message.text);
       logger.info(
-        { mailId: message.id, to: message.to, subject: message.subject, file },
-        `mail written to ${file} (no SMTP_URL): ${message.subject}`,
+        { mailId: message.id, to: message.to, subject: message.subject, file, ...(code ? { code } : {}) },
+        `mail written to ${file} (no SMTP_URL): ${message.subject}${code ? ` (code ${code})` : ''}`,
       );
     },
     close: () => builder.close(),

@@ -12,6 +12,7 @@ import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import { deliveryPolicy, retryDelay } from '../../src/mail/delivery-policy.js';
 import { MailService } from '../../src/mail/mail-service.js';
+import { renderMail } from '../../src/mail/render-mail.js';
 import { MailSender, type Schedule } from '../../src/mail/sender.js';
 import { smtpTransport } from '../../src/mail/smtp-transport.js';
 import { testMail } from '../../src/mail/test-mail.js';
@@ -359,6 +360,20 @@ export function mailDeliverySuite(kind: StoreKind): void {
       expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({
         outbox: { transport: 'files', pending: 0, sent: 1 },
       });
+    });
+
+    test('a mail with a one-time code: the log line says the code, so sign-up works without a mail client', async () => {
+      const coded = renderMail({
+        lang: 'en',
+        title: 'Your code',
+        paragraphs: ['Type it in.'],
+        code: '042917',
+        footer: 'f',
+      });
+      const { id } = await server.signet.mail.enqueue({ to: 'fay@example.test', subject: 'Your code', ...coded });
+      const line = await logs.next((l) => l.mailId === id && typeof l.file === 'string');
+      expect(line).toMatchObject({ subject: 'Your code', code: '042917' });
+      expect(String(line.msg)).toContain('(code 042917)');
     });
   });
 }

@@ -124,6 +124,7 @@ export function flowPages(
     verify: (ctx, interaction, flow, shown) =>
       renderFlowPage(steps, ctx, interaction, `${options.views}/verify`, {
         titleKey: options.title,
+        strengthMeter: true,
         flow,
         email: shown.email ?? '',
         name: shown.name ?? '',

@@ -48,13 +48,9 @@ function optionalProfile(text: string | null | undefined): Pick<AccountRecord, '
   return profile ? { profile } : {};
 }
 
-/**
- * Writes a new account row, its verified flag with it (in the caller's transaction or savepoint, so the
- * two statements land together). The shared INSERT leaves the flag at the column's default, unverified.
- */
+/** Writes a new account row (in the caller's transaction or savepoint). */
 export function insertAccount(sql: SqliteWriter, account: AccountRecord): void {
   sql.statement(INSERT_ACCOUNT).run(accountColumns(account));
-  if (account.emailVerified) sql.statement('UPDATE accounts SET email_verified = 1 WHERE id = ?').run(account.id);
 }
 
 export class SqliteAccounts implements AccountStore {

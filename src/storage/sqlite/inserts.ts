@@ -13,8 +13,8 @@ export function keyColumns(key: KeyRecord) {
   return { kid, kind, alg, createdAt, activatesAt, retiresAt, sealed };
 }
 
-export const INSERT_ACCOUNT = `INSERT INTO accounts (id, email, name, password_hash, disabled, created_at, updated_at, profile)
-  VALUES (:id, :email, :name, :passwordHash, :disabled, :createdAt, :updatedAt, :profile)`;
+export const INSERT_ACCOUNT = `INSERT INTO accounts (id, email, name, password_hash, disabled, email_verified, created_at, updated_at, profile)
+  VALUES (:id, :email, :name, :passwordHash, :disabled, :emailVerified, :createdAt, :updatedAt, :profile)`;
 
 export function accountColumns(account: AccountRecord) {
   const { id, email, name, passwordHash, createdAt, updatedAt } = account;
@@ -24,6 +24,7 @@ export function accountColumns(account: AccountRecord) {
     name,
     passwordHash,
     disabled: account.disabled ? 1 : 0,
+    emailVerified: account.emailVerified ? 1 : 0,
     createdAt,
     updatedAt,
     profile: profileText(account.profile),

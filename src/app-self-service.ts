@@ -3,19 +3,26 @@ import type { CoreServices } from './app-types.js';
 import type { Views } from './http/views.js';
 import type { Mail } from './mail/create-mail.js';
 import type { JudgePassword } from './self-service/code-flow.js';
+import { EmailChange } from './self-service/email-change.js';
+import { EmailUndos } from './self-service/email-undo.js';
 import { Recovery } from './self-service/recovery.js';
 import { SignUp } from './self-service/sign-up.js';
 import { Throttle } from './throttle/throttle.js';
 import { EmailCodes } from './verification/email-codes.js';
 
 // The self-service part of the composition root: sign-up and password recovery, each only where the
-// configuration turns it on, on mailed codes kept in the store.
+// configuration turns it on, and the account page's email change wherever mail can go out, on mailed
+// codes kept in the store.
 
 export interface SelfService {
   signUp?: SignUp;
   recovery?: Recovery;
+  /** Moving an account to another address from the account page (none without a way to send mail). */
+  emailChange?: EmailChange;
   /** The password policy every new password meets, loaded on first use. */
   passwordPolicy: () => Promise<PasswordPolicy>;
+  /** That policy's verdict on one password, as the pages that take a new password ask for it. */
+  judgePassword: JudgePassword;
 }
 
 /**
@@ -52,8 +59,11 @@ export function buildSelfService(
     judgePassword,
     issuer: config.issuer,
   };
+  const undos = new EmailUndos({ ...deps, records: store.oidc });
   return {
     passwordPolicy,
+    judgePassword,
+    ...(config.mail.transport.kind === 'none' ? {} : { emailChange: new EmailChange({ ...deps, undos }) }),
     ...(config.signup === 'open'
       ? { signUp: new SignUp({ ...deps, ...(config.signupDomains ? { domains: config.signupDomains } : {}) }) }
       : {}),

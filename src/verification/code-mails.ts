@@ -13,7 +13,13 @@ export type CodeMailKind =
   /** Someone asked to recover an address no (enabled) account uses: no code. */
   | 'recovery_unknown'
   /** The password was just changed through recovery. */
-  | 'password_changed';
+  | 'password_changed'
+  /** A code to prove the new address of an account's email change. */
+  | 'email_change_code'
+  /** Someone asked to move an account to an address another account already uses: no code. */
+  | 'email_change_taken'
+  /** To the old address after a change: what happened, and the way back (`link`). */
+  | 'email_changed';
 
 export interface CodeMailInput {
   kind: CodeMailKind;
@@ -21,6 +27,11 @@ export interface CodeMailInput {
   lang: Language;
   issuer: string;
   code?: string;
+  /**
+   * The way back from an email change. It only opens a page that asks to confirm with a button, so a
+   * mail scanner following it changes nothing.
+   */
+  link?: string;
   /** The same flow and code mailed twice (a retried request) are one message. */
   dedupeKey?: string;
 }
@@ -28,11 +39,17 @@ export interface CodeMailInput {
 /**
  * Renders one mail in the person's language. Codes are never in the subject (it shows on lock screens
  * and in notification previews), and no mail carries a link to act on: only the code, typed where it
- * was asked for.
+ * was asked for. The one link (an email change's way back, to an address that may no longer sign in)
+ * opens a page that asks before it acts.
  */
 export function codeMail(translator: Translator, input: CodeMailInput): MailRequest {
   const t = (key: string, vars: Record<string, unknown> = {}) =>
-    translator.t(input.lang, `verification:${input.kind}.${key}`, { issuer: input.issuer, email: input.to, ...vars });
+    translator.t(input.lang, `verification:${input.kind}.${key}`, {
+      issuer: input.issuer,
+      email: input.to,
+      ...(input.link ? { link: input.link } : {}),
+      ...vars,
+    });
   const subject = t('subject');
   const body = renderMail({
     lang: input.lang,

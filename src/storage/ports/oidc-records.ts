@@ -22,9 +22,10 @@ export type OidcModel = (typeof OIDC_MODELS)[number];
  * Signet's own short-lived records, kept with the same semantics (expiry, account index):
  * SessionActivity (device, IP, last seen of a provider session), AppSession (the server-side session
  * of a first-party relying party such as the account page) and EmailCode (a code mailed to prove an
- * address: single use through consume(), gone when it expires).
+ * address: single use through consume(), gone when it expires) and EmailUndo (the way back from an
+ * email change, mailed to the old address: kept under its token's hash, taken once, 72 hours).
  */
-export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode'] as const;
+export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode', 'EmailUndo'] as const;
 
 export const RECORD_MODELS = [...OIDC_MODELS, ...SIGNET_MODELS] as const;
 

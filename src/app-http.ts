@@ -58,6 +58,14 @@ function firstPartyRoutes({ core, oidc, internalOrigin }: HttpParts) {
 export function buildHttpApp(parts: HttpParts): Koa {
   const { core, oidc, mail, metrics } = parts;
   const { config, store } = core;
+  const selfService = buildSelfService(core, mail, oidc.views, lazyPasswordPolicy());
+  const firstParty = firstPartyRoutes(parts);
+  // The account page takes new passwords and addresses too: the same policy and codes as sign-up's.
+  const account = {
+    ...firstParty.account,
+    judgePassword: selfService.judgePassword,
+    ...(selfService.emailChange ? { emailChange: selfService.emailChange } : {}),
+  };
   return createHttpApp({
     config,
     host: oidc.host,
@@ -74,8 +82,9 @@ export function buildHttpApp(parts: HttpParts): Koa {
     rereadKeys: parts.rereadKeys,
     ping: () => store.ping(),
     readyDetail: async () => ({ outbox: await mail.service.health() }),
-    ...firstPartyRoutes(parts),
-    selfService: buildSelfService(core, mail, oidc.views, lazyPasswordPolicy()),
+    ...firstParty,
+    account,
+    selfService,
   });
 }
 

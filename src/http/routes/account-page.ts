@@ -11,6 +11,9 @@ import { accountView, type AccountView, type ProfileForm } from '../view-models/
 import type { Throttle } from '../../throttle/throttle.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Views } from '../views.js';
+import type { JudgePassword } from '../../self-service/code-flow.js';
+import type { EmailChange } from '../../self-service/email-change.js';
+import { withEmailNotices } from './account-email-notices.js';
 
 export interface AccountRouteDeps {
   accounts: AccountService;
@@ -24,6 +27,10 @@ export interface AccountRouteDeps {
   audit: AuditLog;
   /** Decides the cookies' names and attributes (Secure and `__Host-` with an https issuer). */
   issuer: string;
+  /** The password policy a new password meets (the same as sign-up's and recovery's). */
+  judgePassword: JudgePassword;
+  /** Moving the account to another address; absent where no mail can go out. */
+  emailChange?: EmailChange;
 }
 
 /** What every /account route works with: its deps, its session and sign-in, and the page itself. */
@@ -71,24 +78,30 @@ async function renderAccount(
   ]);
   const { views } = deps;
   const lang = views.language(ctx);
+  const t = views.translate(lang);
+  const view = accountView({
+    account,
+    sessions,
+    // The provider session this page is bound to: the one this device signed in with.
+    currentSessionId: session.providerSessionId,
+    apps,
+    notices,
+    flash,
+    passwordError,
+    profileRefusal,
+    csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
+    now: views.now(),
+    lang,
+    t,
+  });
+  const shown = await withEmailNotices(view, {
+    audit: deps.audit,
+    accountId: account.id,
+    flash,
+    now: views.now(),
+    lang,
+    t,
+  });
   ctx.type = 'html';
-  ctx.body = views.page(
-    ctx,
-    'account/index',
-    accountView({
-      account,
-      sessions,
-      // The provider session this page is bound to: the one this device signed in with.
-      currentSessionId: session.providerSessionId,
-      apps,
-      notices,
-      flash,
-      passwordError,
-      profileRefusal,
-      csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
-      now: views.now(),
-      lang,
-      t: views.translate(lang),
-    }),
-  );
+  ctx.body = views.page(ctx, 'account/index', { ...shown, canChangeEmail: Boolean(deps.emailChange) });
 }

@@ -4,9 +4,6 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
 import { ACCOUNT_CLIENT_ID } from '../../clients/first-party-clients.js';
 import { CallbackQuery } from '../app-sign-in.js';
-import type { AccountRecord } from '../../storage/store.js';
-import { admit } from '../../throttle/throttle-gate.js';
-import { attemptFailed, attemptSucceeded, passwordAttempt } from '../password-attempts.js';
 import { guard } from '../guard.js';
 import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
@@ -15,7 +12,8 @@ import { requestOrigin } from '../request-info.js';
 import { PROFILE_FIELDS, revokeView, type ProfileForm } from '../view-models/account-view.js';
 import { wayBack } from '../view-models/logout-view.js';
 import { sayReason } from '../view-models/validation-text.js';
-import type { Views } from '../views.js';
+import { emailRoutes } from './account-email-routes.js';
+import { checkPassword, seeOther, tr, via } from './account-forms.js';
 import { accountPage, type AccountPage, type AccountRouteDeps } from './account-page.js';
 
 export type { AccountRouteDeps } from './account-page.js';
@@ -55,16 +53,6 @@ const profileInput = guard({
 });
 
 const deleteInput = guard({ body: z.object({ password: z.string().catch('') }) });
-
-const via = (ctx: Context) => ({ via: 'account-page' as const, ...requestOrigin(ctx) });
-
-/** This request's translation: sentences the routes build (refusals) are said in the page's language. */
-const tr = (views: Views, ctx: Context) => views.translate(views.language(ctx));
-
-function seeOther(ctx: Context, to: string): void {
-  ctx.status = 303;
-  ctx.redirect(to);
-}
 
 async function openPage(page: AccountPage, ctx: Context): Promise<void> {
   const { done } = pageInput.read(ctx).query;
@@ -123,31 +111,6 @@ async function revokeApp(page: AccountPage, ctx: Context): Promise<void> {
   seeOther(ctx, '/account?done=app');
 }
 
-/**
- * The password this page asks again is guarded like a login (password-attempts.ts): the same counters
- * and audit (a wrong one here counts as a failed sign-in), and during a lockout even the right one waits. 'waiting' means the page has
- * already been answered with a 429.
- */
-async function checkPassword(
-  page: AccountPage,
-  ctx: Context,
-  account: AccountRecord,
-  password: string,
-  showWait: (message: string) => Promise<void>,
-): Promise<'right' | 'wrong' | 'waiting'> {
-  const { deps } = page;
-  const attempt = passwordAttempt(ctx, account.email, ACCOUNT_CLIENT_ID);
-  const t = tr(deps.views, ctx);
-  const checked = await admit(ctx, deps.throttle, attempt.keys, { form: 'page', render: showWait, t });
-  if (!checked) return 'waiting';
-  if (await deps.accounts.verifyPassword(account.id, password)) {
-    await attemptSucceeded(deps.throttle, attempt, checked);
-    return 'right';
-  }
-  await attemptFailed(deps, ctx, attempt);
-  return 'wrong';
-}
-
 async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   const session = page.guard.signedIn(ctx);
   const form = passwordInput.read(ctx).body;
@@ -162,6 +125,12 @@ async function changePassword(page: AccountPage, ctx: Context): Promise<void> {
   if (verdict === 'waiting') return;
   if (verdict === 'wrong') return refuse('current_password', t('account:password.wrong'));
   if (form.new_password !== form.confirm_password) return refuse('confirm_password', t('account:password.mismatch'));
+  const { account } = session;
+  const problem = await page.deps.judgePassword(form.new_password, {
+    email: account.email,
+    ...(account.name ? { name: account.name } : {}),
+  });
+  if (problem) return refuse('new_password', t(`codes:password.${problem}`));
   try {
     await page.deps.security.setPassword(session.account, form.new_password, via(ctx));
   } catch (err) {
@@ -280,6 +249,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/data', formBody, signedInForm, (ctx) => downloadData(page, ctx));
   router.get('/delete', (ctx) => deletePage(page, ctx));
   router.post('/delete', formBody, signedInForm, deleteInput, (ctx) => deleteAccount(page, ctx));
+  if (deps.emailChange) emailRoutes(router, page, deps.emailChange);
   router.get('/deleted', (ctx) => {
     ctx.type = 'html';
     ctx.body = deps.views.page(ctx, 'account/deleted', { title: tr(deps.views, ctx)('account:deleted.title') });

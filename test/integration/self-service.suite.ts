@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
-import { REDIRECT_URI, exchange, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
+import {
+  REDIRECT_URI,
+  authorize,
+  exchange,
+  introspect,
+  relyingParty,
+  startAuthorization,
+  type RelyingParty,
+} from '../support/sign-in.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
@@ -253,11 +261,16 @@ export function selfServiceSuite(store: StoreKind): void {
   describe('recovery', () => {
     test('a forgotten password: the code by mail, a new password ends every session and grant, a notice follows', async () => {
       const email = fresh('forgot');
-      const account = await server.signet.accounts.create({
-        email,
-        password: 'the old harbour password',
-        emailVerified: true,
-      });
+      // Unverified until the code proves the address; signed in to the app with the old password meanwhile.
+      const account = await server.signet.accounts.create({ email, password: 'the old harbour password' });
+      const elsewhere = newBrowser();
+      const earlier = await startAuthorization(rp, 'openid email offline_access');
+      const tokens = await exchange(
+        rp,
+        earlier,
+        await authorize(elsewhere, earlier, email, 'the old harbour password'),
+      );
+      expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(true);
       const { browser, uid, page } = await signInPage();
       expect(page.body).toContain(`/interaction/${uid}/recover`);
       const { next } = await submitAddress(browser, uid, 'recover', email);
@@ -270,6 +283,8 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(changed.status).toBe(200);
       expect(changed.body).toContain('Your password was changed');
       expect(changed.body).toContain(`action="/interaction/${uid}/login"`);
+      for (const token of [tokens.access_token, tokens.refresh_token ?? ''])
+        expect((await introspect(server.issuer, rp, token)).active).toBe(false);
       const [, notice] = await mailTo(email, 2);
       expect(notice?.parsed.subject).toBe('Your password was changed');
       expect(await server.signet.accounts.authenticate(email, 'the old harbour password')).toBeUndefined();

@@ -340,4 +340,32 @@ describeBrowser("a person's whole account life in Chromium, in English and in Ko
     expect(patternsChecked).toEqual(['en sign-up code', 'en recovery code', 'ko sign-up code', 'ko recovery code']);
     expect(patternsFound).toEqual({});
   });
+
+  test('every mail the person received is whole and in their language: no {{placeholder}} left unfilled', () => {
+    if (!smtp) throw new Error('setup failed');
+    const mails = smtp.received;
+    const read = (lang: Lang) =>
+      mails
+        .filter((m) => m.envelopeTo.includes(PEOPLE[lang].email))
+        .map((m) => ({
+          subject: String(m.parsed.subject),
+          text: m.parsed.text ?? '',
+          html: typeof m.parsed.html === 'string' ? m.parsed.html : '',
+        }));
+    const problems: string[] = [];
+    for (const lang of ['en', 'ko'] as const) {
+      const received = read(lang);
+      // The sign-up code and the recovery code at least.
+      expect(received.length).toBeGreaterThanOrEqual(2);
+      for (const mail of received) {
+        if (HANGUL.test(mail.subject + mail.text) !== (lang === 'ko'))
+          problems.push(`${lang} "${mail.subject}": not in ${lang}`);
+        for (const part of ['subject', 'text', 'html'] as const) {
+          const unfilled = mail[part].match(/\{\{\s*\w+\s*\}\}/g) ?? [];
+          if (unfilled.length > 0) problems.push(`${lang} "${mail.subject}" ${part}: ${unfilled.join(' ')}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -193,10 +193,12 @@ export function emailChangeSuite(store: StoreKind): void {
 
   test('undo from the old address: the link shows a page and changes nothing; its button restores and signs out', async () => {
     const { browser, email, accountId, to } = await changed();
-    // An app holding tokens from before: whoever changed the address may hold some too.
-    const start = await startAuthorization(rp, 'openid email');
+    // An app holding tokens from before, one meant to outlive every session: whoever changed the
+    // address may hold some too.
+    const start = await startAuthorization(rp, 'openid email offline_access');
     const tokens = await exchange(rp, start, await authorize(newBrowser(), start, to, PASSWORD));
-    expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(true);
+    const refresh = tokens.refresh_token ?? '';
+    expect((await introspect(server.issuer, rp, refresh)).active).toBe(true);
 
     const link = undoLinkIn((await mailTo(email))[0]);
     const stranger = newBrowser();
@@ -216,6 +218,7 @@ export function emailChangeSuite(store: StoreKind): void {
     expect(undone.body).toContain('reset it now');
     expect(await server.signet.accounts.findById(accountId)).toMatchObject({ email, emailVerified: true });
     expect((await introspect(server.issuer, rp, tokens.access_token)).active).toBe(false);
+    expect((await introspect(server.issuer, rp, refresh)).active).toBe(false);
     // The account page's own session ended with every provider session: it asks to sign in again.
     const account = await browser.request(`${server.issuer}/account`);
     expect(account.status).toBe(303);

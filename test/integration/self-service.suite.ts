@@ -44,7 +44,13 @@ export function selfServiceSuite(store: StoreKind): void {
       store,
       // Each test's browser comes from an address of its own (X-Forwarded-For behind TRUST_PROXY), so the
       // per-IP limits of one test never meet another's.
-      env: { SIGNUP: 'open', SMTP_URL: smtp.url, MAIL_FROM: 'Signet <signet@example.test>', TRUST_PROXY: '1' },
+      env: {
+        SIGNUP: 'open',
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Signet <signet@example.test>',
+        TRUST_PROXY: '1',
+        SIGNUP_EMAIL_DOMAINS: 'example.test',
+      },
     });
     const c = await server.signet.clients.create({ name: 'Harbour', redirectUris: [REDIRECT_URI] });
     rp = await relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
@@ -255,6 +261,10 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(stale.body).toContain('no longer valid');
       const junk = await browser.follow(`${server.issuer}/interaction/${uid}/signup/verify?flow=../../etc`);
       expect(junk.status).toBe(400);
+      // The operator's allowed domains are public policy: another domain is told so, and nothing is sent.
+      const elsewhere = await submitAddress(browser, uid, 'signup', 'someone@elsewhere.test');
+      expect(elsewhere.posted.status).toBe(400);
+      expect(elsewhere.posted.body).toContain('own domains');
     });
   });
 

@@ -80,6 +80,33 @@ describe('mail and sign-up configuration', () => {
   });
 
   test('production with sign-up closed and no SMTP_URL starts, and sends no mail at all (never into files)', () => {
-    expect(loadConfig(production()).mail.transport).toEqual({ kind: 'none' });
+    const config = loadConfig(production());
+    expect(config.mail.transport).toEqual({ kind: 'none' });
+    // Nothing could mail a recovery code: "Forgot password?" is off unless asked for, and then refused.
+    expect(config.passwordRecovery).toBe(false);
+    expect(problems({ ...production(), PASSWORD_RECOVERY: 'on' })).toEqual([
+      'SMTP_URL: required in production with PASSWORD_RECOVERY=on (codes go out by mail)',
+    ]);
+  });
+
+  test('password recovery is on wherever mail can go out, unless turned off', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'signet-mailcfg-'));
+    expect(loadConfig({ DATA_DIR: dataDir }).passwordRecovery).toBe(true);
+    expect(loadConfig({ DATA_DIR: dataDir, PASSWORD_RECOVERY: 'off' }).passwordRecovery).toBe(false);
+    const smtp = { ...production(), SMTP_URL: 'smtp://smtp.example.com:587', MAIL_FROM: 'id@example.com' };
+    expect(loadConfig(smtp).passwordRecovery).toBe(true);
+    expect(problems({ DATA_DIR: dataDir, PASSWORD_RECOVERY: 'maybe' })).toEqual([
+      expect.stringMatching(/^PASSWORD_RECOVERY: /),
+    ]);
+  });
+
+  test('SIGNUP_EMAIL_DOMAINS: a list of domain names, lower-cased, a leading @ forgiven; anything else named', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'signet-mailcfg-'));
+    const config = loadConfig({ DATA_DIR: dataDir, SIGNUP_EMAIL_DOMAINS: 'Example.COM, @example.org' });
+    expect(config.signupDomains).toEqual(['example.com', 'example.org']);
+    expect(loadConfig({ DATA_DIR: dataDir }).signupDomains).toBeUndefined();
+    expect(problems({ DATA_DIR: dataDir, SIGNUP_EMAIL_DOMAINS: 'example.com,not a domain' })).toEqual([
+      expect.stringMatching(/^SIGNUP_EMAIL_DOMAINS: "not a domain" is not a domain name/),
+    ]);
   });
 });

@@ -56,7 +56,11 @@ export function codeMail(translator: Translator, input: CodeMailInput): MailRequ
     title: subject,
     paragraphs: [t('intro'), t('next')],
     ...(input.code ? { code: input.code } : {}),
-    footer: translator.t(input.lang, 'verification:footer', { issuer: input.issuer }),
+    // A mail with a link says where the link may lead, rather than where a code may be typed.
+    footer: translator.t(input.lang, input.link ? 'verification:footerLink' : 'verification:footer', {
+      issuer: input.issuer,
+      email: input.to,
+    }),
   });
   return { to: input.to, subject, ...body, ...(input.dedupeKey ? { dedupeKey: input.dedupeKey } : {}) };
 }

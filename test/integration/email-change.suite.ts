@@ -130,6 +130,9 @@ export function emailChangeSuite(store: StoreKind): void {
     expect(code?.parsed.subject).not.toMatch(/\d{6}/);
     const [told] = await mailTo(email);
     expect(told?.parsed.subject).toBe('Your email address was changed');
+    expect(told?.parsed.text).toContain(`to ${email}. The link leads only to ${server.issuer}`);
+    // Each mail's small print names the address it was sent to, so a forwarded one still says whose it was.
+    expect(code?.parsed.text).toContain(`to ${to}. Signet never asks`);
     expect(undoLinkIn(told)).toMatch(new RegExp(`^${server.issuer}/account/email/undo/[\\w-]{43}$`));
   });
 

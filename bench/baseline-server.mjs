@@ -25,8 +25,26 @@ const store = env.MONGODB_URI
   ? await openMongoStore({ uri: env.MONGODB_URI })
   : await openSqliteStore({ dataDir: env.DATA_DIR });
 // The baseline's clients are never hashed (see below), so the pepper only has to exist.
+
+// Store calls counted by name ("oidc.find"), as Signet's /metrics counts them, with the requests that
+// made them: GET /__bench/store-ops reads both (bench/lib/store-ops.mjs).
+/** @type {Record<string, number>} */
+const operations = {};
+let requests = 0;
+const countedRecords = new Proxy(store.oidc, {
+  get(target, prop) {
+    const value = Reflect.get(target, prop, target);
+    if (typeof value !== 'function') return value;
+    const name = `oidc.${String(prop)}`;
+    return (/** @type {unknown[]} */ ...args) => {
+      operations[name] = (operations[name] ?? 0) + 1;
+      return value.apply(target, args);
+    };
+  },
+});
+
 const Adapter = createAdapterClass(
-  store.oidc,
+  countedRecords,
   new ClientSecretHasher(randomBytes(32)),
   new RefreshPolicy({ clock: Date.now, leeway: 0 }),
 );
@@ -101,6 +119,14 @@ const provider = new Provider(issuer, {
     ctx.type = 'json';
     ctx.body = out;
   },
+});
+
+provider.use(async (ctx, next) => {
+  if (ctx.path !== '/__bench/store-ops') {
+    requests += 1;
+    return next();
+  }
+  ctx.body = { requests, operations };
 });
 
 // Login and consent answered without a page: the baseline measures the protocol engine and the store.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ROOT } from './lib/proc.mjs';
 import { SCENARIO_NAMES, scenarioMethod, scenarioTitle } from './lib/scenarios.mjs';
 import { startupSection } from './lib/startup.mjs';
+import { storeOpsSection } from './lib/store-ops-report.mjs';
 
 /** Published figures of peers, as their authors state them. */
 export const PEERS = {
@@ -335,6 +336,7 @@ export function renderReport(results, resultsPath) {
     '',
   );
   for (const [store, byServer] of Object.entries(results.stores)) lines.push(...storeSection(store, byServer), '');
+  lines.push(...storeOpsSection(results));
   lines.push(
     '## Login ceiling: argon2id',
     '',

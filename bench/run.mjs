@@ -15,6 +15,7 @@
 //   BENCH_SCALE_CONNECTIONS=8    connections for the introspection part of the scaling run
 //   BENCH_NO_REPORT=1            keep BENCHMARKS.md as it is (results JSON only)
 //   BENCH_ONLY=startup           only the "first ten minutes" section (npm start and CLI times), updated in place
+//   BENCH_ONLY=store-ops         only the "store operations per request" section (counts, no rates), updated in place
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -27,6 +28,7 @@ import { seededToken } from './lib/seed-ids.mjs';
 import { measureStartup, writeStartupSection } from './lib/startup.mjs';
 import { startBaseline, startSignet } from './lib/targets.mjs';
 import { writeReport } from './report.mjs';
+import { writeStoreOpsSection } from './lib/store-ops-report.mjs';
 
 const env = process.env;
 const list = (value, fallback) =>
@@ -56,7 +58,12 @@ for (const s of options.stores) if (!['sqlite', 'mongodb'].includes(s)) throw ne
 
 const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const fmt = (r) =>
-  `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}`;
+  `${r.rps.toFixed(1)}/s p50 ${r.latencyMs.p50?.toFixed(1)} ms p99 ${r.latencyMs.p99?.toFixed(1)} ms${r.failed ? `, ${r.failed} FAILED` : ''}` +
+  (r.storeOps
+    ? `; store ops/request ${r.storeOps.total.toFixed(2)} (${Object.entries(r.storeOps.perRequest)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')})`
+    : '');
 
 async function argon2Ceiling() {
   log(`argon2id ceiling: ${options.durationS}s of verifications, ${options.argonConcurrency} callers`);
@@ -73,7 +80,7 @@ async function argon2Ceiling() {
  * taken a minute apart would measure that drift as much as the servers. For the same reason the login
  * ceiling is measured again right before and right after the logins, and they are held to the mean.
  */
-async function benchPair(store, ferret) {
+async function benchPair(store, ferret, { ceilings = true } = {}) {
   const targets = [];
   const results = { signet: {}, baseline: {}, baselineStoredClients: {} };
   let ceiling;
@@ -85,7 +92,7 @@ async function benchPair(store, ferret) {
       log(`${target.kind} on ${store}: ${target.origin} (pid ${target.pid})`);
     }
     for (const name of options.scenarios) {
-      const around = name === 'login' ? [await argon2Ceiling()] : undefined;
+      const around = name === 'login' && ceilings ? [await argon2Ceiling()] : undefined;
       for (const target of targets) {
         try {
           results[target.kind][name] = await runScenario(name, target, options);
@@ -201,6 +208,10 @@ async function main() {
     log(`first ten minutes: ${JSON.stringify(startup)}`);
     return;
   }
+  if (env.BENCH_ONLY === 'store-ops') {
+    await storeOpsOnly();
+    return;
+  }
   const startedAt = new Date();
   const results = {
     startedAt: startedAt.toISOString(),
@@ -239,6 +250,32 @@ async function main() {
   if (env.BENCH_NO_REPORT !== '1') {
     await writeReport(results, join(ROOT, 'BENCHMARKS.md'), relative(ROOT, file));
     log('BENCHMARKS.md rewritten');
+  }
+}
+
+/**
+ * Every scenario on every store, for the store operations each request costs, and only that section of
+ * BENCHMARKS.md rewritten: the counts do not depend on how long or how quietly the run was, so a short
+ * run updates them without replacing the rates of a full one.
+ */
+async function storeOpsOnly() {
+  const results = { startedAt: new Date().toISOString(), command: commandLine(), options, stores: {} };
+  for (const store of options.stores) {
+    const ferret = store === 'mongodb' ? await startFerretDb() : undefined;
+    try {
+      results.stores[store] = (await benchPair(store, ferret, { ceilings: false })).results;
+    } finally {
+      await ferret?.stop();
+    }
+  }
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `store-ops-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}`);
+  if (env.BENCH_NO_REPORT !== '1') {
+    await writeStoreOpsSection(results, join(ROOT, 'BENCHMARKS.md'));
+    log('BENCHMARKS.md: store operations section rewritten');
   }
 }
 

@@ -7,6 +7,7 @@ import { URLSearchParams } from 'node:url';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './http.mjs';
 import { cannon, closedLoop } from './load.mjs';
 import { watchProcess } from './proc.mjs';
+import { settledCounts, storeOpsBetween } from './store-ops.mjs';
 
 /** Signs a fresh browser in (login form, consent when asked) and returns it with the code it got. */
 export async function signIn(target, http, user, options = {}) {
@@ -221,12 +222,15 @@ function measuredCannon(target, o, request) {
 /** `o.around` (optional) wraps the measured run alone, e.g. to attach a profiler or strace to the server. */
 async function measured(target, o, run) {
   if (o.warmupS > 0) await run(o.warmupS);
+  // Read after the warm-up has settled, so that only the measured requests are counted.
+  const countsBefore = await settledCounts(target);
   const stop = watchProcess(target.pid);
   // The generator shares the machine's cores with the server: its own cost is reported too.
   const generatorCpu = process.cpuUsage();
   const result = o.around ? await o.around(target, () => run(o.durationS)) : await run(o.durationS);
   const { rssPeakBytes, cpuSeconds } = stop();
   const { user, system } = process.cpuUsage(generatorCpu);
+  const storeOps = storeOpsBetween(countsBefore, await settledCounts(target));
   const perOk = (seconds) => (result.ok ? (seconds * 1000) / result.ok : NaN);
   return {
     ...result,
@@ -235,6 +239,7 @@ async function measured(target, o, run) {
     serverCpuMsPerOk: perOk(cpuSeconds),
     generatorCpuMsPerOk: perOk((user + system) / 1e6),
     connections: o.connections,
+    storeOps,
   };
 }
 

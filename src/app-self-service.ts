@@ -6,6 +6,7 @@ import type { JudgePassword } from './self-service/code-flow.js';
 import { EmailChange } from './self-service/email-change.js';
 import { EmailUndos } from './self-service/email-undo.js';
 import { Recovery } from './self-service/recovery.js';
+import { Invitations } from './self-service/invitations.js';
 import { SignUp } from './self-service/sign-up.js';
 import { Throttle } from './throttle/throttle.js';
 import { EmailCodes } from './verification/email-codes.js';
@@ -64,8 +65,14 @@ export function buildSelfService(
     passwordPolicy,
     judgePassword,
     ...(config.mail.transport.kind === 'none' ? {} : { emailChange: new EmailChange({ ...deps, undos }) }),
-    ...(config.signup === 'open'
-      ? { signUp: new SignUp({ ...deps, ...(config.signupDomains ? { domains: config.signupDomains } : {}) }) }
+    ...(config.signup !== 'closed'
+      ? {
+          signUp: new SignUp({
+            ...deps,
+            ...(config.signupDomains ? { domains: config.signupDomains } : {}),
+            ...(config.signup === 'invite' ? { invitations: new Invitations(store.oidc) } : {}),
+          }),
+        }
       : {}),
     ...(config.passwordRecovery ? { recovery: new Recovery(deps) } : {}),
   };

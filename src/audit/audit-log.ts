@@ -20,6 +20,7 @@ export const AUDIT = {
   accountDeleted: 'account.deleted',
   passwordChanged: 'account.password_changed',
   signupStarted: 'signup.started',
+  accountInvited: 'account.invited',
   recoveryStarted: 'recovery.started',
   codeRejected: 'email_code.rejected',
   noticesDismissed: 'account.notices_dismissed',

@@ -2,6 +2,7 @@
 export const EXAMPLES: Readonly<Record<string, string>> = {
   'user create':
     "printf '%s\\n' 'a long passphrase' | npm run --silent cli -- user create --email ada@example.com --password-stdin --name 'Ada Lovelace' --email-verified",
+  'user invite': 'npm run --silent cli -- user invite --email grace@example.com --lang ko',
   'user list':
     'npm run --silent cli -- user list --search ada --limit 20   (then: --after <next> for the following page)',
   'user show': 'npm run --silent cli -- user show --email ada@example.com',

@@ -77,18 +77,20 @@ export async function startProof(
 export async function resendProof(
   deps: CodeFlowDeps,
   flowId: string,
-  mailKinds: { code: CodeMailKind; decoy: CodeMailKind },
+  mailKinds: { code: CodeMailKind; decoy: CodeMailKind | ((email: string) => Promise<CodeMailKind>) },
   who: Requester,
 ): Promise<Started | undefined> {
   const found = await deps.codes.find(flowId, who.bindTo);
   if (!found) return undefined;
   const wait = await deps.codes.sendWait(found.purpose, found.email, who.ip);
   if (wait > 0) return { kind: 'wait', seconds: wait };
+  // Which notice a decoy gets is decided again, for every flow alike, so a resend's timing tells nothing.
+  const decoyKind = typeof mailKinds.decoy === 'string' ? mailKinds.decoy : await mailKinds.decoy(found.email);
   const again = await deps.codes.resend(flowId, who.bindTo, who.ip);
   if (!again) return undefined;
   await deps.mail.enqueue(
     codeMail(deps.translator, {
-      kind: again.code ? mailKinds.code : mailKinds.decoy,
+      kind: again.code ? mailKinds.code : decoyKind,
       to: again.flow.email,
       lang: who.lang,
       issuer: deps.issuer,

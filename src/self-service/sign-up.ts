@@ -3,6 +3,7 @@ import { parseEmail } from '../accounts/email.js';
 import type { AccountSecurity } from '../accounts/account-security.js';
 import { DuplicateError, ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
+import type { CodeMailKind } from '../verification/code-mails.js';
 import {
   auditRefusal,
   startProof,
@@ -13,9 +14,12 @@ import {
   type Requester,
   type Started,
 } from './code-flow.js';
+import type { Invitations } from './invitations.js';
 
 export interface SignUpDeps extends CodeFlowDeps {
   security: AccountSecurity;
+  /** Present where sign-up is by invitation only (SIGNUP=invite). */
+  invitations?: Invitations;
   /** Sign-up only for addresses in these domains; undefined: any. */
   domains?: readonly string[];
 }
@@ -56,22 +60,30 @@ export class SignUp {
     // The allowed domains are the operator's public policy: saying no to others tells nothing about anyone.
     const domain = email.slice(email.lastIndexOf('@') + 1);
     if (this.deps.domains && !this.deps.domains.includes(domain)) return { kind: 'refused', reason: 'domain' };
-    const existing = await this.deps.accounts.lookup(email);
+    const notice = await this.noticeFor(email);
     return startProof(
       this.deps,
-      {
-        purpose: 'signup',
-        email,
-        accountId: null,
-        mailKind: existing ? 'signup_taken' : 'signup_code',
-        real: !existing,
-      },
+      { purpose: 'signup', email, accountId: null, mailKind: notice ?? 'signup_code', real: notice === undefined },
       who,
     );
   }
 
   resend(flowId: string, who: Requester): Promise<Started | undefined> {
-    return resendProof(this.deps, flowId, { code: 'signup_code', decoy: 'signup_taken' }, who);
+    const decoy = async (email: string) => (await this.noticeFor(email)) ?? 'signup_taken';
+    return resendProof(this.deps, flowId, { code: 'signup_code', decoy }, who);
+  }
+
+  /**
+   * The mail an address gets instead of a code, if it may not sign up: it has an account already, or
+   * sign-up is by invitation and it has none. Both questions are asked for every address.
+   */
+  private async noticeFor(email: string): Promise<CodeMailKind | undefined> {
+    const [existing, invited] = await Promise.all([
+      this.deps.accounts.lookup(email),
+      this.deps.invitations ? this.deps.invitations.isInvited(email) : true,
+    ]);
+    if (existing) return 'signup_taken';
+    return invited ? undefined : 'signup_uninvited';
   }
 
   /** The flow's address, while it is open in this browser (to show it on the code page). */
@@ -102,6 +114,7 @@ export class SignUp {
         { email: checked.flow.email, password: person.password, ...(name ? { name } : {}), emailVerified: true },
         { via: 'sign-up', ip: who.ip, userAgent: who.userAgent },
       );
+      await this.deps.invitations?.redeem(account.email);
       return { kind: 'created', account };
     } catch (err) {
       if (err instanceof DuplicateError) return { kind: 'taken' };

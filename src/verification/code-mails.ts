@@ -19,7 +19,11 @@ export type CodeMailKind =
   /** Someone asked to move an account to an address another account already uses: no code. */
   | 'email_change_taken'
   /** To the old address after a change: what happened, and the way back (`link`). */
-  | 'email_changed';
+  | 'email_changed'
+  /** Sign-up is by invitation and this address has none: no code. */
+  | 'signup_uninvited'
+  /** An operator invited this address to sign up: where to go (no code, no link to act on). */
+  | 'invitation';
 
 export interface CodeMailInput {
   kind: CodeMailKind;

@@ -23,9 +23,10 @@ export type OidcModel = (typeof OIDC_MODELS)[number];
  * SessionActivity (device, IP, last seen of a provider session), AppSession (the server-side session
  * of a first-party relying party such as the account page) and EmailCode (a code mailed to prove an
  * address: single use through consume(), gone when it expires) and EmailUndo (the way back from an
- * email change, mailed to the old address: kept under its token's hash, taken once, 72 hours).
+ * email change, mailed to the old address: kept under its token's hash, taken once, 72 hours) and
+ * Invitation (an address an operator invited to sign up, for a week).
  */
-export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode', 'EmailUndo'] as const;
+export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode', 'EmailUndo', 'Invitation'] as const;
 
 export const RECORD_MODELS = [...OIDC_MODELS, ...SIGNET_MODELS] as const;
 

@@ -1,0 +1,4 @@
+import { describe } from '@jest/globals';
+import { inviteSuite } from './invite.suite.js';
+
+describe('sign-up by invitation on SQLite', () => inviteSuite('sqlite'));

@@ -32,9 +32,19 @@ export const NOTICE_TYPES = [
   AUDIT.passwordChanged,
   AUDIT.accountEnabled,
   AUDIT.sessionEnded,
+  AUDIT.accountUpdated,
 ] as const;
 
-const isSecurityNotice = (e: AuditEvent) => e.type !== AUDIT.sessionEnded || e.details.reason === 'session_cap';
+/**
+ * Of the events above, those the owner must see: a session ended by the cap (not one they ended), and a
+ * change of the address the account signs in with, whoever made it (the owner, an operator, the way
+ * back from the old address).
+ */
+function isSecurityNotice(e: AuditEvent): boolean {
+  if (e.type === AUDIT.sessionEnded) return e.details.reason === 'session_cap';
+  if (e.type === AUDIT.accountUpdated) return Array.isArray(e.details.fields) && e.details.fields.includes('email');
+  return true;
+}
 
 /** What the account page shows: read from the store on every view, nothing cached. */
 export class AccountOverview {

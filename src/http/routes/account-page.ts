@@ -13,7 +13,6 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Views } from '../views.js';
 import type { JudgePassword } from '../../self-service/code-flow.js';
 import type { EmailChange } from '../../self-service/email-change.js';
-import { withEmailNotices } from './account-email-notices.js';
 
 export interface AccountRouteDeps {
   accounts: AccountService;
@@ -94,14 +93,6 @@ async function renderAccount(
     lang,
     t,
   });
-  const shown = await withEmailNotices(view, {
-    audit: deps.audit,
-    accountId: account.id,
-    flash,
-    now: views.now(),
-    lang,
-    t,
-  });
   ctx.type = 'html';
-  ctx.body = views.page(ctx, 'account/index', { ...shown, canChangeEmail: Boolean(deps.emailChange) });
+  ctx.body = views.page(ctx, 'account/index', { ...view, canChangeEmail: Boolean(deps.emailChange) });
 }

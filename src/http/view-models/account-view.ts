@@ -54,7 +54,7 @@ export type AccountView = {
 };
 
 /** The flashes `?done=` may name, each a key of `account:flash`. */
-const FLASHES = new Set(['password', 'session', 'others', 'app', 'notices', 'profile']);
+const FLASHES = new Set(['password', 'session', 'others', 'app', 'notices', 'profile', 'email']);
 
 /** The audit events an account's owner is told about, and their key in `account:notices`. */
 const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
@@ -63,6 +63,8 @@ const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
   'account.password_changed': { tone: 'info', key: 'account:notices.passwordChanged' },
   'account.enabled': { tone: 'info', key: 'account:notices.enabled' },
   'session.ended': { tone: 'info', key: 'account:notices.sessionEnded' },
+  // Only the changes of the sign-in address reach the page (AccountOverview's filter).
+  'account.updated': { tone: 'info', key: 'account:notices.emailChanged' },
 };
 
 /** "Chrome on Linux" from a User-Agent string: enough for a person to recognise a device. */

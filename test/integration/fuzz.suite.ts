@@ -190,7 +190,8 @@ export function fuzzSuite(store: StoreKind, seed = fuzzSeed()): void {
     console.log(`fuzz (${store}): seed ${seed}; replay with SIGNET_FUZZ_SEED=${seed}`);
     server = await startTestServer({
       store,
-      env: { INITIAL_ACCESS_TOKEN },
+      // Sign-up open, so its routes are there to be fuzzed (mail goes to .eml files).
+      env: { INITIAL_ACCESS_TOKEN, SIGNUP: 'open' },
       overrides: { clock: () => Date.now() + offsetMs },
     });
     await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Fuzz' });

@@ -948,6 +948,31 @@ export function endpointShapes(r: Rand, c: FuzzContext): Array<readonly [number,
       },
     ],
     [
+      4,
+      {
+        label: 'sign-up and recovery',
+        path: `/interaction/${uid}/${r.pick(['signup', 'recover'])}${r.pick(['', '/', '/verify', '/resend'])}`,
+        methods: ['GET', 'POST'],
+        params: ['email', 'csrf', 'flow', 'code', 'name', 'password'],
+        deep: 'interaction-form',
+      },
+    ],
+    [
+      3,
+      {
+        label: 'account email change',
+        path: r.pick([
+          '/account/email',
+          '/account/email/verify',
+          '/account/email/resend',
+          `/account/email/undo/${any}`,
+        ]),
+        methods: ['GET', 'POST'],
+        params: ['csrf', 'email', 'current_password', 'flow', 'code'],
+        deep: 'account-form',
+      },
+    ],
+    [
       3,
       {
         label: 'account',

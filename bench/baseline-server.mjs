@@ -12,6 +12,7 @@ import Provider from 'oidc-provider';
 import { createAdapterClass } from '../dist/oidc/adapter.js';
 import { ClientSecretHasher } from '../dist/clients/client-secret.js';
 import { RefreshPolicy } from '../dist/tokens/refresh-policy.js';
+import { RequestTokenLookups } from '../dist/tokens/token-lookups.js';
 import { openMongoStore } from '../dist/storage/mongo/mongo-store.js';
 import { openSqliteStore } from '../dist/storage/sqlite/sqlite-store.js';
 
@@ -47,6 +48,9 @@ const Adapter = createAdapterClass(
   countedRecords,
   new ClientSecretHasher(randomBytes(32)),
   new RefreshPolicy({ clock: Date.now, leeway: 0 }),
+  // A plain adapter, one store read per lookup the provider asks for, as any bare provider's: Signet's
+  // sparing of reads within a request (src/tokens/token-lookups.ts) is Signet's work, not the provider's.
+  new RequestTokenLookups(() => undefined),
 );
 
 // The same kind of signing key Signet's id_tokens use by default (RS256, 2048 bits).

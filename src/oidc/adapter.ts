@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { OIDC_MODELS, type OidcModel, type OidcPayload, type OidcRecordStore } from '../storage/store.js';
 import type { RefreshPolicy } from '../tokens/refresh-policy.js';
+import { RequestTokenLookups } from '../tokens/token-lookups.js';
 import type { ClientSecretHasher } from '../clients/client-secret.js';
 
 function asModel(name: string): OidcModel {
@@ -59,9 +60,15 @@ function storedPayload(
 /**
  * Builds the Adapter class oidc-provider instantiates per model. It only translates: storage semantics
  * (expiry, atomic consume) belong to the store; client secrets are hashed here because the store must
- * never see one in the clear.
+ * never see one in the clear. `lookups` spares the reads one request would make of a value it has
+ * already found (token-lookups.ts); by default it follows the provider's own request.
  */
-export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecretHasher, refresh: RefreshPolicy) {
+export function createAdapterClass(
+  records: OidcRecordStore,
+  secrets: ClientSecretHasher,
+  refresh: RefreshPolicy,
+  lookups = new RequestTokenLookups(() => Provider.ctx),
+) {
   return class StoreAdapter implements Adapter {
     private readonly model: OidcModel;
 
@@ -81,10 +88,12 @@ export function createAdapterClass(records: OidcRecordStore, secrets: ClientSecr
       await records.upsert(this.model, this.key(id), stored, expiresIn && expiresIn > 0 ? expiresIn : undefined);
     }
 
-    async find(id: string): Promise<AdapterPayload | undefined> {
-      const found = await records.find(this.model, this.key(id));
-      if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
-      return found && this.hashed ? { ...found, jti: id } : found;
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return lookups.find(this.model, this.key(id), async () => {
+        const found = await records.find(this.model, this.key(id));
+        if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
+        return found && this.hashed ? { ...found, jti: id } : found;
+      });
     }
 
     findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -22,6 +22,7 @@ export const AUDIT = {
   signupStarted: 'signup.started',
   accountInvited: 'account.invited',
   recoveryStarted: 'recovery.started',
+  emailChangeStarted: 'email_change.started',
   codeRejected: 'email_code.rejected',
   noticesDismissed: 'account.notices_dismissed',
   accountUpdated: 'account.updated',

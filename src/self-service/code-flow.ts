@@ -1,7 +1,7 @@
 import type { AccountService } from '../accounts/account-service.js';
 import type { PasswordProblem } from '../accounts/password-policy.js';
 import { emailFingerprint } from '../accounts/email.js';
-import { AUDIT, type AuditLog } from '../audit/audit-log.js';
+import { AUDIT, type AuditLog, type AuditType } from '../audit/audit-log.js';
 import type { Language, Translator } from '../i18n/translator.js';
 import type { MailService } from '../mail/mail-service.js';
 import { codeMail, type CodeMailKind } from '../verification/code-mails.js';
@@ -34,6 +34,13 @@ export interface CodeFlowDeps {
   issuer: string;
 }
 
+/** The audit event of each kind of proof's first step. */
+const STARTED: Record<CodePurpose, AuditType> = {
+  signup: AUDIT.signupStarted,
+  recovery: AUDIT.recoveryStarted,
+  email_change: AUDIT.emailChangeStarted,
+};
+
 /** The first step's answers: the code is on its way (or seems to be), or the requester must wait. */
 export type Started = { kind: 'sent'; flowId: string; email: string } | { kind: 'wait'; seconds: number };
 
@@ -64,7 +71,9 @@ export async function startProof(
       dedupeKey: `${flow.purpose}:${flow.id}:1`,
     }),
   );
-  await deps.audit.record(input.purpose === 'signup' ? AUDIT.signupStarted : AUDIT.recoveryStarted, {
+  await deps.audit.record(STARTED[input.purpose], {
+    // A signed-in person moving their own address is no secret from themselves: that one names the account.
+    ...(input.purpose === 'email_change' && input.accountId ? { accountId: input.accountId } : {}),
     ip: who.ip,
     userAgent: who.userAgent,
     // The trail correlates attempts by a hash; whether an account exists stays out of it too.

@@ -124,6 +124,8 @@ export function emailChangeSuite(store: StoreKind): void {
     const [event] = await server.signet.audit.list({ accountId, types: ['account.updated'], limit: 1 });
     expect(event?.details).toMatchObject({ via: 'account-page', fields: ['email'] });
     expect(JSON.stringify(event)).not.toContain(to);
+    const [started] = await server.signet.audit.list({ accountId, types: ['email_change.started'], limit: 1 });
+    expect(started?.details).toMatchObject({ email_sha256: expect.any(String) });
 
     const [code] = await mailTo(to);
     expect(code?.parsed.subject).toBe('Your code to change your email address');

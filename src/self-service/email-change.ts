@@ -6,6 +6,7 @@ import { codeMail } from '../verification/code-mails.js';
 import {
   auditRefusal,
   resendProof,
+  startProof,
   type CodeFlowDeps,
   type CodeRefusal,
   type Requester,
@@ -45,25 +46,18 @@ export class EmailChange {
     }
     // Their own address is no secret to them.
     if (email === account.email) return { kind: 'refused', reason: 'same' };
-    const wait = await this.deps.codes.sendWait('email_change', email, who.ip);
-    if (wait > 0) return { kind: 'wait', seconds: wait };
-    const owner = await this.deps.accounts.lookup(email);
-    const free = owner === undefined;
-    const started = await this.deps.codes.start(
-      { purpose: 'email_change', email, bindTo: who.bindTo, accountId: account.id, real: free },
-      who.ip,
+    const free = (await this.deps.accounts.lookup(email)) === undefined;
+    return startProof(
+      this.deps,
+      {
+        purpose: 'email_change',
+        email,
+        accountId: account.id,
+        mailKind: free ? 'email_change_code' : 'email_change_taken',
+        real: free,
+      },
+      who,
     );
-    await this.deps.mail.enqueue(
-      codeMail(this.deps.translator, {
-        kind: free ? 'email_change_code' : 'email_change_taken',
-        to: started.flow.email,
-        lang: who.lang,
-        issuer: this.deps.issuer,
-        ...(started.code ? { code: started.code } : {}),
-        dedupeKey: `email_change:${started.flow.id}:1`,
-      }),
-    );
-    return { kind: 'sent', flowId: started.flow.id, email: started.flow.email };
   }
 
   resend(flowId: string, who: Requester): Promise<Started | undefined> {

@@ -19,14 +19,18 @@ const count = (v) => (Number.isFinite(v) ? (Math.round(v * 100) / 100).toFixed(2
 const signed = (v) => (Number.isFinite(v) ? `${v > 0.005 ? '+' : ''}${count(v)}` : '—');
 const ops = (r) => r?.storeOps;
 
-/** The operations Signet makes more of than the bare provider whose clients are in the store. */
+/** Where Signet's operations differ from those of the bare provider whose clients are in the store. */
 function added(signet, bare) {
   if (!bare) return '—';
-  const more = Object.entries(signet.perRequest)
-    .map(([kind, n]) => /** @type {[string, number]} */ ([kind, n - (bare.perRequest[kind] ?? 0)]))
-    .filter(([, n]) => n > 0.005)
-    .map(([kind, n]) => `\`${kind}\` +${count(n)}`);
-  return more.length > 0 ? more.join(', ') : 'nothing';
+  const kinds = [...new Set([...Object.keys(signet.perRequest), ...Object.keys(bare.perRequest)])];
+  const more = kinds
+    .map(
+      (kind) => /** @type {[string, number]} */ ([kind, (signet.perRequest[kind] ?? 0) - (bare.perRequest[kind] ?? 0)]),
+    )
+    .filter(([, n]) => Math.abs(n) > 0.005)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, n]) => `\`${kind}\` ${signed(n)}`);
+  return more.length > 0 ? more.join(', ') : 'none';
 }
 
 /** Logins are flows of several requests, and Signet's flow has more of them (its login page): per flow too. */
@@ -105,7 +109,7 @@ export function storeOpsSection(results) {
     lines.push(
       `### ${STORE_NAMES[store] ?? store}`,
       '',
-      '| scenario | Signet reads | writes | total | bare reads | writes | total | Signet − bare | bare, clients in store: total | Signet − it | what Signet adds to it |',
+      '| scenario | Signet reads | writes | total | bare reads | writes | total | Signet − bare | bare, clients in store: total | Signet − it | by operation |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
       ...summary,
       '',

@@ -26,8 +26,10 @@ export async function loadExistingGrant(
   if (own) return saved(new provider.Grant({ accountId, clientId: client.clientId }), own.scope);
 
   const [latest] = await records.findByAccount('Grant', accountId, client.clientId, 1);
-  const earlier = latest ? await provider.Grant.find(latest.id) : undefined;
-  if (!earlier) return undefined;
+  if (!latest) return undefined;
+  // Made from the row that query returned (live grants only) as Grant.find makes it from the same row:
+  // reading it again by id would cost a round trip for the same answer.
+  const earlier = new provider.Grant(latest.payload);
   const grant = new provider.Grant({ accountId, clientId: client.clientId });
   const scope = earlier.getOIDCScope();
   const claims = earlier.getOIDCClaims();

@@ -11,7 +11,7 @@ const HELP = {
   signet_refresh_token_reuse_detected_total: 'Rotated refresh tokens presented again (each revoked its whole grant)',
   signet_tokens_issued_total: 'Tokens issued by type: authorization_code, access_token, refresh_token, id_token',
   signet_store_operation_duration_seconds:
-    'Store call latency by operation and outcome (ok, error, unavailable; rejected: not tried while the store is down)',
+    'Store call latency by operation and outcome (ok, error, unavailable; rejected: not tried while the store is down); _count is the number of store calls, each a round trip on a networked store',
   signet_store_errors_total:
     'Failed store calls by operation and kind (error: a bug or bad data; unavailable: outage; rejected: failed fast during one)',
   signet_store_up: '1 while the store answers, 0 from the first outage error until a probe reaches it again',

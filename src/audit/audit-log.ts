@@ -36,6 +36,12 @@ export const AUDIT = {
   backchannelFailed: 'backchannel_logout.failed',
   keysRewrapped: 'keys.rewrapped',
   storeImported: 'store.imported',
+  factorAdded: 'factor.added',
+  factorRemoved: 'factor.removed',
+  factorsReset: 'factor.reset',
+  factorRejected: 'factor.rejected',
+  recoveryCodesIssued: 'factor.recovery_codes_issued',
+  recoveryCodeUsed: 'factor.recovery_code_used',
 } as const;
 
 export type AuditType = (typeof AUDIT)[keyof typeof AUDIT];

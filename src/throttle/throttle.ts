@@ -108,6 +108,16 @@ export class Throttle {
   async succeed(keys: readonly ThrottleKey[], checked: ThrottleCheck): Promise<void> {
     for (const { key } of keys) if (checked.failing.has(key)) await this.store.reset(key);
   }
+
+  /**
+   * Records one use of `key` and tells whether it was the only one in the window. The store appends,
+   * then counts: of callers racing on one key at most one counts 1 (both may count 2, and then both are
+   * refused), on every backend and across nodes, with no compare-and-set needed.
+   */
+  async firstUse(key: string, windowMs: number): Promise<boolean> {
+    const state = await this.store.recordFailure(key, this.clock(), windowMs);
+    return state.failures === 1;
+  }
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);
@@ -160,6 +170,18 @@ export const codeSendKeys = (purpose: string, email: string, ip: string): Thrott
 export const codeWrongKeys = (purpose: string, email: string, ip: string): ThrottleKey[] => [
   { key: `code:wrong:${purpose}:${digest(normalizeEmail(email))}`, policy: CODE_WRONG_POLICY },
   { key: `code:wrong-ip:${ip}`, policy: CODE_WRONG_IP_POLICY },
+];
+
+/**
+ * Wrong second-factor codes, per account: a six-digit code with one step either side has three right
+ * answers in a million, so five wrong ones in a quarter of an hour, then a quarter-hour lock, leave
+ * under one chance in ten thousand a day. Per IP it shares the login's counter.
+ */
+export const SECOND_FACTOR_POLICY: ThrottlePolicy = { free: 3, lockAfter: 5, lockSeconds: 900, windowMs: 900_000 };
+
+export const secondFactorKeys = (accountId: string, ip: string): ThrottleKey[] => [
+  { key: `factor:account:${digest(accountId)}`, policy: SECOND_FACTOR_POLICY },
+  { key: `login:ip:${ip}`, policy: LOGIN_IP_POLICY },
 ];
 
 /** "3 minutes", "40 seconds": for the page that asks a person to wait. */

@@ -23,7 +23,17 @@ export type CodeMailKind =
   /** Sign-up is by invitation and this address has none: no code. */
   | 'signup_uninvited'
   /** An operator invited this address to sign up: where to go (no code, no link to act on). */
-  | 'invitation';
+  | 'invitation'
+  /** An authenticator app was added to the account (no code: a notice). */
+  | 'factor_added'
+  /** An authenticator app was removed from the account. */
+  | 'factor_removed'
+  /** A new set of recovery codes replaced the old one. */
+  | 'recovery_codes_issued'
+  /** A recovery code was used to sign in. */
+  | 'recovery_code_used'
+  /** An operator removed every second factor of the account. */
+  | 'factors_reset';
 
 export interface CodeMailInput {
   kind: CodeMailKind;

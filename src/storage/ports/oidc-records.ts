@@ -24,9 +24,21 @@ export type OidcModel = (typeof OIDC_MODELS)[number];
  * of a first-party relying party such as the account page) and EmailCode (a code mailed to prove an
  * address: single use through consume(), gone when it expires) and EmailUndo (the way back from an
  * email change, mailed to the old address: kept under its token's hash, taken once, 72 hours) and
- * Invitation (an address an operator invited to sign up, for a week).
+ * Invitation (an address an operator invited to sign up, for a week). Second factors: Factor (an
+ * account's authenticator app or its set of recovery codes; never expires), FactorUse (one recovery
+ * code, kept under its keyed hash and taken once through consume()) and FactorChallenge (which account
+ * passed the password in a sign-in interaction that now asks for the second factor, for ten minutes).
  */
-export const SIGNET_MODELS = ['SessionActivity', 'AppSession', 'EmailCode', 'EmailUndo', 'Invitation'] as const;
+export const SIGNET_MODELS = [
+  'SessionActivity',
+  'AppSession',
+  'EmailCode',
+  'EmailUndo',
+  'Invitation',
+  'Factor',
+  'FactorUse',
+  'FactorChallenge',
+] as const;
 
 export const RECORD_MODELS = [...OIDC_MODELS, ...SIGNET_MODELS] as const;
 

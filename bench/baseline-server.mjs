@@ -25,8 +25,6 @@ const ACCOUNT_ID = 'baseline-account';
 const store = env.MONGODB_URI
   ? await openMongoStore({ uri: env.MONGODB_URI })
   : await openSqliteStore({ dataDir: env.DATA_DIR });
-// The baseline's clients are never hashed (see below), so the pepper only has to exist.
-
 // Store calls counted by name ("oidc.find"), as Signet's /metrics counts them, with the requests that
 // made them: GET /__bench/store-ops reads both (bench/lib/store-ops.mjs).
 /** @type {Record<string, number>} */
@@ -44,6 +42,7 @@ const countedRecords = new Proxy(store.oidc, {
   },
 });
 
+// The baseline's clients are never hashed (see below), so the pepper only has to exist.
 const Adapter = createAdapterClass(
   countedRecords,
   new ClientSecretHasher(randomBytes(32)),

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import { AccountOverview } from './accounts/account-overview.js';
-import { buildSelfService, lazyPasswordPolicy } from './app-self-service.js';
+import { buildSelfService, buildTwoStep, lazyPasswordPolicy } from './app-self-service.js';
 import type { AppOverrides, CoreServices, OidcParts } from './app-types.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { drainServer } from './http/drain-server.js';
@@ -60,10 +60,12 @@ export function buildHttpApp(parts: HttpParts): Koa {
   const { config, store } = core;
   const selfService = buildSelfService(core, mail, oidc.views, lazyPasswordPolicy());
   const firstParty = firstPartyRoutes(parts);
+  const twoStep = buildTwoStep(core, mail, oidc.views);
   // The account page takes new passwords and addresses too: the same policy and codes as sign-up's.
   const account = {
     ...firstParty.account,
     judgePassword: selfService.judgePassword,
+    factors: twoStep.factors,
     ...(selfService.emailChange ? { emailChange: selfService.emailChange } : {}),
   };
   return createHttpApp({
@@ -85,6 +87,7 @@ export function buildHttpApp(parts: HttpParts): Koa {
     ...firstParty,
     account,
     selfService,
+    twoStep,
   });
 }
 

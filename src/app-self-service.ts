@@ -10,6 +10,9 @@ import { Invitations } from './self-service/invitations.js';
 import { SignUp } from './self-service/sign-up.js';
 import { Throttle } from './throttle/throttle.js';
 import { EmailCodes } from './verification/email-codes.js';
+import { mailFactorNotices, noFactorNotices } from './factors/factor-mails.js';
+import { Factors } from './factors/factors.js';
+import { TwoStepChallenges } from './factors/two-step-challenges.js';
 
 // The self-service part of the composition root: sign-up and password recovery, each only where the
 // configuration turns it on, and the account page's email change wherever mail can go out, on mailed
@@ -76,4 +79,26 @@ export function buildSelfService(
       : {}),
     ...(config.passwordRecovery ? { recovery: new Recovery(deps) } : {}),
   };
+}
+
+/**
+ * Second factors: every account may add one (they need no configuration), and each change is mailed to
+ * its owner wherever mail can go out.
+ */
+export function buildTwoStep(core: CoreServices, mail: Mail, views: Views) {
+  const { config, store, clock } = core;
+  const factors = new Factors({
+    records: store.oidc,
+    sealer: core.sealer,
+    pepper: core.keys.pepper,
+    clock,
+    audit: core.audit,
+    throttle: new Throttle(store.throttle, clock),
+    issuer: config.issuer,
+    notify:
+      config.mail.transport.kind === 'none'
+        ? noFactorNotices
+        : mailFactorNotices(mail.service, views.translator, config.issuer),
+  });
+  return { factors, challenges: new TwoStepChallenges(store.oidc) };
 }

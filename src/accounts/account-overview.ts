@@ -33,6 +33,11 @@ export const NOTICE_TYPES = [
   AUDIT.accountEnabled,
   AUDIT.sessionEnded,
   AUDIT.accountUpdated,
+  AUDIT.factorAdded,
+  AUDIT.factorRemoved,
+  AUDIT.factorsReset,
+  AUDIT.recoveryCodesIssued,
+  AUDIT.recoveryCodeUsed,
 ] as const;
 
 /**

@@ -1,10 +1,13 @@
 import type { AccountService, IdentityChanges, NewAccount } from './account-service.js';
 import { actedBy, AUDIT, type Actor, type AuditFields, type AuditLog } from '../audit/audit-log.js';
-import type { AccountRecord } from '../storage/store.js';
+import type { AccountRecord, OidcRecordStore, RecordModel } from '../storage/store.js';
 import type { AccessRevoker } from '../tokens/revocation.js';
 import type { ProfileChanges } from './profile.js';
 
 export type { Actor } from '../audit/audit-log.js';
+
+/** What an account keeps of its second factors: gone with the account, never left to a later one. */
+const FACTOR_MODELS: readonly RecordModel[] = ['Factor', 'FactorUse', 'FactorChallenge'];
 
 /**
  * Account changes made on someone's behalf (an operator, or the user on the account page): each leaves an
@@ -17,6 +20,8 @@ export class AccountSecurity {
     private readonly accounts: AccountService,
     private readonly revoker: AccessRevoker,
     private readonly audit: AuditLog,
+    /** Where second factors are kept; deleting an account removes them. */
+    private readonly records?: OidcRecordStore,
   ) {}
 
   async create(input: NewAccount, actor: Actor): Promise<AccountRecord> {
@@ -66,9 +71,14 @@ export class AccountSecurity {
     return updated;
   }
 
+  /**
+   * Second factors go with the account (a password reset, by contrast, leaves them: recovery proves the
+   * address, not the phone). Disabling keeps them, so the account comes back as it was.
+   */
   async delete(account: AccountRecord, actor: Actor): Promise<void> {
     await this.accounts.delete(account.id);
     await this.signOutEverywhere(account.id);
+    await this.removeFactors(account.id);
     await this.audit.record(
       AUDIT.accountDeleted,
       this.fields(account.id, actor, { email_domain: account.email.split('@')[1] }),
@@ -101,6 +111,17 @@ export class AccountSecurity {
     const clients = await this.revoker.revokeGrants(accountId);
     const sessions = await this.revoker.endSessions(accountId);
     return { grants_revoked: clients.length, sessions_ended: sessions };
+  }
+
+  private async removeFactors(accountId: string): Promise<void> {
+    if (!this.records) return;
+    for (const model of FACTOR_MODELS) {
+      for (;;) {
+        const found = await this.records.findByAccount(model, accountId);
+        if (found.length === 0) break;
+        for (const record of found) await this.records.destroy(model, record.id);
+      }
+    }
   }
 
   private fields(accountId: string, actor: Actor, details: Record<string, unknown> = {}): AuditFields {

@@ -58,7 +58,9 @@ export interface AuditFields {
  * Who asked: an operator at the CLI, or the person themselves — on the account page, signing up, or
  * recovering a password (with their request's IP/UA).
  */
-export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & { via: 'cli' | 'account-page' | 'sign-up' | 'recovery' };
+export type Actor = Pick<AuditFields, 'ip' | 'userAgent'> & {
+  via: 'cli' | 'account-page' | 'sign-up' | 'recovery' | 'sign-in';
+};
 
 /** An operator at the admin CLI. */
 export const CLI_OPERATOR: Actor = Object.freeze({ via: 'cli' });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { emailFingerprint } from '../accounts/email.js';
 import { actedBy, AUDIT, CLI_OPERATOR } from '../audit/audit-log.js';
-import { LANGUAGES } from '../i18n/translator.js';
+import { isLanguage, LANGUAGES } from '../i18n/translator.js';
 import { ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
+import type { SignetCore } from '../app-types.js';
 import {
   command,
   firstLine,
@@ -48,6 +49,43 @@ const verifiedFlag = oneOf('email-verified', ['true', 'false']).transform((value
 
 /** Blank counts as not given. */
 const nonBlank = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+
+/**
+ * The account's second factors as the CLI changes them, and the mail each change queues: sent from here
+ * when nothing else is running (a running server's sender takes it otherwise).
+ */
+async function factorsOf(app: SignetCore) {
+  const [{ Factors }, { Throttle }, { codeMail }, { createTranslator }, { service: mail }] = await Promise.all([
+    import('../factors/factors.js'),
+    import('../throttle/throttle.js'),
+    import('../verification/code-mails.js'),
+    import('../i18n/translator.js'),
+    app.mail(),
+  ]);
+  const queued: string[] = [];
+  const translator = createTranslator();
+  const factors = new Factors({
+    records: app.store.oidc,
+    sealer: app.sealer,
+    pepper: app.keys.pepper,
+    clock: app.clock,
+    audit: app.audit,
+    throttle: new Throttle(app.store.throttle, app.clock),
+    issuer: app.config.issuer,
+    async notify(account, kind, lang) {
+      const { id } = await mail.enqueue(
+        codeMail(translator, { kind, to: account.email, lang, issuer: app.config.issuer }),
+      );
+      queued.push(id);
+    },
+  });
+  const sent = async () => {
+    const states = [];
+    for (const id of queued) states.push({ id, state: (await mail.deliverNow(id))?.state ?? 'pending' });
+    return states;
+  };
+  return { factors, sent };
+}
 
 /**
  * The admin CLI's account creation, listing, lookup and identity changes (CONTRACT.md's other user commands
@@ -108,6 +146,20 @@ export const USER_COMMANDS: Record<string, Command> = {
       // Sent from here when nothing else is running; a running server's sender takes it otherwise.
       const record = await mail.deliverNow(id);
       return { email: invited, mail: { id, state: record?.state ?? 'pending' } };
+    },
+  }),
+  'user mfa-reset': withFlag('email', {
+    usage: 'user mfa-reset --email E',
+    summary:
+      'turn two-step verification off for a person who lost their phone and recovery codes: every authenticator ' +
+      'app and recovery code of the account is removed (audited, and mailed to the account); the password alone ' +
+      'signs in again. Make sure first that it is really them asking',
+    async run(app, email) {
+      const account = await app.accounts.findByEmail(email);
+      const { factors, sent } = await factorsOf(app);
+      const locale = account.profile?.locale;
+      const removed = await factors.removeAll(account, { ...CLI_OPERATOR, lang: isLanguage(locale) ? locale : 'en' });
+      return { id: account.id, factors_removed: removed, mail: await sent() };
     },
   }),
   'user list': command({

@@ -37,6 +37,7 @@ import { selfServiceRoutes, type SelfServiceRoutes } from './routes/self-service
 import { languageRoutes } from './routes/language-routes.js';
 import type { Views } from './views.js';
 import type { PasswordPolicy } from '../accounts/password-policy.js';
+import type { InteractionDeps } from './routes/interaction-routes.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -61,11 +62,23 @@ export interface HttpDeps {
   demo?: Omit<DemoDeps, 'views'>;
   /** Sign-up and recovery where turned on, and the password policy behind the strength meter. */
   selfService: SelfServiceRoutes & { passwordPolicy: () => Promise<PasswordPolicy> };
+  /** Second factors, asked at sign-in after the password of an account that has one. */
+  twoStep?: InteractionDeps['twoStep'];
 }
 
 /** What the login form links to besides signing in. */
 function offersOf(service: SelfServiceRoutes) {
   return { signup: Boolean(service.signUp), recovery: Boolean(service.recovery) };
+}
+
+/** The sign-in pages' deps: what the login form offers, and the second step where factors exist. */
+function interactionDeps(deps: HttpDeps, people: Omit<InteractionDeps, 'host'>): InteractionDeps {
+  return {
+    host: deps.host,
+    ...people,
+    offers: offersOf(deps.selfService),
+    ...(deps.twoStep ? { twoStep: deps.twoStep } : {}),
+  };
 }
 
 /** Middleware order matters: errors and headers wrap everything, our routes first, the provider last. */
@@ -101,7 +114,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     accountRoutes({ ...deps.account, ...people }),
     buttonRoutes(deps.views, config.issuer),
     ...(deps.demo ? [demoRoutes({ ...deps.demo, views: deps.views })] : []),
-    interactionRoutes({ host: deps.host, ...people, offers: offersOf(deps.selfService) }),
+    interactionRoutes(interactionDeps(deps, people)),
     ...selfServiceRoutes({ host: deps.host, ...people }, deps.selfService),
   ];
   // A method no route knows (TRACE, PROPFIND…) is the client's mistake: 405, not @koa/router's 501.

@@ -1,22 +1,34 @@
 /**
- * The authentication context classes Signet reports in `acr` (OIDC Core 2), from the weakest. Only
- * password sign-in exists today; the other two names are reserved so that a second factor and
- * phishing-resistant authenticators (passkeys) can be added without renaming what relying parties
- * already compare against.
+ * The authentication context classes Signet reports in `acr` (OIDC Core 2), from the weakest. Password
+ * sign-in and password plus a second factor exist; the phishing-resistant class is reserved so that
+ * passkeys can be added without renaming what relying parties already compare against.
  */
 export const ACR = {
   /** Something the user knows: a password, nothing else. */
   password: 'urn:signet:acr:pwd',
-  /** Reserved: a password and a second, independent factor. */
+  /** A password and a second, independent factor (an authenticator app's code, or a recovery code). */
   multiFactor: 'urn:signet:acr:mfa',
   /** Reserved: an authenticator bound to the origin (WebAuthn), which a phishing site cannot relay. */
   phishingResistant: 'urn:signet:acr:phr',
 } as const;
 
 /** What discovery advertises: only the classes a sign-in can actually reach today. */
-export const ACR_VALUES_SUPPORTED: readonly string[] = [ACR.password];
+export const ACR_VALUES_SUPPORTED: readonly string[] = [ACR.password, ACR.multiFactor];
 
 /** The login result of a password sign-in: its class, and RFC 8176's method value for it. */
 export function passwordAuthentication(): { acr: string; amr: string[] } {
   return { acr: ACR.password, amr: ['pwd'] };
+}
+
+/** Which second factor completed a sign-in after the password. */
+export type SecondFactorMethod = 'otp' | 'recovery';
+
+/**
+ * The login result of a password and a second factor. An authenticator app's code is RFC 8176's 'otp'
+ * (RFC 6238 is named there). A recovery code is a look-up secret, for which RFC 8176 has no value: its
+ * amr says only that there were a password and more than one factor, so a relying party can tell it
+ * from an app's code by the missing 'otp'.
+ */
+export function mfaAuthentication(method: SecondFactorMethod): { acr: string; amr: string[] } {
+  return { acr: ACR.multiFactor, amr: method === 'otp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'] };
 }

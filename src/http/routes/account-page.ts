@@ -13,6 +13,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Views } from '../views.js';
 import type { JudgePassword } from '../../self-service/code-flow.js';
 import type { EmailChange } from '../../self-service/email-change.js';
+import type { Factors } from '../../factors/factors.js';
 
 export interface AccountRouteDeps {
   accounts: AccountService;
@@ -28,6 +29,8 @@ export interface AccountRouteDeps {
   issuer: string;
   /** The password policy a new password meets (the same as sign-up's and recovery's). */
   judgePassword: JudgePassword;
+  /** The account's second factors (authenticator apps, recovery codes). */
+  factors?: Factors;
   /** Moving the account to another address; absent where no mail can go out. */
   emailChange?: EmailChange;
 }
@@ -70,10 +73,11 @@ async function renderAccount(
   profileRefusal?: { form: ProfileForm; message: string },
 ): Promise<void> {
   const { account } = session;
-  const [sessions, apps, notices] = await Promise.all([
+  const [sessions, apps, notices, twoStep] = await Promise.all([
     deps.overview.sessions(account.id),
     deps.overview.apps(account.id),
     deps.overview.notices(account.id),
+    deps.factors?.summary(account.id),
   ]);
   const { views } = deps;
   const lang = views.language(ctx);
@@ -88,11 +92,16 @@ async function renderAccount(
     flash,
     passwordError,
     profileRefusal,
+    ...(twoStep ? { twoStep } : {}),
     csrf: csrfToken(ctx, guard.csrfBinding(session.id)),
     now: views.now(),
     lang,
     t,
   });
   ctx.type = 'html';
-  ctx.body = views.page(ctx, 'account/index', { ...view, canChangeEmail: Boolean(deps.emailChange) });
+  ctx.body = views.page(ctx, 'account/index', {
+    ...view,
+    canChangeEmail: Boolean(deps.emailChange),
+    canTwoStep: Boolean(deps.factors),
+  });
 }

@@ -11,10 +11,12 @@ import { noStore } from '../middleware/no-store.js';
 import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt } from '../password-attempts.js';
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
+import { askSecondFactor, twoStepRoutes } from './interaction-two-step.js';
 import {
   interactionSteps,
   UidParams,
   wrongStep,
+  type Interaction,
   type InteractionDeps,
   type InteractionSteps,
 } from './interaction-steps.js';
@@ -51,17 +53,24 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
   throw wrongStep();
 }
 
-/** One login attempt: who it is for, its throttle keys, and the client it signs in to (for the audit). */
-/** The right password: the account's failures cleared (not the address's), audited, the prompt ended. */
+/**
+ * The right password: the account's failures cleared (not the address's), then either the second step
+ * (an account with a second factor) or the login audited and the prompt ended.
+ */
 async function loggedIn(
   steps: InteractionSteps,
   ctx: Context,
+  interaction: Interaction,
   accountId: string,
-  attempt: PasswordAttempt,
-  checked: ThrottleCheck,
+  attempt: { password: PasswordAttempt; checked: ThrottleCheck },
 ): Promise<void> {
-  await attemptSucceeded(steps.deps.throttle, attempt, checked);
-  await steps.deps.audit.record(AUDIT.loginSucceeded, { ...requestOrigin(ctx), accountId, clientId: attempt.clientId });
+  await attemptSucceeded(steps.deps.throttle, attempt.password, attempt.checked);
+  if (await askSecondFactor(steps, ctx, interaction, accountId)) return;
+  await steps.deps.audit.record(AUDIT.loginSucceeded, {
+    ...requestOrigin(ctx),
+    accountId,
+    clientId: attempt.password.clientId,
+  });
   await steps.finish(ctx, { login: { accountId, ...passwordAuthentication() } }, false);
 }
 
@@ -78,7 +87,7 @@ async function logIn(steps: InteractionSteps, ctx: Context): Promise<void> {
   const checked = await admit(ctx, steps.deps.throttle, attempt.keys, { form: 'page', render: again, t });
   if (!checked) return;
   const account = await steps.deps.accounts.authenticate(body.email, body.password);
-  if (account) return loggedIn(steps, ctx, account.id, attempt, checked);
+  if (account) return loggedIn(steps, ctx, interaction, account.id, { password: attempt, checked });
   await attemptFailed(steps.deps, ctx, attempt);
   // 200 with the form again, as login pages do: the page itself is the answer, not an HTTP auth challenge.
   await again(t('login:failed'));
@@ -99,6 +108,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await steps.renderLogin(ctx, interaction, { error: null, email: '' });
   });
   router.post('/login', formBody, steps.verifyCsrf, loginInput, (ctx) => logIn(steps, ctx));
+  twoStepRoutes(router, steps);
   router.post('/confirm', formBody, steps.verifyCsrf, consentInput, async (ctx) => {
     const { params, body } = consentInput.read(ctx);
     await confirmConsent(steps, ctx, await steps.details(ctx, params.uid), body);

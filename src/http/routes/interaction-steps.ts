@@ -4,6 +4,8 @@ import type { InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { Factors } from '../../factors/factors.js';
+import type { TwoStepChallenges } from '../../factors/two-step-challenges.js';
 import { AppError } from '../../errors.js';
 import type { ProviderHost } from '../../oidc/provider-host.js';
 import type { Throttle } from '../../throttle/throttle.js';
@@ -21,6 +23,8 @@ export interface InteractionDeps {
   views: Views;
   /** What the login form offers besides signing in, as configured. */
   offers?: { signup: boolean; recovery: boolean };
+  /** Second factors: an account that has one is asked for it after the password. */
+  twoStep?: { factors: Factors; challenges: TwoStepChallenges };
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -1,10 +1,12 @@
 import type { AppSummary, SessionSummary } from '../../accounts/account-overview.js';
 import type { AccountRecord, AuditEvent } from '../../storage/store.js';
+import type { FactorSummary } from '../../factors/factors.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';
 import { english, type Language, type Translate } from '../../i18n/translator.js';
 
-export type PasswordField = 'current_password' | 'new_password' | 'confirm_password';
+/** The password change's fields, and the password the two-step forms ask again. */
+export type PasswordField = 'current_password' | 'new_password' | 'confirm_password' | 'factor_password';
 
 /** The profile form's fields, named as the claims they become (OIDC Core 5.1); '' is "not set". */
 export const PROFILE_FIELDS = [
@@ -50,11 +52,26 @@ export type AccountView = {
   profile: ProfileForm;
   /** A refused profile change: what was wrong (the form keeps what was typed). */
   profileError: string | null;
+  /** The account's authenticator apps and recovery codes left (null: none made yet). */
+  twoStep: {
+    apps: Array<{ id: string; name: string; added: TimeView; lastUsed: TimeView | null }>;
+    codesLeft: number | null;
+  };
   csrf: string;
 };
 
 /** The flashes `?done=` may name, each a key of `account:flash`. */
-const FLASHES = new Set(['password', 'session', 'others', 'app', 'notices', 'profile', 'email']);
+const FLASHES = new Set([
+  'password',
+  'session',
+  'others',
+  'app',
+  'notices',
+  'profile',
+  'email',
+  'twostep',
+  'twostepoff',
+]);
 
 /** The audit events an account's owner is told about, and their key in `account:notices`. */
 const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
@@ -65,6 +82,11 @@ const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
   'session.ended': { tone: 'info', key: 'account:notices.sessionEnded' },
   // Only the changes of the sign-in address reach the page (AccountOverview's filter).
   'account.updated': { tone: 'info', key: 'account:notices.emailChanged' },
+  'factor.added': { tone: 'info', key: 'account:notices.factorAdded' },
+  'factor.removed': { tone: 'info', key: 'account:notices.factorRemoved' },
+  'factor.reset': { tone: 'danger', key: 'account:notices.factorsReset' },
+  'factor.recovery_codes_issued': { tone: 'info', key: 'account:notices.recoveryCodesIssued' },
+  'factor.recovery_code_used': { tone: 'danger', key: 'account:notices.recoveryCodeUsed' },
 };
 
 /** "Chrome on Linux" from a User-Agent string: enough for a person to recognise a device. */
@@ -102,6 +124,21 @@ export function displayIp(ip: string | null, t: Translate = english()): string {
   return mapped?.[1] ?? ip;
 }
 
+function twoStepView(
+  summary: { apps: FactorSummary[]; recoveryCodesLeft: number | null } | undefined,
+  when: (ms: number) => TimeView,
+): AccountView['twoStep'] {
+  return {
+    apps: (summary?.apps ?? []).map((f) => ({
+      id: f.id,
+      name: f.name,
+      added: when(f.createdAt),
+      lastUsed: f.lastUsedAt === null ? null : when(f.lastUsedAt),
+    })),
+    codesLeft: summary?.recoveryCodesLeft ?? null,
+  };
+}
+
 export function accountView(input: {
   account: AccountRecord;
   sessions: SessionSummary[];
@@ -111,6 +148,7 @@ export function accountView(input: {
   flash: string | undefined;
   passwordError?: AccountView['passwordError'];
   profileRefusal?: { form: ProfileForm; message: string } | undefined;
+  twoStep?: { apps: FactorSummary[]; recoveryCodesLeft: number | null };
   csrf: string;
   now: number;
   lang?: Language;
@@ -153,6 +191,7 @@ export function accountView(input: {
     passwordError: input.passwordError ?? null,
     profile: input.profileRefusal?.form ?? profileForm(input.account),
     profileError: input.profileRefusal?.message ?? null,
+    twoStep: twoStepView(input.twoStep, when),
     csrf: input.csrf,
   };
 }

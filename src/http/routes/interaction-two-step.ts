@@ -1,0 +1,91 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AUDIT } from '../../audit/audit-log.js';
+import type { Factors } from '../../factors/factors.js';
+import type { TwoStepChallenges } from '../../factors/two-step-challenges.js';
+import { mfaAuthentication } from '../../oidc/authentication-context.js';
+import { answerWait } from '../../throttle/throttle-gate.js';
+import { guard } from '../guard.js';
+import { formBody } from '../middleware/form-body.js';
+import { requestOrigin } from '../request-info.js';
+import { UidParams, wrongStep, type Interaction, type InteractionSteps } from './interaction-steps.js';
+
+// The sign-in's second step: after the right password, an account with an authenticator app is asked
+// for a code (or a recovery code) in the same interaction, before the provider hears of any login.
+
+type TwoStep = NonNullable<InteractionSteps['deps']['twoStep']>;
+
+const atUid = guard({ params: UidParams });
+const codeInput = guard({ params: UidParams, body: z.object({ code: z.string().max(64).catch('') }) });
+
+/** Whether this account must pass a second factor; if so the interaction now waits for it. */
+export async function askSecondFactor(
+  steps: InteractionSteps,
+  ctx: Context,
+  interaction: Interaction,
+  accountId: string,
+): Promise<boolean> {
+  const twoStep = steps.deps.twoStep;
+  if (!twoStep || !(await twoStep.factors.required(accountId))) return false;
+  await twoStep.challenges.open(interaction.uid, accountId);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${interaction.uid}/two-step`);
+  return true;
+}
+
+async function renderCodePage(
+  steps: InteractionSteps,
+  ctx: Context,
+  interaction: Interaction,
+  error: string | null,
+): Promise<void> {
+  const t = steps.translate(steps.language(ctx, interaction));
+  await steps.renderFor(ctx, interaction, 'two-step/verify', { title: t('two-step:title'), error });
+}
+
+/** The interaction in this browser, still at the login, and the account that passed its password. */
+async function pending(steps: InteractionSteps, challenges: TwoStepChallenges, ctx: Context, uid: string) {
+  const interaction = await steps.details(ctx, uid);
+  if (interaction.prompt.name !== 'login' && interaction.prompt.name !== 'consent') throw wrongStep();
+  const accountId = await challenges.accountOf(uid);
+  const account = accountId ? await steps.deps.accounts.findById(accountId) : undefined;
+  if (!account || account.disabled) throw wrongStep();
+  return { interaction, account };
+}
+
+async function checkCode(steps: InteractionSteps, twoStep: TwoStep, ctx: Context): Promise<void> {
+  const { params, body } = codeInput.read(ctx);
+  const { interaction, account } = await pending(steps, twoStep.challenges, ctx, params.uid);
+  const lang = steps.language(ctx, interaction);
+  const t = steps.translate(lang);
+  const factors: Factors = twoStep.factors;
+  const result = await factors.check(account, body.code, { via: 'sign-in', ...requestOrigin(ctx), lang });
+  if (result.ok === false) {
+    const again = (message: string) => renderCodePage(steps, ctx, interaction, message);
+    if (result.reason === 'wait') return answerWait(ctx, result.seconds, { form: 'page', render: again, t });
+    return again(t('two-step:wrong'));
+  }
+  // Two tabs with right codes: the sign-in finishes once.
+  if (!(await twoStep.challenges.close(params.uid))) throw wrongStep();
+  const clientId = interaction.params.client_id;
+  const login = { accountId: account.id, ...mfaAuthentication(result.ok) };
+  await steps.deps.audit.record(AUDIT.loginSucceeded, {
+    ...requestOrigin(ctx),
+    accountId: account.id,
+    clientId: typeof clientId === 'string' ? clientId : null,
+    details: { amr: login.amr },
+  });
+  await steps.finish(ctx, { login }, false);
+}
+
+/** GET and POST /interaction/:uid/two-step, on the interaction router (present only with second factors). */
+export function twoStepRoutes(router: Router, steps: InteractionSteps): void {
+  const { twoStep } = steps.deps;
+  if (!twoStep) return;
+  router.get('/two-step', atUid, async (ctx) => {
+    const { interaction } = await pending(steps, twoStep.challenges, ctx, atUid.read(ctx).params.uid);
+    await renderCodePage(steps, ctx, interaction, null);
+  });
+  router.post('/two-step', formBody, steps.verifyCsrf, codeInput, (ctx) => checkCode(steps, twoStep, ctx));
+}

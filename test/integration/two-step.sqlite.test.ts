@@ -1,0 +1,4 @@
+import { describe } from '@jest/globals';
+import { twoStepSuite } from './two-step.suite.js';
+
+describe('two-step verification, on SQLite', () => twoStepSuite('sqlite'));

@@ -1,0 +1,241 @@
+// Two-step verification as a person meets it: an authenticator app added on /account (its codes
+// computed from the secret the page shows, as the app would), then asked for at sign-in after the
+// password. The id_token says how the person signed in (acr, amr); codes are taken once, wrong ones are
+// throttled, a recovery code works once and is mailed about, every form needs its token, an operator's
+// reset lets the password alone in again, and a password reset leaves the app in place.
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Secret, TOTP } from 'otpauth';
+import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
+import { jsonLine, runCli } from '../support/run-cli.js';
+import {
+  exchange,
+  relyingParty,
+  REDIRECT_URI,
+  startAuthorization,
+  walkThroughSignIn,
+  type RelyingParty,
+} from '../support/sign-in.js';
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
+import { mongoTestUri, startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { manualClock, type ManualClock } from '../support/stores.js';
+import { stopIfStarted } from '../support/teardown.js';
+
+const PASSWORD = 'a kettle on the third floor';
+const STEP_MS = 30_000;
+
+export function twoStepSuite(store: StoreKind): void {
+  let smtp: TestSmtpServer;
+  let server: TestServer & { mongoDb: string };
+  let rp: RelyingParty;
+  let clock: ManualClock;
+  let n = 0;
+  const fresh = (tag: string) => `${tag}-${++n}-${store}@example.test`;
+  const newBrowser = () => new BrowserSession(server.issuer, { 'x-forwarded-for': `198.51.100.${++n}` });
+  /** The code the app shows now, as the server's clock has it. */
+  const codeNow = (secret: string) => TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: clock.now() });
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    clock = manualClock(Date.now());
+    server = await startTestServer({
+      store,
+      env: { SMTP_URL: smtp.url, MAIL_FROM: 'Signet <signet@example.test>', TRUST_PROXY: '1' },
+      overrides: { clock: clock.now },
+    });
+    const c = await server.signet.clients.create({ name: 'Kettle', redirectUris: [REDIRECT_URI] });
+    rp = await relyingParty(server.issuer, c.client_id, c.client_secret ?? '');
+  }, 60_000);
+  afterAll(async () => {
+    await stopIfStarted(server, (s) => s.destroy());
+    await stopIfStarted(smtp, (s) => s.close());
+  });
+
+  const mailTo = async (to: string, count: number) => {
+    const all = await smtp.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count);
+    return all.filter((m) => m.envelopeTo.includes(to)).map((m: ReceivedMail) => m.parsed.subject);
+  };
+
+  /** A new account with an app added and confirmed on /account: its secret and recovery codes. */
+  const enrolled = async () => {
+    const email = fresh('mfa');
+    const account = await server.signet.accounts.create({ email, password: PASSWORD, emailVerified: true });
+    const browser = newBrowser();
+    const home = await walkThroughSignIn(browser, `${server.issuer}/account`, email, PASSWORD);
+    expect(home.body).toContain('id="two-step-add-form"');
+    const added = await browser.request(`${server.issuer}/account/two-step/add`, {
+      form: { csrf: csrfFrom(home.body), name: 'Phone', password: PASSWORD },
+    });
+    expect(added.status).toBe(200);
+    expect(added.body).toContain('<svg');
+    const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(added.body)?.[1] ?? '';
+    expect(secret).toHaveLength(32);
+    const confirmed = await browser.request(formAction(added.body, '/account/two-step/confirm'), {
+      form: { ...hiddenFields(added.body, '/account/two-step/confirm'), code: codeNow(secret) },
+    });
+    expect(confirmed.status).toBe(200);
+    const codes = [...confirmed.body.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]);
+    expect(codes).toHaveLength(10);
+    // The confirming code's step is spent: sign-in tests start at the next one.
+    clock.advance(STEP_MS);
+    return { email, accountId: account.id, secret, codes: codes as string[], browser };
+  };
+
+  /** A sign-in to the relying party up to the page that asks for the second factor. */
+  const atCodePage = async (email: string, password = PASSWORD) => {
+    const browser = newBrowser();
+    // acr is released when asked for (OIDC Core 5.5.1.1); a voluntary request never refuses the sign-in.
+    const start = await startAuthorization(rp, 'openid email', 'consent', { acr_values: 'urn:signet:acr:mfa' });
+    const login = await browser.follow(start.url);
+    const posted = await browser.request(formAction(login.body, '/login'), {
+      form: { email, password, csrf: csrfFrom(login.body) },
+    });
+    expect(posted.status).toBe(303);
+    const page = await browser.follow(posted.location ?? '');
+    return { browser, start, page };
+  };
+
+  const submit = (browser: BrowserSession, page: { body: string }, code: string, csrf = csrfFrom(page.body)) =>
+    browser.request(formAction(page.body, '/two-step'), { form: { csrf, code } });
+
+  /** From the code's answer on to the relying party: consent, callback, tokens. */
+  const finish = async (browser: BrowserSession, start: Parameters<typeof exchange>[1], location: string) => {
+    let page = await browser.follow(location);
+    if (page.status === 200 && page.body.includes('/confirm"')) {
+      const posted = await browser.request(formAction(page.body, '/confirm'), {
+        form: hiddenFields(page.body, '/confirm'),
+      });
+      page = await browser.follow(posted.location ?? '');
+    }
+    expect(page.status).toBe(303);
+    return exchange(rp, start, new URL(page.location ?? ''));
+  };
+
+  test('password then code: the id_token says mfa with otp; the code is taken once; the owner is mailed', async () => {
+    const { email, secret } = await enrolled();
+    expect(await mailTo(email, 2)).toEqual(
+      expect.arrayContaining([
+        'Two-step verification: an authenticator app was added',
+        'Two-step verification: new recovery codes',
+      ]),
+    );
+    const { browser, start, page } = await atCodePage(email);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Two-step verification');
+    const code = codeNow(secret);
+    const answered = await submit(browser, page, code);
+    expect(answered.status).toBe(303);
+    const tokens = await finish(browser, start, answered.location ?? '');
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:mfa', amr: ['pwd', 'otp', 'mfa'] });
+    // The same code in another sign-in, within its step: refused.
+    const again = await atCodePage(email);
+    const replayed = await submit(again.browser, again.page, code);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toContain('That code is not right');
+  });
+
+  test('discovery offers the mfa class', async () => {
+    const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(meta.acr_values_supported).toEqual(['urn:signet:acr:pwd', 'urn:signet:acr:mfa']);
+  });
+
+  test('wrong codes are counted: soon 429 with the page, even for the right code', async () => {
+    const { email, secret } = await enrolled();
+    const { browser, page } = await atCodePage(email);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await submit(browser, page, '000000')).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const locked = await submit(browser, page, codeNow(secret));
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(locked.body).toContain('action="/interaction/');
+  });
+
+  test('a recovery code signs in once (amr without otp) and the owner is mailed', async () => {
+    const { email, codes } = await enrolled();
+    const [code] = codes;
+    const { browser, start, page } = await atCodePage(email);
+    const answered = await submit(browser, page, String(code).toUpperCase());
+    expect(answered.status).toBe(303);
+    const tokens = await finish(browser, start, answered.location ?? '');
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:mfa', amr: ['pwd', 'mfa'] });
+    expect(await mailTo(email, 3)).toContain('A recovery code was used to sign in');
+    const again = await atCodePage(email);
+    expect((await submit(again.browser, again.page, String(code))).body).toContain('That code is not right');
+  });
+
+  test('forms without their token are refused: the code, and adding an app', async () => {
+    const { email, secret, browser: accountBrowser } = await enrolled();
+    const { browser, page } = await atCodePage(email);
+    expect((await submit(browser, page, codeNow(secret), 'x'.repeat(43))).status).toBe(403);
+    const forged = await accountBrowser.request(`${server.issuer}/account/two-step/add`, {
+      form: { csrf: 'x'.repeat(43), name: 'Evil', password: PASSWORD },
+    });
+    expect(forged.status).toBe(403);
+  });
+
+  test('no way to the code page without the password first', async () => {
+    const browser = newBrowser();
+    const start = await startAuthorization(rp, 'openid email');
+    const login = await browser.follow(start.url);
+    const uid = /\/interaction\/([\w-]+)\//.exec(login.body)?.[1] ?? '';
+    expect((await browser.request(`${server.issuer}/interaction/${uid}/two-step`)).status).toBe(400);
+  });
+
+  describe('recovery of the account', () => {
+    test('an operator reset (CLI) lets the password alone sign in again, audited and mailed', async () => {
+      const { email, accountId } = await enrolled();
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DATA_DIR: server.dataDir,
+        ISSUER: server.issuer,
+        LOG_LEVEL: 'silent',
+      };
+      delete env.MONGODB_URI;
+      if (store === 'mongodb') env.MONGODB_URI = mongoTestUri(server.mongoDb);
+      Object.assign(env, { SMTP_URL: smtp.url, MAIL_FROM: 'Signet <signet@example.test>' });
+      const reset = jsonLine(await runCli(['user', 'mfa-reset', '--email', email], env));
+      expect(reset).toMatchObject({ id: accountId, factors_removed: 1 });
+      expect(await mailTo(email, 3)).toContain('Two-step verification was turned off');
+      const trail = await server.signet.audit.list({ accountId, limit: 20 });
+      expect(trail.find((e) => e.type === 'factor.reset')?.details).toMatchObject({ via: 'cli', factors_removed: 1 });
+      const { browser, start, page } = await atCodePage(email);
+      expect(page.body).not.toContain('/two-step"');
+      const tokens = await finish(browser, start, page.url);
+      expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:pwd', amr: ['pwd'] });
+    }, 60_000);
+
+    test('a password reset leaves the app: the new password still leads to the code page', async () => {
+      const { email, secret } = await enrolled();
+      const fresh = 'a new kettle password entirely';
+      const browser = newBrowser();
+      const login = await browser.follow((await startAuthorization(rp, 'openid email')).url);
+      const uid = /\/interaction\/([\w-]+)\//.exec(login.body)?.[1] ?? '';
+      const ask = await browser.follow(`${server.issuer}/interaction/${uid}/recover`);
+      const asked = await browser.request(formAction(ask.body, '/recover'), {
+        form: { email, csrf: csrfFrom(ask.body) },
+      });
+      const codePage = await browser.follow(asked.location ?? '');
+      const mails = await smtp.waitFor((r) =>
+        r.some((m) => m.envelopeTo.includes(email) && /reset code/.test(m.parsed.subject ?? '')),
+      );
+      const mail = mails.find((m) => m.envelopeTo.includes(email) && /reset code/.test(m.parsed.subject ?? ''));
+      const mailed = /\b(\d{6})\b/.exec(mail?.parsed.text ?? '')?.[1] ?? '';
+      const changed = await browser.request(formAction(codePage.body, '/recover/verify'), {
+        form: { ...hiddenFields(codePage.body, '/recover/verify'), code: mailed, password: fresh },
+      });
+      expect(changed.body).toContain('Your password was changed');
+      const posted = await browser.request(formAction(changed.body, '/login'), {
+        form: { email, password: fresh, csrf: csrfFrom(changed.body) },
+      });
+      expect(posted.location).toBe(`${server.issuer}/interaction/${uid}/two-step`);
+      const page = await browser.follow(posted.location ?? '');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('/two-step"');
+      expect((await submit(browser, page, codeNow(secret))).status).toBe(303);
+    });
+  });
+}

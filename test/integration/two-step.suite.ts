@@ -185,6 +185,42 @@ export function twoStepSuite(store: StoreKind): void {
     expect((await browser.request(`${server.issuer}/interaction/${uid}/two-step`)).status).toBe(400);
   });
 
+  test('on /account: the password again for every change; new codes void the old; removing the app turns it off', async () => {
+    const { email, accountId, codes, browser } = await enrolled();
+    let page = await browser.follow(`${server.issuer}/account?done=twostep`);
+    expect(page.body).toContain('Two-step verification is on');
+    expect(page.body).toContain('10 recovery codes left.');
+    expect(page.body).toContain('An authenticator app was added for two-step verification.');
+    const wrong = await browser.request(`${server.issuer}/account/two-step/recovery`, {
+      form: { csrf: csrfFrom(page.body), password: 'not the password' },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('id="factor-password-error"');
+    const fresh = await browser.request(`${server.issuer}/account/two-step/recovery`, {
+      form: { csrf: csrfFrom(page.body), password: PASSWORD },
+    });
+    expect(fresh.status).toBe(200);
+    const newCodes = [...fresh.body.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]);
+    expect(newCodes).toHaveLength(10);
+    const old = await atCodePage(email);
+    expect((await submit(old.browser, old.page, String(codes[0]))).status).toBe(200);
+    page = await browser.follow(`${server.issuer}/account`);
+    const factorId = /\/account\/two-step\/([\w-]+)\/remove/.exec(page.body)?.[1] ?? '';
+    const removed = await browser.request(`${server.issuer}/account/two-step/${factorId}/remove`, {
+      form: { csrf: csrfFrom(page.body), password: PASSWORD },
+    });
+    expect(removed.location).toBe(`${server.issuer}/account?done=twostepoff`);
+    expect(await mailTo(email, 4)).toEqual(
+      expect.arrayContaining(['Two-step verification: an authenticator app was removed']),
+    );
+    const trail = await server.signet.audit.list({ accountId, limit: 30 });
+    expect(trail.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['factor.added', 'factor.recovery_codes_issued', 'factor.removed']),
+    );
+    const after = await atCodePage(email);
+    expect(after.page.body).not.toContain('/two-step"');
+  });
+
   describe('recovery of the account', () => {
     test('an operator reset (CLI) lets the password alone sign in again, audited and mailed', async () => {
       const { email, accountId } = await enrolled();

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createApp, createCore, type SignetApp } from './app.js';
+import type { SignetApp } from './app.js';
 import {
   describeListenFailure,
   LISTEN_FAILED_MESSAGE,
@@ -13,7 +13,8 @@ import { DRAINED_MESSAGE, RELEASE_MESSAGE, SHUTDOWN_MESSAGE, superviseWorkers } 
 import { loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './errors.js';
-import { beforeStart, gatherStartFacts, startReport, type StartFacts } from './observability/start-report.js';
+import { isPreparer, prepareInChild, PREPARED_MESSAGE, type PreparedMessage } from './cluster/prepare.js';
+import { startReport, type StartFacts } from './observability/start-report.js';
 
 // The only reader of process.env and the only caller of process.exit.
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   }
   const pretty = (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
   const logStream = pretty ? await prettyStream() : undefined;
+  if (isPreparer(process.env)) return prepare(config, logStream);
   if (cluster.isWorker) return serve(config, true, logStream);
   if (config.workers > 1) return supervise(config, logStream);
   return serve(config, false, logStream);
@@ -54,6 +56,11 @@ async function serve(
   logStream: DestinationStream | undefined,
 ): Promise<void> {
   const stopEarly = worker ? stopWhenToldBeforeServing() : undefined;
+  // Loaded here, not at the top: the supervising primary never needs the application.
+  const [{ createApp }, { beforeStart, gatherStartFacts }] = await Promise.all([
+    import('./app.js'),
+    import('./observability/start-report.js'),
+  ]);
   const before = beforeStart(config, Date.now());
   const signet = await createApp(config, {
     ...(logStream ? { logStream } : {}),
@@ -160,12 +167,9 @@ function released(): Promise<void> {
 /** WORKERS > 1: this process only supervises; the workers serve the one port between them. */
 async function supervise(config: Readonly<Config>, logStream: DestinationStream | undefined): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'signet', role: 'primary' } }, logStream);
-  // Migrations, first keys and the development secret are made once, here, before workers could race to.
-  // The core is enough for that: the primary serves nothing, so it never loads the provider or the HTTP app.
-  const before = beforeStart(config, Date.now());
-  const prepared = await createCore(config, logStream ? { logStream } : {});
-  const facts = await gatherStartFacts(prepared, before);
-  await prepared.close();
+  // Migrations, first keys and the development secret are made once, before workers could race to, by a
+  // child that exits when done (cluster/prepare.ts): this process only supervises and stays small.
+  const facts = await prepareInChild();
 
   const supervisor = superviseWorkers({ workers: config.workers, logger, drainTimeoutMs: DRAIN_TIMEOUT_MS });
   // Handlers first: workers answer /healthz before `ready` settles, so a signal may come that early.
@@ -189,6 +193,19 @@ async function supervise(config: Readonly<Config>, logStream: DestinationStream 
     throw err;
   }
   announce(logger, facts, config.workers, logStream !== undefined, { port: config.port, store: config.store.kind });
+}
+
+/** The one-shot preparer under WORKERS > 1: the core once (migrations, keys, secret), its facts to the primary. */
+async function prepare(config: Readonly<Config>, logStream: DestinationStream | undefined): Promise<void> {
+  const [{ createCore }, { beforeStart, gatherStartFacts }] = await Promise.all([
+    import('./app.js'),
+    import('./observability/start-report.js'),
+  ]);
+  const before = beforeStart(config, Date.now());
+  const core = await createCore(config, logStream ? { logStream } : {});
+  const facts = await gatherStartFacts(core, before);
+  await core.close();
+  process.send?.({ type: PREPARED_MESSAGE, facts } satisfies PreparedMessage, () => process.exit(0));
 }
 
 /** Where the data lives, what this start created, and where to go next: a block for people, one record for collectors. */

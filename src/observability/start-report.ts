@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SignetApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { DEV_SECRET_FILE } from '../keys/key-encryption.js';
-import { DATABASE_FILE } from '../storage/sqlite/connection.js';
+import { DATABASE_FILE } from '../storage/sqlite/database-file.js';
 
 // What a person starting Signet needs to know, above all the first time: where its data lives, what the
 // start just created, where to go next.

@@ -104,6 +104,9 @@ describe('what a process loads', () => {
         const primary = loaded.find((p) => p.pid === server.child.pid);
         const workers = loaded.filter((p) => p.role === 'worker');
         expect(primary && serving(primary)).toEqual([]);
+        // Nor the store: migrations and first keys are made by a preparer that exits before workers start.
+        expect(['argon2', 'mongodb', 'jose'].filter((pkg) => primary?.packages.has(pkg))).toEqual([]);
+        expect(loaded.filter((p) => p.role === 'preparer')).toHaveLength(1);
         expect(workers).toHaveLength(2);
         for (const worker of workers)
           expect(serving(worker)).toEqual(expect.arrayContaining(['oidc-provider', 'koa', 'prom-client']));

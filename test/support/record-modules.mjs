@@ -7,7 +7,8 @@ import module from 'node:module';
 
 const file = process.env.SIGNET_MODULE_LOG;
 if (file) {
-  const role = cluster.isPrimary ? 'primary' : 'worker';
+  // Under WORKERS > 1 the primary forks a one-shot preparer (SIGNET_PREPARE=1) before its workers.
+  const role = cluster.isPrimary ? 'primary' : process.env.SIGNET_PREPARE === '1' ? 'preparer' : 'worker';
   const record = (what) => appendFileSync(file, `${process.pid}\t${role}\t${what}\n`);
   record(`compile-cache:${module.getCompileCacheDir() ?? ''}`);
   module.registerHooks({

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { DATABASE_FILE } from './database-file.js';
 
-export const DATABASE_FILE = 'signet.db';
+export { DATABASE_FILE } from './database-file.js';
 
 /**
  * Opens the embedded database. WAL lets the CLI read and write while the server runs;

@@ -96,7 +96,7 @@ async function buildServices(basics: CoreBasics, overrides: AppOverrides, metric
     idTokenTtlMs: config.ttl.idToken * 1000,
     sessionTtlMs: config.ttl.sessionAbsolute * 1000,
   });
-  const security = new AccountSecurity(accounts, revoker, audit);
+  const security = new AccountSecurity(accounts, revoker, audit, store.oidc);
   const secrets = new ClientSecretHasher(keys.pepper);
   return { ...basics, sealer, keys, secrets, accounts, audit, revoker, security, keyAdmin };
 }

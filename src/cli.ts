@@ -54,13 +54,21 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** A few commands take a third word (`user mfa reset`); every other one is two words, then flags. */
+function commandName(noun: string, verb: string | undefined, more: string[]): { name: string; rest: string[] } {
+  const third = more[0] !== undefined && !more[0].startsWith('-') ? `${noun} ${verb ?? ''} ${more[0]}` : undefined;
+  if (third !== undefined && third in { ...COMMANDS, ...MAIL_COMMANDS, ...STORE_COMMANDS })
+    return { name: third, rest: more.slice(1) };
+  return { name: `${noun} ${verb ?? ''}`.trim(), rest: more };
+}
+
 async function main(argv: string[]): Promise<void> {
-  const [noun, verb, ...rest] = argv;
+  const [noun, verb, ...more] = argv;
   if (!noun || noun === '--help' || noun === '-h' || noun === 'help') {
     process.stdout.write(helpText());
     return;
   }
-  const name = `${noun} ${verb ?? ''}`.trim();
+  const { name, rest } = commandName(noun, verb, more);
   const command: Command | StoreCommand | undefined = COMMANDS[name] ?? MAIL_COMMANDS[name] ?? STORE_COMMANDS[name];
   if (!command) fail(`unknown command "${[noun, verb].filter(Boolean).join(' ')}"; see --help`, 2);
   let values;

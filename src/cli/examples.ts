@@ -13,7 +13,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'user delete': 'npm run --silent cli -- user delete --email ada@example.com',
   'user set-password':
     "printf '%s\\n' 'another long passphrase' | npm run --silent cli -- user set-password --email ada@example.com --password-stdin",
-  'user mfa-reset': 'npm run --silent cli -- user mfa-reset --email ada@example.com',
+  'user mfa reset': 'npm run --silent cli -- user mfa reset --email ada@example.com',
   'grant revoke': 'npm run --silent cli -- grant revoke --user ada@example.com --client s6BhdRkqt3',
   'audit list': 'npm run --silent cli -- audit list --user ada@example.com --since 24h --limit 50',
   'keys list': 'npm run --silent cli -- keys list',

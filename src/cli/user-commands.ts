@@ -148,8 +148,8 @@ export const USER_COMMANDS: Record<string, Command> = {
       return { email: invited, mail: { id, state: record?.state ?? 'pending' } };
     },
   }),
-  'user mfa-reset': withFlag('email', {
-    usage: 'user mfa-reset --email E',
+  'user mfa reset': withFlag('email', {
+    usage: 'user mfa reset --email E',
     summary:
       'turn two-step verification off for a person who lost their phone and recovery codes: every authenticator ' +
       'app and recovery code of the account is removed (audited, and mailed to the account); the password alone ' +

@@ -394,7 +394,7 @@ export function conformanceSuite(store: StoreKind): void {
 
     test('acr_values: the id_token names the authentication that happened; amr says password', async () => {
       const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Json;
-      expect(discovery.acr_values_supported).toEqual([PASSWORD_ACR]);
+      expect(discovery.acr_values_supported).toEqual([PASSWORD_ACR, 'urn:signet:acr:mfa']);
       expect(discovery.claims_parameter_supported).toBe(true);
       expect(discovery.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']));
 

@@ -233,7 +233,7 @@ export function twoStepSuite(store: StoreKind): void {
       delete env.MONGODB_URI;
       if (store === 'mongodb') env.MONGODB_URI = mongoTestUri(server.mongoDb);
       Object.assign(env, { SMTP_URL: smtp.url, MAIL_FROM: 'Signet <signet@example.test>' });
-      const reset = jsonLine(await runCli(['user', 'mfa-reset', '--email', email], env));
+      const reset = jsonLine(await runCli(['user', 'mfa', 'reset', '--email', email], env));
       expect(reset).toMatchObject({ id: accountId, factors_removed: 1 });
       expect(await mailTo(email, 3)).toContain('Two-step verification was turned off');
       const trail = await server.signet.audit.list({ accountId, limit: 20 });

@@ -8,6 +8,7 @@ import type { LoadedKeys } from './keys/key-manager.js';
 import type { Metrics } from './observability/metrics.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { createProvider } from './oidc/create-provider.js';
+import { FactorRecords } from './factors/factor-records.js';
 import { ProviderHost } from './oidc/provider-host.js';
 import { RefreshPolicy } from './tokens/refresh-policy.js';
 
@@ -26,6 +27,7 @@ export async function buildOidcParts(
   const account = accountClient(config.issuer, keys.pepper, secrets);
   const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
   const views = new Views(clock);
+  const factorRecords = new FactorRecords(store.oidc);
   const Adapter = createAdapterClass(
     store.oidc,
     secrets,
@@ -40,6 +42,7 @@ export async function buildOidcParts(
       findAccount: createFindAccount(core.accounts),
       pages: providerPages(views),
       firstParty: demo ? [account, demo] : [account],
+      hasSecondFactor: (accountId) => factorRecords.hasConfirmedApp(accountId),
       secrets,
       logger: core.logger,
       clock,

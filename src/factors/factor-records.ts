@@ -51,6 +51,11 @@ export class FactorRecords {
     return found.flatMap(({ id, payload }) => (isFactor(payload) ? [{ id, factor: payload }] : []));
   }
 
+  /** Whether sign-in must ask this account for a second factor: at least one confirmed app. */
+  async hasConfirmedApp(accountId: string): Promise<boolean> {
+    return (await this.all(accountId)).some(({ factor }) => factor.kind === 'totp' && factor.confirmed);
+  }
+
   async totp(accountId: string, id: string): Promise<TotpRecord | undefined> {
     const found = await this.records.find('Factor', id);
     return found?.kind === 'totp' && found.accountId === accountId ? (found as TotpRecord) : undefined;

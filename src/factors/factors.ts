@@ -82,8 +82,8 @@ export class Factors {
   }
 
   /** Whether sign-in must ask for a second factor: at least one confirmed app. */
-  async required(accountId: string): Promise<boolean> {
-    return (await this.summary(accountId)).apps.length > 0;
+  required(accountId: string): Promise<boolean> {
+    return this.store.hasConfirmedApp(accountId);
   }
 
   /** A pending app with a fresh secret; it is asked for nowhere until confirm() has seen a first code. */

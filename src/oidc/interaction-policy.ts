@@ -1,6 +1,7 @@
 import { interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import { LANGUAGES } from '../i18n/translator.js';
+import { ACR } from './authentication-context.js';
 
 /**
  * oidc-provider's login and consent prompts, with `create` in front where people may sign up
@@ -9,10 +10,39 @@ import { LANGUAGES } from '../i18n/translator.js';
  * discovery's prompt_values_supported; where sign-up is closed it is not there, and a request for it is
  * refused by oidc-provider as an unsupported prompt.
  */
-export function interactions(config: Pick<Config, 'signup'>) {
+export function interactions(
+  config: Pick<Config, 'signup'>,
+  hasSecondFactor?: (accountId: string) => Promise<boolean>,
+) {
   const policy = interactionPolicy.base();
+  if (hasSecondFactor) policy.get('login')?.checks.push(stepUp(hasSecondFactor));
   if (config.signup !== 'closed') policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
   return { policy, url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` };
+}
+
+/** The login prompt's reason when a relying party asks for more than the session's sign-in gave. */
+export const STEP_UP_REASON = 'second_factor_requested';
+
+/**
+ * Step-up: a relying party sends acr_values naming multi-factor, the browser's session signed in with a
+ * password alone, and the account has a second factor: the login prompt comes back, and the sign-in
+ * asks only for the missing factor (interaction-routes.ts). oidc-provider alone never prompts for
+ * acr_values (only for an essential acr claim). An account without a second factor is not prompted: the
+ * id_token's acr says what happened, and the relying party decides.
+ */
+function stepUp(hasSecondFactor: (accountId: string) => Promise<boolean>) {
+  return new interactionPolicy.Check(
+    STEP_UP_REASON,
+    'the relying party asked for a second factor the session has not shown',
+    'login_required',
+    async (ctx) => {
+      const { oidc } = ctx;
+      const asked = typeof oidc.params?.acr_values === 'string' ? oidc.params.acr_values.split(' ') : [];
+      const accountId = oidc.session?.accountId;
+      if (!asked.includes(ACR.multiFactor) || !accountId || oidc.acr === ACR.multiFactor) return false;
+      return hasSecondFactor(accountId);
+    },
+  );
 }
 
 /**

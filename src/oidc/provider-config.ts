@@ -33,6 +33,8 @@ export interface ProviderConfigDeps {
   pages: ProviderPages;
   /** Signet's own relying parties (the account page): registered statically, consent implied. */
   firstParty: FirstPartyClient[];
+  /** Whether an account has a second factor to ask for (a relying party's acr_values may ask for it). */
+  hasSecondFactor?: (accountId: string) => Promise<boolean>;
 }
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
@@ -107,7 +109,7 @@ function clientRules(deps: ProviderConfigDeps): Partial<Configuration> {
 
 export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
   const { config, keys, records } = deps;
-  const prompts = interactions(config);
+  const prompts = interactions(config, deps.hasSecondFactor);
   return {
     adapter: deps.adapter,
     findAccount: deps.findAccount as Configuration['findAccount'],

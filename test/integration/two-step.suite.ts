@@ -134,6 +134,28 @@ export function twoStepSuite(store: StoreKind): void {
     expect(replayed.body).toContain('That code is not right');
   });
 
+  test('step-up: a password session asked for mfa by acr_values gets only the code page, then acr mfa', async () => {
+    // The session signed in with the password alone before the app was added (on /account).
+    const { secret, browser } = await enrolled();
+    const plain = await startAuthorization(rp, 'openid email', 'consent', { acr_values: 'urn:signet:acr:pwd' });
+    const sso = await finish(browser, plain, plain.url);
+    expect(sso.claims()).toMatchObject({ acr: 'urn:signet:acr:pwd', amr: ['pwd'] });
+
+    const start = await startAuthorization(rp, 'openid email', 'consent', { acr_values: 'urn:signet:acr:mfa' });
+    const page = await browser.follow(start.url);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('/two-step"');
+    expect(page.body).not.toContain('/login"');
+    const answered = await submit(browser, page, codeNow(secret));
+    expect(answered.status).toBe(303);
+    const tokens = await finish(browser, start, answered.location ?? '');
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:mfa', amr: ['pwd', 'otp', 'mfa'] });
+    // The session now meets it: asked again, no page at all.
+    clock.advance(STEP_MS);
+    const again = await startAuthorization(rp, 'openid email', 'consent', { acr_values: 'urn:signet:acr:mfa' });
+    expect((await finish(browser, again, again.url)).claims()).toMatchObject({ acr: 'urn:signet:acr:mfa' });
+  });
+
   test('discovery offers the mfa class', async () => {
     const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
       string,

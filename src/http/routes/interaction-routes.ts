@@ -12,6 +12,7 @@ import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt 
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
 import { askSecondFactor, twoStepRoutes } from './interaction-two-step.js';
+import { STEP_UP_REASON } from '../../oidc/interaction-policy.js';
 import {
   interactionSteps,
   UidParams,
@@ -39,6 +40,11 @@ const consentInput = guard({ params: UidParams, body: ConsentForm });
 async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> {
   const interaction = await steps.details(ctx, atUid.read(ctx).params.uid);
   const { prompt, params } = interaction;
+  // Step-up: the session's own account, asked only for the factor the relying party wants on top.
+  const signedIn = interaction.session?.accountId;
+  if (prompt.name === 'login' && prompt.reasons.includes(STEP_UP_REASON) && signedIn) {
+    if (await askSecondFactor(steps, ctx, interaction, signedIn)) return;
+  }
   if (prompt.name === 'login') {
     const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
     return steps.renderLogin(ctx, interaction, { error: null, email: hint });

@@ -32,3 +32,20 @@ export type SecondFactorMethod = 'otp' | 'recovery';
 export function mfaAuthentication(method: SecondFactorMethod): { acr: string; amr: string[] } {
   return { acr: ACR.multiFactor, amr: method === 'otp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'] };
 }
+
+/** What a token's grant source says of the sign-in behind it (oidc-provider's entities of the request). */
+interface SignInSource {
+  acr?: string;
+  authTime?: number;
+}
+
+/**
+ * The sign-in behind an access or refresh token, kept on the token so introspection returns it: an API
+ * can then require multi-factor for its own scopes by checking `acr` and `auth_time` itself. Taken from
+ * the code or refresh token it was issued for; a client-credentials token has no person and gets none.
+ */
+export function signInClaims(entities: { AuthorizationCode?: SignInSource; RefreshToken?: SignInSource }) {
+  const source = entities.AuthorizationCode ?? entities.RefreshToken;
+  if (!source?.acr) return undefined;
+  return { acr: source.acr, ...(source.authTime ? { auth_time: source.authTime } : {}) };
+}

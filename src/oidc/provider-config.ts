@@ -2,7 +2,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
-import { ACR_VALUES_SUPPORTED } from './authentication-context.js';
+import { ACR_VALUES_SUPPORTED, signInClaims } from './authentication-context.js';
 import { clientMetadataRules, pkceOptional } from '../clients/client-metadata.js';
 import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
@@ -124,6 +124,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     interactions: prompts,
     discovery: discovery(prompts.policy),
     features: providerFeatures(deps),
+    extraTokenClaims: (ctx) => signInClaims(ctx.oidc.entities),
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     // Rotation, races, reuse and leeway are decided in tokens/refresh-policy.ts.

@@ -10,6 +10,7 @@ import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/b
 import { jsonLine, runCli } from '../support/run-cli.js';
 import {
   exchange,
+  introspect,
   relyingParty,
   REDIRECT_URI,
   startAuthorization,
@@ -150,6 +151,10 @@ export function twoStepSuite(store: StoreKind): void {
     expect(answered.status).toBe(303);
     const tokens = await finish(browser, start, answered.location ?? '');
     expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:mfa', amr: ['pwd', 'otp', 'mfa'] });
+    // An API sees the same in introspection, and can require it for its own scopes.
+    const seen = await introspect(server.issuer, rp, tokens.access_token);
+    expect(seen).toMatchObject({ active: true, acr: 'urn:signet:acr:mfa', auth_time: expect.any(Number) });
+    expect((await introspect(server.issuer, rp, sso.access_token)).acr).toBe('urn:signet:acr:pwd');
     // The session now meets it: asked again, no page at all.
     clock.advance(STEP_MS);
     const again = await startAuthorization(rp, 'openid email', 'consent', { acr_values: 'urn:signet:acr:mfa' });

@@ -9,6 +9,7 @@ export const CLIENT_FIELD_FLAGS: Readonly<Record<string, string>> = {
   postLogoutRedirectUris: 'post-logout-redirect-uri',
   public: 'public',
   pkce: 'pkce',
+  requireMfa: 'require-mfa',
   scope: 'scope',
   resource: 'resource',
   accessTokenFormat: 'access-token-format',

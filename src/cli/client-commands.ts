@@ -26,6 +26,7 @@ const createInput = z
     'post-logout-redirect-uri': repeated,
     public: switchFlag,
     pkce: oneOf('pkce', PKCE_POLICIES),
+    'require-mfa': switchFlag,
     scope: optionalText,
     resource: optionalText,
     'access-token-format': z
@@ -43,6 +44,7 @@ const createInput = z
     postLogoutRedirectUris: f['post-logout-redirect-uri'],
     public: f.public,
     pkce: f.pkce,
+    requireMfa: f['require-mfa'],
     scope: f.scope,
     resource: f.resource,
     accessTokenFormat: f['access-token-format'],
@@ -62,6 +64,7 @@ const updateInput = z
     scope: optionalText,
     'scope-description': pairs('scope-description'),
     pkce: oneOf('pkce', PKCE_POLICIES),
+    'require-mfa': oneOf('require-mfa', ['true', 'false']),
   })
   .transform((f) => ({
     clientId: f['client-id'],
@@ -72,6 +75,7 @@ const updateInput = z
       scope: f.scope,
       scopeDescriptions: f['scope-description'],
       pkce: f.pkce,
+      requireMfa: f['require-mfa'] === undefined ? undefined : f['require-mfa'] === 'true',
     },
   }));
 
@@ -80,11 +84,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': command({
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--pkce required|optional] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
+      '[--public] [--pkce required|optional] [--require-mfa] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
       '[--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-uri U] [--backchannel-logout-uri U]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
-      '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README); native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
+      '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README), --require-mfa makes every sign-in to it show a second factor; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
       '--resource is its URI (and client_id), --scope the scopes it offers, --scope-description what each allows (shown on consent ' +
       'pages), --access-token-format jwt opts in to JWT access tokens; --token-endpoint-auth-method picks how the client authenticates ' +
@@ -96,6 +100,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       public: { type: 'boolean' },
       pkce: { type: 'string' },
+      'require-mfa': { type: 'boolean' },
       scope: { type: 'string' },
       resource: { type: 'string' },
       'access-token-format': { type: 'string' },
@@ -129,10 +134,10 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client update': command({
     usage:
       'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
-      '[--scope-description "S1=what it allows" ...] [--pkce required|optional]',
+      '[--scope-description "S1=what it allows" ...] [--pkce required|optional] [--require-mfa true|false]',
     summary:
       'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --pkce optional ' +
-      'for confidential web clients only, audited); checked like a new client',
+      'for confidential web clients only, audited; --require-mfa for web and native clients); checked like a new client',
     flags: {
       'client-id': { type: 'string' },
       name: { type: 'string' },
@@ -141,6 +146,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       scope: { type: 'string' },
       'scope-description': { type: 'string', multiple: true },
       pkce: { type: 'string' },
+      'require-mfa': { type: 'string' },
     },
     input: updateInput,
     fieldFlags: CLIENT_FIELD_FLAGS,

@@ -5,7 +5,7 @@ import { FieldError, NotFoundError, ValidationError } from '../errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
-import { pkceOptional, REGISTERED_BY } from './client-metadata.js';
+import { mfaRequired, pkceOptional, REGISTERED_BY } from './client-metadata.js';
 import { checkClientPolicy } from './client-policy.js';
 import { resourceIndicator, typeMetadata } from './client-shape.js';
 import { actsForUsers, authMethodOf, CLIENT_TYPES, clientType, isClientType, strings } from './client-types.js';
@@ -105,6 +105,7 @@ export class ClientAdmin {
     await this.record(AUDIT.clientRegistered, clientId, actor, {
       type,
       ...(input.pkce !== undefined ? { pkce: input.pkce } : {}),
+      ...(input.requireMfa ? { require_mfa: true } : {}),
     });
     return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
   }
@@ -124,8 +125,10 @@ export class ClientAdmin {
     const metadata = { ...(await this.stored(clientId)) };
     delete metadata.client_secret;
     const type = clientType(metadata);
-    const pkce = actsForUsers(type) ? { pkce: pkceOptional(metadata) ? 'optional' : 'required' } : {};
-    return { ...metadata, client_id: clientId, type, ...pkce };
+    const policy = actsForUsers(type)
+      ? { pkce: pkceOptional(metadata) ? 'optional' : 'required', require_mfa: mfaRequired(metadata) }
+      : {};
+    return { ...metadata, client_id: clientId, type, ...policy };
   }
 
   /** Replaces the given fields; the result must pass the same validation as a new client. */
@@ -140,6 +143,7 @@ export class ClientAdmin {
     await this.record(AUDIT.clientUpdated, clientId, actor, {
       fields: updated,
       ...(changes.pkce !== undefined ? { pkce: changes.pkce } : {}),
+      ...(changes.requireMfa !== undefined ? { require_mfa: changes.requireMfa } : {}),
     });
     return { client_id: clientId, updated };
   }

@@ -20,6 +20,17 @@ export const REGISTERED_BY = 'signet_registered_by';
  */
 export const PKCE_POLICY = 'signet_pkce';
 export { PKCE_POLICIES, type PkcePolicy } from './client-types.js';
+/**
+ * true: every sign-in to this client must show a second factor (acr urn:signet:acr:mfa). A session
+ * signed in with a password alone is stepped up; an account without a second factor is told to add one
+ * and is not signed in to this client. Only the operator decides this.
+ */
+export const MFA_REQUIRED = 'signet_require_mfa';
+
+/** Whether an operator requires a second factor for every sign-in to this client. */
+export function mfaRequired(client: object | undefined): boolean {
+  return (client as Record<string, unknown> | undefined)?.[MFA_REQUIRED] === true;
+}
 
 /** Whether an operator exempted this client from PKCE; a public client never is (see PKCE_POLICY). */
 export function pkceOptional(client: object | undefined): boolean {
@@ -40,6 +51,7 @@ export const OPERATOR_ONLY_METADATA = [
   SCOPE_DESCRIPTIONS,
   REGISTERED_BY,
   PKCE_POLICY,
+  MFA_REQUIRED,
 ] as const;
 const OPERATOR_PREFIX = 'signet_';
 
@@ -96,6 +108,8 @@ function checkFormat(key: string, metadata: Metadata): void {
       throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
   } else if (key === SCOPE_DESCRIPTIONS) {
     checkDescriptions(value);
+  } else if (key === MFA_REQUIRED) {
+    if (value !== true) throw new errors.InvalidClientMetadata(`${key} must be true when set`);
   } else if (key === PKCE_POLICY) {
     if (!(PKCE_POLICIES as readonly unknown[]).includes(value))
       throw new errors.InvalidClientMetadata(`${key} must be required or optional`);

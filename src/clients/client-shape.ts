@@ -4,6 +4,7 @@ import {
   ACCESS_TOKEN_FORMAT,
   ALLOWED_RESOURCE_SCOPE,
   PKCE_POLICY,
+  MFA_REQUIRED,
   RESOURCE_SCOPE,
   SCOPE_DESCRIPTIONS,
 } from './client-metadata.js';
@@ -93,6 +94,8 @@ function refuseForeignFields(input: NewClient, type: ClientType): void {
       throw new FieldError((f) => `${f(field)} applies only to ${f('type')} resource-server`);
   }
   if (input.pkce !== undefined && !actsForUsers(type)) pkceMetadata(input.pkce, type, undefined);
+  if (input.requireMfa && !actsForUsers(type))
+    throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
 }
 
 /** A client that acts for users: code flow with PKCE, a secret unless it is public. */
@@ -106,6 +109,7 @@ function userFacingMetadata(input: NewClient, type: ClientType): Partial<ClientM
     ...(type === 'native' ? { application_type: 'native' } : {}),
     token_endpoint_auth_method: method,
     ...(input.pkce !== undefined ? pkceMetadata(input.pkce, type, method) : {}),
+    ...(input.requireMfa ? { [MFA_REQUIRED]: true } : {}),
   };
 }
 

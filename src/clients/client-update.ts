@@ -1,4 +1,4 @@
-import { PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import { MFA_REQUIRED, PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
 import { describedScopes, pkceMetadata, redirectlessError, SCOPE_FIELD, scopeList } from './client-shape.js';
 import { actsForUsers, clientType } from './client-types.js';
 import { FieldError } from '../errors.js';
@@ -52,10 +52,17 @@ export function changedMetadata(current: Metadata, changes: ClientChanges): { ne
     Object.assign(next, pkceMetadata(changes.pkce, type, current.token_endpoint_auth_method));
     updated.push(PKCE_POLICY);
   }
+  if (changes.requireMfa !== undefined) {
+    if (!actsForUsers(type))
+      throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
+    if (changes.requireMfa) next[MFA_REQUIRED] = true;
+    else Reflect.deleteProperty(next, MFA_REQUIRED);
+    updated.push(MFA_REQUIRED);
+  }
   if (updated.length === 0) {
     throw new FieldError(
       (f) =>
-        `nothing to update: give ${['name', 'redirectUris', 'postLogoutRedirectUris', 'scope', 'scopeDescriptions'].map(f).join(', ')} or ${f('pkce')}`,
+        `nothing to update: give ${['name', 'redirectUris', 'postLogoutRedirectUris', 'scope', 'scopeDescriptions', 'pkce'].map(f).join(', ')} or ${f('requireMfa')}`,
     );
   }
   return { next, updated };

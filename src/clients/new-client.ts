@@ -23,6 +23,8 @@ export interface NewClient {
   scopeDescriptions?: Record<string, string>;
   /** Confidential web clients only: "optional" lets the client leave out PKCE (see PKCE_POLICY). */
   pkce?: PkcePolicy;
+  /** web and native: every sign-in to this client needs a second factor (see MFA_REQUIRED). */
+  requireMfa?: boolean;
   /** Overrides the type's default (client-create-options.ts); private_key_jwt needs jwksUri. */
   tokenEndpointAuthMethod?: string;
   jwksUri?: string;
@@ -40,6 +42,8 @@ export interface ClientChanges {
   scopeDescriptions?: Record<string, string>;
   /** web and native clients: whether PKCE may be left out (optional only for a confidential one). */
   pkce?: PkcePolicy;
+  /** web and native clients: whether every sign-in needs a second factor. */
+  requireMfa?: boolean;
 }
 
 export interface ClientSummary {

@@ -1,6 +1,7 @@
 import { interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import { LANGUAGES } from '../i18n/translator.js';
+import { mfaRequired } from '../clients/client-metadata.js';
 import { ACR } from './authentication-context.js';
 
 /**
@@ -15,7 +16,7 @@ export function interactions(
   hasSecondFactor?: (accountId: string) => Promise<boolean>,
 ) {
   const policy = interactionPolicy.base();
-  if (hasSecondFactor) policy.get('login')?.checks.push(stepUp(hasSecondFactor));
+  if (hasSecondFactor) policy.get('login')?.checks.push(stepUp(hasSecondFactor), clientRequiresMfa());
   if (config.signup !== 'closed') policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
   return { policy, url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` };
 }
@@ -42,6 +43,23 @@ function stepUp(hasSecondFactor: (accountId: string) => Promise<boolean>) {
       if (!asked.includes(ACR.multiFactor) || !accountId || oidc.acr === ACR.multiFactor) return false;
       return hasSecondFactor(accountId);
     },
+  );
+}
+
+/** The login prompt's reason when the client itself requires a second factor the session has not shown. */
+export const CLIENT_MFA_REASON = 'second_factor_required_by_client';
+
+/**
+ * A client the operator marked "require multi-factor": a session that signed in without a second factor
+ * is sent back to the login prompt, whether or not the account has one (one without is told to add one
+ * and is not signed in to this client: interaction-two-step.ts).
+ */
+function clientRequiresMfa() {
+  return new interactionPolicy.Check(
+    CLIENT_MFA_REASON,
+    'the client requires a second factor the session has not shown',
+    'login_required',
+    (ctx) => mfaRequired(ctx.oidc.client) && Boolean(ctx.oidc.session?.accountId) && ctx.oidc.acr !== ACR.multiFactor,
   );
 }
 

@@ -161,6 +161,59 @@ export function twoStepSuite(store: StoreKind): void {
     expect((await finish(browser, again, again.url)).claims()).toMatchObject({ acr: 'urn:signet:acr:mfa' });
   });
 
+  test('a client that requires a second factor: stepped up where the account has one, refused where it has none', async () => {
+    const strict = await server.signet.clients.create({
+      name: 'Vault',
+      redirectUris: [REDIRECT_URI],
+      requireMfa: true,
+    });
+    const vault = await relyingParty(server.issuer, strict.client_id, strict.client_secret ?? '');
+    // An account with an app, whose session signed in with the password alone: only the code is asked.
+    const { secret, browser } = await enrolled();
+    const start = await startAuthorization(vault, 'openid email');
+    const page = await browser.follow(start.url);
+    expect(page.body).toContain('/two-step"');
+    const answered = await submit(browser, page, codeNow(secret));
+    const callback = await browser.follow(answered.location ?? '');
+    const done =
+      callback.status === 200 && callback.body.includes('/confirm"')
+        ? await browser.follow(
+            (
+              await browser.request(formAction(callback.body, '/confirm'), {
+                form: hiddenFields(callback.body, '/confirm'),
+              })
+            ).location ?? '',
+          )
+        : callback;
+    const tokens = await exchange(vault, start, new URL(done.location ?? ''));
+    expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+
+    // An account without one: its password is right, but this client is not signed in to.
+    const email = fresh('nofactor');
+    await server.signet.accounts.create({ email, password: PASSWORD });
+    const other = newBrowser();
+    const attempt = await startAuthorization(vault, 'openid email');
+    const login = await other.follow(attempt.url);
+    const refused = await other.request(formAction(login.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(login.body) },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Two-step verification needed');
+    expect(refused.body).toContain('href="/account"');
+    // The same account signs in to a client without the requirement, with its password alone.
+    const easy = await startAuthorization(rp, 'openid email');
+    const easyLogin = await other.follow(easy.url);
+    const posted = await other.request(formAction(easyLogin.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(easyLogin.body) },
+    });
+    expect(posted.status).toBe(303);
+    expect((await finish(other, easy, posted.location ?? '')).claims()).toMatchObject({ amr: ['pwd'] });
+    // And with that password session, the strict client still refuses it.
+    const again = await other.follow((await startAuthorization(vault, 'openid email')).url);
+    expect(again.status).toBe(403);
+    expect(again.body).toContain('Two-step verification needed');
+  });
+
   test('discovery offers the mfa class', async () => {
     const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
       string,

@@ -87,6 +87,22 @@ describe('ClientAdmin and initial access tokens write their own audit events (em
     expect((await clients.show(web.client_id)).client_id_issued_at).toBe(NOW / 1000);
   });
 
+  test("requiring a second factor is the operator's, per client, shown and audited both ways", async () => {
+    const web = await clients.create({ name: 'Vault', redirectUris: [REDIRECT], requireMfa: true });
+    expect(await clients.show(web.client_id)).toMatchObject({ signet_require_mfa: true, require_mfa: true });
+    await clients.update(web.client_id, { requireMfa: false });
+    const shown = await clients.show(web.client_id);
+    expect(shown.require_mfa).toBe(false);
+    expect(shown).not.toHaveProperty('signet_require_mfa');
+    expect((await trail()).map((e) => e.details)).toEqual([
+      { via: 'cli', type: 'web', require_mfa: true },
+      { via: 'cli', fields: ['signet_require_mfa'], require_mfa: false },
+    ]);
+    await expect(clients.create({ name: 'API', type: 'service', scope: 'read', requireMfa: true })).rejects.toThrow(
+      /applies only to clients people sign in to/,
+    );
+  });
+
   test('a refused change records nothing', async () => {
     await expect(clients.create({ name: 'X', type: 'service', redirectUris: [REDIRECT] })).rejects.toThrow();
     await expect(clients.update('nope', { name: 'X' })).rejects.toThrow(/no client nope/);

@@ -11,8 +11,8 @@ import { noStore } from '../middleware/no-store.js';
 import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt } from '../password-attempts.js';
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
-import { askSecondFactor, twoStepRoutes } from './interaction-two-step.js';
-import { STEP_UP_REASON } from '../../oidc/interaction-policy.js';
+import { askSecondFactor, refuseWithoutSecondFactor, twoStepRoutes } from './interaction-two-step.js';
+import { CLIENT_MFA_REASON, STEP_UP_REASON } from '../../oidc/interaction-policy.js';
 import {
   interactionSteps,
   UidParams,
@@ -42,8 +42,10 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
   const { prompt, params } = interaction;
   // Step-up: the session's own account, asked only for the factor the relying party wants on top.
   const signedIn = interaction.session?.accountId;
-  if (prompt.name === 'login' && prompt.reasons.includes(STEP_UP_REASON) && signedIn) {
+  const needsMore = prompt.reasons.includes(STEP_UP_REASON) || prompt.reasons.includes(CLIENT_MFA_REASON);
+  if (prompt.name === 'login' && needsMore && signedIn) {
     if (await askSecondFactor(steps, ctx, interaction, signedIn)) return;
+    if (await refuseWithoutSecondFactor(steps, ctx, interaction)) return;
   }
   if (prompt.name === 'login') {
     const hint = typeof params.login_hint === 'string' ? params.login_hint : '';
@@ -72,6 +74,7 @@ async function loggedIn(
 ): Promise<void> {
   await attemptSucceeded(steps.deps.throttle, attempt.password, attempt.checked);
   if (await askSecondFactor(steps, ctx, interaction, accountId)) return;
+  if (await refuseWithoutSecondFactor(steps, ctx, interaction)) return;
   await steps.deps.audit.record(AUDIT.loginSucceeded, {
     ...requestOrigin(ctx),
     accountId,

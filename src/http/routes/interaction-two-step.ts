@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AUDIT } from '../../audit/audit-log.js';
 import type { Factors } from '../../factors/factors.js';
 import type { TwoStepChallenges } from '../../factors/two-step-challenges.js';
+import { mfaRequired } from '../../clients/client-metadata.js';
 import { mfaAuthentication } from '../../oidc/authentication-context.js';
 import { answerWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
@@ -18,6 +19,24 @@ type TwoStep = NonNullable<InteractionSteps['deps']['twoStep']>;
 
 const atUid = guard({ params: UidParams });
 const codeInput = guard({ params: UidParams, body: z.object({ code: z.string().max(64).catch('') }) });
+
+/**
+ * A client that requires a second factor, and an account without one: the page says to add one on
+ * /account, and this client is not signed in to. Resolves false when the sign-in may go on.
+ */
+export async function refuseWithoutSecondFactor(
+  steps: InteractionSteps,
+  ctx: Context,
+  interaction: Interaction,
+): Promise<boolean> {
+  const clientId = interaction.params.client_id;
+  const client = typeof clientId === 'string' ? await steps.deps.host.current.Client.find(clientId) : undefined;
+  if (!mfaRequired(client)) return false;
+  const t = steps.translate(steps.language(ctx, interaction));
+  ctx.status = 403;
+  await steps.renderFor(ctx, interaction, 'two-step/required', { title: t('two-step:requiredTitle') });
+  return true;
+}
 
 /** Whether this account must pass a second factor; if so the interaction now waits for it. */
 export async function askSecondFactor(

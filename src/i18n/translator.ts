@@ -24,14 +24,6 @@ export function translateIn(translator: Translator, lang: Language): Translate {
   return (key, vars) => translator.t(lang, key, vars);
 }
 
-/**
- * English read from locales/ on each call: the default of view models called without a language (tests,
- * callers that predate translation). A request's page always passes its own translation instead.
- */
-export function english(): Translate {
-  return translateIn(createTranslator(), DEFAULT_LANGUAGE);
-}
-
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));
 
 export function isLanguage(value: unknown): value is Language {

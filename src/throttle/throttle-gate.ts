@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { english, type Translate } from '../i18n/translator.js';
+import { type Translate } from '../i18n/translator.js';
 import type { Throttle, ThrottleCheck, ThrottleKey } from './throttle.js';
 
 /**
@@ -10,10 +10,10 @@ import type { Throttle, ThrottleCheck, ThrottleKey } from './throttle.js';
 export type WaitAnswer =
   | { form: 'json'; reason: string }
   /** `t` says the sentence in the page's language (English without it). */
-  | { form: 'page'; render: (message: string) => Promise<void> | void; t?: Translate };
+  | { form: 'page'; render: (message: string) => Promise<void> | void; t: Translate };
 
 /** The sentence a person reads while locked out: whole minutes from 90 seconds on, else seconds. */
-export function waitMessage(seconds: number, t: Translate = english()): string {
+export function waitMessage(seconds: number, t: Translate): string {
   const wait =
     seconds >= 90
       ? t('throttle:minutes', { count: Math.ceil(seconds / 60) })
@@ -21,11 +21,16 @@ export function waitMessage(seconds: number, t: Translate = english()): string {
   return t('throttle:wait', { wait });
 }
 
-/** 429 with Retry-After (RFC 6585 4), never cached, as JSON or as the route's page. */
-export async function answerWait(ctx: Context, seconds: number, answer: WaitAnswer): Promise<void> {
+/** 429 with Retry-After (RFC 6585 4), never cached: for a page that says the wait in its own words. */
+export function markWait(ctx: Context, seconds: number): void {
   ctx.status = 429;
   ctx.set('Retry-After', String(seconds));
   ctx.set('Cache-Control', 'no-store');
+}
+
+/** 429 with Retry-After, as JSON or as the route's page with the wait said in the person's language. */
+export async function answerWait(ctx: Context, seconds: number, answer: WaitAnswer): Promise<void> {
+  markWait(ctx, seconds);
   if (answer.form === 'json') {
     ctx.body = {
       error: 'temporarily_unavailable',

@@ -1,3 +1,4 @@
+import { en } from '../support/english.js';
 import { describe, expect, test } from '@jest/globals';
 import { describeDevice } from '../../src/http/view-models/account-view.js';
 
@@ -27,23 +28,23 @@ describe('describeDevice', () => {
       'Chrome on Linux',
     ],
   ])('%s is "%s"', (userAgent, expected) => {
-    expect(describeDevice(userAgent)).toBe(expected);
+    expect(describeDevice(userAgent, en)).toBe(expected);
   });
 
   test('programs are told apart from browsers, with no system when none is named', () => {
-    expect(describeDevice('curl/8.5.0')).toBe('A program');
-    expect(describeDevice('node')).toBe('A program');
-    expect(describeDevice('python-requests/2.32')).toBe('A program');
-    expect(describeDevice('Go-http-client/1.1')).toBe('A program');
+    expect(describeDevice('curl/8.5.0', en)).toBe('A program');
+    expect(describeDevice('node', en)).toBe('A program');
+    expect(describeDevice('python-requests/2.32', en)).toBe('A program');
+    expect(describeDevice('Go-http-client/1.1', en)).toBe('A program');
   });
 
   test('an unknown browser is still a browser, on its system when that is known', () => {
-    expect(describeDevice('SomeBrowser/1.0 (Windows NT 10.0)')).toBe('A browser on Windows');
-    expect(describeDevice('SomeBrowser/1.0')).toBe('A browser');
+    expect(describeDevice('SomeBrowser/1.0 (Windows NT 10.0)', en)).toBe('A browser on Windows');
+    expect(describeDevice('SomeBrowser/1.0', en)).toBe('A browser');
   });
 
   test('no User-Agent at all is an unknown device', () => {
-    expect(describeDevice(null)).toBe('Unknown device');
-    expect(describeDevice('')).toBe('Unknown device');
+    expect(describeDevice(null, en)).toBe('Unknown device');
+    expect(describeDevice('', en)).toBe('Unknown device');
   });
 });

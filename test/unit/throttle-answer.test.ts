@@ -1,3 +1,4 @@
+import { en } from '../support/english.js';
 // The one way Signet tells a caller to wait: 429 with Retry-After, never cached, as OAuth JSON for a
 // client or as the route's own page for a person; and the gate that decides it before any work.
 
@@ -41,6 +42,7 @@ describe('answerWait', () => {
     const res = await answer((ctx) =>
       answerWait(ctx, 600, {
         form: 'page',
+        t: en,
         render: (message) => {
           ctx.type = 'html';
           ctx.body = `<p>${message}</p>`;
@@ -54,9 +56,9 @@ describe('answerWait', () => {
   });
 
   test('the wait is said in words a person reads', () => {
-    expect(waitMessage(1)).toBe('Too many attempts. Try again in 1 second.');
-    expect(waitMessage(40)).toBe('Too many attempts. Try again in 40 seconds.');
-    expect(waitMessage(900)).toBe('Too many attempts. Try again in 15 minutes.');
+    expect(waitMessage(1, en)).toBe('Too many attempts. Try again in 1 second.');
+    expect(waitMessage(40, en)).toBe('Too many attempts. Try again in 40 seconds.');
+    expect(waitMessage(900, en)).toBe('Too many attempts. Try again in 15 minutes.');
   });
 });
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Requester } from '../../self-service/code-flow.js';
 import type { EmailChange } from '../../self-service/email-change.js';
 import type { LiveAppSession } from '../../sessions/app-sessions.js';
-import { answerWait } from '../../throttle/throttle-gate.js';
+import { answerWait, markWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
@@ -138,8 +138,9 @@ async function complete(pages: EmailPages, ctx: Context): Promise<void> {
   const { refusal } = outcome;
   const error = refusalMessage(refusal);
   if (refusal.reason === 'wait') {
-    const render = () => verifyPage(pages, ctx, session, { flow, email, error });
-    return answerWait(ctx, refusal.seconds, { form: 'page', render });
+    markWait(ctx, refusal.seconds);
+    verifyPage(pages, ctx, session, { flow, email, error });
+    return;
   }
   ctx.status = 400;
   verifyPage(pages, ctx, session, { flow, email, error });
@@ -158,8 +159,9 @@ async function resend(pages: EmailPages, ctx: Context): Promise<void> {
   }
   if (again.kind === 'wait') {
     const error = refusalMessage({ ok: false, reason: 'wait', seconds: again.seconds });
-    const render = () => verifyPage(pages, ctx, session, { flow, email, error });
-    return answerWait(ctx, again.seconds, { form: 'page', render });
+    markWait(ctx, again.seconds);
+    verifyPage(pages, ctx, session, { flow, email, error });
+    return;
   }
   verifyPage(pages, ctx, session, { flow, email, notice: ['codes:resent', { email }] });
 }

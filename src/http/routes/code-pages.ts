@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { CodeRefusal, PasswordProblem, Requester, Started } from '../../self-service/code-flow.js';
-import { answerWait } from '../../throttle/throttle-gate.js';
+import { markWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
@@ -151,10 +151,8 @@ export async function beginFlow(pages: FlowPages, ctx: Context): Promise<void> {
   }
   if (started.kind === 'wait') {
     const error = waitSentence(started.seconds);
-    return answerWait(ctx, started.seconds, {
-      form: 'page',
-      render: () => pages.start(ctx, interaction, { error, email: body.email }),
-    });
+    markWait(ctx, started.seconds);
+    return pages.start(ctx, interaction, { error, email: body.email });
   }
   ctx.status = 303;
   ctx.redirect(verifyPath(params.uid, pages.segment, started));
@@ -178,10 +176,8 @@ export async function resendCode(pages: FlowPages, ctx: Context): Promise<void> 
   if (!again || email === undefined) return pages.start(ctx, interaction, { error: ['codes:expired', {}] });
   if (again.kind === 'wait') {
     const error = waitSentence(again.seconds);
-    return answerWait(ctx, again.seconds, {
-      form: 'page',
-      render: () => pages.verify(ctx, interaction, body.flow, { email, error }),
-    });
+    markWait(ctx, again.seconds);
+    return pages.verify(ctx, interaction, body.flow, { email, error });
   }
   return pages.verify(ctx, interaction, body.flow, { email, notice: ['codes:resent', { email }] });
 }
@@ -195,9 +191,8 @@ export function refuseVerify(
   shown: Shown & { error: Sentence },
   waitSeconds?: number,
 ): Promise<void> {
-  if (waitSeconds !== undefined)
-    return answerWait(ctx, waitSeconds, { form: 'page', render: () => pages.verify(ctx, interaction, flow, shown) });
-  ctx.status = 400;
+  if (waitSeconds !== undefined) markWait(ctx, waitSeconds);
+  else ctx.status = 400;
   return pages.verify(ctx, interaction, flow, shown);
 }
 

@@ -3,7 +3,7 @@ import type { AccountRecord, AuditEvent } from '../../storage/store.js';
 import type { FactorSummary } from '../../factors/factors.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';
-import { english, type Language, type Translate } from '../../i18n/translator.js';
+import { type Language, type Translate } from '../../i18n/translator.js';
 
 /** The password change's fields, and the password the two-step forms ask again. */
 export type PasswordField = 'current_password' | 'new_password' | 'confirm_password' | 'factor_password';
@@ -90,7 +90,7 @@ const NOTICE_TEXT: Record<string, { tone: 'danger' | 'info'; key: string }> = {
 };
 
 /** "Chrome on Linux" from a User-Agent string: enough for a person to recognise a device. */
-export function describeDevice(userAgent: string | null, t: Translate = english()): string {
+export function describeDevice(userAgent: string | null, t: Translate): string {
   if (!userAgent) return t('account:device.unknown');
   const browser = /Edg\//.test(userAgent)
     ? 'Edge'
@@ -118,7 +118,7 @@ export function describeDevice(userAgent: string | null, t: Translate = english(
 }
 
 /** An IPv4 client seen through a dual-stack socket arrives as ::ffff:a.b.c.d; people know it as a.b.c.d. */
-export function displayIp(ip: string | null, t: Translate = english()): string {
+export function displayIp(ip: string | null, t: Translate): string {
   if (!ip) return t('account:unknownIp');
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   return mapped?.[1] ?? ip;
@@ -152,10 +152,10 @@ export function accountView(input: {
   csrf: string;
   now: number;
   lang?: Language;
-  t?: Translate;
+  t: Translate;
 }): AccountView {
   const { now, lang = 'en' } = input;
-  const t = input.t ?? english();
+  const { t } = input;
   const when = (ms: number) => timeView(ms, now, lang, t);
   const sessions = input.sessions
     .map((s) => ({
@@ -197,7 +197,7 @@ export function accountView(input: {
 }
 
 /** The "Revoke access?" page: what the app holds now, and that it must ask again. */
-export function revokeView(app: AppSummary, csrf: string, now: number, lang: Language = 'en', t = english()) {
+export function revokeView(app: AppSummary, csrf: string, now: number, lang: Language = 'en', t: Translate) {
   return {
     title: t('account:revoke.title'),
     clientId: app.clientId,

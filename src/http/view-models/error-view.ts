@@ -1,4 +1,4 @@
-import { english, type Translate } from '../../i18n/translator.js';
+import { type Translate } from '../../i18n/translator.js';
 
 export type ErrorView = {
   title: string;
@@ -134,7 +134,7 @@ export interface ErrorInput {
  * What a person sees for an error: plain words first, never a stack trace, no internal detail on a 5xx.
  * `t` is the page's language; `en` recognises our own sentences, which are thrown in English.
  */
-export function errorView(input: ErrorInput, t: Translate = english(), en: Translate = t): ErrorView {
+export function errorView(input: ErrorInput, t: Translate, en: Translate = t): ErrorView {
   const { status, code } = input;
   const description = status >= 500 ? null : input.description;
   const f = friendly(status, code, description);

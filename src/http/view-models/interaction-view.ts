@@ -1,5 +1,5 @@
 import type { ApiAccess } from '../../consent/access-description.js';
-import { english, type Translate } from '../../i18n/translator.js';
+import { type Translate } from '../../i18n/translator.js';
 
 /** Scopes and claims with a sentence of their own in the scopes namespace; any other gets the general one. */
 const KNOWN_SCOPES = new Set(['openid', 'email', 'profile', 'offline_access']);
@@ -25,7 +25,7 @@ export interface ScopeView {
   description: string;
 }
 
-export function scopeViews(scopes: Iterable<string>, t: Translate = english()): ScopeView[] {
+export function scopeViews(scopes: Iterable<string>, t: Translate): ScopeView[] {
   return [...new Set(scopes)].map((name) => ({
     name,
     description: t(KNOWN_SCOPES.has(name) ? `scopes:scope.${name}` : 'scopes:scope.other'),
@@ -34,9 +34,9 @@ export function scopeViews(scopes: Iterable<string>, t: Translate = english()): 
 
 export function clientDisplayName(
   client: { clientName?: string | undefined; clientId: string } | undefined,
-  t?: Translate,
+  t: Translate,
 ): string {
-  return client?.clientName || client?.clientId || (t ?? english())('common:theApplication');
+  return client?.clientName || client?.clientId || t('common:theApplication');
 }
 
 export interface ApiView {
@@ -46,7 +46,7 @@ export interface ApiView {
 }
 
 /** An API's scopes in words: the operator's description, or a plain statement naming the API. */
-export function apiViews(apis: ApiAccess[], t: Translate = english()): ApiView[] {
+export function apiViews(apis: ApiAccess[], t: Translate): ApiView[] {
   return apis.map((api) => ({
     name: api.name,
     host: api.host,
@@ -57,7 +57,7 @@ export function apiViews(apis: ApiAccess[], t: Translate = english()): ApiView[]
   }));
 }
 
-export function claimViews(claims: Iterable<string>, t: Translate = english()): ScopeView[] {
+export function claimViews(claims: Iterable<string>, t: Translate): ScopeView[] {
   return [...new Set(claims)].map((name) => ({
     name,
     description: t(KNOWN_CLAIMS.has(name) ? `scopes:claim.${name}` : 'scopes:claim.other'),
@@ -93,7 +93,7 @@ export function clientBranding(
   client:
     | { clientName?: string | undefined; clientId: string; logoUri?: unknown; policyUri?: unknown; tosUri?: unknown }
     | undefined,
-  t?: Translate,
+  t: Translate,
 ): ClientBranding {
   return {
     name: clientDisplayName(client, t),

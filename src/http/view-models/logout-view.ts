@@ -1,5 +1,5 @@
 import { ACCOUNT_CLIENT_ID, DEMO_CLIENT_ID } from '../../clients/first-party-clients.js';
-import { english, type Translate } from '../../i18n/translator.js';
+import { type Translate } from '../../i18n/translator.js';
 import { clientDisplayName } from './interaction-view.js';
 
 export interface WayBack {
@@ -20,7 +20,7 @@ function registeredWebUrl(value: unknown): string | null {
  * client_uri, else the origin of its first registered web redirect URI), Signet's own pages for its
  * own clients, and otherwise Signet's home page.
  */
-export function wayBack(client: LogoutClient | undefined, t: Translate = english()): WayBack {
+export function wayBack(client: LogoutClient | undefined, t: Translate): WayBack {
   if (client?.clientId === ACCOUNT_CLIENT_ID) return { href: '/account', label: t('common:signInAgainAccount') };
   if (client?.clientId === DEMO_CLIENT_ID) return { href: '/demo', label: t('common:backToDemo') };
   if (client) {

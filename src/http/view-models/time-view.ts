@@ -1,4 +1,4 @@
-import { english, type Language, type Translate } from '../../i18n/translator.js';
+import { type Language, type Translate } from '../../i18n/translator.js';
 
 /**
  * A moment as a page shows it. The server cannot know the reader's time zone (no script runs before
@@ -24,7 +24,7 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 ];
 
 /** The page's language says "3 minutes ago" (Intl knows every language's phrasing); the rest is ours. */
-export function relativeTime(ms: number, now: number, lang: Language = 'en', t: Translate = english()): string {
+export function relativeTime(ms: number, now: number, lang: Language = 'en', t: Translate): string {
   const diff = ms - now;
   if (Math.abs(diff) < 60_000) return t(diff <= 0 ? 'time:justNow' : 'time:inUnderAMinute');
   const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
@@ -34,7 +34,7 @@ export function relativeTime(ms: number, now: number, lang: Language = 'en', t: 
   return t('time:justNow');
 }
 
-export function timeView(ms: number, now: number, lang: Language = 'en', t: Translate = english()): TimeView {
+export function timeView(ms: number, now: number, lang: Language = 'en', t: Translate): TimeView {
   const iso = new Date(ms).toISOString();
   return {
     iso,

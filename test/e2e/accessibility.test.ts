@@ -3,8 +3,8 @@
 // And the two forms a person must get through, login and consent, done with the keyboard alone.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import axe from 'axe-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { seriousViolations } from '../support/axe.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
 import {
   authorizationUrl,
@@ -22,24 +22,6 @@ const TIMEOUT = 240_000;
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
 const KEYBOARD_EMAIL = 'keys@example.com';
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe on the page as it is now; the tests compile without the DOM lib, so the run is a string. */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  // evaluate() runs outside the page's CSP, which allows no injected script (and must not).
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
-  return page.evaluate<
-    Violation[]
-  >(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + n.failureSummary),
-  })))`);
-}
 
 describeBrowser('accessibility of every page in Chromium', () => {
   let browser: Browser | undefined;
@@ -77,16 +59,7 @@ describeBrowser('accessibility of every page in Chromium', () => {
         { issuer: server.issuer, client, email: EMAIL, password: PASSWORD, demo: true },
         async (name) => {
           visited.push(name);
-          for (const v of TOUR_VARIANTS) {
-            await page.setViewportSize({ width: v.width, height: v.height });
-            await page.emulateMedia({ colorScheme: v.colorScheme });
-            for (const violation of await axeViolations(page)) {
-              if (violation.impact !== 'serious' && violation.impact !== 'critical') continue;
-              (found[`${name} @${v.width} ${v.colorScheme}`] ??= []).push(
-                `${violation.impact} ${violation.id} (${violation.help}): ${violation.nodes.join(' | ')}`,
-              );
-            }
-          }
+          await seriousViolations(page, name, TOUR_VARIANTS, found);
         },
       );
       await context.close();

@@ -4,9 +4,9 @@
 // in light and dark mode, and walked as a person does it (codes computed from the key the page shows).
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import axe from 'axe-core';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { seriousViolations } from '../support/axe.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
 import {
   authorizationUrl,
@@ -20,25 +20,6 @@ import { startTestServer, type TestServer } from '../support/start-test-server.j
 
 const TIMEOUT = 180_000;
 const PASSWORD = 'a lamp in the north window';
-
-/** Serious and critical axe findings on the page as it is now, at every width and colour scheme. */
-async function seriousFindings(page: Page): Promise<string[]> {
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
-  const found: string[] = [];
-  for (const v of TOUR_VARIANTS) {
-    await page.setViewportSize({ width: v.width, height: v.height });
-    await page.emulateMedia({ colorScheme: v.colorScheme });
-    const violations = await page.evaluate<Array<{ id: string; impact: string | null; nodes: string[] }>>(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
-        id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-      })))`,
-    );
-    for (const x of violations)
-      if (x.impact === 'serious' || x.impact === 'critical')
-        found.push(`@${v.width} ${v.colorScheme}: ${x.impact} ${x.id} ${x.nodes.join(' | ')}`);
-  }
-  return found;
-}
 
 async function signIn(page: Page, email: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
@@ -83,10 +64,7 @@ describeBrowser('second-factor pages in Chromium', () => {
       await serveLogo(context, client);
       const page = await context.newPage();
       const findings: Record<string, string[]> = {};
-      const check = async (name: string) => {
-        const found = await seriousFindings(page);
-        if (found.length > 0) findings[name] = found;
-      };
+      const check = (name: string, on: Page = page) => seriousViolations(on, name, TOUR_VARIANTS, findings);
 
       await page.goto(`${server.issuer}/account`);
       await signIn(page, 'grace@example.test');
@@ -113,8 +91,7 @@ describeBrowser('second-factor pages in Chromium', () => {
       await signInPage.goto(authorizationUrl(server.issuer, client));
       await signIn(signInPage, 'grace@example.test');
       expect(new URL(signInPage.url()).pathname).toMatch(/\/interaction\/[\w-]+\/two-step$/);
-      const found = await seriousFindings(signInPage);
-      if (found.length > 0) findings['sign-in-two-step'] = found;
+      await check('sign-in-two-step', signInPage);
 
       // The strict client and an account without a second factor: told what to do, not signed in.
       const other = await browser.newContext();
@@ -124,8 +101,7 @@ describeBrowser('second-factor pages in Chromium', () => {
       await signIn(strictPage, 'plain@example.test');
       expect(await strictPage.locator('a[href="/account"]').count()).toBe(1);
       expect(await strictPage.locator('h1').textContent()).toBe('Two-step verification needed');
-      const strictFound = await seriousFindings(strictPage);
-      if (strictFound.length > 0) findings['two-step-required'] = strictFound;
+      await check('two-step-required', strictPage);
 
       await Promise.all([context.close(), fresh.close(), other.close()]);
       expect(findings).toEqual({});

@@ -3,10 +3,10 @@
 // desktop and a phone width.
 
 import { expect } from '@jest/globals';
-import axe from 'axe-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { seriousViolations } from './axe.js';
 
 export type Lang = 'en' | 'ko';
 
@@ -36,43 +36,14 @@ export async function expectPageIn(page: Page, lang: Lang, headingKey: string): 
   if (lang === 'ko') expect(heading).toMatch(HANGUL);
 }
 
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe on the page as it is now; the tests compile without the DOM lib, so the run is a string. */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  // evaluate() runs outside the page's CSP, which allows no injected script (and must not).
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
-  return page.evaluate<
-    Violation[]
-  >(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + n.failureSummary),
-  })))`);
-}
-
 export const AXE_WIDTHS = [
   { width: 1280, height: 900 },
   { width: 390, height: 844 },
 ] as const;
 
-/**
- * Runs axe at each width and adds every serious or critical violation to `found` under the page's
- * name; the viewport is put back as it was.
- */
-export async function axeAtWidths(page: Page, name: string, found: Record<string, string[]>): Promise<void> {
-  const before = page.viewportSize();
-  for (const size of AXE_WIDTHS) {
-    await page.setViewportSize(size);
-    for (const v of await axeViolations(page)) {
-      if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-      (found[`${name} @${size.width}`] ??= []).push(`${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
-    }
-  }
-  if (before) await page.setViewportSize(before);
+/** Every serious or critical violation at each width, added to `found` under the page's name. */
+export function axeAtWidths(page: Page, name: string, found: Record<string, string[]>): Promise<void> {
+  return seriousViolations(page, name, AXE_WIDTHS, found);
 }
 
 /**

@@ -64,11 +64,6 @@ export function emailChangeSuite(store: StoreKind): void {
     await stopIfStarted(smtp, (s) => s.close());
   });
 
-  const mailTo = async (to: string, count = 1) => {
-    const all = await smtp.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count);
-    return all.filter((m) => m.envelopeTo.includes(to));
-  };
-
   /** A new account signed in to /account, on the "Change email" page. */
   const onEmailPage = async () => {
     const email = fresh('old');
@@ -104,7 +99,7 @@ export function emailChangeSuite(store: StoreKind): void {
     const start = await onEmailPage();
     const to = fresh('new');
     const codePage = await askFor(start.browser, start.csrf, to);
-    const done = await submitCode(start.browser, codePage, codeIn((await mailTo(to))[0]));
+    const done = await submitCode(start.browser, codePage, codeIn((await smtp.mailTo(to))[0]));
     expect({ status: done.status, location: done.location }).toEqual({
       status: 303,
       location: `${server.issuer}/account?done=email`,
@@ -127,10 +122,10 @@ export function emailChangeSuite(store: StoreKind): void {
     const [started] = await server.signet.audit.list({ accountId, types: ['email_change.started'], limit: 1 });
     expect(started?.details).toMatchObject({ email_sha256: expect.any(String) });
 
-    const [code] = await mailTo(to);
+    const [code] = await smtp.mailTo(to);
     expect(code?.parsed.subject).toBe('Your code to change your email address');
     expect(code?.parsed.subject).not.toMatch(/\d{6}/);
-    const [told] = await mailTo(email);
+    const [told] = await smtp.mailTo(email);
     expect(told?.parsed.subject).toBe('Your email address was changed');
     expect(told?.parsed.text).toContain(`to ${email}. The link leads only to ${server.issuer}`);
     // Each mail's small print names the address it was sent to, so a forwarded one still says whose it was.
@@ -164,7 +159,7 @@ export function emailChangeSuite(store: StoreKind): void {
     const { browser, email, accountId, csrf } = await onEmailPage();
     const to = fresh('typo');
     const codePage = await askFor(browser, csrf, to);
-    const code = codeIn((await mailTo(to))[0]);
+    const code = codeIn((await smtp.mailTo(to))[0]);
     const wrong = await submitCode(browser, codePage, String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
     expect(wrong.status).toBe(400);
     expect(wrong.body).toContain('4 more tries');
@@ -188,7 +183,7 @@ export function emailChangeSuite(store: StoreKind): void {
     const freePage = await askFor(browser, csrf, free);
     expect(shape(takenPage.body, other.email)).toBe(shape(freePage.body, free));
 
-    const [notice] = await mailTo(other.email);
+    const [notice] = await smtp.mailTo(other.email);
     expect(notice?.parsed.subject).toBe('Someone tried to move an account to your address');
     expect(notice?.parsed.text).not.toMatch(/\b\d{6}\b/);
     for (const code of ['000000', '123456']) expect((await submitCode(browser, takenPage, code)).status).toBe(400);
@@ -205,7 +200,7 @@ export function emailChangeSuite(store: StoreKind): void {
     const refresh = tokens.refresh_token ?? '';
     expect((await introspect(server.issuer, rp, refresh)).active).toBe(true);
 
-    const link = undoLinkIn((await mailTo(email))[0]);
+    const link = undoLinkIn((await smtp.mailTo(email))[0]);
     const stranger = newBrowser();
     for (let i = 0; i < 2; i++) {
       const scanned = await stranger.follow(link);

@@ -32,11 +32,6 @@ export function inviteSuite(store: StoreKind): void {
     await stopIfStarted(smtp, (s) => s.close());
   });
 
-  const mailsTo = async (to: string, count = 1) =>
-    (await smtp.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count)).filter((m) =>
-      m.envelopeTo.includes(to),
-    );
-
   /** From a relying party's prompt=create to the code page, for `email`. */
   const askToSignUp = async (email: string) => {
     const browser = new BrowserSession(server.issuer);
@@ -56,12 +51,12 @@ export function inviteSuite(store: StoreKind): void {
     const email = `invited-${store}@example.test`;
     const invited = jsonLine(await runCli(['user', 'invite', '--email', email, '--lang', 'ko'], env));
     expect(invited).toMatchObject({ email, mail: { state: 'sent' } });
-    const [invitation] = await mailsTo(email);
+    const [invitation] = await smtp.mailTo(email);
     expect(invitation?.parsed.subject).toBe('계정 만들기에 초대되었습니다');
     expect(invitation?.parsed.text).toContain(`${server.issuer}/account`);
 
     const { browser, codePage } = await askToSignUp(email);
-    const [, codeMail] = await mailsTo(email, 2);
+    const [, codeMail] = await smtp.mailTo(email, 2);
     const code = /\b(\d{6})\b/.exec(codeMail?.parsed.text ?? '')?.[1] ?? '';
     expect(code).toMatch(/^\d{6}$/);
     const made = await browser.request(formAction(codePage.body, '/signup/verify'), {
@@ -78,7 +73,7 @@ export function inviteSuite(store: StoreKind): void {
     const email = `stranger-${store}@example.test`;
     const { codePage } = await askToSignUp(email);
     expect(codePage.body).toContain(email);
-    const [notice] = await mailsTo(email);
+    const [notice] = await smtp.mailTo(email);
     expect(notice?.parsed.subject).toBe('Someone tried to create an account with your address');
     expect(notice?.parsed.text).toContain('by invitation only');
     expect(notice?.parsed.text).not.toMatch(/\b\d{6}\b/);

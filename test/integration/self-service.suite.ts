@@ -12,6 +12,7 @@ import {
   introspect,
   relyingParty,
   startAuthorization,
+  toCallback,
   type RelyingParty,
 } from '../support/sign-in.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
@@ -60,11 +61,6 @@ export function selfServiceSuite(store: StoreKind): void {
     await stopIfStarted(smtp, (s) => s.close());
   });
 
-  const mailTo = async (to: string, count = 1) => {
-    const all = await smtp.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count);
-    return all.filter((m) => m.envelopeTo.includes(to));
-  };
-
   /** A browser on the sign-in page of a new authorization request (optionally with more parameters). */
   const signInPage = async (extra: Record<string, string> = {}) => {
     const browser = newBrowser();
@@ -83,19 +79,6 @@ export function selfServiceSuite(store: StoreKind): void {
       form: { email, csrf: csrfFrom(first.body) },
     });
     return { posted, next: posted.status === 303 ? await browser.follow(posted.location ?? '') : undefined };
-  };
-
-  /** Consent, then the callback: the relying party's view of the person who just signed up. */
-  const finishAtRelyingParty = async (browser: BrowserSession, start: { url: string }, location: string) => {
-    let page = await browser.follow(location);
-    if (page.status === 200 && page.body.includes('/confirm"')) {
-      const posted = await browser.request(formAction(page.body, '/confirm'), {
-        form: hiddenFields(page.body, '/confirm'),
-      });
-      page = await browser.follow(posted.location ?? '');
-    }
-    expect(page.status).toBe(303);
-    return new URL(page.location ?? '');
   };
 
   describe('sign-up', () => {
@@ -118,7 +101,7 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(codePage.status).toBe(200);
       expect(codePage.body).toContain(email);
 
-      const [mail] = await mailTo(email);
+      const [mail] = await smtp.mailTo(email);
       expect(mail?.parsed.subject).toBe('Your sign-up code');
       expect(mail?.parsed.subject).not.toMatch(/\d{6}/);
       const code = codeIn(mail as ReceivedMail);
@@ -126,7 +109,7 @@ export function selfServiceSuite(store: StoreKind): void {
         form: { ...hiddenFields(codePage.body, '/signup/verify'), code, name: 'Nari Kim', password: PASSWORD },
       });
       expect(created.status).toBe(303);
-      const callback = await finishAtRelyingParty(browser, start, created.location ?? '');
+      const callback = await toCallback(browser, created.location ?? '');
       expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
       const tokens = await exchange(rp, start, callback);
       // The email claims come from userinfo (an access token was issued: OIDC Core 5.4).
@@ -144,7 +127,7 @@ export function selfServiceSuite(store: StoreKind): void {
       const { browser, uid } = await signInPage();
       const { next } = await submitAddress(browser, uid, 'signup', email);
       const body = next?.body ?? '';
-      const code = codeIn((await mailTo(email))[0] as ReceivedMail);
+      const code = codeIn((await smtp.mailTo(email))[0] as ReceivedMail);
       const verify = (form: Record<string, string>) =>
         browser.request(formAction(body, '/signup/verify'), {
           form: { ...hiddenFields(body, '/signup/verify'), name: '', ...form },
@@ -173,7 +156,7 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(posted.status).toBe(303);
       expect(posted.location).toMatch(new RegExp(`/interaction/${uid}/signup/verify\\?flow=[\\w-]+$`));
       expect(next?.status).toBe(200);
-      const [notice] = await mailTo(email);
+      const [notice] = await smtp.mailTo(email);
       expect(notice?.parsed.subject).toBe('Someone tried to create an account with your address');
       expect(notice?.parsed.text).not.toMatch(/\b\d{6}\b/);
       const body = next?.body ?? '';
@@ -230,7 +213,7 @@ export function selfServiceSuite(store: StoreKind): void {
       const known = (await server.signet.accounts.create({ email: fresh('flood-known'), password: PASSWORD })).email;
       for (let i = 0; i < 3; i++) expect((await submitAddress(browser, uid, 'signup', known)).posted.status).toBe(303);
       expect((await submitAddress(browser, uid, 'signup', known)).posted.status).toBe(429);
-      expect(await mailTo(email, 3)).toHaveLength(3);
+      expect(await smtp.mailTo(email, 3)).toHaveLength(3);
     });
 
     test('CSRF: no token, or the token of another sign-in, is refused and sends nothing', async () => {
@@ -247,7 +230,7 @@ export function selfServiceSuite(store: StoreKind): void {
       const before = smtp.received.length;
       const later = fresh('after-forged');
       await submitAddress(victim.browser, victim.uid, 'signup', later);
-      await mailTo(later);
+      await smtp.mailTo(later);
       expect(smtp.received.slice(before).every((m) => !m.envelopeTo.includes(email))).toBe(true);
     });
 
@@ -285,7 +268,7 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(page.body).toContain(`/interaction/${uid}/recover`);
       const { next } = await submitAddress(browser, uid, 'recover', email);
       const body = next?.body ?? '';
-      const [mail] = await mailTo(email);
+      const [mail] = await smtp.mailTo(email);
       expect(mail?.parsed.subject).toBe('Your password reset code');
       const changed = await browser.request(formAction(body, '/recover/verify'), {
         form: { ...hiddenFields(body, '/recover/verify'), code: codeIn(mail as ReceivedMail), password: PASSWORD },
@@ -295,7 +278,7 @@ export function selfServiceSuite(store: StoreKind): void {
       expect(changed.body).toContain(`action="/interaction/${uid}/login"`);
       for (const token of [tokens.access_token, tokens.refresh_token ?? ''])
         expect((await introspect(server.issuer, rp, token)).active).toBe(false);
-      const [, notice] = await mailTo(email, 2);
+      const [, notice] = await smtp.mailTo(email, 2);
       expect(notice?.parsed.subject).toBe('Your password was changed');
       expect(await server.signet.accounts.authenticate(email, 'the old harbour password')).toBeUndefined();
       expect(await server.signet.accounts.authenticate(email, PASSWORD)).toMatchObject({
@@ -316,7 +299,7 @@ export function selfServiceSuite(store: StoreKind): void {
         const { posted, next } = await submitAddress(browser, uid, 'recover', email);
         expect(posted.status).toBe(303);
         bodies.push((next?.body ?? '').replaceAll(email, 'EMAIL').replace(/value="[\w-]{20,}"/g, 'value="TOKEN"'));
-        const [mail] = await mailTo(email);
+        const [mail] = await smtp.mailTo(email);
         expect(mail?.parsed.subject).toBe('Password reset requested');
         expect(mail?.parsed.text).not.toMatch(/\b\d{6}\b/);
       }

@@ -14,6 +14,7 @@ import {
   relyingParty,
   REDIRECT_URI,
   startAuthorization,
+  toCallback,
   walkThroughSignIn,
   type RelyingParty,
 } from '../support/sign-in.js';
@@ -52,10 +53,8 @@ export function twoStepSuite(store: StoreKind): void {
     await stopIfStarted(smtp, (s) => s.close());
   });
 
-  const mailTo = async (to: string, count: number) => {
-    const all = await smtp.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count);
-    return all.filter((m) => m.envelopeTo.includes(to)).map((m: ReceivedMail) => m.parsed.subject);
-  };
+  const subjectsTo = async (to: string, count: number) =>
+    (await smtp.mailTo(to, count)).map((m: ReceivedMail) => m.parsed.subject);
 
   /** A new account with an app added and confirmed on /account: its secret and recovery codes. */
   const enrolled = async () => {
@@ -100,21 +99,12 @@ export function twoStepSuite(store: StoreKind): void {
     browser.request(formAction(page.body, '/two-step'), { form: { csrf, code } });
 
   /** From the code's answer on to the relying party: consent, callback, tokens. */
-  const finish = async (browser: BrowserSession, start: Parameters<typeof exchange>[1], location: string) => {
-    let page = await browser.follow(location);
-    if (page.status === 200 && page.body.includes('/confirm"')) {
-      const posted = await browser.request(formAction(page.body, '/confirm'), {
-        form: hiddenFields(page.body, '/confirm'),
-      });
-      page = await browser.follow(posted.location ?? '');
-    }
-    expect(page.status).toBe(303);
-    return exchange(rp, start, new URL(page.location ?? ''));
-  };
+  const finish = async (browser: BrowserSession, start: Parameters<typeof exchange>[1], location: string) =>
+    exchange(rp, start, await toCallback(browser, location));
 
   test('password then code: the id_token says mfa with otp; the code is taken once; the owner is mailed', async () => {
     const { email, secret } = await enrolled();
-    expect(await mailTo(email, 2)).toEqual(
+    expect(await subjectsTo(email, 2)).toEqual(
       expect.arrayContaining([
         'Two-step verification: an authenticator app was added',
         'Two-step verification: new recovery codes',
@@ -174,18 +164,7 @@ export function twoStepSuite(store: StoreKind): void {
     const page = await browser.follow(start.url);
     expect(page.body).toContain('/two-step"');
     const answered = await submit(browser, page, codeNow(secret));
-    const callback = await browser.follow(answered.location ?? '');
-    const done =
-      callback.status === 200 && callback.body.includes('/confirm"')
-        ? await browser.follow(
-            (
-              await browser.request(formAction(callback.body, '/confirm'), {
-                form: hiddenFields(callback.body, '/confirm'),
-              })
-            ).location ?? '',
-          )
-        : callback;
-    const tokens = await exchange(vault, start, new URL(done.location ?? ''));
+    const tokens = await exchange(vault, start, await toCallback(browser, answered.location ?? ''));
     expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
 
     // An account without one: its password is right, but this client is not signed in to.
@@ -242,7 +221,7 @@ export function twoStepSuite(store: StoreKind): void {
     expect(answered.status).toBe(303);
     const tokens = await finish(browser, start, answered.location ?? '');
     expect(tokens.claims()).toMatchObject({ acr: 'urn:signet:acr:mfa', amr: ['pwd', 'mfa'] });
-    expect(await mailTo(email, 3)).toContain('A recovery code was used to sign in');
+    expect(await subjectsTo(email, 3)).toContain('A recovery code was used to sign in');
     const again = await atCodePage(email);
     expect((await submit(again.browser, again.page, String(code))).body).toContain('That code is not right');
   });
@@ -290,7 +269,7 @@ export function twoStepSuite(store: StoreKind): void {
       form: { csrf: csrfFrom(page.body), password: PASSWORD },
     });
     expect(removed.location).toBe(`${server.issuer}/account?done=twostepoff`);
-    expect(await mailTo(email, 4)).toEqual(
+    expect(await subjectsTo(email, 4)).toEqual(
       expect.arrayContaining(['Two-step verification: an authenticator app was removed']),
     );
     const trail = await server.signet.audit.list({ accountId, limit: 30 });
@@ -315,7 +294,7 @@ export function twoStepSuite(store: StoreKind): void {
       Object.assign(env, { SMTP_URL: smtp.url, MAIL_FROM: 'Signet <signet@example.test>' });
       const reset = jsonLine(await runCli(['user', 'mfa', 'reset', '--email', email], env));
       expect(reset).toMatchObject({ id: accountId, factors_removed: 1 });
-      expect(await mailTo(email, 3)).toContain('Two-step verification was turned off');
+      expect(await subjectsTo(email, 3)).toContain('Two-step verification was turned off');
       const trail = await server.signet.audit.list({ accountId, limit: 20 });
       expect(trail.find((e) => e.type === 'factor.reset')?.details).toMatchObject({ via: 'cli', factors_removed: 1 });
       const { browser, start, page } = await atCodePage(email);

@@ -81,6 +81,22 @@ export async function authorize(
   return callback;
 }
 
+/**
+ * From a step the sign-in answered with (a login, a code, a sign-up) on to the relying party: the
+ * consent page if it comes, then the redirect to the callback, whose URL this resolves with.
+ */
+export async function toCallback(browser: BrowserSession, location: string): Promise<URL> {
+  let page = await browser.follow(location);
+  if (page.status === 200 && page.body.includes('/confirm"')) {
+    const posted = await browser.request(formAction(page.body, '/confirm'), {
+      form: hiddenFields(page.body, '/confirm'),
+    });
+    page = await browser.follow(posted.location ?? '');
+  }
+  expect(page.status).toBe(303);
+  return new URL(page.location ?? '');
+}
+
 export async function exchange(rp: RelyingParty, start: AuthorizationStart, callback: URL) {
   return oidc.authorizationCodeGrant(rp.config, callback, {
     pkceCodeVerifier: start.verifier,

@@ -37,6 +37,8 @@ export interface TestSmtpServer {
   readonly unknownRecipients: Set<string>;
   /** Resolves once `done(received)` holds; rejects after `timeoutMs` (a ceiling against a hang). */
   waitFor(done: (received: readonly ReceivedMail[]) => boolean, timeoutMs?: number): Promise<readonly ReceivedMail[]>;
+  /** Resolves with the mails to `to`, in arrival order, once at least `count` have come. */
+  mailTo(to: string, count?: number): Promise<ReceivedMail[]>;
   /** Stops listening (connections are refused) and closes open ones; received mail is kept. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -83,6 +85,10 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         events.on('mail', check);
         check();
       });
+    },
+    async mailTo(to, count = 1) {
+      const all = await state.waitFor((r) => r.filter((m) => m.envelopeTo.includes(to)).length >= count);
+      return all.filter((m) => m.envelopeTo.includes(to));
     },
     async stop() {
       const s = server;

@@ -15,14 +15,27 @@ export function normalizeEmail(input: string): string {
 /** Invisible and control characters have no place in an address and would make look-alikes. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/** What is wrong with an address, or null when it is a valid one (already normalized). */
+function emailProblem(email: string): string | null {
+  if (INVISIBLE.test(email)) return 'email must not contain invisible or control characters';
+  if (email.length > 320 || !EMAIL.test(email) || email.split('@')[1]?.includes('.') !== true) {
+    return 'email is not a valid address';
+  }
+  return null;
+}
+
 export function parseEmail(input: unknown): string {
   if (typeof input !== 'string') throw new ValidationError('email is required');
   const email = normalizeEmail(input);
-  if (INVISIBLE.test(email)) throw new ValidationError('email must not contain invisible or control characters');
-  if (email.length > 320 || !EMAIL.test(email) || email.split('@')[1]?.includes('.') !== true) {
-    throw new ValidationError('email is not a valid address');
-  }
+  const problem = emailProblem(email);
+  if (problem) throw new ValidationError(problem);
   return email;
+}
+
+/** The normalized address, or undefined when it is not one (for forms that answer with their own page). */
+export function validEmail(input: string): string | undefined {
+  const email = normalizeEmail(input);
+  return emailProblem(email) === null ? email : undefined;
 }
 
 /** Correlates attempts for one address (logins, codes) in the audit trail without writing the address down. */

@@ -1,4 +1,4 @@
-import { parseEmail } from '../accounts/email.js';
+import { validEmail } from '../accounts/email.js';
 import type { AccountSecurity, Actor } from '../accounts/account-security.js';
 import { DuplicateError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
@@ -38,12 +38,8 @@ export class EmailChange {
   constructor(private readonly deps: EmailChangeDeps) {}
 
   async begin(account: AccountRecord, emailInput: string, who: Requester): Promise<EmailChangeStart> {
-    let email: string;
-    try {
-      email = parseEmail(emailInput);
-    } catch {
-      return { kind: 'refused', reason: 'invalid_email' };
-    }
+    const email = validEmail(emailInput);
+    if (email === undefined) return { kind: 'refused', reason: 'invalid_email' };
     // Their own address is no secret to them.
     if (email === account.email) return { kind: 'refused', reason: 'same' };
     const free = (await this.deps.accounts.lookup(email)) === undefined;

@@ -1,4 +1,4 @@
-import { parseEmail } from '../accounts/email.js';
+import { validEmail } from '../accounts/email.js';
 import type { AccountSecurity } from '../accounts/account-security.js';
 import type { AccountRecord } from '../storage/store.js';
 import { codeMail } from '../verification/code-mails.js';
@@ -36,12 +36,8 @@ export class Recovery {
   constructor(private readonly deps: RecoveryDeps) {}
 
   async begin(emailInput: string, who: Requester): Promise<RecoveryStart> {
-    let email: string;
-    try {
-      email = parseEmail(emailInput);
-    } catch {
-      return { kind: 'refused', reason: 'invalid_email' };
-    }
+    const email = validEmail(emailInput);
+    if (email === undefined) return { kind: 'refused', reason: 'invalid_email' };
     const account = await this.deps.accounts.lookup(email);
     const usable = account !== undefined && !account.disabled;
     return startProof(

@@ -1,5 +1,5 @@
 import { parseDisplayName } from '../accounts/display-name.js';
-import { parseEmail } from '../accounts/email.js';
+import { validEmail } from '../accounts/email.js';
 import type { AccountSecurity } from '../accounts/account-security.js';
 import { DuplicateError, ValidationError } from '../errors.js';
 import type { AccountRecord } from '../storage/store.js';
@@ -51,12 +51,8 @@ export class SignUp {
   constructor(private readonly deps: SignUpDeps) {}
 
   async begin(emailInput: string, who: Requester): Promise<SignUpStart> {
-    let email: string;
-    try {
-      email = parseEmail(emailInput);
-    } catch {
-      return { kind: 'refused', reason: 'invalid_email' };
-    }
+    const email = validEmail(emailInput);
+    if (email === undefined) return { kind: 'refused', reason: 'invalid_email' };
     // The allowed domains are the operator's public policy: saying no to others tells nothing about anyone.
     const domain = email.slice(email.lastIndexOf('@') + 1);
     if (this.deps.domains && !this.deps.domains.includes(domain)) return { kind: 'refused', reason: 'domain' };

@@ -15,6 +15,19 @@ export const ACR = {
 /** What discovery advertises: only the classes a sign-in can actually reach today. */
 export const ACR_VALUES_SUPPORTED: readonly string[] = [ACR.password, ACR.multiFactor];
 
+/** The classes from the weakest: each one meets every class before it. */
+const ACR_ORDER: readonly string[] = [ACR.password, ACR.multiFactor, ACR.phishingResistant];
+
+/**
+ * Whether a sign-in of class `actual` meets a wish for class `wanted`: the same class or a stronger one.
+ * An unknown or missing class meets nothing (a session from before classes were recorded is stepped up).
+ */
+export function meetsAcr(actual: string | undefined, wanted: string): boolean {
+  const have = actual === undefined ? -1 : ACR_ORDER.indexOf(actual);
+  const want = ACR_ORDER.indexOf(wanted);
+  return have >= 0 && want >= 0 && have >= want;
+}
+
 /** The login result of a password sign-in: its class, and RFC 8176's method value for it. */
 export function passwordAuthentication(): { acr: string; amr: string[] } {
   return { acr: ACR.password, amr: ['pwd'] };

@@ -2,7 +2,7 @@ import { interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import { LANGUAGES } from '../i18n/translator.js';
 import { mfaRequired } from '../clients/client-metadata.js';
-import { ACR } from './authentication-context.js';
+import { ACR, meetsAcr } from './authentication-context.js';
 
 /**
  * oidc-provider's login and consent prompts, with `create` in front where people may sign up
@@ -40,7 +40,7 @@ function stepUp(hasSecondFactor: (accountId: string) => Promise<boolean>) {
       const { oidc } = ctx;
       const asked = typeof oidc.params?.acr_values === 'string' ? oidc.params.acr_values.split(' ') : [];
       const accountId = oidc.session?.accountId;
-      if (!asked.includes(ACR.multiFactor) || !accountId || oidc.acr === ACR.multiFactor) return false;
+      if (!asked.includes(ACR.multiFactor) || !accountId || meetsAcr(oidc.acr, ACR.multiFactor)) return false;
       return hasSecondFactor(accountId);
     },
   );
@@ -59,7 +59,8 @@ function clientRequiresMfa() {
     CLIENT_MFA_REASON,
     'the client requires a second factor the session has not shown',
     'login_required',
-    (ctx) => mfaRequired(ctx.oidc.client) && Boolean(ctx.oidc.session?.accountId) && ctx.oidc.acr !== ACR.multiFactor,
+    (ctx) =>
+      mfaRequired(ctx.oidc.client) && Boolean(ctx.oidc.session?.accountId) && !meetsAcr(ctx.oidc.acr, ACR.multiFactor),
   );
 }
 

@@ -65,6 +65,12 @@ function clientRequiresMfa() {
 }
 
 /**
+ * The login prompt's reasons that ask a signed-in session only for what its sign-in lacks (a second
+ * factor), never for the whole sign-in again.
+ */
+export const STEP_UP_REASONS: readonly string[] = [STEP_UP_REASON, CLIENT_MFA_REASON];
+
+/**
  * What discovery adds to oidc-provider's own fields: the prompt values a relying party may send (the
  * registration spec asks for prompt_values_supported, which oidc-provider does not publish), and the
  * languages pages and mails are written in. Claims are what people typed themselves, in no particular

@@ -12,7 +12,7 @@ import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt 
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
 import { askSecondFactor, refuseWithoutSecondFactor, twoStepRoutes } from './interaction-two-step.js';
-import { CLIENT_MFA_REASON, STEP_UP_REASON } from '../../oidc/interaction-policy.js';
+import { STEP_UP_REASONS } from '../../oidc/interaction-policy.js';
 import {
   interactionSteps,
   UidParams,
@@ -42,7 +42,7 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
   const { prompt, params } = interaction;
   // Step-up: the session's own account, asked only for the factor the relying party wants on top.
   const signedIn = interaction.session?.accountId;
-  const needsMore = prompt.reasons.includes(STEP_UP_REASON) || prompt.reasons.includes(CLIENT_MFA_REASON);
+  const needsMore = prompt.reasons.some((reason) => STEP_UP_REASONS.includes(reason));
   if (prompt.name === 'login' && needsMore && signedIn) {
     if (await askSecondFactor(steps, ctx, interaction, signedIn)) return;
     if (await refuseWithoutSecondFactor(steps, ctx, interaction)) return;

@@ -1,40 +1,41 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AUDIT } from '../../audit/audit-log.js';
 import type { Factors } from '../../factors/factors.js';
 import type { TwoStepChallenges } from '../../factors/two-step-challenges.js';
-import { mfaRequired } from '../../clients/client-metadata.js';
-import { mfaAuthentication } from '../../oidc/authentication-context.js';
 import { answerWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { formBody } from '../middleware/form-body.js';
 import { requestOrigin } from '../request-info.js';
+import { enrollRoutes, renderOffer } from './interaction-enroll.js';
+import { findEnrollee, mfaLogin, strictClient, type TwoStep } from './interaction-enroll-policy.js';
 import { UidParams, wrongStep, type Interaction, type InteractionSteps } from './interaction-steps.js';
 
 // The sign-in's second step: after the right password, an account with an authenticator app is asked
 // for a code (or a recovery code) in the same interaction, before the provider hears of any login.
 
-type TwoStep = NonNullable<InteractionSteps['deps']['twoStep']>;
-
 const atUid = guard({ params: UidParams });
 const codeInput = guard({ params: UidParams, body: z.object({ code: z.string().max(64).catch('') }) });
 
 /**
- * A client that requires a second factor, and an account without one: the page says to add one on
- * /account, and this client is not signed in to. Resolves false when the sign-in may go on.
+ * A client that requires a second factor, and an account without one: the account is offered to add one
+ * here (GET …/enroll), or, where it may not (a disabled account, no second factors configured), the page
+ * says to add one on /account and this client is not signed in to. Resolves false when the sign-in may go on.
  */
 export async function refuseWithoutSecondFactor(
   steps: InteractionSteps,
   ctx: Context,
   interaction: Interaction,
 ): Promise<boolean> {
-  const clientId = interaction.params.client_id;
-  const client = typeof clientId === 'string' ? await steps.deps.host.current.Client.find(clientId) : undefined;
-  if (!mfaRequired(client)) return false;
-  const t = steps.translate(steps.language(ctx, interaction));
+  if (!(await strictClient(steps, interaction))) return false;
+  const twoStep = steps.deps.twoStep;
+  if (twoStep && (await findEnrollee(twoStep, steps, interaction))) {
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/enroll`);
+    return true;
+  }
   ctx.status = 403;
-  await steps.renderFor(ctx, interaction, 'two-step/required', { title: t('two-step:requiredTitle') });
+  await renderOffer(steps, ctx, interaction, null);
   return true;
 }
 
@@ -46,7 +47,15 @@ export async function askSecondFactor(
   accountId: string,
 ): Promise<boolean> {
   const twoStep = steps.deps.twoStep;
-  if (!twoStep || !(await twoStep.factors.required(accountId))) return false;
+  if (!twoStep) return false;
+  if (!(await twoStep.factors.required(accountId))) {
+    // Only the login form's answer (a POST) proves the password; the prompt page names the session's
+    // account. A proven account may then add a factor in this interaction, for a client that needs one.
+    if (ctx.method === 'POST' && (await strictClient(steps, interaction))) {
+      await twoStep.challenges.open(interaction.uid, accountId);
+    }
+    return false;
+  }
   await twoStep.challenges.open(interaction.uid, accountId);
   ctx.status = 303;
   ctx.redirect(`/interaction/${interaction.uid}/two-step`);
@@ -87,15 +96,7 @@ async function checkCode(steps: InteractionSteps, twoStep: TwoStep, ctx: Context
   }
   // Two tabs with right codes: the sign-in finishes once.
   if (!(await twoStep.challenges.close(params.uid))) throw wrongStep();
-  const clientId = interaction.params.client_id;
-  const login = { accountId: account.id, ...mfaAuthentication(result.ok) };
-  await steps.deps.audit.record(AUDIT.loginSucceeded, {
-    ...requestOrigin(ctx),
-    accountId: account.id,
-    clientId: typeof clientId === 'string' ? clientId : null,
-    details: { amr: login.amr },
-  });
-  await steps.finish(ctx, { login }, false);
+  await steps.finish(ctx, await mfaLogin(steps, ctx, interaction, account.id, result.ok), false);
 }
 
 /** GET and POST /interaction/:uid/two-step, on the interaction router (present only with second factors). */
@@ -107,4 +108,5 @@ export function twoStepRoutes(router: Router, steps: InteractionSteps): void {
     await renderCodePage(steps, ctx, interaction, null);
   });
   router.post('/two-step', formBody, steps.verifyCsrf, codeInput, (ctx) => checkCode(steps, twoStep, ctx));
+  enrollRoutes(router, steps, twoStep);
 }

@@ -15,6 +15,9 @@ import {
 } from './flags.js';
 import { IAT_COMMANDS } from './iat-commands.js';
 
+/** The flags of the fields ClientAdmin names in its refusals, with the API's own second-factor scopes. */
+const FIELD_FLAGS = { ...CLIENT_FIELD_FLAGS, mfaScopes: 'mfa-scope' };
+
 // Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
 // by the command that runs (with app.oidc()), not by every CLI call that loads this table.
 
@@ -28,6 +31,7 @@ const createInput = z
     pkce: oneOf('pkce', PKCE_POLICIES),
     'require-mfa': switchFlag,
     scope: optionalText,
+    'mfa-scope': optionalText,
     resource: optionalText,
     'access-token-format': z
       .enum(ACCESS_TOKEN_FORMATS, { error: '--access-token-format must be opaque or jwt' })
@@ -46,6 +50,7 @@ const createInput = z
     pkce: f.pkce,
     requireMfa: f['require-mfa'],
     scope: f.scope,
+    mfaScopes: f['mfa-scope'],
     resource: f.resource,
     accessTokenFormat: f['access-token-format'],
     scopeDescriptions: f['scope-description'],
@@ -62,6 +67,8 @@ const updateInput = z
     'redirect-uri': z.array(z.string()).optional(),
     'post-logout-redirect-uri': z.array(z.string()).optional(),
     scope: optionalText,
+    // An empty text clears it: no scope of the API needs a second factor any more.
+    'mfa-scope': optionalText,
     'scope-description': pairs('scope-description'),
     pkce: oneOf('pkce', PKCE_POLICIES),
     'require-mfa': oneOf('require-mfa', ['true', 'false']),
@@ -73,6 +80,7 @@ const updateInput = z
       redirectUris: f['redirect-uri'],
       postLogoutRedirectUris: f['post-logout-redirect-uri'],
       scope: f.scope,
+      mfaScopes: f['mfa-scope'],
       scopeDescriptions: f['scope-description'],
       pkce: f.pkce,
       requireMfa: f['require-mfa'] === undefined ? undefined : f['require-mfa'] === 'true',
@@ -84,13 +92,14 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': command({
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--pkce required|optional] [--require-mfa] [--scope "S1 S2"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
+      '[--public] [--pkce required|optional] [--require-mfa] [--scope "S1 S2"] [--mfa-scope "S1"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
       '[--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-uri U] [--backchannel-logout-uri U]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
       '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README), --require-mfa makes every sign-in to it show a second factor; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
-      '--resource is its URI (and client_id), --scope the scopes it offers, --scope-description what each allows (shown on consent ' +
+      '--resource is its URI (and client_id), --scope the scopes it offers, --mfa-scope those of them a token carries only ' +
+      'after a sign-in with a second factor (never for a service client), --scope-description what each allows (shown on consent ' +
       'pages), --access-token-format jwt opts in to JWT access tokens; --token-endpoint-auth-method picks how the client authenticates ' +
       '(private_key_jwt with --jwks-uri gets no secret), --backchannel-logout-uri where a web or native client hears of logouts',
     flags: {
@@ -102,6 +111,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       pkce: { type: 'string' },
       'require-mfa': { type: 'boolean' },
       scope: { type: 'string' },
+      'mfa-scope': { type: 'string' },
       resource: { type: 'string' },
       'access-token-format': { type: 'string' },
       'scope-description': { type: 'string', multiple: true },
@@ -110,7 +120,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'backchannel-logout-uri': { type: 'string' },
     },
     input: createInput,
-    fieldFlags: CLIENT_FIELD_FLAGS,
+    fieldFlags: FIELD_FLAGS,
     async run(app, input) {
       return (await clientAdmin(app)).create(input, CLI_OPERATOR);
     },
@@ -134,9 +144,10 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client update': command({
     usage:
       'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
-      '[--scope-description "S1=what it allows" ...] [--pkce required|optional] [--require-mfa true|false]',
+      '[--mfa-scope "S1 ..."] [--scope-description "S1=what it allows" ...] [--pkce required|optional] [--require-mfa true|false]',
     summary:
-      'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --pkce optional ' +
+      'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --mfa-scope for ' +
+      'resource servers, "" for none; --pkce optional ' +
       'for confidential web clients only, audited; --require-mfa for web and native clients); checked like a new client',
     flags: {
       'client-id': { type: 'string' },
@@ -144,12 +155,13 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       scope: { type: 'string' },
+      'mfa-scope': { type: 'string' },
       'scope-description': { type: 'string', multiple: true },
       pkce: { type: 'string' },
       'require-mfa': { type: 'string' },
     },
     input: updateInput,
-    fieldFlags: CLIENT_FIELD_FLAGS,
+    fieldFlags: FIELD_FLAGS,
     async run(app, { clientId: id, changes }) {
       return (await clientAdmin(app)).update(id, changes, CLI_OPERATOR);
     },

@@ -4,8 +4,16 @@ import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog, type AuditType
 import { FieldError, NotFoundError, ValidationError } from '../errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
+import { mfaScopesMetadata, type MfaScopeInput } from './api-mfa-scopes.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
-import { mfaRequired, pkceOptional, REGISTERED_BY } from './client-metadata.js';
+import {
+  MFA_SCOPES,
+  mfaRequired,
+  mfaScopesOf,
+  pkceOptional,
+  REGISTERED_BY,
+  RESOURCE_SCOPE,
+} from './client-metadata.js';
 import { checkClientPolicy } from './client-policy.js';
 import { resourceIndicator, typeMetadata } from './client-shape.js';
 import { actsForUsers, authMethodOf, CLIENT_TYPES, clientType, isClientType, strings } from './client-types.js';
@@ -78,11 +86,19 @@ export class ClientAdmin {
     await this.audit.record(type, actedBy(actor, { clientId }, details));
   }
 
-  async create(input: NewClient, actor: Actor = OPERATOR): Promise<{ client_id: string; client_secret?: string }> {
+  async create(
+    input: NewClient & MfaScopeInput,
+    actor: Actor = OPERATOR,
+  ): Promise<{ client_id: string; client_secret?: string }> {
     if (!input.name.trim()) throw new FieldError((f) => `${f('name')} must not be empty`);
     const type = input.type ?? 'web';
     if (!isClientType(type)) throw new FieldError((f) => `${f('type')} must be one of ${CLIENT_TYPES.join(', ')}`);
-    const shape = { ...typeMetadata(input, type), ...authAndLogoutMetadata(input, type) } as Partial<ClientMetadata>;
+    const typed = typeMetadata(input, type);
+    const shape = {
+      ...typed,
+      ...authAndLogoutMetadata(input, type),
+      ...(input.mfaScopes !== undefined ? mfaScopesMetadata(input.mfaScopes, type, typed[RESOURCE_SCOPE]) : {}),
+    } as Partial<ClientMetadata>;
     const clientId =
       type === 'resource-server'
         ? resourceIndicator(input.resource, this.production)
@@ -106,6 +122,7 @@ export class ClientAdmin {
       type,
       ...(input.pkce !== undefined ? { pkce: input.pkce } : {}),
       ...(input.requireMfa ? { require_mfa: true } : {}),
+      ...(shape[MFA_SCOPES] !== undefined ? { mfa_scopes: shape[MFA_SCOPES] } : {}),
     });
     return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
   }
@@ -127,14 +144,16 @@ export class ClientAdmin {
     const type = clientType(metadata);
     const policy = actsForUsers(type)
       ? { pkce: pkceOptional(metadata) ? 'optional' : 'required', require_mfa: mfaRequired(metadata) }
-      : {};
+      : type === 'resource-server'
+        ? { mfa_scopes: mfaScopesOf(metadata).join(' ') }
+        : {};
     return { ...metadata, client_id: clientId, type, ...policy };
   }
 
   /** Replaces the given fields; the result must pass the same validation as a new client. */
   async update(
     clientId: string,
-    changes: ClientChanges,
+    changes: ClientChanges & MfaScopeInput,
     actor: Actor = OPERATOR,
   ): Promise<{ client_id: string; updated: string[] }> {
     const { next, updated } = changedMetadata(await this.stored(clientId), changes);
@@ -144,6 +163,7 @@ export class ClientAdmin {
       fields: updated,
       ...(changes.pkce !== undefined ? { pkce: changes.pkce } : {}),
       ...(changes.requireMfa !== undefined ? { require_mfa: changes.requireMfa } : {}),
+      ...(changes.mfaScopes !== undefined ? { mfa_scopes: mfaScopesOf(next).join(' ') } : {}),
     });
     return { client_id: clientId, updated };
   }

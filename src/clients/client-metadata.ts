@@ -26,6 +26,17 @@ export { PKCE_POLICIES, type PkcePolicy } from './client-types.js';
  * and is not signed in to this client. Only the operator decides this.
  */
 export const MFA_REQUIRED = 'signet_require_mfa';
+/**
+ * Resource server metadata: the offered scopes an access token carries only when the sign-in behind it
+ * showed a second factor (acr urn:signet:acr:mfa or stronger); never for a machine (client_credentials).
+ */
+export const MFA_SCOPES = 'signet_mfa_scopes';
+
+/** The scopes of a resource server that need a multi-factor sign-in (none when unset). */
+export function mfaScopesOf(client: object | undefined): string[] {
+  const value = (client as Record<string, unknown> | undefined)?.[MFA_SCOPES];
+  return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
+}
 
 /** Whether an operator requires a second factor for every sign-in to this client. */
 export function mfaRequired(client: object | undefined): boolean {
@@ -52,6 +63,7 @@ export const OPERATOR_ONLY_METADATA = [
   REGISTERED_BY,
   PKCE_POLICY,
   MFA_REQUIRED,
+  MFA_SCOPES,
 ] as const;
 const OPERATOR_PREFIX = 'signet_';
 
@@ -123,6 +135,18 @@ function checkFormat(key: string, metadata: Metadata): void {
   }
 }
 
+/** Multi-factor scopes only on a resource server (one with no grants), and only among those it offers. */
+function checkMfaScopes(metadata: Metadata): void {
+  const wanted = mfaScopesOf(metadata);
+  if (wanted.length === 0) return;
+  if (!Array.isArray(metadata.grant_types) || metadata.grant_types.length > 0)
+    throw new errors.InvalidClientMetadata(`${MFA_SCOPES} applies only to a resource server`);
+  const offered = new Set(typeof metadata[RESOURCE_SCOPE] === 'string' ? metadata[RESOURCE_SCOPE].split(' ') : []);
+  const unknown = wanted.filter((scope) => !offered.has(scope));
+  if (unknown.length > 0)
+    throw new errors.InvalidClientMetadata(`${MFA_SCOPES} names scopes the API does not offer: ${unknown.join(', ')}`);
+}
+
 /** RFC 6749 4.4: the client credentials grant is for clients that can keep a secret. */
 function checkMachineClient(metadata: Metadata): void {
   const grants = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
@@ -148,6 +172,7 @@ export function clientMetadataRules(options: {
       const data = metadata as unknown as Metadata;
       if (key !== 'redirect_uris') {
         checkFormat(key, data);
+        if (key === MFA_SCOPES) checkMfaScopes(data);
         return;
       }
       checkMachineClient(data);

@@ -1,13 +1,35 @@
-import { MFA_REQUIRED, PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import { changeMfaScopes, type MfaScopeInput } from './api-mfa-scopes.js';
+import { MFA_REQUIRED, MFA_SCOPES, PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
 import { describedScopes, pkceMetadata, redirectlessError, SCOPE_FIELD, scopeList } from './client-shape.js';
-import { actsForUsers, clientType } from './client-types.js';
+import { actsForUsers, clientType, type ClientType } from './client-types.js';
 import { FieldError } from '../errors.js';
 import type { ClientChanges } from './new-client.js';
 
 type Metadata = Record<string, unknown>;
 
+const UPDATABLE = [
+  'name',
+  'redirectUris',
+  'postLogoutRedirectUris',
+  'scope',
+  'scopeDescriptions',
+  'pkce',
+  'requireMfa',
+];
+
+/** The operator's "require multi-factor" switch, on clients people sign in to only. */
+function changeRequireMfa(next: Metadata, requireMfa: boolean, type: ClientType): void {
+  if (!actsForUsers(type))
+    throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
+  if (requireMfa) next[MFA_REQUIRED] = true;
+  else Reflect.deleteProperty(next, MFA_REQUIRED);
+}
+
 /** The stored metadata with the changes applied (not yet validated), and the metadata fields they touched. */
-export function changedMetadata(current: Metadata, changes: ClientChanges): { next: Metadata; updated: string[] } {
+export function changedMetadata(
+  current: Metadata,
+  changes: ClientChanges & MfaScopeInput,
+): { next: Metadata; updated: string[] } {
   const next: Metadata = { ...current };
   const updated: string[] = [];
   const set = (field: string, value: unknown) => {
@@ -53,17 +75,11 @@ export function changedMetadata(current: Metadata, changes: ClientChanges): { ne
     updated.push(PKCE_POLICY);
   }
   if (changes.requireMfa !== undefined) {
-    if (!actsForUsers(type))
-      throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
-    if (changes.requireMfa) next[MFA_REQUIRED] = true;
-    else Reflect.deleteProperty(next, MFA_REQUIRED);
+    changeRequireMfa(next, changes.requireMfa, type);
     updated.push(MFA_REQUIRED);
   }
-  if (updated.length === 0) {
-    throw new FieldError(
-      (f) =>
-        `nothing to update: give ${['name', 'redirectUris', 'postLogoutRedirectUris', 'scope', 'scopeDescriptions', 'pkce'].map(f).join(', ')} or ${f('requireMfa')}`,
-    );
-  }
+  if (changeMfaScopes(next, changes.mfaScopes, type)) updated.push(MFA_SCOPES);
+  if (updated.length === 0)
+    throw new FieldError((f) => `nothing to update: give ${UPDATABLE.map(f).join(', ')} or ${f('mfaScopes')}`);
   return { next, updated };
 }

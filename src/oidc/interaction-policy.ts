@@ -2,6 +2,7 @@ import { interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import { LANGUAGES } from '../i18n/translator.js';
 import { mfaRequired } from '../clients/client-metadata.js';
+import { requestsMfaScope } from './api-mfa-scopes.js';
 import { ACR, meetsAcr } from './authentication-context.js';
 
 /**
@@ -16,7 +17,9 @@ export function interactions(
   hasSecondFactor?: (accountId: string) => Promise<boolean>,
 ) {
   const policy = interactionPolicy.base();
-  if (hasSecondFactor) policy.get('login')?.checks.push(stepUp(hasSecondFactor), clientRequiresMfa());
+  if (hasSecondFactor) {
+    policy.get('login')?.checks.push(stepUp(hasSecondFactor), clientRequiresMfa(), apiRequiresMfa(hasSecondFactor));
+  }
   if (config.signup !== 'closed') policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
   return { policy, url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` };
 }
@@ -64,11 +67,33 @@ function clientRequiresMfa() {
   );
 }
 
+/** The login prompt's reason when an API the request names keeps a requested scope for multi-factor. */
+export const API_MFA_REASON = 'second_factor_required_by_api';
+
+/**
+ * A resource server whose operator keeps some scopes for a multi-factor sign-in (MFA_SCOPES), asked for
+ * one of them by a session that signed in without a second factor: where the account has one, only it
+ * is asked, in this same request. An account without one is not prompted (the prompt would come back
+ * forever); its token comes without those scopes (resource-servers.ts), which is the guarantee.
+ */
+function apiRequiresMfa(hasSecondFactor: (accountId: string) => Promise<boolean>) {
+  return new interactionPolicy.Check(
+    API_MFA_REASON,
+    'an API requested requires a second factor for a requested scope',
+    'login_required',
+    async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId || meetsAcr(ctx.oidc.acr, ACR.multiFactor)) return false;
+      return (await requestsMfaScope(ctx)) && hasSecondFactor(accountId);
+    },
+  );
+}
+
 /**
  * The login prompt's reasons that ask a signed-in session only for what its sign-in lacks (a second
  * factor), never for the whole sign-in again.
  */
-export const STEP_UP_REASONS: readonly string[] = [STEP_UP_REASON, CLIENT_MFA_REASON];
+export const STEP_UP_REASONS: readonly string[] = [STEP_UP_REASON, CLIENT_MFA_REASON, API_MFA_REASON];
 
 /**
  * What discovery adds to oidc-provider's own fields: the prompt values a relying party may send (the

@@ -179,6 +179,25 @@ export function twoStepEnrollSuite(store: StoreKind): void {
     expect((await easy.browser.request(`${server.issuer}/interaction/${uid}/enroll`)).status).toBe(400);
   });
 
+  test('an account that has a factor is asked for it, and cannot add another in its place', async () => {
+    const { email, browser, posted } = await afterPassword();
+    const { qr } = await toQrPage(browser, posted.location ?? '');
+    expect((await confirm(browser, qr, codeNow(secretOf(qr)))).status).toBe(200);
+    clock.advance(STEP_MS);
+    const next = newBrowser();
+    const login = await next.follow((await askMfa(vault)).url);
+    const answered = await next.request(formAction(login.body, '/login'), {
+      form: { email, password: PASSWORD, csrf: csrfFrom(login.body) },
+    });
+    expect(answered.location).toMatch(/\/two-step$/);
+    const enrollUrl = (answered.location ?? '').replace(/two-step$/, 'enroll');
+    expect((await next.request(enrollUrl)).status).toBe(400);
+    const codePage = await next.follow(answered.location ?? '');
+    const added = await next.request(enrollUrl, { form: { csrf: csrfFrom(codePage.body) } });
+    expect(added.status).toBe(400);
+    expect(added.body).not.toContain('totp-secret');
+  });
+
   test('a signed-in session stepping up types its password before adding an app', async () => {
     const { browser, posted } = await afterPassword(plain);
     expect(posted.status).toBe(303);

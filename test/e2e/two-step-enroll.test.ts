@@ -9,14 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { seriousViolations } from '../support/axe.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
-import {
-  authorizationUrl,
-  registerTourClient,
-  serveLogo,
-  startCallbackServer,
-  TOUR_VARIANTS,
-  type TourClient,
-} from '../support/page-tour.js';
+import { authorizationUrl, startCallbackServer, TOUR_VARIANTS, type TourClient } from '../support/page-tour.js';
 import { startTestServer, type TestServer } from '../support/start-test-server.js';
 
 const TIMEOUT = 180_000;
@@ -36,22 +29,17 @@ async function signIn(page: Page, email: string): Promise<void> {
 describeBrowser('adding a second factor inside the sign-in, in Chromium', () => {
   let browser: Browser | undefined;
   let server: TestServer | undefined;
-  let client: TourClient;
   let strict: TourClient;
   let callback: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
 
   beforeAll(async () => {
-    server = await startTestServer({ store: 'sqlite', env: { REGISTRATION: 'open' } });
+    server = await startTestServer({ store: 'sqlite' });
     await server.signet.accounts.create({ email: 'ada@example.test', password: PASSWORD, name: 'Ada' });
     await server.signet.accounts.create({ email: 'ben@example.test', password: PASSWORD });
     callback = await startCallbackServer();
-    client = await registerTourClient(server.issuer, callback.redirectUri);
-    const vault = await server.signet.clients.create({
-      name: 'Vault',
-      redirectUris: [callback.redirectUri],
-      requireMfa: true,
-    });
-    strict = { ...client, clientId: vault.client_id };
+    const { redirectUri } = callback;
+    const vault = await server.signet.clients.create({ name: 'Vault', redirectUris: [redirectUri], requireMfa: true });
+    strict = { clientId: vault.client_id, redirectUri, logoUri: '' };
     browser = await launchChromium();
   }, TIMEOUT);
 
@@ -94,14 +82,11 @@ describeBrowser('adding a second factor inside the sign-in, in Chromium', () => 
       if (await allow.count()) await click(page, 'Allow');
       expect(await page.locator('h1').textContent()).toBe('Back at Acme Notes');
 
-      // A session signed in with the password alone, at another client, then at the strict one.
+      // A session signed in with the password alone, on /account, then at the strict client.
       const other = await browser.newContext();
-      await serveLogo(other, client);
       const stepUp = await other.newPage();
-      await stepUp.goto(authorizationUrl(server.issuer, client));
+      await stepUp.goto(`${server.issuer}/account`);
       await signIn(stepUp, 'ben@example.test');
-      const consent = stepUp.getByRole('button', { name: 'Allow' });
-      if (await consent.count()) await click(stepUp, 'Allow');
       await stepUp.goto(authorizationUrl(server.issuer, strict));
       await stepUp.waitForLoadState('load');
       expect(new URL(stepUp.url()).pathname).toMatch(/\/enroll$/);

@@ -153,6 +153,13 @@ export function twoStepEnrollSuite(store: StoreKind): void {
     expect(noToken.status).toBe(403);
     const { qr } = await toQrPage(browser, posted.location ?? '');
     expect((await confirm(browser, qr, codeNow(secretOf(qr)), 'x'.repeat(43))).status).toBe(403);
+    // Odd input is never a 500: an unknown, empty or overlong factor starts the offer again.
+    const url = formAction(qr.body, '/enroll/confirm');
+    for (const factor of ['', 'x'.repeat(500), 'nope']) {
+      const odd = await browser.request(url, { form: { csrf: csrfFrom(qr.body), factor, code: '1'.repeat(300) } });
+      expect(odd.status).toBe(303);
+      expect(odd.location).toMatch(/\/enroll$/);
+    }
   });
 
   test('bound to its interaction and to the password typed in it: elsewhere, a friendly 400', async () => {

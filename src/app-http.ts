@@ -66,6 +66,7 @@ export function buildHttpApp(parts: HttpParts): Koa {
     ...firstParty.account,
     judgePassword: selfService.judgePassword,
     factors: twoStep.factors,
+    ...(twoStep.passkeys ? { passkeys: twoStep.passkeys } : {}),
     ...(selfService.emailChange ? { emailChange: selfService.emailChange } : {}),
   };
   return createHttpApp({
@@ -87,7 +88,8 @@ export function buildHttpApp(parts: HttpParts): Koa {
     ...firstParty,
     account,
     selfService,
-    twoStep,
+    twoStep: { factors: twoStep.factors, challenges: twoStep.challenges },
+    ...(twoStep.passkeys ? { passkeys: twoStep.passkeys } : {}),
   });
 }
 

@@ -42,7 +42,7 @@ export async function buildOidcParts(
       findAccount: createFindAccount(core.accounts),
       pages: providerPages(views),
       firstParty: demo ? [account, demo] : [account],
-      hasSecondFactor: (accountId) => factorRecords.hasConfirmedApp(accountId),
+      hasSecondFactor: (accountId) => factorRecords.hasSecondFactor(accountId),
       secrets,
       logger: core.logger,
       clock,

@@ -13,6 +13,7 @@ import { EmailCodes } from './verification/email-codes.js';
 import { mailFactorNotices, noFactorNotices } from './factors/factor-mails.js';
 import { Factors } from './factors/factors.js';
 import { TwoStepChallenges } from './factors/two-step-challenges.js';
+import { Passkeys } from './factors/passkeys.js';
 
 // The self-service part of the composition root: sign-up and password recovery, each only where the
 // configuration turns it on, and the account page's email change wherever mail can go out, on mailed
@@ -100,5 +101,8 @@ export function buildTwoStep(core: CoreServices, mail: Mail, views: Views) {
         ? noFactorNotices
         : mailFactorNotices(mail.service, views.translator, config.issuer),
   });
-  return { factors, challenges: new TwoStepChallenges(store.oidc) };
+  const passkeys = config.passkeys
+    ? new Passkeys({ records: store.oidc, factors, clock, issuer: config.issuer })
+    : undefined;
+  return { factors, challenges: new TwoStepChallenges(store.oidc), ...(passkeys ? { passkeys } : {}) };
 }

@@ -48,7 +48,22 @@ function consistencyProblems(e: RawEnv, issuerUrl: URL): string[] {
   if (e.REFRESH_TOKEN_TTL > e.GRANT_TTL)
     problems.push('REFRESH_TOKEN_TTL: must not exceed GRANT_TTL (the absolute cap)');
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
+  if (e.PASSKEYS === 'on' && !passkeyIssuer(issuerUrl)) {
+    problems.push(
+      'PASSKEYS: on needs an ISSUER whose host is a domain name, over https or on localhost (WebAuthn refuses IP addresses)',
+    );
+  }
   return problems;
+}
+
+/**
+ * Whether browsers accept the issuer as a WebAuthn relying party: its id must be a domain (never an IP
+ * address) and the page a secure context (https, or localhost during development).
+ */
+function passkeyIssuer(issuerUrl: URL): boolean {
+  const host = issuerUrl.hostname;
+  if (host.startsWith('[') || /^\d+(\.\d+){3}$/.test(host)) return false;
+  return issuerUrl.protocol === 'https:' || host === 'localhost';
 }
 
 /** KEY_ENCRYPTION_SECRET, or the file KEY_ENCRYPTION_SECRET_FILE names; what is wrong goes to `problems`. */
@@ -140,6 +155,7 @@ function toConfig(e: RawEnv, issuer: string, keyEncryptionSecret: string | undef
     signup: e.SIGNUP,
     ...(e.SIGNUP_EMAIL_DOMAINS ? { signupDomains: e.SIGNUP_EMAIL_DOMAINS } : {}),
     passwordRecovery: e.PASSWORD_RECOVERY ? e.PASSWORD_RECOVERY === 'on' : Boolean(e.SMTP_URL) || !production,
+    passkeys: e.PASSKEYS ? e.PASSKEYS === 'on' : passkeyIssuer(new URL(issuer)),
     mail: mailConfig(e, production, dataDir, new URL(issuer).hostname),
   };
 }

@@ -85,6 +85,11 @@ export const envSchema = z.object({
     }),
   /** "Forgot password?" on the login page. Unset: on wherever mail can go out (SMTP_URL, or development). */
   PASSWORD_RECOVERY: z.enum(['on', 'off']).optional(),
+  /**
+   * Passkeys (WebAuthn) on the login and account pages. Unset: on wherever the issuer can be a WebAuthn
+   * relying party (a domain name, over https or on localhost); an IP address never can.
+   */
+  PASSKEYS: z.enum(['on', 'off']).optional(),
   /** smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), credentials in the URL. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   /** The From of every mail: an address, or a display name and an address in angle brackets. */
@@ -153,6 +158,8 @@ export interface Config {
   signupDomains?: readonly string[];
   /** Whether people may recover a forgotten password with a code by mail. */
   passwordRecovery: boolean;
+  /** Whether passkeys are offered; their relying-party id is the issuer's host name. */
+  passkeys: boolean;
   mail: MailConfig;
 }
 

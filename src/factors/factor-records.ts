@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OidcPayload, OidcRecordStore, StoredRecord } from '../storage/store.js';
 
 /** How long an authenticator app may take to be confirmed before the half-added factor is gone. */
@@ -15,6 +16,27 @@ export interface TotpRecord extends OidcPayload {
   lastUsedAt: number | null;
   /** The last time step a code was accepted for: that step and every earlier one are spent. */
   lastStep: number | null;
+}
+
+/**
+ * A passkey (a WebAuthn credential). Kept under a hash of its credential id, so that the assertion of a
+ * passkey sign-in, which names only the credential, finds it (and its account) in one read.
+ */
+export interface PasskeyRecord extends OidcPayload {
+  accountId: string;
+  kind: 'passkey';
+  name: string;
+  /** The credential id (base64url), as the authenticator names it. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen; an authenticator that reports a lower one was cloned. */
+  counter: number;
+  transports: string[];
+  /** Synced between devices by its provider (a "multi-device" credential) rather than bound to one. */
+  backedUp: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
 }
 
 /** An account's current set of recovery codes; each code is a FactorUse record of its own. */
@@ -36,10 +58,20 @@ export function sealContext(factorId: string): string {
   return `factor:${factorId}`;
 }
 
-export type FactorRecord = TotpRecord | RecoverySetRecord;
+/** The record id of a passkey: a hash of its credential id (which may be up to 1,023 bytes long). */
+export function passkeyRecordId(credentialId: string): string {
+  return `pk_${createHash('sha256').update(credentialId).digest('base64url')}`;
+}
+
+export type FactorRecord = TotpRecord | RecoverySetRecord | PasskeyRecord;
 
 function isFactor(payload: OidcPayload): payload is FactorRecord {
-  return payload.kind === 'totp' || payload.kind === 'recovery';
+  return payload.kind === 'totp' || payload.kind === 'recovery' || payload.kind === 'passkey';
+}
+
+/** A factor that by itself makes sign-in ask for a second step: a confirmed app, or a passkey. */
+function isSecondFactor(factor: FactorRecord): boolean {
+  return (factor.kind === 'totp' && factor.confirmed) || factor.kind === 'passkey';
 }
 
 /** The Factor and FactorUse records of one account, as the service reads and writes them. */
@@ -51,9 +83,18 @@ export class FactorRecords {
     return found.flatMap(({ id, payload }) => (isFactor(payload) ? [{ id, factor: payload }] : []));
   }
 
-  /** Whether sign-in must ask this account for a second factor: at least one confirmed app. */
-  async hasConfirmedApp(accountId: string): Promise<boolean> {
-    return (await this.all(accountId)).some(({ factor }) => factor.kind === 'totp' && factor.confirmed);
+  /** Whether sign-in must ask this account for a second factor: a confirmed app or a passkey. */
+  async hasSecondFactor(accountId: string): Promise<boolean> {
+    return (await this.all(accountId)).some(({ factor }) => isSecondFactor(factor));
+  }
+
+  async passkey(id: string): Promise<PasskeyRecord | undefined> {
+    const found = await this.records.find('Factor', id);
+    return found?.kind === 'passkey' ? (found as PasskeyRecord) : undefined;
+  }
+
+  async savePasskey(passkey: PasskeyRecord): Promise<void> {
+    await this.records.upsert('Factor', passkeyRecordId(passkey.credentialId), passkey);
   }
 
   async totp(accountId: string, id: string): Promise<TotpRecord | undefined> {

@@ -6,7 +6,13 @@ import type { KeySealer } from '../keys/key-encryption.js';
 import type { AccountRecord, Clock, OidcRecordStore } from '../storage/store.js';
 import type { Throttle } from '../throttle/throttle.js';
 import type { CodeMailKind } from '../verification/code-mails.js';
-import { FactorRecords, sealContext, type RecoverySetRecord, type TotpRecord } from './factor-records.js';
+import {
+  FactorRecords,
+  sealContext,
+  type PasskeyRecord,
+  type RecoverySetRecord,
+  type TotpRecord,
+} from './factor-records.js';
 import { newRecoveryCodes, recoveryCodeHasher } from './recovery-codes.js';
 import { SecondFactorCheck, type CheckResult } from './second-factor-check.js';
 import { newTotpSecret, readTotpCode, totpUri } from './totp.js';
@@ -32,12 +38,19 @@ export interface FactorsDeps {
   notify: FactorNotifier;
 }
 
-/** What the account page shows of an authenticator app. */
+/** What the account page shows of an authenticator app or a passkey. */
 export interface FactorSummary {
   id: string;
   name: string;
   createdAt: number;
   lastUsedAt: number | null;
+}
+
+/** What the account page shows of an account's second factors. */
+export interface FactorsSummary {
+  apps: FactorSummary[];
+  passkeys: FactorSummary[];
+  recoveryCodesLeft: number | null;
 }
 
 /** An authenticator app being added: what the page shows to set it up, once. */
@@ -69,21 +82,26 @@ export class Factors {
     this.checker = new SecondFactorCheck({ ...deps, store: this.store, hashCode: this.hashCode });
   }
 
-  /** Confirmed apps, newest first, and how many recovery codes are left (null: no set). */
-  async summary(accountId: string): Promise<{ apps: FactorSummary[]; recoveryCodesLeft: number | null }> {
+  /** Confirmed apps and passkeys, and how many recovery codes are left (null: no set). */
+  async summary(accountId: string): Promise<FactorsSummary> {
     const all = await this.store.all(accountId);
-    const apps = all.flatMap(({ id, factor }) =>
-      factor.kind === 'totp' && factor.confirmed
-        ? [{ id, name: factor.name, createdAt: factor.createdAt, lastUsedAt: factor.lastUsedAt }]
-        : [],
+    const shown = ({ id, factor }: { id: string; factor: TotpRecord | PasskeyRecord }): FactorSummary => ({
+      id,
+      name: factor.name,
+      createdAt: factor.createdAt,
+      lastUsedAt: factor.lastUsedAt,
+    });
+    const apps = all.flatMap((f) =>
+      f.factor.kind === 'totp' && f.factor.confirmed ? [shown({ ...f, factor: f.factor })] : [],
     );
+    const passkeys = all.flatMap((f) => (f.factor.kind === 'passkey' ? [shown({ ...f, factor: f.factor })] : []));
     const hasSet = all.some(({ factor }) => factor.kind === 'recovery');
-    return { apps, recoveryCodesLeft: hasSet ? await this.store.unusedCodes(accountId) : null };
+    return { apps, passkeys, recoveryCodesLeft: hasSet ? await this.store.unusedCodes(accountId) : null };
   }
 
-  /** Whether sign-in must ask for a second factor: at least one confirmed app. */
+  /** Whether sign-in must ask for a second factor: at least one confirmed app or passkey. */
   required(accountId: string): Promise<boolean> {
-    return this.store.hasConfirmedApp(accountId);
+    return this.store.hasSecondFactor(accountId);
   }
 
   /** A pending app with a fresh secret; it is asked for nowhere until confirm() has seen a first code. */
@@ -147,13 +165,25 @@ export class Factors {
     return result;
   }
 
-  /** Removes one app; with the last one go the recovery codes, which then would guard nothing. */
+  /**
+   * A passkey that passed its registration ceremony, kept. The account's first factor also brings a set
+   * of recovery codes, returned to be shown once.
+   */
+  async addPasskey(account: AccountRecord, passkey: PasskeyRecord, who: FactorActor): Promise<string[] | null> {
+    const hadSet = (await this.store.all(account.id)).some(({ factor }) => factor.kind === 'recovery');
+    await this.store.savePasskey(passkey);
+    await this.changed(account, AUDIT.factorAdded, who, 'passkey_added', { factor: 'passkey', name: passkey.name });
+    return hadSet ? null : this.issueCodes(account, who);
+  }
+
+  /** Removes one app or passkey; with the last one go the recovery codes, which then would guard nothing. */
   async remove(account: AccountRecord, factorId: string, who: FactorActor): Promise<boolean> {
-    const factor = await this.store.totp(account.id, factorId);
-    if (!factor?.confirmed) return false;
+    const factor = (await this.store.all(account.id)).find(({ id }) => id === factorId)?.factor;
+    if (!factor || factor.kind === 'recovery' || (factor.kind === 'totp' && !factor.confirmed)) return false;
     await this.store.remove(factorId);
     if (!(await this.required(account.id))) await this.removeRecoverySets(account.id);
-    await this.changed(account, AUDIT.factorRemoved, who, 'factor_removed', { factor: 'totp', name: factor.name });
+    const mail = factor.kind === 'passkey' ? 'passkey_removed' : 'factor_removed';
+    await this.changed(account, AUDIT.factorRemoved, who, mail, { factor: factor.kind, name: factor.name });
     return true;
   }
 
@@ -168,7 +198,9 @@ export class Factors {
     const all = await this.store.all(account.id);
     for (const { id } of all) await this.store.remove(id);
     await this.store.removeCodes(account.id);
-    const apps = all.filter(({ factor }) => factor.kind === 'totp' && factor.confirmed).length;
+    const apps = all.filter(
+      ({ factor }) => factor.kind === 'passkey' || (factor.kind === 'totp' && factor.confirmed),
+    ).length;
     await this.changed(account, AUDIT.factorsReset, who, 'factors_reset', { factors_removed: apps });
     return apps;
   }

@@ -64,6 +64,8 @@ export interface HttpDeps {
   selfService: SelfServiceRoutes & { passwordPolicy: () => Promise<PasswordPolicy> };
   /** Second factors, asked at sign-in after the password of an account that has one. */
   twoStep?: InteractionDeps['twoStep'];
+  /** Passkeys at sign-in, where the issuer can be a WebAuthn relying party and they are not turned off. */
+  passkeys?: InteractionDeps['passkeys'];
 }
 
 /** What the login form links to besides signing in. */
@@ -78,6 +80,7 @@ function interactionDeps(deps: HttpDeps, people: Omit<InteractionDeps, 'host'>):
     ...people,
     offers: offersOf(deps.selfService),
     ...(deps.twoStep ? { twoStep: deps.twoStep } : {}),
+    ...(deps.passkeys ? { passkeys: deps.passkeys } : {}),
   };
 }
 

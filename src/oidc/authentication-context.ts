@@ -8,12 +8,14 @@ export const ACR = {
   password: 'urn:signet:acr:pwd',
   /** A password and a second, independent factor (an authenticator app's code, or a recovery code). */
   multiFactor: 'urn:signet:acr:mfa',
-  /** Reserved: an authenticator bound to the origin (WebAuthn), which a phishing site cannot relay. */
+  /** A passkey (WebAuthn): bound to the site's origin, so a phishing site cannot relay it. */
   phishingResistant: 'urn:signet:acr:phr',
 } as const;
 
-/** What discovery advertises: only the classes a sign-in can actually reach today. */
-export const ACR_VALUES_SUPPORTED: readonly string[] = [ACR.password, ACR.multiFactor];
+/** What discovery advertises: only the classes a sign-in can actually reach (passkeys may be off). */
+export function acrValuesSupported(passkeys: boolean): string[] {
+  return passkeys ? [ACR.password, ACR.multiFactor, ACR.phishingResistant] : [ACR.password, ACR.multiFactor];
+}
 
 /** The classes from the weakest: each one meets every class before it. */
 const ACR_ORDER: readonly string[] = [ACR.password, ACR.multiFactor, ACR.phishingResistant];
@@ -44,6 +46,17 @@ export type SecondFactorMethod = 'otp' | 'recovery';
  */
 export function mfaAuthentication(method: SecondFactorMethod): { acr: string; amr: string[] } {
   return { acr: ACR.multiFactor, amr: method === 'otp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'] };
+}
+
+/**
+ * The login result of a passkey. A synced passkey's key lives in software its provider copies between
+ * devices (RFC 8176 'swk'); a device-bound one in hardware ('hwk'). Alone it was asked for user
+ * verification (a PIN or biometric on the authenticator), so it is two factors itself ('user' for that
+ * check, since which kind it was is not told); after a password it is the second factor.
+ */
+export function passkeyAuthentication(synced: boolean, afterPassword: boolean): { acr: string; amr: string[] } {
+  const key = synced ? 'swk' : 'hwk';
+  return { acr: ACR.phishingResistant, amr: afterPassword ? ['pwd', key, 'mfa'] : [key, 'user', 'mfa'] };
 }
 
 /** What a token's grant source says of the sign-in behind it (oidc-provider's entities of the request). */

@@ -2,7 +2,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
-import { ACR_VALUES_SUPPORTED, signInClaims } from './authentication-context.js';
+import { acrValuesSupported, signInClaims } from './authentication-context.js';
 import { clientMetadataRules, pkceOptional } from '../clients/client-metadata.js';
 import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
@@ -116,7 +116,7 @@ export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
     jwks: { keys: keys.signing },
     cookies: cookies(config.issuer, keys),
     claims: CLAIMS,
-    acrValues: [...ACR_VALUES_SUPPORTED],
+    acrValues: acrValuesSupported(config.passkeys),
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     responseTypes: ['code'],
     enabledJWA: ENABLED_JWA,

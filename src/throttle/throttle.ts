@@ -184,6 +184,18 @@ export const secondFactorKeys = (accountId: string, ip: string): ThrottleKey[] =
   { key: `login:ip:${ip}`, policy: LOGIN_IP_POLICY },
 ];
 
+/**
+ * Passkey sign-ins that fail, per address: a real passkey never fails its signature, so failures are a
+ * broken authenticator or someone probing; ten are free, then a growing wait. They also count on the
+ * login's per-address counter, beside wrong passwords.
+ */
+export const PASSKEY_IP_POLICY: ThrottlePolicy = { free: 10, lockAfter: 20, lockSeconds: 900, windowMs: 3_600_000 };
+
+export const passkeyKeys = (ip: string): ThrottleKey[] => [
+  { key: `passkey:ip:${ip}`, policy: PASSKEY_IP_POLICY },
+  { key: `login:ip:${ip}`, policy: LOGIN_IP_POLICY },
+];
+
 /** "3 minutes", "40 seconds": for the page that asks a person to wait. */
 export function humanWait(seconds: number): string {
   if (seconds >= 90) return `${Math.ceil(seconds / 60)} minutes`;

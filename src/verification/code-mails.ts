@@ -28,6 +28,10 @@ export type CodeMailKind =
   | 'factor_added'
   /** An authenticator app was removed from the account. */
   | 'factor_removed'
+  /** A passkey was added to the account. */
+  | 'passkey_added'
+  /** A passkey was removed from the account. */
+  | 'passkey_removed'
   /** A new set of recovery codes replaced the old one. */
   | 'recovery_codes_issued'
   /** A recovery code was used to sign in. */

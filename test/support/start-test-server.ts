@@ -32,6 +32,11 @@ export interface TestServerOptions {
   port?: number;
   env?: Record<string, string>;
   overrides?: AppOverrides;
+  /**
+   * The issuer's host name: 'localhost' where a browser must accept it as a WebAuthn relying party
+   * (passkeys refuse IP addresses); the server listens on 127.0.0.1 either way.
+   */
+  issuerHost?: 'localhost' | '127.0.0.1';
 }
 
 export function mongoTestUri(dbName: string): string {
@@ -47,7 +52,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'signet-it-')));
   const mongoDb = options.mongoDb ?? `it_${randomBytes(6).toString('hex')}`;
 

@@ -1,9 +1,11 @@
 import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID } from '../../clients/first-party-clients.js';
+import type { LiveAppSession } from '../../sessions/app-sessions.js';
 import type { AccountRecord } from '../../storage/store.js';
 import { admit } from '../../throttle/throttle-gate.js';
 import { attemptFailed, attemptSucceeded, passwordAttempt } from '../password-attempts.js';
 import { requestOrigin } from '../request-info.js';
+import type { PasswordField } from '../view-models/account-view.js';
 import type { Views } from '../views.js';
 import type { AccountPage } from './account-page.js';
 
@@ -43,4 +45,24 @@ export async function checkPassword(
   }
   await attemptFailed(deps, ctx, attempt);
   return 'wrong';
+}
+
+/**
+ * The password asked again before a change to how the account signs in, right: true. Wrong, or a
+ * lockout: the account page is already answered, with the message beside the form named by `field`.
+ */
+export async function passwordAgain(
+  page: AccountPage,
+  ctx: Context,
+  session: LiveAppSession,
+  password: string,
+  field: PasswordField,
+): Promise<boolean> {
+  const refuse = (message: string) => page.render(ctx, session, undefined, { field, message });
+  const verdict = await checkPassword(page, ctx, session.account, password, refuse);
+  if (verdict === 'wrong') {
+    ctx.status = 400;
+    await refuse(tr(page.deps.views, ctx)('account:password.wrong'));
+  }
+  return verdict === 'right';
 }

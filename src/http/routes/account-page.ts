@@ -14,6 +14,7 @@ import type { Views } from '../views.js';
 import type { JudgePassword } from '../../self-service/code-flow.js';
 import type { EmailChange } from '../../self-service/email-change.js';
 import type { Factors } from '../../factors/factors.js';
+import type { Passkeys } from '../../factors/passkeys.js';
 
 export interface AccountRouteDeps {
   accounts: AccountService;
@@ -31,6 +32,8 @@ export interface AccountRouteDeps {
   judgePassword: JudgePassword;
   /** The account's second factors (authenticator apps, recovery codes). */
   factors?: Factors;
+  /** Passkeys on the account, where they are on. */
+  passkeys?: Passkeys;
   /** Moving the account to another address; absent where no mail can go out. */
   emailChange?: EmailChange;
 }
@@ -103,5 +106,6 @@ async function renderAccount(
     ...view,
     canChangeEmail: Boolean(deps.emailChange),
     canTwoStep: Boolean(deps.factors),
+    canPasskeys: Boolean(deps.factors && deps.passkeys),
   });
 }

@@ -13,6 +13,7 @@ import { PROFILE_FIELDS, revokeView, type ProfileForm } from '../view-models/acc
 import { wayBack } from '../view-models/logout-view.js';
 import { sayReason } from '../view-models/validation-text.js';
 import { emailRoutes } from './account-email-routes.js';
+import { passkeyAccountRoutes } from './account-passkey-routes.js';
 import { twoStepAccountRoutes } from './account-two-step-routes.js';
 import { checkPassword, seeOther, tr, via } from './account-forms.js';
 import { accountPage, type AccountPage, type AccountRouteDeps } from './account-page.js';
@@ -252,6 +253,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post('/delete', formBody, signedInForm, deleteInput, (ctx) => deleteAccount(page, ctx));
   if (deps.emailChange) emailRoutes(router, page, deps.emailChange);
   if (deps.factors) twoStepAccountRoutes(router, page, deps.factors);
+  if (deps.factors && deps.passkeys) passkeyAccountRoutes(router, page, deps.factors, deps.passkeys);
   router.get('/deleted', (ctx) => {
     ctx.type = 'html';
     ctx.body = deps.views.page(ctx, 'account/deleted', { title: tr(deps.views, ctx)('account:deleted.title') });

@@ -8,7 +8,7 @@ import { answerWait } from '../../throttle/throttle-gate.js';
 import { guard } from '../guard.js';
 import { csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
-import { checkPassword, seeOther, tr, via } from './account-forms.js';
+import { passwordAgain as checkAgain, seeOther, tr, via } from './account-forms.js';
 import type { AccountPage } from './account-page.js';
 
 // "Two-step verification" on /account: add an authenticator app (QR code, secret, a first code to
@@ -34,20 +34,8 @@ const actor = (pages: TwoStepPages, ctx: Context): FactorActor => ({
   lang: pages.page.deps.views.language(ctx),
 });
 
-/**
- * The password asked again, right: true. Wrong, or a lockout: the account page is already answered
- * with the message beside the two-step forms, and false.
- */
-async function passwordAgain(pages: TwoStepPages, ctx: Context, session: LiveAppSession, password: string) {
-  const { page } = pages;
-  const refuse = (message: string) => page.render(ctx, session, undefined, { field: 'factor_password', message });
-  const verdict = await checkPassword(page, ctx, session.account, password, refuse);
-  if (verdict === 'wrong') {
-    ctx.status = 400;
-    await refuse(tr(page.deps.views, ctx)('account:password.wrong'));
-  }
-  return verdict === 'right';
-}
+const passwordAgain = (pages: TwoStepPages, ctx: Context, session: LiveAppSession, password: string) =>
+  checkAgain(pages.page, ctx, session, password, 'factor_password');
 
 function addPage(pages: TwoStepPages, ctx: Context, session: LiveAppSession, enrollment: Enrollment, error?: string) {
   const { views } = pages.page.deps;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import { z } from 'zod';
@@ -14,7 +16,15 @@ const ASSETS: Record<string, string> = {
   // The strength meter: an ES module, so pages load it with <script type="module">.
   'password-strength.js': 'text/javascript; charset=utf-8',
   'password-strength.css': 'text/css; charset=utf-8',
+  // Passkey forms: a classic script using the bundle below.
+  'passkeys.js': 'text/javascript; charset=utf-8',
 };
+
+/** SimpleWebAuthn's browser bundle, served as it is published (its UMD build sets SimpleWebAuthnBrowser). */
+function webauthnBundle() {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '../dist/bundle/index.umd.min.js'));
+}
 
 /** Any name reads; only the listed ones are served, the rest are 404. */
 const assetInput = guard({ params: z.object({ name: z.string() }) });
@@ -24,6 +34,7 @@ export function assetRoutes(): Router {
   const files = new Map(
     Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(PUBLIC_DIR + name) }]),
   );
+  files.set('webauthn.js', { type: 'text/javascript; charset=utf-8', body: webauthnBundle() });
   // Browsers ask for it on every page oidc-provider renders itself; Signet has no icon, and says so quietly.
   router.get('/favicon.ico', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=86400');

@@ -12,6 +12,7 @@ import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt 
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
 import { askSecondFactor, refuseWithoutSecondFactor, twoStepRoutes } from './interaction-two-step.js';
+import { passkeyRoutes } from './interaction-passkey.js';
 import { STEP_UP_REASONS } from '../../oidc/interaction-policy.js';
 import {
   interactionSteps,
@@ -118,6 +119,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
   router.post('/login', formBody, steps.verifyCsrf, loginInput, (ctx) => logIn(steps, ctx));
   twoStepRoutes(router, steps);
+  passkeyRoutes(router, steps);
   router.post('/confirm', formBody, steps.verifyCsrf, consentInput, async (ctx) => {
     const { params, body } = consentInput.read(ctx);
     await confirmConsent(steps, ctx, await steps.details(ctx, params.uid), body);

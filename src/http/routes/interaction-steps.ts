@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Factors } from '../../factors/factors.js';
+import type { Passkeys } from '../../factors/passkeys.js';
 import type { TwoStepChallenges } from '../../factors/two-step-challenges.js';
 import { AppError } from '../../errors.js';
 import type { ProviderHost } from '../../oidc/provider-host.js';
@@ -25,6 +26,8 @@ export interface InteractionDeps {
   offers?: { signup: boolean; recovery: boolean };
   /** Second factors: an account that has one is asked for it after the password. */
   twoStep?: { factors: Factors; challenges: TwoStepChallenges };
+  /** Passkeys: alone on the login page, or as the second step after a password. */
+  passkeys?: Passkeys;
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -140,6 +143,8 @@ export function interactionSteps(deps: InteractionDeps): InteractionSteps {
         notice: shown.notice ?? null,
         email: shown.email.slice(0, EMAIL_SHOWN),
         offers: deps.offers ?? { signup: false, recovery: false },
+        passkeys: Boolean(deps.passkeys),
+        passkeyForms: Boolean(deps.passkeys),
       });
     },
   };

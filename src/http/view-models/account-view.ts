@@ -1,12 +1,13 @@
 import type { AppSummary, SessionSummary } from '../../accounts/account-overview.js';
 import type { AccountRecord, AuditEvent } from '../../storage/store.js';
-import type { FactorSummary } from '../../factors/factors.js';
+import type { FactorSummary, FactorsSummary } from '../../factors/factors.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';
 import { type Language, type Translate } from '../../i18n/translator.js';
 
 /** The password change's fields, and the password the two-step forms ask again. */
-export type PasswordField = 'current_password' | 'new_password' | 'confirm_password' | 'factor_password';
+export type PasswordField =
+  'current_password' | 'new_password' | 'confirm_password' | 'factor_password' | 'passkey_password';
 
 /** The profile form's fields, named as the claims they become (OIDC Core 5.1); '' is "not set". */
 export const PROFILE_FIELDS = [
@@ -54,11 +55,20 @@ export type AccountView = {
   profileError: string | null;
   /** The account's authenticator apps and recovery codes left (null: none made yet). */
   twoStep: {
-    apps: Array<{ id: string; name: string; added: TimeView; lastUsed: TimeView | null }>;
+    apps: FactorView[];
+    passkeys: FactorView[];
     codesLeft: number | null;
   };
   csrf: string;
 };
+
+/** An authenticator app or a passkey as the account page lists it. */
+interface FactorView {
+  id: string;
+  name: string;
+  added: TimeView;
+  lastUsed: TimeView | null;
+}
 
 /** The flashes `?done=` may name, each a key of `account:flash`. */
 const FLASHES = new Set([
@@ -71,6 +81,8 @@ const FLASHES = new Set([
   'email',
   'twostep',
   'twostepoff',
+  'passkey',
+  'passkeyoff',
 ]);
 
 /** The audit events an account's owner is told about, and their key in `account:notices`. */
@@ -124,17 +136,16 @@ export function displayIp(ip: string | null, t: Translate): string {
   return mapped?.[1] ?? ip;
 }
 
-function twoStepView(
-  summary: { apps: FactorSummary[]; recoveryCodesLeft: number | null } | undefined,
-  when: (ms: number) => TimeView,
-): AccountView['twoStep'] {
+function twoStepView(summary: FactorsSummary | undefined, when: (ms: number) => TimeView): AccountView['twoStep'] {
+  const shown = (f: FactorSummary) => ({
+    id: f.id,
+    name: f.name,
+    added: when(f.createdAt),
+    lastUsed: f.lastUsedAt === null ? null : when(f.lastUsedAt),
+  });
   return {
-    apps: (summary?.apps ?? []).map((f) => ({
-      id: f.id,
-      name: f.name,
-      added: when(f.createdAt),
-      lastUsed: f.lastUsedAt === null ? null : when(f.lastUsedAt),
-    })),
+    apps: (summary?.apps ?? []).map(shown),
+    passkeys: (summary?.passkeys ?? []).map(shown),
     codesLeft: summary?.recoveryCodesLeft ?? null,
   };
 }
@@ -148,7 +159,7 @@ export function accountView(input: {
   flash: string | undefined;
   passwordError?: AccountView['passwordError'];
   profileRefusal?: { form: ProfileForm; message: string } | undefined;
-  twoStep?: { apps: FactorSummary[]; recoveryCodesLeft: number | null };
+  twoStep?: FactorsSummary;
   csrf: string;
   now: number;
   lang?: Language;

@@ -1,0 +1,196 @@
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { AccountRecord, Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
+import { FactorRecords, passkeyRecordId, type PasskeyRecord } from './factor-records.js';
+import { FACTOR_NAME_MAX, type FactorActor, type Factors } from './factors.js';
+
+/** Time to answer the browser's passkey dialog; a challenge older than this opens nothing. */
+const CEREMONY_TTL_SECONDS = 300;
+
+/** A ceremony's challenge, kept in the store under what it is bound to, and taken once. */
+interface Ceremony extends OidcPayload {
+  challenge: string;
+  /** Registration, and a passkey as the second factor: the account it is for. */
+  accountId?: string;
+  name?: string;
+}
+
+export interface PasskeysDeps {
+  records: OidcRecordStore;
+  factors: Factors;
+  clock: Clock;
+  /** The issuer's origin: assertions must come from a page of it. Its host name is the relying-party id. */
+  issuer: string;
+}
+
+/** What a passkey sign-in proved: whose it is, and whether the passkey is synced (software) or bound to a device. */
+export interface PasskeyProof {
+  accountId: string;
+  synced: boolean;
+}
+
+/**
+ * Passkeys (WebAuthn credentials, through SimpleWebAuthn). Every ceremony's challenge is kept in the store,
+ * bound to the interaction or the account session that asked for it, and taken once; the browser never
+ * holds it in a form it could replay. Signing in with a passkey alone requires user verification (a PIN or
+ * a biometric on the authenticator), which makes it two factors in itself.
+ */
+export class Passkeys {
+  private readonly store: FactorRecords;
+  private readonly origin: string;
+  private readonly rpId: string;
+
+  constructor(private readonly deps: PasskeysDeps) {
+    this.store = new FactorRecords(deps.records);
+    const issuer = new URL(deps.issuer);
+    this.origin = issuer.origin;
+    this.rpId = issuer.hostname;
+  }
+
+  /** Options for adding a passkey to the account; `binding` names the account session asking. */
+  async registrationOptions(
+    account: AccountRecord,
+    binding: string,
+    name: string,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const existing = await this.passkeysOf(account.id);
+    const options = await generateRegistrationOptions({
+      rpName: this.rpId,
+      rpID: this.rpId,
+      userName: account.email,
+      userDisplayName: account.name ?? account.email,
+      // The user handle is the account id: a passkey sign-in names its account with it.
+      userID: new TextEncoder().encode(account.id),
+      attestationType: 'none',
+      timeout: CEREMONY_TTL_SECONDS * 1000,
+      excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
+      // Discoverable, so it can sign in without an email typed first.
+      authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+    });
+    await this.open(binding, {
+      challenge: options.challenge,
+      accountId: account.id,
+      name: name.slice(0, FACTOR_NAME_MAX),
+    });
+    return options;
+  }
+
+  /**
+   * The browser's answer to registrationOptions: the passkey kept (and, for the account's first factor,
+   * the recovery codes to show once), or undefined when it does not verify or is already registered.
+   */
+  async register(
+    account: AccountRecord,
+    binding: string,
+    response: RegistrationResponseJSON,
+    who: FactorActor,
+  ): Promise<{ recoveryCodes: string[] | null } | undefined> {
+    const ceremony = await this.take(binding);
+    if (ceremony?.accountId !== account.id) return undefined;
+    const verified = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: this.origin,
+      expectedRPID: this.rpId,
+      requireUserVerification: false,
+    }).catch(() => undefined);
+    if (!verified?.verified) return undefined;
+    const { credential, credentialBackedUp } = verified.registrationInfo;
+    if (await this.store.passkey(passkeyRecordId(credential.id))) return undefined;
+    const passkey: PasskeyRecord = {
+      accountId: account.id,
+      kind: 'passkey',
+      name: ceremony.name ?? '',
+      credentialId: credential.id,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+      backedUp: credentialBackedUp,
+      createdAt: this.deps.clock(),
+      lastUsedAt: null,
+    };
+    return { recoveryCodes: await this.deps.factors.addPasskey(account, passkey, who) };
+  }
+
+  /**
+   * Options for a sign-in: with no account, any discoverable passkey of this site (the login page, where
+   * nothing may tell whether an address has passkeys); with one, that account's passkeys only (the second
+   * step, after its password).
+   */
+  async signInOptions(binding: string, accountId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const allow = accountId ? await this.passkeysOf(accountId) : [];
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpId,
+      userVerification: accountId ? 'preferred' : 'required',
+      timeout: CEREMONY_TTL_SECONDS * 1000,
+      allowCredentials: allow.map((p) => ({ id: p.credentialId, transports: p.transports })),
+    });
+    await this.open(binding, { challenge: options.challenge, ...(accountId ? { accountId } : {}) });
+    return options;
+  }
+
+  /** The browser's answer to signInOptions: whose passkey signed, or undefined for any failure. */
+  async verify(binding: string, response: AuthenticationResponseJSON): Promise<PasskeyProof | undefined> {
+    const ceremony = await this.take(binding);
+    const passkey = ceremony ? await this.store.passkey(passkeyRecordId(response.id)) : undefined;
+    if (!ceremony || !passkey) return undefined;
+    if (ceremony.accountId !== undefined && ceremony.accountId !== passkey.accountId) return undefined;
+    const handle = response.response.userHandle;
+    if (handle && Buffer.from(handle, 'base64url').toString() !== passkey.accountId) return undefined;
+    const verified = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: this.origin,
+      expectedRPID: this.rpId,
+      requireUserVerification: ceremony.accountId === undefined,
+      credential: {
+        id: passkey.credentialId,
+        publicKey: Buffer.from(passkey.publicKey, 'base64url'),
+        counter: passkey.counter,
+        transports: passkey.transports,
+      },
+      // A counter that went backwards (a cloned authenticator) makes the library throw: refused alike.
+    }).catch(() => undefined);
+    if (!verified?.verified) return undefined;
+    const { newCounter, credentialBackedUp } = verified.authenticationInfo;
+    await this.store.savePasskey({
+      ...passkey,
+      counter: newCounter,
+      backedUp: credentialBackedUp,
+      lastUsedAt: this.deps.clock(),
+    });
+    return { accountId: passkey.accountId, synced: credentialBackedUp };
+  }
+
+  /** Whether the account has a passkey (the second step then offers it). */
+  async has(accountId: string): Promise<boolean> {
+    return (await this.passkeysOf(accountId)).length > 0;
+  }
+
+  private async passkeysOf(accountId: string): Promise<PasskeyRecord[]> {
+    return (await this.store.all(accountId)).flatMap(({ factor }) => (factor.kind === 'passkey' ? [factor] : []));
+  }
+
+  private async open(binding: string, ceremony: Ceremony): Promise<void> {
+    await this.deps.records.upsert('FactorChallenge', `webauthn:${binding}`, ceremony, CEREMONY_TTL_SECONDS);
+  }
+
+  /** The binding's ceremony, taken: a second answer to the same challenge finds nothing. */
+  private async take(binding: string): Promise<Ceremony | undefined> {
+    const id = `webauthn:${binding}`;
+    const found = await this.deps.records.find('FactorChallenge', id);
+    if (typeof found?.challenge !== 'string' || !(await this.deps.records.consume('FactorChallenge', id))) {
+      return undefined;
+    }
+    await this.deps.records.destroy('FactorChallenge', id);
+    return found as Ceremony;
+  }
+}

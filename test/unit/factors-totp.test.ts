@@ -156,7 +156,7 @@ describe('Factors with a manual clock', () => {
     const { codes } = await enrolled();
     expect(await factors.removeAll(account, { ...who, via: 'cli' })).toBe(1);
     expect(await factors.required(account.id)).toBe(false);
-    expect(await factors.summary(account.id)).toEqual({ apps: [], recoveryCodesLeft: null });
+    expect(await factors.summary(account.id)).toEqual({ apps: [], passkeys: [], recoveryCodesLeft: null });
     expect(await factors.check(account, String(codes[0]), who)).toEqual({ ok: false, reason: 'wrong' });
   });
 });

@@ -148,7 +148,7 @@ export function passkeysSuite(store: StoreKind): void {
     const { credential } = await withPasskey({ synced: true });
     const { browser, start, posted } = await signInAlone(credential);
     const tokens = await exchange(rp, start, await toCallback(browser, posted.location ?? ''));
-    expect(tokens.claims().amr).toEqual(['swk', 'user', 'mfa']);
+    expect(tokens.claims()?.amr).toEqual(['swk', 'user', 'mfa']);
     const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as {
       acr_values_supported: string[];
     };

@@ -10,6 +10,7 @@ import { passkeyKeys, secondFactorKeys } from '../../throttle/throttle.js';
 import { guard } from '../guard.js';
 import { formBody } from '../middleware/form-body.js';
 import { requestOrigin } from '../request-info.js';
+import { renderCodePage } from './interaction-two-step.js';
 import { UidParams, wrongStep, type Interaction, type InteractionSteps } from './interaction-steps.js';
 
 // Passkeys during sign-in: on the login page alone (a discoverable passkey, user verification required:
@@ -84,13 +85,7 @@ async function secondStep(steps: InteractionSteps, passkeys: Passkeys, ctx: Cont
   const { params, body } = answerInput.read(ctx);
   const { interaction, account } = await owing(steps, ctx, params.uid);
   const t = steps.translate(steps.language(ctx, interaction));
-  const again = (error: string) =>
-    steps.renderFor(ctx, interaction, 'two-step/verify', {
-      title: t('two-step:title'),
-      error,
-      passkeys: true,
-      passkeyForms: true,
-    });
+  const again = (error: string) => renderCodePage(steps, ctx, interaction, account.id, error);
   const keys = secondFactorKeys(account.id, ctx.ip);
   const checked = await admit(ctx, steps.deps.throttle, keys, { form: 'page', render: again, t });
   if (!checked) return;

@@ -62,14 +62,22 @@ export async function askSecondFactor(
   return true;
 }
 
-async function renderCodePage(
+/** The second step's page; an account with a passkey is offered it beside the code field. */
+export async function renderCodePage(
   steps: InteractionSteps,
   ctx: Context,
   interaction: Interaction,
+  accountId: string,
   error: string | null,
 ): Promise<void> {
   const t = steps.translate(steps.language(ctx, interaction));
-  await steps.renderFor(ctx, interaction, 'two-step/verify', { title: t('two-step:title'), error });
+  const passkeys = (await steps.deps.passkeys?.has(accountId)) ?? false;
+  await steps.renderFor(ctx, interaction, 'two-step/verify', {
+    title: t('two-step:title'),
+    error,
+    passkeys,
+    passkeyForms: passkeys,
+  });
 }
 
 /** The interaction in this browser, still at the login, and the account that passed its password. */
@@ -90,7 +98,7 @@ async function checkCode(steps: InteractionSteps, twoStep: TwoStep, ctx: Context
   const factors: Factors = twoStep.factors;
   const result = await factors.check(account, body.code, { via: 'sign-in', ...requestOrigin(ctx), lang });
   if (result.ok === false) {
-    const again = (message: string) => renderCodePage(steps, ctx, interaction, message);
+    const again = (message: string) => renderCodePage(steps, ctx, interaction, account.id, message);
     if (result.reason === 'wait') return answerWait(ctx, result.seconds, { form: 'page', render: again, t });
     return again(t('two-step:wrong'));
   }
@@ -104,8 +112,8 @@ export function twoStepRoutes(router: Router, steps: InteractionSteps): void {
   const { twoStep } = steps.deps;
   if (!twoStep) return;
   router.get('/two-step', atUid, async (ctx) => {
-    const { interaction } = await pending(steps, twoStep.challenges, ctx, atUid.read(ctx).params.uid);
-    await renderCodePage(steps, ctx, interaction, null);
+    const { interaction, account } = await pending(steps, twoStep.challenges, ctx, atUid.read(ctx).params.uid);
+    await renderCodePage(steps, ctx, interaction, account.id, null);
   });
   router.post('/two-step', formBody, steps.verifyCsrf, codeInput, (ctx) => checkCode(steps, twoStep, ctx));
   enrollRoutes(router, steps, twoStep);

@@ -42,7 +42,10 @@ export async function buildOidcParts(
       findAccount: createFindAccount(core.accounts),
       pages: providerPages(views),
       firstParty: demo ? [account, demo] : [account],
-      hasSecondFactor: (accountId) => factorRecords.hasSecondFactor(accountId),
+      factors: {
+        hasSecondFactor: (accountId) => factorRecords.hasSecondFactor(accountId),
+        ...(config.passkeys ? { hasPasskey: (accountId: string) => factorRecords.hasPasskey(accountId) } : {}),
+      },
       secrets,
       logger: core.logger,
       clock,

@@ -30,6 +30,7 @@ const createInput = z
     public: switchFlag,
     pkce: oneOf('pkce', PKCE_POLICIES),
     'require-mfa': switchFlag,
+    'require-passkey': switchFlag,
     scope: optionalText,
     'mfa-scope': optionalText,
     resource: optionalText,
@@ -49,6 +50,7 @@ const createInput = z
     public: f.public,
     pkce: f.pkce,
     requireMfa: f['require-mfa'],
+    requirePasskey: f['require-passkey'],
     scope: f.scope,
     mfaScopes: f['mfa-scope'],
     resource: f.resource,
@@ -72,6 +74,7 @@ const updateInput = z
     'scope-description': pairs('scope-description'),
     pkce: oneOf('pkce', PKCE_POLICIES),
     'require-mfa': oneOf('require-mfa', ['true', 'false']),
+    'require-passkey': oneOf('require-passkey', ['true', 'false']),
   })
   .transform((f) => ({
     clientId: f['client-id'],
@@ -84,6 +87,7 @@ const updateInput = z
       scopeDescriptions: f['scope-description'],
       pkce: f.pkce,
       requireMfa: f['require-mfa'] === undefined ? undefined : f['require-mfa'] === 'true',
+      requirePasskey: f['require-passkey'] === undefined ? undefined : f['require-passkey'] === 'true',
     },
   }));
 
@@ -92,11 +96,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client create': command({
     usage:
       'client create --name N [--type web|native|service|resource-server] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] ' +
-      '[--public] [--pkce required|optional] [--require-mfa] [--scope "S1 S2"] [--mfa-scope "S1"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
+      '[--public] [--pkce required|optional] [--require-mfa] [--require-passkey] [--scope "S1 S2"] [--mfa-scope "S1"] [--resource URI] [--access-token-format opaque|jwt] [--scope-description "S1=what it allows" ...] ' +
       '[--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-uri U] [--backchannel-logout-uri U]',
     summary:
       'register a client; prints its client_id and (unless public) its client_secret, shown once. web (default): code + PKCE, ' +
-      '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README), --require-mfa makes every sign-in to it show a second factor; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
+      '--public for no secret, --pkce optional lets a confidential one leave out PKCE (audited; see README), --require-mfa makes every sign-in to it show a second factor, --require-passkey a passkey; native: an app (public, PKCE, loopback or private-use redirects); service: client_credentials ' +
       'only, --scope lists the resource scopes it may ask for; resource-server: an API that may only introspect tokens, ' +
       '--resource is its URI (and client_id), --scope the scopes it offers, --mfa-scope those of them a token carries only ' +
       'after a sign-in with a second factor (never for a service client), --scope-description what each allows (shown on consent ' +
@@ -110,6 +114,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       public: { type: 'boolean' },
       pkce: { type: 'string' },
       'require-mfa': { type: 'boolean' },
+      'require-passkey': { type: 'boolean' },
       scope: { type: 'string' },
       'mfa-scope': { type: 'string' },
       resource: { type: 'string' },
@@ -144,11 +149,11 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   'client update': command({
     usage:
       'client update --client-id ID [--name N] [--redirect-uri U ...] [--post-logout-redirect-uri U ...] [--scope "S1 S2"] ' +
-      '[--mfa-scope "S1 ..."] [--scope-description "S1=what it allows" ...] [--pkce required|optional] [--require-mfa true|false]',
+      '[--mfa-scope "S1 ..."] [--scope-description "S1=what it allows" ...] [--pkce required|optional] [--require-mfa true|false] [--require-passkey true|false]',
     summary:
       'replace the given fields (all redirect URIs at once; --scope for service and resource-server clients; --mfa-scope for ' +
       'resource servers, "" for none; --pkce optional ' +
-      'for confidential web clients only, audited; --require-mfa for web and native clients); checked like a new client',
+      'for confidential web clients only, audited; --require-mfa and --require-passkey for web and native clients); checked like a new client',
     flags: {
       'client-id': { type: 'string' },
       name: { type: 'string' },
@@ -159,6 +164,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'scope-description': { type: 'string', multiple: true },
       pkce: { type: 'string' },
       'require-mfa': { type: 'string' },
+      'require-passkey': { type: 'string' },
     },
     input: updateInput,
     fieldFlags: FIELD_FLAGS,

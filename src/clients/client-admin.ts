@@ -9,6 +9,7 @@ import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-optio
 import {
   MFA_SCOPES,
   mfaRequired,
+  passkeyRequired,
   mfaScopesOf,
   pkceOptional,
   REGISTERED_BY,
@@ -122,6 +123,7 @@ export class ClientAdmin {
       type,
       ...(input.pkce !== undefined ? { pkce: input.pkce } : {}),
       ...(input.requireMfa ? { require_mfa: true } : {}),
+      ...(input.requirePasskey ? { require_passkey: true } : {}),
       ...(shape[MFA_SCOPES] !== undefined ? { mfa_scopes: shape[MFA_SCOPES] } : {}),
     });
     return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
@@ -143,7 +145,11 @@ export class ClientAdmin {
     delete metadata.client_secret;
     const type = clientType(metadata);
     const policy = actsForUsers(type)
-      ? { pkce: pkceOptional(metadata) ? 'optional' : 'required', require_mfa: mfaRequired(metadata) }
+      ? {
+          pkce: pkceOptional(metadata) ? 'optional' : 'required',
+          require_mfa: mfaRequired(metadata),
+          require_passkey: passkeyRequired(metadata),
+        }
       : type === 'resource-server'
         ? { mfa_scopes: mfaScopesOf(metadata).join(' ') }
         : {};
@@ -163,6 +169,7 @@ export class ClientAdmin {
       fields: updated,
       ...(changes.pkce !== undefined ? { pkce: changes.pkce } : {}),
       ...(changes.requireMfa !== undefined ? { require_mfa: changes.requireMfa } : {}),
+      ...(changes.requirePasskey !== undefined ? { require_passkey: changes.requirePasskey } : {}),
       ...(changes.mfaScopes !== undefined ? { mfa_scopes: mfaScopesOf(next).join(' ') } : {}),
     });
     return { client_id: clientId, updated };

@@ -27,6 +27,12 @@ export { PKCE_POLICIES, type PkcePolicy } from './client-types.js';
  */
 export const MFA_REQUIRED = 'signet_require_mfa';
 /**
+ * true: every sign-in to this client must be phishing-resistant (a passkey: acr urn:signet:acr:phr).
+ * A session that signed in otherwise is asked for a passkey; an account without one is told to add one
+ * on /account and is not signed in to this client. Only the operator decides this.
+ */
+export const PASSKEY_REQUIRED = 'signet_require_passkey';
+/**
  * Resource server metadata: the offered scopes an access token carries only when the sign-in behind it
  * showed a second factor (acr urn:signet:acr:mfa or stronger); never for a machine (client_credentials).
  */
@@ -41,6 +47,11 @@ export function mfaScopesOf(client: object | undefined): string[] {
 /** Whether an operator requires a second factor for every sign-in to this client. */
 export function mfaRequired(client: object | undefined): boolean {
   return (client as Record<string, unknown> | undefined)?.[MFA_REQUIRED] === true;
+}
+
+/** Whether an operator requires a passkey (a phishing-resistant sign-in) for every sign-in to this client. */
+export function passkeyRequired(client: object | undefined): boolean {
+  return (client as Record<string, unknown> | undefined)?.[PASSKEY_REQUIRED] === true;
 }
 
 /** Whether an operator exempted this client from PKCE; a public client never is (see PKCE_POLICY). */
@@ -63,6 +74,7 @@ export const OPERATOR_ONLY_METADATA = [
   REGISTERED_BY,
   PKCE_POLICY,
   MFA_REQUIRED,
+  PASSKEY_REQUIRED,
   MFA_SCOPES,
 ] as const;
 const OPERATOR_PREFIX = 'signet_';
@@ -120,7 +132,7 @@ function checkFormat(key: string, metadata: Metadata): void {
       throw new errors.InvalidClientMetadata(`${key} must be operator or self`);
   } else if (key === SCOPE_DESCRIPTIONS) {
     checkDescriptions(value);
-  } else if (key === MFA_REQUIRED) {
+  } else if (key === MFA_REQUIRED || key === PASSKEY_REQUIRED) {
     if (value !== true) throw new errors.InvalidClientMetadata(`${key} must be true when set`);
   } else if (key === PKCE_POLICY) {
     if (!(PKCE_POLICIES as readonly unknown[]).includes(value))

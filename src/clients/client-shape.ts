@@ -5,6 +5,7 @@ import {
   ALLOWED_RESOURCE_SCOPE,
   PKCE_POLICY,
   MFA_REQUIRED,
+  PASSKEY_REQUIRED,
   RESOURCE_SCOPE,
   SCOPE_DESCRIPTIONS,
 } from './client-metadata.js';
@@ -94,8 +95,10 @@ function refuseForeignFields(input: NewClient, type: ClientType): void {
       throw new FieldError((f) => `${f(field)} applies only to ${f('type')} resource-server`);
   }
   if (input.pkce !== undefined && !actsForUsers(type)) pkceMetadata(input.pkce, type, undefined);
-  if (input.requireMfa && !actsForUsers(type))
-    throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
+  for (const field of ['requireMfa', 'requirePasskey'] as const) {
+    if (input[field] && !actsForUsers(type))
+      throw new FieldError((f) => `${f(field)} applies only to clients people sign in to (web, native)`);
+  }
 }
 
 /** A client that acts for users: code flow with PKCE, a secret unless it is public. */
@@ -110,6 +113,7 @@ function userFacingMetadata(input: NewClient, type: ClientType): Partial<ClientM
     token_endpoint_auth_method: method,
     ...(input.pkce !== undefined ? pkceMetadata(input.pkce, type, method) : {}),
     ...(input.requireMfa ? { [MFA_REQUIRED]: true } : {}),
+    ...(input.requirePasskey ? { [PASSKEY_REQUIRED]: true } : {}),
   };
 }
 

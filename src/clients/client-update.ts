@@ -1,5 +1,12 @@
 import { changeMfaScopes, type MfaScopeInput } from './api-mfa-scopes.js';
-import { MFA_REQUIRED, MFA_SCOPES, PKCE_POLICY, RESOURCE_SCOPE, SCOPE_DESCRIPTIONS } from './client-metadata.js';
+import {
+  MFA_REQUIRED,
+  MFA_SCOPES,
+  PASSKEY_REQUIRED,
+  PKCE_POLICY,
+  RESOURCE_SCOPE,
+  SCOPE_DESCRIPTIONS,
+} from './client-metadata.js';
 import { describedScopes, pkceMetadata, redirectlessError, SCOPE_FIELD, scopeList } from './client-shape.js';
 import { actsForUsers, clientType, type ClientType } from './client-types.js';
 import { FieldError } from '../errors.js';
@@ -15,14 +22,22 @@ const UPDATABLE = [
   'scopeDescriptions',
   'pkce',
   'requireMfa',
+  'requirePasskey',
 ];
 
-/** The operator's "require multi-factor" switch, on clients people sign in to only. */
-function changeRequireMfa(next: Metadata, requireMfa: boolean, type: ClientType): void {
+/** The operator's "require multi-factor" and "require a passkey" switches, on clients people sign in to only. */
+function changeRequirement(
+  next: Metadata,
+  field: 'requireMfa' | 'requirePasskey',
+  on: boolean,
+  type: ClientType,
+): string {
   if (!actsForUsers(type))
-    throw new FieldError((f) => `${f('requireMfa')} applies only to clients people sign in to (web, native)`);
-  if (requireMfa) next[MFA_REQUIRED] = true;
-  else Reflect.deleteProperty(next, MFA_REQUIRED);
+    throw new FieldError((f) => `${f(field)} applies only to clients people sign in to (web, native)`);
+  const key = field === 'requireMfa' ? MFA_REQUIRED : PASSKEY_REQUIRED;
+  if (on) next[key] = true;
+  else Reflect.deleteProperty(next, key);
+  return key;
 }
 
 /** The stored metadata with the changes applied (not yet validated), and the metadata fields they touched. */
@@ -74,9 +89,9 @@ export function changedMetadata(
     Object.assign(next, pkceMetadata(changes.pkce, type, current.token_endpoint_auth_method));
     updated.push(PKCE_POLICY);
   }
-  if (changes.requireMfa !== undefined) {
-    changeRequireMfa(next, changes.requireMfa, type);
-    updated.push(MFA_REQUIRED);
+  for (const field of ['requireMfa', 'requirePasskey'] as const) {
+    const on = changes[field];
+    if (on !== undefined) updated.push(changeRequirement(next, field, on, type));
   }
   if (changeMfaScopes(next, changes.mfaScopes, type)) updated.push(MFA_SCOPES);
   if (updated.length === 0)

@@ -25,6 +25,8 @@ export interface NewClient {
   pkce?: PkcePolicy;
   /** web and native: every sign-in to this client needs a second factor (see MFA_REQUIRED). */
   requireMfa?: boolean;
+  /** web and native: every sign-in to this client needs a passkey (see PASSKEY_REQUIRED). */
+  requirePasskey?: boolean;
   /** Overrides the type's default (client-create-options.ts); private_key_jwt needs jwksUri. */
   tokenEndpointAuthMethod?: string;
   jwksUri?: string;
@@ -44,6 +46,8 @@ export interface ClientChanges {
   pkce?: PkcePolicy;
   /** web and native clients: whether every sign-in needs a second factor. */
   requireMfa?: boolean;
+  /** web and native clients: whether every sign-in needs a passkey. */
+  requirePasskey?: boolean;
 }
 
 export interface ClientSummary {

@@ -88,6 +88,10 @@ export class FactorRecords {
     return (await this.all(accountId)).some(({ factor }) => isSecondFactor(factor));
   }
 
+  async hasPasskey(accountId: string): Promise<boolean> {
+    return (await this.all(accountId)).some(({ factor }) => factor.kind === 'passkey');
+  }
+
   async passkey(id: string): Promise<PasskeyRecord | undefined> {
     const found = await this.records.find('Factor', id);
     return found?.kind === 'passkey' ? (found as PasskeyRecord) : undefined;

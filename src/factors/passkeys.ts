@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -21,6 +22,21 @@ interface Ceremony extends OidcPayload {
   /** Registration, and a passkey as the second factor: the account it is for. */
   accountId?: string;
   name?: string;
+}
+
+function ceremonyId(binding: string, challenge: string): string {
+  return `webauthn:${binding}:${createHash('sha256').update(challenge).digest('base64url')}`;
+}
+
+/** The challenge the browser says it answered (the library checks it against the stored one again). */
+function challengeOf(clientDataJSON: string): string | undefined {
+  try {
+    const data: unknown = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
+    const challenge = (data as { challenge?: unknown } | null)?.challenge;
+    return typeof challenge === 'string' && challenge.length <= 512 ? challenge : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface PasskeysDeps {
@@ -93,7 +109,7 @@ export class Passkeys {
     response: RegistrationResponseJSON,
     who: FactorActor,
   ): Promise<{ recoveryCodes: string[] | null } | undefined> {
-    const ceremony = await this.take(binding);
+    const ceremony = await this.take(binding, response.response.clientDataJSON);
     if (ceremony?.accountId !== account.id) return undefined;
     const verified = await verifyRegistrationResponse({
       response,
@@ -139,7 +155,7 @@ export class Passkeys {
 
   /** The browser's answer to signInOptions: whose passkey signed, or undefined for any failure. */
   async verify(binding: string, response: AuthenticationResponseJSON): Promise<PasskeyProof | undefined> {
-    const ceremony = await this.take(binding);
+    const ceremony = await this.take(binding, response.response.clientDataJSON);
     const passkey = ceremony ? await this.store.passkey(passkeyRecordId(response.id)) : undefined;
     if (!ceremony || !passkey) return undefined;
     if (ceremony.accountId !== undefined && ceremony.accountId !== passkey.accountId) return undefined;
@@ -171,21 +187,32 @@ export class Passkeys {
   }
 
   /** Whether the account has a passkey (the second step then offers it). */
-  async has(accountId: string): Promise<boolean> {
-    return (await this.passkeysOf(accountId)).length > 0;
+  has(accountId: string): Promise<boolean> {
+    return this.store.hasPasskey(accountId);
   }
 
   private async passkeysOf(accountId: string): Promise<PasskeyRecord[]> {
     return (await this.store.all(accountId)).flatMap(({ factor }) => (factor.kind === 'passkey' ? [factor] : []));
   }
 
+  /**
+   * Each ceremony is a record of its own, under its binding and its challenge: a page may have two open
+   * at once (the autofill's and the button's), and a taken one is never reused.
+   */
   private async open(binding: string, ceremony: Ceremony): Promise<void> {
-    await this.deps.records.upsert('FactorChallenge', `webauthn:${binding}`, ceremony, CEREMONY_TTL_SECONDS);
+    await this.deps.records.upsert(
+      'FactorChallenge',
+      ceremonyId(binding, ceremony.challenge),
+      ceremony,
+      CEREMONY_TTL_SECONDS,
+    );
   }
 
-  /** The binding's ceremony, taken: a second answer to the same challenge finds nothing. */
-  private async take(binding: string): Promise<Ceremony | undefined> {
-    const id = `webauthn:${binding}`;
+  /** The ceremony the answer's signed client data names, taken: a second answer to it finds nothing. */
+  private async take(binding: string, clientDataJSON: string): Promise<Ceremony | undefined> {
+    const challenge = challengeOf(clientDataJSON);
+    if (challenge === undefined) return undefined;
+    const id = ceremonyId(binding, challenge);
     const found = await this.deps.records.find('FactorChallenge', id);
     if (typeof found?.challenge !== 'string' || !(await this.deps.records.consume('FactorChallenge', id))) {
       return undefined;

@@ -1,7 +1,7 @@
 import { interactionPolicy } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import { LANGUAGES } from '../i18n/translator.js';
-import { mfaRequired } from '../clients/client-metadata.js';
+import { mfaRequired, passkeyRequired } from '../clients/client-metadata.js';
 import { requestsMfaScope } from './api-mfa-scopes.js';
 import { ACR, meetsAcr } from './authentication-context.js';
 
@@ -12,16 +12,27 @@ import { ACR, meetsAcr } from './authentication-context.js';
  * discovery's prompt_values_supported; where sign-up is closed it is not there, and a request for it is
  * refused by oidc-provider as an unsupported prompt.
  */
-export function interactions(
-  config: Pick<Config, 'signup'>,
-  hasSecondFactor?: (accountId: string) => Promise<boolean>,
-) {
+export function interactions(config: Pick<Config, 'signup'>, factors?: AccountFactors) {
   const policy = interactionPolicy.base();
-  if (hasSecondFactor) {
-    policy.get('login')?.checks.push(stepUp(hasSecondFactor), clientRequiresMfa(), apiRequiresMfa(hasSecondFactor));
+  if (factors) {
+    policy
+      .get('login')
+      ?.checks.push(
+        stepUp(factors),
+        clientRequiresMfa(),
+        clientRequiresPasskey(),
+        apiRequiresMfa(factors.hasSecondFactor),
+      );
   }
   if (config.signup !== 'closed') policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
   return { policy, url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` };
+}
+
+/** What the login prompt's checks may ask of an account's factors. */
+export interface AccountFactors {
+  hasSecondFactor: (accountId: string) => Promise<boolean>;
+  /** Absent where passkeys are off: nobody is then asked for one. */
+  hasPasskey?: (accountId: string) => Promise<boolean>;
 }
 
 /** The login prompt's reason when a relying party asks for more than the session's sign-in gave. */
@@ -34,7 +45,7 @@ export const STEP_UP_REASON = 'second_factor_requested';
  * acr_values (only for an essential acr claim). An account without a second factor is not prompted: the
  * id_token's acr says what happened, and the relying party decides.
  */
-function stepUp(hasSecondFactor: (accountId: string) => Promise<boolean>) {
+function stepUp({ hasSecondFactor, hasPasskey }: AccountFactors) {
   return new interactionPolicy.Check(
     STEP_UP_REASON,
     'the relying party asked for a second factor the session has not shown',
@@ -43,7 +54,12 @@ function stepUp(hasSecondFactor: (accountId: string) => Promise<boolean>) {
       const { oidc } = ctx;
       const asked = typeof oidc.params?.acr_values === 'string' ? oidc.params.acr_values.split(' ') : [];
       const accountId = oidc.session?.accountId;
-      if (!asked.includes(ACR.multiFactor) || !accountId || meetsAcr(oidc.acr, ACR.multiFactor)) return false;
+      if (!accountId) return false;
+      // A passkey asked for, of an account that has one: asked for it alone (interaction-passkey.ts).
+      if (asked.includes(ACR.phishingResistant) && !meetsAcr(oidc.acr, ACR.phishingResistant) && hasPasskey) {
+        if (await hasPasskey(accountId)) return true;
+      }
+      if (!asked.includes(ACR.multiFactor) || meetsAcr(oidc.acr, ACR.multiFactor)) return false;
       return hasSecondFactor(accountId);
     },
   );
@@ -64,6 +80,26 @@ function clientRequiresMfa() {
     'login_required',
     (ctx) =>
       mfaRequired(ctx.oidc.client) && Boolean(ctx.oidc.session?.accountId) && !meetsAcr(ctx.oidc.acr, ACR.multiFactor),
+  );
+}
+
+/** The login prompt's reason when the client itself requires a passkey the session has not shown. */
+export const CLIENT_PASSKEY_REASON = 'passkey_required_by_client';
+
+/**
+ * A client the operator marked "require a passkey": a session that signed in without one is sent back
+ * to the login prompt; an account with a passkey is asked for it alone, one without is told to add one
+ * on /account and is not signed in to this client (interaction-passkey.ts).
+ */
+function clientRequiresPasskey() {
+  return new interactionPolicy.Check(
+    CLIENT_PASSKEY_REASON,
+    'the client requires a passkey the session has not shown',
+    'login_required',
+    (ctx) =>
+      passkeyRequired(ctx.oidc.client) &&
+      Boolean(ctx.oidc.session?.accountId) &&
+      !meetsAcr(ctx.oidc.acr, ACR.phishingResistant),
   );
 }
 
@@ -93,7 +129,12 @@ function apiRequiresMfa(hasSecondFactor: (accountId: string) => Promise<boolean>
  * The login prompt's reasons that ask a signed-in session only for what its sign-in lacks (a second
  * factor), never for the whole sign-in again.
  */
-export const STEP_UP_REASONS: readonly string[] = [STEP_UP_REASON, CLIENT_MFA_REASON, API_MFA_REASON];
+export const STEP_UP_REASONS: readonly string[] = [
+  STEP_UP_REASON,
+  CLIENT_MFA_REASON,
+  API_MFA_REASON,
+  CLIENT_PASSKEY_REASON,
+];
 
 /**
  * What discovery adds to oidc-provider's own fields: the prompt values a relying party may send (the

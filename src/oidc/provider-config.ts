@@ -8,7 +8,7 @@ import type { FirstPartyClient } from '../clients/first-party-clients.js';
 import { ROTATE_REFRESH_TOKENS } from '../tokens/refresh-policy.js';
 import { guardedFetch } from '../net/guarded-fetch.js';
 import { SIGNING_ALGS, type LoadedKeys } from '../keys/key-manager.js';
-import { discovery, interactions } from './interaction-policy.js';
+import { discovery, interactions, type AccountFactors } from './interaction-policy.js';
 import { loadExistingGrant } from './load-existing-grant.js';
 import { providerFeatures } from './provider-features.js';
 import { ttlPolicy } from './provider-ttl.js';
@@ -33,8 +33,8 @@ export interface ProviderConfigDeps {
   pages: ProviderPages;
   /** Signet's own relying parties (the account page): registered statically, consent implied. */
   firstParty: FirstPartyClient[];
-  /** Whether an account has a second factor to ask for (a relying party's acr_values may ask for it). */
-  hasSecondFactor?: (accountId: string) => Promise<boolean>;
+  /** What an account has to be asked for (a relying party's acr_values, or a client's policy, may ask for it). */
+  factors?: AccountFactors;
 }
 
 export const PROVIDER_SESSION_COOKIE = 'signet.session';
@@ -109,7 +109,7 @@ function clientRules(deps: ProviderConfigDeps): Partial<Configuration> {
 
 export function buildProviderConfig(deps: ProviderConfigDeps): Configuration {
   const { config, keys, records } = deps;
-  const prompts = interactions(config, deps.hasSecondFactor);
+  const prompts = interactions(config, deps.factors);
   return {
     adapter: deps.adapter,
     findAccount: deps.findAccount as Configuration['findAccount'],

@@ -103,6 +103,26 @@ describe('ClientAdmin and initial access tokens write their own audit events (em
     );
   });
 
+  test("requiring a passkey is the operator's too, per client, shown and audited both ways", async () => {
+    const web = await clients.create({ name: 'Bank', redirectUris: [REDIRECT], requirePasskey: true });
+    expect(await clients.show(web.client_id)).toMatchObject({
+      signet_require_passkey: true,
+      require_passkey: true,
+      require_mfa: false,
+    });
+    await clients.update(web.client_id, { requirePasskey: false });
+    const shown = await clients.show(web.client_id);
+    expect(shown.require_passkey).toBe(false);
+    expect(shown).not.toHaveProperty('signet_require_passkey');
+    expect((await trail()).map((e) => e.details)).toEqual([
+      { via: 'cli', type: 'web', require_passkey: true },
+      { via: 'cli', fields: ['signet_require_passkey'], require_passkey: false },
+    ]);
+    await expect(clients.create({ name: 'API', type: 'service', scope: 'read', requirePasskey: true })).rejects.toThrow(
+      /applies only to clients people sign in to/,
+    );
+  });
+
   test('a refused change records nothing', async () => {
     await expect(clients.create({ name: 'X', type: 'service', redirectUris: [REDIRECT] })).rejects.toThrow();
     await expect(clients.update('nope', { name: 'X' })).rejects.toThrow(/no client nope/);

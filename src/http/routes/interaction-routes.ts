@@ -12,6 +12,7 @@ import { attemptFailed, attemptSucceeded, passwordAttempt, type PasswordAttempt 
 import { requestOrigin } from '../request-info.js';
 import { ConsentForm, confirmConsent, renderConsent } from './interaction-consent.js';
 import { askSecondFactor, refuseWithoutSecondFactor, twoStepRoutes } from './interaction-two-step.js';
+import { askPasskey } from './interaction-passkey-policy.js';
 import { passkeyRoutes } from './interaction-passkey.js';
 import { STEP_UP_REASONS } from '../../oidc/interaction-policy.js';
 import {
@@ -45,6 +46,7 @@ async function showPrompt(steps: InteractionSteps, ctx: Context): Promise<void> 
   const signedIn = interaction.session?.accountId;
   const needsMore = prompt.reasons.some((reason) => STEP_UP_REASONS.includes(reason));
   if (prompt.name === 'login' && needsMore && signedIn) {
+    if (await askPasskey(steps, ctx, interaction, signedIn)) return;
     if (await askSecondFactor(steps, ctx, interaction, signedIn)) return;
     if (await refuseWithoutSecondFactor(steps, ctx, interaction)) return;
   }
@@ -74,6 +76,7 @@ async function loggedIn(
   attempt: { password: PasswordAttempt; checked: ThrottleCheck },
 ): Promise<void> {
   await attemptSucceeded(steps.deps.throttle, attempt.password, attempt.checked);
+  if (await askPasskey(steps, ctx, interaction, accountId)) return;
   if (await askSecondFactor(steps, ctx, interaction, accountId)) return;
   if (await refuseWithoutSecondFactor(steps, ctx, interaction)) return;
   await steps.deps.audit.record(AUDIT.loginSucceeded, {

@@ -9,6 +9,7 @@ import { formBody } from '../middleware/form-body.js';
 import { requestOrigin } from '../request-info.js';
 import { enrollRoutes, renderOffer } from './interaction-enroll.js';
 import { findEnrollee, mfaLogin, strictClient, type TwoStep } from './interaction-enroll-policy.js';
+import { passkeyOnly } from './interaction-passkey-policy.js';
 import { UidParams, wrongStep, type Interaction, type InteractionSteps } from './interaction-steps.js';
 
 // The sign-in's second step: after the right password, an account with an authenticator app is asked
@@ -76,6 +77,7 @@ export async function renderCodePage(
     title: t('two-step:title'),
     error,
     passkeys,
+    passkeyOnly: passkeys && (await passkeyOnly(steps, interaction, accountId)),
     passkeyForms: passkeys,
   });
 }

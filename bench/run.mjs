@@ -16,6 +16,8 @@
 //   BENCH_NO_REPORT=1            keep BENCHMARKS.md as it is (results JSON only)
 //   BENCH_ONLY=startup           only the "first ten minutes" section (npm start and CLI times), updated in place
 //   BENCH_ONLY=store-ops         only the "store operations per request" section (counts, no rates), updated in place
+//   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
+//                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -29,6 +31,8 @@ import { measureStartup, writeStartupSection } from './lib/startup.mjs';
 import { startBaseline, startSignet } from './lib/targets.mjs';
 import { writeReport } from './report.mjs';
 import { writeStoreOpsSection } from './lib/store-ops-report.mjs';
+import { comparePeers } from './peers/compare.mjs';
+import { peersSection, readPeersSection, writePeersSection } from './peers/report.mjs';
 
 const env = process.env;
 const list = (value, fallback) =>
@@ -212,6 +216,10 @@ async function main() {
     await storeOpsOnly();
     return;
   }
+  if (env.BENCH_PEERS) {
+    await peersOnly(list(env.BENCH_PEERS, ''));
+    return;
+  }
   const startedAt = new Date();
   const results = {
     startedAt: startedAt.toISOString(),
@@ -248,8 +256,40 @@ async function main() {
   await writeFile(join(dir, 'latest.json'), json);
   log(`results: ${file}`);
   if (env.BENCH_NO_REPORT !== '1') {
-    await writeReport(results, join(ROOT, 'BENCHMARKS.md'), relative(ROOT, file));
+    const report = join(ROOT, 'BENCHMARKS.md');
+    // This run measured no peers: their section, from a run of its own, stays as it was.
+    const peers = await readPeersSection(report);
+    await writeReport(results, report, relative(ROOT, file));
+    if (peers) await writePeersSection(peers, report);
     log('BENCHMARKS.md rewritten');
+  }
+}
+
+/**
+ * Signet, Keycloak and Hydra side by side, every scenario on each in turn, and only that section of
+ * BENCHMARKS.md rewritten. Signet runs on SQLite, the store the peers' comparison is about.
+ */
+async function peersOnly(peers) {
+  const startedAt = new Date().toISOString();
+  const machine = await machineFacts();
+  const rounds = Number(env.BENCH_PEERS_ROUNDS ?? 2);
+  const compared = await comparePeers({ peers, rounds, scenarios: options.scenarios, options, log });
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `peers-${startedAt.replace(/[:.]/g, '-')}.json`);
+  const results = {
+    startedAt,
+    command: commandLine(),
+    options,
+    machine,
+    resultsFile: relative(ROOT, file),
+    ...compared,
+  };
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}; servers' logs in ${compared.runDir}`);
+  if (env.BENCH_NO_REPORT !== '1') {
+    await writePeersSection(peersSection(results), join(ROOT, 'BENCHMARKS.md'));
+    log('BENCHMARKS.md: the section on Signet beside its peers rewritten');
   }
 }
 

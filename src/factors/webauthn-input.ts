@@ -10,12 +10,16 @@ const b64url = z
   .regex(/^[A-Za-z0-9_-]*$/);
 const attachment = z.enum(['platform', 'cross-platform']).optional();
 
-const AuthenticationResponse = z.object({
+/** What every answer carries around the authenticator's own response. */
+const Credential = z.object({
   id: b64url.min(1),
   rawId: b64url.min(1),
   type: z.literal('public-key'),
   authenticatorAttachment: attachment,
   clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+});
+
+const AuthenticationResponse = Credential.extend({
   response: z.object({
     clientDataJSON: b64url,
     authenticatorData: b64url,
@@ -24,12 +28,7 @@ const AuthenticationResponse = z.object({
   }),
 });
 
-const RegistrationResponse = z.object({
-  id: b64url.min(1),
-  rawId: b64url.min(1),
-  type: z.literal('public-key'),
-  authenticatorAttachment: attachment,
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+const RegistrationResponse = Credential.extend({
   response: z.object({
     clientDataJSON: b64url,
     attestationObject: b64url,

@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { Secret, TOTP } from 'otpauth';
-import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
+import { addAuthenticatorApp } from '../support/two-step.js';
+import { BrowserSession, csrfFrom, formAction } from '../support/browser-session.js';
 import { expectOneLineError, jsonLine, runCli } from '../support/run-cli.js';
 import {
   authorize,
@@ -92,13 +93,7 @@ export function apiAcrSuite(store: StoreKind): void {
     await server.signet.accounts.create({ email, password: PASSWORD, emailVerified: true });
     const browser = newBrowser();
     const home = await walkThroughSignIn(browser, `${server.issuer}/account`, email, PASSWORD);
-    const added = await browser.request(`${server.issuer}/account/two-step/add`, {
-      form: { csrf: csrfFrom(home.body), name: 'Phone', password: PASSWORD },
-    });
-    const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(added.body)?.[1] ?? '';
-    const confirmed = await browser.request(formAction(added.body, '/account/two-step/confirm'), {
-      form: { ...hiddenFields(added.body, '/account/two-step/confirm'), code: codeNow(secret) },
-    });
+    const { secret, confirmed } = await addAuthenticatorApp(browser, server.issuer, home, PASSWORD, codeNow);
     expect(confirmed.status).toBe(200);
     // The confirming code's step is spent.
     clock.advance(STEP_MS);

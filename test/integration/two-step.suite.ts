@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Secret, TOTP } from 'otpauth';
+import { addAuthenticatorApp } from '../support/two-step.js';
 import { BrowserSession, csrfFrom, formAction, hiddenFields } from '../support/browser-session.js';
 import { jsonLine, runCli } from '../support/run-cli.js';
 import {
@@ -63,16 +64,10 @@ export function twoStepSuite(store: StoreKind): void {
     const browser = newBrowser();
     const home = await walkThroughSignIn(browser, `${server.issuer}/account`, email, PASSWORD);
     expect(home.body).toContain('id="two-step-add-form"');
-    const added = await browser.request(`${server.issuer}/account/two-step/add`, {
-      form: { csrf: csrfFrom(home.body), name: 'Phone', password: PASSWORD },
-    });
+    const { added, secret, confirmed } = await addAuthenticatorApp(browser, server.issuer, home, PASSWORD, codeNow);
     expect(added.status).toBe(200);
     expect(added.body).toContain('<svg');
-    const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(added.body)?.[1] ?? '';
     expect(secret).toHaveLength(32);
-    const confirmed = await browser.request(formAction(added.body, '/account/two-step/confirm'), {
-      form: { ...hiddenFields(added.body, '/account/two-step/confirm'), code: codeNow(secret) },
-    });
     expect(confirmed.status).toBe(200);
     const codes = [...confirmed.body.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);

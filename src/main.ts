@@ -14,6 +14,7 @@ import { loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './errors.js';
 import { isPreparer, prepareInChild, PREPARED_MESSAGE, type PreparedMessage } from './cluster/prepare.js';
+import { memoryRestart } from './cluster/memory-settings.js';
 import { startReport, type StartFacts } from './observability/start-report.js';
 
 // The only reader of process.env and the only caller of process.exit.
@@ -21,6 +22,7 @@ import { startReport, type StartFacts } from './observability/start-report.js';
 const DRAIN_TIMEOUT_MS = 25_000;
 
 async function main(): Promise<void> {
+  restartWithMemorySettings();
   let config;
   try {
     config = loadConfig(process.env);
@@ -37,6 +39,17 @@ async function main(): Promise<void> {
   if (cluster.isWorker) return serve(config, true, logStream);
   if (config.workers > 1) return supervise(config, logStream);
   return serve(config, false, logStream);
+}
+
+/**
+ * Once, before anything else runs: the same program again in this process (same pid, same stdio), with
+ * the start-only settings that keep its memory small (cluster/memory-settings.ts). Workers inherit them.
+ */
+function restartWithMemorySettings(): void {
+  if (cluster.isWorker || process.platform === 'win32' || !process.execve) return;
+  const restart = memoryRestart(process.env, process.execArgv);
+  if (restart)
+    process.execve(process.execPath, [process.execPath, ...restart.execArgv, ...process.argv.slice(1)], restart.env);
 }
 
 /** Logs for people (LOG_FORMAT=pretty, or a terminal): loaded only then, JSON lines stay the default. */

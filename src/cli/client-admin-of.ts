@@ -10,6 +10,8 @@ export const CLIENT_FIELD_FLAGS: Readonly<Record<string, string>> = {
   public: 'public',
   pkce: 'pkce',
   requireMfa: 'require-mfa',
+  requirePasskey: 'require-passkey',
+  mfaScopes: 'mfa-scope',
   scope: 'scope',
   resource: 'resource',
   accessTokenFormat: 'access-token-format',

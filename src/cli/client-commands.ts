@@ -16,7 +16,6 @@ import {
 import { IAT_COMMANDS } from './iat-commands.js';
 
 /** The flags of the fields ClientAdmin names in its refusals, with the API's own second-factor scopes. */
-const FIELD_FLAGS = { ...CLIENT_FIELD_FLAGS, mfaScopes: 'mfa-scope' };
 
 // Every command here works through ClientAdmin, which stands on oidc-provider: its modules are imported
 // by the command that runs (with app.oidc()), not by every CLI call that loads this table.
@@ -125,7 +124,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'backchannel-logout-uri': { type: 'string' },
     },
     input: createInput,
-    fieldFlags: FIELD_FLAGS,
+    fieldFlags: CLIENT_FIELD_FLAGS,
     async run(app, input) {
       return (await clientAdmin(app)).create(input, CLI_OPERATOR);
     },
@@ -167,7 +166,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       'require-passkey': { type: 'string' },
     },
     input: updateInput,
-    fieldFlags: FIELD_FLAGS,
+    fieldFlags: CLIENT_FIELD_FLAGS,
     async run(app, { clientId: id, changes }) {
       return (await clientAdmin(app)).update(id, changes, CLI_OPERATOR);
     },

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CLI_OPERATOR } from '../audit/audit-log.js';
 import { ValidationError } from '../errors.js';
 import { CLIENT_FIELD_FLAGS, clientAdmin } from './client-admin-of.js';
-import { command, wholeNumber, withFlag, type Command } from './flags.js';
+import { PKCE_POLICIES } from '../clients/client-types.js';
+import { command, oneOf, wholeNumber, withFlag, type Command } from './flags.js';
 
 /** A token is worth issuing only when registration exists and requires one (the default). */
 function refuseWithoutTokenRegistration(registration: { enabled: boolean; requireToken: boolean }): void {
@@ -21,13 +22,18 @@ function refuseWithoutTokenRegistration(registration: { enabled: boolean; requir
 /** The admin CLI's initial-access-token commands (dynamic registration, RFC 7591). */
 export const IAT_COMMANDS: Record<string, Command> = {
   'iat create': command({
-    usage: 'iat create [--expires-in SECONDS] [--max-uses N]',
+    usage: 'iat create [--expires-in SECONDS] [--max-uses N] [--pkce required|optional]',
     summary:
-      'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash',
-    flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' } },
+      'issue an initial access token for dynamic registration at /reg (RFC 7591), shown once; the store keeps only its hash; ' +
+      '--pkce optional lets the confidential clients registered with it leave out PKCE (audited; see README)',
+    flags: { 'expires-in': { type: 'string' }, 'max-uses': { type: 'string' }, pkce: { type: 'string' } },
     input: z
-      .object({ 'expires-in': wholeNumber('expires-in'), 'max-uses': wholeNumber('max-uses') })
-      .transform((f) => ({ expiresIn: f['expires-in'], maxUses: f['max-uses'] })),
+      .object({
+        'expires-in': wholeNumber('expires-in'),
+        'max-uses': wholeNumber('max-uses'),
+        pkce: oneOf('pkce', PKCE_POLICIES),
+      })
+      .transform((f) => ({ expiresIn: f['expires-in'], maxUses: f['max-uses'], pkce: f.pkce })),
     fieldFlags: CLIENT_FIELD_FLAGS,
     async run(app, input) {
       refuseWithoutTokenRegistration(app.config.registration);

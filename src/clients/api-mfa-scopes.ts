@@ -5,11 +5,6 @@ import type { ClientType } from './client-types.js';
 // An API's own second-factor policy, as the operator sets it: which of the scopes a resource server
 // offers an access token carries only after a multi-factor sign-in (MFA_SCOPES).
 
-/** What the operator gives on top of NewClient and ClientChanges: space-separated scopes, "" for none. */
-export interface MfaScopeInput {
-  mfaScopes?: string;
-}
-
 function words(value: unknown): string[] {
   return typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : [];
 }

@@ -4,7 +4,7 @@ import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog, type AuditType
 import { FieldError, NotFoundError, ValidationError } from '../errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
-import { mfaScopesMetadata, type MfaScopeInput } from './api-mfa-scopes.js';
+import { mfaScopesMetadata } from './api-mfa-scopes.js';
 import { authAndLogoutMetadata, SECRETLESS_METHODS } from './client-create-options.js';
 import {
   MFA_SCOPES,
@@ -87,10 +87,7 @@ export class ClientAdmin {
     await this.audit.record(type, actedBy(actor, { clientId }, details));
   }
 
-  async create(
-    input: NewClient & MfaScopeInput,
-    actor: Actor = OPERATOR,
-  ): Promise<{ client_id: string; client_secret?: string }> {
+  async create(input: NewClient, actor: Actor = OPERATOR): Promise<{ client_id: string; client_secret?: string }> {
     if (!input.name.trim()) throw new FieldError((f) => `${f('name')} must not be empty`);
     const type = input.type ?? 'web';
     if (!isClientType(type)) throw new FieldError((f) => `${f('type')} must be one of ${CLIENT_TYPES.join(', ')}`);
@@ -159,7 +156,7 @@ export class ClientAdmin {
   /** Replaces the given fields; the result must pass the same validation as a new client. */
   async update(
     clientId: string,
-    changes: ClientChanges & MfaScopeInput,
+    changes: ClientChanges,
     actor: Actor = OPERATOR,
   ): Promise<{ client_id: string; updated: string[] }> {
     const { next, updated } = changedMetadata(await this.stored(clientId), changes);

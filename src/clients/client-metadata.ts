@@ -91,6 +91,21 @@ function registrationBody(ctx: KoaContextWithOIDC | undefined): Metadata | undef
 }
 
 /**
+ * The initial access token policy by which an operator lets the confidential clients registered with
+ * that token leave out PKCE (`iat create --pkce optional`): the operator's decision, made once for the
+ * relying parties the token is handed to, never the registering client's.
+ */
+export const PKCE_OPTIONAL_POLICY = 'signet:pkce-optional';
+
+/** Operator-only fields the token a registration (or its update) presents grants, for this client. */
+function grantedByToken(ctx: KoaContextWithOIDC, metadata: Metadata): Metadata {
+  const { InitialAccessToken, RegistrationAccessToken } = ctx.oidc.entities;
+  const policies = (InitialAccessToken ?? RegistrationAccessToken)?.policies ?? [];
+  const confidential = metadata.token_endpoint_auth_method !== 'none';
+  return policies.includes(PKCE_OPTIONAL_POLICY) && confidential ? { [PKCE_POLICY]: 'optional' } : {};
+}
+
+/**
  * A registration may not set operator-only fields; an update may repeat what is stored (a client
  * that sends back what it read) but not change it, and never drops what the operator set.
  */
@@ -101,8 +116,10 @@ function keepOperatorFields(ctx: KoaContextWithOIDC, body: Metadata, metadata: M
     if (stored && Object.hasOwn(stored, key) && stored[key] === body[key]) continue;
     throw new errors.InvalidClientMetadata(`${key} is set by the operator only, never through registration`);
   }
+  const granted = grantedByToken(ctx, metadata);
   for (const key of OPERATOR_ONLY_METADATA) {
     if (stored && stored[key] !== undefined) metadata[key] = stored[key];
+    else if (granted[key] !== undefined) metadata[key] = granted[key];
     else Reflect.deleteProperty(metadata, key);
   }
   // Consent pages warn about clients that registered themselves: nobody vouched for their name.

@@ -1,4 +1,4 @@
-import { changeMfaScopes, type MfaScopeInput } from './api-mfa-scopes.js';
+import { changeMfaScopes } from './api-mfa-scopes.js';
 import {
   MFA_REQUIRED,
   MFA_SCOPES,
@@ -41,10 +41,7 @@ function changeRequirement(
 }
 
 /** The stored metadata with the changes applied (not yet validated), and the metadata fields they touched. */
-export function changedMetadata(
-  current: Metadata,
-  changes: ClientChanges & MfaScopeInput,
-): { next: Metadata; updated: string[] } {
+export function changedMetadata(current: Metadata, changes: ClientChanges): { next: Metadata; updated: string[] } {
   const next: Metadata = { ...current };
   const updated: string[] = [];
   const set = (field: string, value: unknown) => {

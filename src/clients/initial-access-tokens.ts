@@ -3,6 +3,7 @@ import { actedBy, AUDIT, CLI_OPERATOR, type Actor, type AuditLog } from '../audi
 import { FieldError, NotFoundError } from '../errors.js';
 import type { OidcPayload, OidcRecordStore } from '../storage/store.js';
 import { storedTokenId } from '../oidc/adapter.js';
+import { PKCE_OPTIONAL_POLICY, type PkcePolicy } from './client-metadata.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 
 /**
@@ -24,6 +25,8 @@ export interface IssuedInitialAccessToken {
   initial_access_token: string;
   expires_at: string | null;
   max_uses: number | null;
+  /** "optional": confidential clients registered with it may leave out PKCE. */
+  pkce: PkcePolicy;
 }
 
 export interface InitialAccessTokenSummary {
@@ -32,6 +35,7 @@ export interface InitialAccessTokenSummary {
   expires_at: string | null;
   max_uses: number | null;
   uses_left: number | null;
+  pkce: PkcePolicy;
 }
 
 /*
@@ -66,6 +70,9 @@ type ClientConstructor = new (metadata: ClientMetadata, ctx: KoaContextWithOIDC)
 /** For provider-config.ts: `features.registration.policies`. */
 export function initialAccessTokenPolicies(records: OidcRecordStore) {
   return {
+    // What it grants is applied where operator-only fields are decided (client-metadata.ts), after
+    // oidc-provider has read the metadata; the policy itself only has to exist for the token to carry it.
+    [PKCE_OPTIONAL_POLICY]: (): void => undefined,
     [MAX_USES_POLICY]: async (ctx: KoaContextWithOIDC, metadata: ClientMetadata): Promise<void> => {
       const token = ctx.oidc.entities.InitialAccessToken;
       // RFC 7592 updates carry the policy on the registration access token: nothing to count there.
@@ -95,10 +102,11 @@ export class InitialAccessTokens {
   ) {}
 
   async create(
-    options: { expiresIn?: number; maxUses?: number } = {},
+    options: { expiresIn?: number; maxUses?: number; pkce?: PkcePolicy } = {},
     actor: Actor = CLI_OPERATOR,
   ): Promise<IssuedInitialAccessToken> {
     const { expiresIn, maxUses } = options;
+    const pkceOptional = options.pkce === 'optional';
     if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn >= 1 && expiresIn <= MAX_EXPIRES_IN)) {
       throw new FieldError((f) => `${f('expiresIn')} must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN}`);
     }
@@ -106,9 +114,13 @@ export class InitialAccessTokens {
       throw new FieldError((f) => `${f('maxUses')} must be a whole number from 1 to ${MAX_USES_LIMIT}`);
     }
     const { InitialAccessToken } = this.host.current;
+    const policies = [
+      ...(maxUses !== undefined ? [MAX_USES_POLICY] : []),
+      ...(pkceOptional ? [PKCE_OPTIONAL_POLICY] : []),
+    ];
     const token = new InitialAccessToken({
       ...(expiresIn !== undefined ? { expiresIn } : {}),
-      ...(maxUses !== undefined ? { policies: [MAX_USES_POLICY] } : {}),
+      ...(policies.length > 0 ? { policies } : {}),
     });
     const value = await token.save();
     const id = storedTokenId(value);
@@ -119,10 +131,16 @@ export class InitialAccessTokens {
     }
     const saved = await InitialAccessToken.find(value);
     if (!saved) throw new Error('the initial access token was not stored');
-    const issued = { id, initial_access_token: value, expires_at: iso(saved.exp), max_uses: maxUses ?? null };
+    const issued = {
+      id,
+      initial_access_token: value,
+      expires_at: iso(saved.exp),
+      max_uses: maxUses ?? null,
+      pkce: pkceOptional ? ('optional' as const) : ('required' as const),
+    };
     await this.audit.record(
       AUDIT.initialAccessTokenIssued,
-      actedBy(actor, {}, { id, expires_at: issued.expires_at, max_uses: issued.max_uses }),
+      actedBy(actor, {}, { id, expires_at: issued.expires_at, max_uses: issued.max_uses, pkce: issued.pkce }),
     );
     return issued;
   }
@@ -153,6 +171,10 @@ export class InitialAccessTokens {
           expires_at: iso(payload.exp),
           max_uses: limited ? count.total : null,
           uses_left: limited ? count.left : null,
+          pkce:
+            Array.isArray(payload.policies) && payload.policies.includes(PKCE_OPTIONAL_POLICY)
+              ? 'optional'
+              : 'required',
         };
       });
   }

@@ -27,6 +27,8 @@ export interface NewClient {
   requireMfa?: boolean;
   /** web and native: every sign-in to this client needs a passkey (see PASSKEY_REQUIRED). */
   requirePasskey?: boolean;
+  /** resource-server only: the offered scopes a token carries only after a multi-factor sign-in (space-separated). */
+  mfaScopes?: string;
   /** Overrides the type's default (client-create-options.ts); private_key_jwt needs jwksUri. */
   tokenEndpointAuthMethod?: string;
   jwksUri?: string;
@@ -48,6 +50,8 @@ export interface ClientChanges {
   requireMfa?: boolean;
   /** web and native clients: whether every sign-in needs a passkey. */
   requirePasskey?: boolean;
+  /** resource-server clients: replaces the scopes that need a multi-factor sign-in ("" for none). */
+  mfaScopes?: string;
 }
 
 export interface ClientSummary {

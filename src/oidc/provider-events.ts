@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { pkceOptional } from '../clients/client-metadata.js';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { AUDIT, type AuditLog, type AuditType } from '../audit/audit-log.js';
@@ -110,7 +111,9 @@ function auditGrants(
 
 function auditClientsAndLogouts(provider: Provider, record: RecordWithRequest): void {
   const clientEvent = (type: AuditType) => (ctx: KoaContextWithOIDC, client: { clientId: string }) => {
-    record(ctx, type, { ...requestFields(ctx), clientId: client.clientId, details: { via: 'registration' } });
+    // An exemption from PKCE granted by the operator's token is said where the client came in.
+    const pkce = pkceOptional(client) ? { pkce: 'optional' } : {};
+    record(ctx, type, { ...requestFields(ctx), clientId: client.clientId, details: { via: 'registration', ...pkce } });
   };
   provider.on('registration_create.success', clientEvent(AUDIT.clientRegistered));
   provider.on('registration_update.success', clientEvent(AUDIT.clientUpdated));

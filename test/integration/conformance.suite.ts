@@ -193,6 +193,43 @@ export function conformanceSuite(store: StoreKind): void {
       expect((await server.signet.clients.list()).length).toBe(before);
     });
 
+    test('an operator token may carry the exemption (iat create --pkce optional): for the confidential clients it registers only', async () => {
+      const issued = await server.signet.clients.initialAccessTokens.create({ pkce: 'optional' });
+      expect(issued.pkce).toBe('optional');
+      const listed = await server.signet.clients.initialAccessTokens.list();
+      expect(listed.find((t) => t.id === issued.id)?.pkce).toBe('optional');
+      const register = (body: Json) =>
+        fetch(`${server.issuer}/reg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.initial_access_token}` },
+          body: JSON.stringify(body),
+        });
+      const confidential = (await (await register({ redirect_uris: [REDIRECT_URI] })).json()) as Json;
+      const clientId = String(confidential.client_id);
+      expect((await server.signet.store.oidc.find('Client', clientId))?.signet_pkce).toBe('optional');
+      const rp = await relyingParty(server.issuer, clientId, String(confidential.client_secret));
+      await redeem(rp, await signIn(plainRequest(rp).url));
+      const events = await server.signet.audit.list({ types: ['client.registered'], limit: 50 });
+      expect(events.find((e) => e.clientId === clientId)?.details).toMatchObject({
+        via: 'registration',
+        pkce: 'optional',
+      });
+      // A public client registered with the same token still needs PKCE: the token grants nothing to it.
+      const pub = (await (
+        await register({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' })
+      ).json()) as Json;
+      expect((await server.signet.store.oidc.find('Client', String(pub.client_id)))?.signet_pkce).toBeUndefined();
+      // The default token grants nothing either.
+      const plain = (await (
+        await fetch(`${server.issuer}/reg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${IAT}` },
+          body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }),
+        })
+      ).json()) as Json;
+      expect((await server.signet.store.oidc.find('Client', String(plain.client_id)))?.signet_pkce).toBeUndefined();
+    });
+
     test('never through registration; an RFC 7592 update keeps what the operator set', async () => {
       const register = await fetch(`${server.issuer}/reg`, {
         method: 'POST',

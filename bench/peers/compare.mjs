@@ -4,6 +4,7 @@
 // scenario), so that each ratio compares figures taken seconds apart with the same load generator.
 // Rounds repeat the whole pass on the same servers: a JVM reaches full speed long after a short warm-up.
 
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,16 @@ import { startSignetPeer } from './signet.mjs';
 
 export const KNOWN_PEERS = ['keycloak', 'hydra'];
 const USERS = 4;
+
+/** Fails before anything starts when a peer is missing from the cache. */
+function requireInstalled(peers) {
+  const marks = { keycloak: join('keycloak', 'java-home'), hydra: join('bin', 'hydra') };
+  const missing = peers.filter((peer) => !existsSync(join(PEERS_HOME, marks[peer])));
+  if (missing.length > 0)
+    throw new Error(
+      `${missing.join(' and ')} not installed in ${PEERS_HOME}: run BENCH_PEERS=${peers.join(',')} bash bench/peers/install.sh`,
+    );
+}
 
 /** The id_token signing keys a server publishes (read after the run: Hydra makes its key on first use). */
 async function signingKeys(target) {
@@ -39,6 +50,7 @@ async function signingKeys(target) {
 export async function comparePeers({ peers, rounds, scenarios, options, log }) {
   for (const peer of peers)
     if (!KNOWN_PEERS.includes(peer)) throw new Error(`unknown peer ${peer}; known: ${KNOWN_PEERS.join(', ')}`);
+  requireInstalled(peers);
   const runDir = join(PEERS_HOME, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(runDir, { recursive: true });
   /** @type {import('./scenarios.mjs').PeerTarget[]} */

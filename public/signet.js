@@ -19,7 +19,9 @@
     });
   }
 
-  // Times: the server wrote UTC; say it in the browser's zone and language, relative to its clock.
+  // Times: the server wrote UTC; say it in the browser's zone and language, relative to its clock. A
+  // browser without these Intl formats keeps the server's text (and the rest of this script still ran).
+  if (typeof Intl === 'undefined' || !Intl.RelativeTimeFormat || !Intl.DateTimeFormat) return;
   const units = [
     ['year', 31536e6],
     ['month', 2592e6],

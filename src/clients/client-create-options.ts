@@ -70,6 +70,9 @@ export function authAndLogoutMetadata(input: ClientCreateOptions, type: ClientTy
       );
     }
     out.backchannel_logout_uri = input.backchannelLogoutUri;
+    // The logout token then names the session that ended (its sid, also in the id_token), so the app
+    // ends that session rather than every session of the user.
+    out.backchannel_logout_session_required = true;
   }
   return out;
 }

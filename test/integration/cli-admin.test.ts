@@ -221,6 +221,8 @@ describe('client create: token endpoint authentication and back-channel logout',
       );
       expect(await show(String(created.client_id))).toMatchObject({
         backchannel_logout_uri: 'https://rp.example.com/bcl',
+        // The logout token (and the id_token) carry the session's sid: the app ends that session only.
+        backchannel_logout_session_required: true,
       });
       expectOneLineError(
         await cli(

@@ -11,6 +11,8 @@ export const ALLOWED_RESOURCE_SCOPE = 'signet_allowed_resource_scope';
 
 /** Resource server metadata: what each offered scope lets a client do, in words the consent page shows. */
 export const SCOPE_DESCRIPTIONS = 'signet_scope_descriptions';
+/** Client metadata (OpenID Connect Registration 2): where the client publishes request objects by reference. */
+export const REQUEST_URIS = 'request_uris';
 /** Who put the client in the store: "operator" (the CLI) or "self" (dynamic registration). */
 export const REGISTERED_BY = 'signet_registered_by';
 /**
@@ -196,9 +198,12 @@ export function clientMetadataRules(options: {
   outboundAllowedHosts?: readonly string[];
 }): NonNullable<Configuration['extraClientMetadata']> {
   return {
-    properties: ['redirect_uris', ...OPERATOR_ONLY_METADATA],
+    // request_uris: oidc-provider no longer knows it; kept so a request_uri is fetched only when registered.
+    properties: ['redirect_uris', REQUEST_URIS, ...OPERATOR_ONLY_METADATA],
     validator: (ctx, key, _value, metadata) => {
       const data = metadata as unknown as Metadata;
+      // Checked with the rest of the client's URLs at registration (client-policy.ts).
+      if (key === REQUEST_URIS) return;
       if (key !== 'redirect_uris') {
         checkFormat(key, data);
         if (key === MFA_SCOPES) checkMfaScopes(data);

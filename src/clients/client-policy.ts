@@ -37,6 +37,8 @@ export const LIMITS = {
 
 /** URLs Signet itself connects to: SSRF targets, so never loopback (unless named by the operator) or private. */
 export const SERVER_FETCHED_URL_FIELDS = ['jwks_uri', 'sector_identifier_uri'] as const;
+/** Enough for a relying party's few request-object locations; each one is a URL Signet may fetch. */
+const MAX_REQUEST_URIS = 10;
 /** URLs only a browser loads (the consent page's links and logo): https, like any page they sit on. */
 export const BROWSER_URL_FIELDS = ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri', 'initiate_login_uri'] as const;
 
@@ -184,6 +186,13 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
   if (metadata.backchannel_logout_uri !== undefined) {
     // Signet POSTs here: https, loopback only outside production (a developer's relying party).
     checkServerFetched('backchannel_logout_uri', metadata.backchannel_logout_uri, options, true);
+  }
+  // Request objects passed by reference (OIDC Core 6.2): Signet GETs these, so the same rules; only a
+  // registered one is ever fetched. OIDC Core caps each at 512 characters.
+  for (const uri of checkArray('request_uris', metadata.request_uris, 'invalid_client_metadata', MAX_REQUEST_URIS)) {
+    if (typeof uri !== 'string' || uri.length > 512)
+      throw new ClientPolicyError('invalid_client_metadata', 'request_uris must be URLs of at most 512 characters');
+    checkServerFetched('request_uris', uri, options, true);
   }
   for (const grant of checkArray('grant_types', metadata.grant_types, 'invalid_client_metadata')) {
     if (typeof grant !== 'string' || !ALLOWED_GRANT_TYPES.has(grant)) {

@@ -18,6 +18,8 @@ import { language } from './middleware/language.js';
 import { issuerScheme } from './middleware/issuer-scheme.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { postAsGet } from './middleware/post-as-get.js';
+import { requestUriByReference, requestUriDiscovery } from './middleware/request-uri.js';
+import { guardedFetch } from '../net/guarded-fetch.js';
 import { freshJwks } from './middleware/fresh-jwks.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { registrationSecrets } from './middleware/registration-secrets.js';
@@ -128,20 +130,26 @@ export function createHttpApp(deps: HttpDeps): Koa {
     }),
   );
   app.use(discoveryCache);
+  app.use(requestUriDiscovery);
   app.use(postAsGet(config.issuer));
+  app.use(requestUriByReference(deps.host, guardedFetch(config)));
   if (deps.rereadKeys) app.use(freshJwks(deps.rereadKeys));
   app.use(clientAuthThrottle(deps.throttle));
   app.use(registrationSecrets(deps.host, deps.secrets));
-  // Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request.
+  app.use(currentProvider(deps.host));
+  return app;
+}
+
+/** Mounted per provider instance, so a key rotation's rebuilt provider takes over on the next request. */
+function currentProvider(host: HttpDeps['host']): Koa.Middleware {
   const mounted = new WeakMap<Provider, Koa.Middleware>();
-  app.use(async (ctx, next) => {
-    const provider = deps.host.current;
+  return async (ctx, next) => {
+    const provider = host.current;
     let middleware = mounted.get(provider);
     if (!middleware) {
       middleware = mount(provider);
       mounted.set(provider, middleware);
     }
     await middleware(ctx, next);
-  });
-  return app;
+  };
 }

@@ -4,6 +4,7 @@
 // registration metadata the plans send, and a key rotation that takes effect at once.
 
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   createLocalJWKSet,
@@ -12,6 +13,7 @@ import {
   exportJWK,
   generateKeyPair,
   jwtVerify,
+  SignJWT,
   type JSONWebKeySet,
   type JWTPayload,
 } from 'jose';
@@ -532,7 +534,7 @@ export function conformanceSuite(store: StoreKind): void {
       expect(res.status).toBe(201);
       const body = (await res.json()) as Json;
       expect(body.userinfo_signed_response_alg).toBe('RS256');
-      expect(body).not.toHaveProperty('request_uris');
+      expect(body.request_uris).toEqual(['https://rp.example.com/request']);
 
       const rp = await relyingParty(server.issuer, String(body.client_id), String(body.client_secret));
       const request = await pkceRequest(rp, { scope: 'openid email' });
@@ -554,6 +556,117 @@ export function conformanceSuite(store: StoreKind): void {
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });
+    });
+  });
+
+  describe('request objects by reference (OIDC Core 6.2: request_uri)', () => {
+    let objects: Server;
+    let base: string;
+    /** What the relying party's server hands out, by path. */
+    const served = new Map<string, string>();
+
+    beforeAll(async () => {
+      objects = createServer((req, res) => {
+        const body = served.get(req.url ?? '');
+        res.writeHead(body ? 200 : 404, { 'content-type': 'application/oauth-authz-req+jwt' });
+        res.end(body ?? 'not here');
+      });
+      await new Promise<void>((resolve) => objects.listen(0, '127.0.0.1', resolve));
+      const address = objects.address();
+      base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    });
+    afterAll(() => new Promise((resolve) => objects.close(resolve)));
+
+    /** A client that publishes signed request objects at `paths` of the server above. */
+    const publisher = async (paths: string[]) => {
+      const { publicKey, privateKey } = await generateKeyPair('RS256');
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'ro-1', use: 'sig' };
+      const res = await fetch(`${server.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${IAT}` },
+        body: JSON.stringify({
+          redirect_uris: [REDIRECT_URI],
+          request_uris: paths.map((p) => base + p),
+          jwks: { keys: [jwk] },
+          request_object_signing_alg: 'RS256',
+        }),
+      });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as Json;
+      const rp = await relyingParty(server.issuer, String(body.client_id), String(body.client_secret));
+      const sign = (claims: JWTPayload) =>
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: 'RS256', kid: 'ro-1' })
+          .setIssuer(rp.clientId)
+          .setAudience(server.issuer)
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      return { rp, sign };
+    };
+    const byReference = (rp: RelyingParty, uri: string) =>
+      `${server.issuer}/auth?${new URLSearchParams({ client_id: rp.clientId, response_type: 'code', scope: 'openid', request_uri: uri }).toString()}`;
+
+    test('a registered request_uri is fetched and its signed object is the request; discovery says so', async () => {
+      const path = `/ro-${randomBytes(4).toString('hex')}.jwt`;
+      const { rp, sign } = await publisher([path]);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      served.set(
+        path,
+        await sign({
+          client_id: rp.clientId,
+          response_type: 'code',
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid email',
+          state,
+          nonce: oidc.randomNonce(),
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        }),
+      );
+      // A fragment (the object's hash, as OIDC Core suggests) is allowed and not part of the match.
+      const callback = await signIn(byReference(rp, `${base}${path}#abc`));
+      expect(callback.searchParams.get('state')).toBe(state);
+      const { idToken } = await redeem(rp, callback, { code_verifier: verifier });
+      expect(idToken.sub).toBe(accountId);
+      const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Json;
+      expect(discovery).toMatchObject({
+        request_uri_parameter_supported: true,
+        require_request_uri_registration: true,
+      });
+    });
+
+    test('an unregistered URI is never fetched; one that answers nothing useful is refused with a clear page', async () => {
+      const path = `/ro-${randomBytes(4).toString('hex')}.jwt`;
+      const { rp } = await publisher([path]);
+      const browser = new BrowserSession(server.issuer);
+      const unregistered = await browser.follow(byReference(rp, `${base}/elsewhere.jwt`));
+      expect(unregistered.status).toBe(400);
+      expect(unregistered.body).toContain('did not register it');
+      const missing = await browser.follow(byReference(rp, `${base}${path}`));
+      expect(missing.status).toBe(400);
+      expect(missing.body).toContain('it answered 404');
+      served.set(path, '<html>not a request object</html>');
+      const junk = await browser.follow(byReference(rp, `${base}${path}`));
+      expect(junk.status).toBe(400);
+      expect(junk.body).toContain('does not hold a request object');
+    });
+
+    test('registration refuses request_uris Signet must not fetch', async () => {
+      for (const uri of [
+        'http://10.0.0.7/ro.jwt',
+        'ftp://rp.example.com/ro.jwt',
+        `https://rp.example.com/${'x'.repeat(520)}`,
+      ]) {
+        const res = await fetch(`${server.issuer}/reg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${IAT}` },
+          body: JSON.stringify({ redirect_uris: [REDIRECT_URI], request_uris: [uri] }),
+        });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });
+      }
     });
   });
 

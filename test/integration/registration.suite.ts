@@ -183,10 +183,10 @@ export function registrationPolicySuite(store: StoreKind, mode: 'development' | 
     });
 
     test('metadata Signet does not understand is ignored, never stored or echoed (RFC 7591 section 2)', async () => {
-      const body = `{"redirect_uris":["${OK_URI}"],"favourite_colour":"blue","__proto__":{"polluted":1},"constructor":"x","toString":"y","request_uris":["https://rp.example.com/r"]}`;
+      const body = `{"redirect_uris":["${OK_URI}"],"favourite_colour":"blue","__proto__":{"polluted":1},"constructor":"x","toString":"y","frontchannel_logout_uri":"https://rp.example.com/fcl"}`;
       const res = await register(body);
       expect(res.status).toBe(201);
-      for (const key of ['favourite_colour', 'constructor', 'toString', 'request_uris', 'polluted'])
+      for (const key of ['favourite_colour', 'constructor', 'toString', 'frontchannel_logout_uri', 'polluted'])
         expect(Object.hasOwn(res.json, key)).toBe(false);
       const stored = (await server.signet.store.oidc.find('Client', String(res.json.client_id))) ?? {};
       for (const key of ['favourite_colour', '__proto__', 'constructor', 'toString', 'polluted'])

@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startHydra } from './hydra.mjs';
 import { KC_VERSION, startKeycloak } from './keycloak.mjs';
-import { PEERS_HOME, sleep } from './processes.mjs';
+import { PEERS_HOME, sleep, stopServer } from './processes.mjs';
 import { PEER_SCENARIOS, runPeerScenario } from './scenarios.mjs';
 import { startSignetPeer } from './signet.mjs';
 
@@ -55,20 +55,36 @@ export async function comparePeers({ peers, rounds, scenarios, options, log }) {
   await mkdir(runDir, { recursive: true });
   /** @type {import('./scenarios.mjs').PeerTarget[]} */
   const targets = [];
-  const stopAll = async () => {
-    for (const target of targets.splice(0).reverse()) await target.stop().catch((err) => log(`stopping: ${err}`));
+  /** @type {Promise<void> | undefined} */
+  let stopping;
+  // Once: a signal and the run's own end may both ask, and both must wait for the servers to be gone.
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const target of targets.slice().reverse()) await target.stop().catch((err) => log(`stopping: ${err}`));
+    })());
+  let interrupted = false;
+  /** @type {Set<import('./processes.mjs').Server>} */
+  const servers = new Set();
+  /** @type {Promise<unknown>} */
+  let halted = Promise.resolve();
+  const onSignal = (signal) => {
+    interrupted = true;
+    log(`${signal}: stopping the servers`);
+    // Those being started too: they are in no target yet.
+    halted = Promise.all([stopAll(), ...[...servers].map((server) => stopServer(server))]);
+    void halted.then(() => process.exit(130));
   };
-  const interrupted = () => {
-    log('interrupted: stopping the servers');
-    void stopAll().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const goOn = () => {
+    if (interrupted) throw new Error('interrupted');
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
   try {
     const starts = { signet: startSignetPeer, keycloak: startKeycloak, hydra: startHydra };
     for (const kind of ['signet', ...KNOWN_PEERS.filter((p) => peers.includes(p))]) {
       const t0 = performance.now();
-      targets.push(await starts[kind]({ runDir, users: USERS }));
+      goOn();
+      targets.push(await starts[kind]({ runDir, users: USERS, servers }));
       const target = targets.at(-1);
       log(`${kind} up in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${target?.origin} (pid ${target?.pid})`);
     }
@@ -82,6 +98,7 @@ export async function comparePeers({ peers, rounds, scenarios, options, log }) {
       for (const name of measured) {
         byScenario[name] = {};
         for (const target of targets) {
+          goOn();
           await sleep(1000); // a second of quiet between two servers' measurements
           try {
             byScenario[name][target.kind] = await runPeerScenario(name, target, options);
@@ -93,17 +110,18 @@ export async function comparePeers({ peers, rounds, scenarios, options, log }) {
       }
       results.push({ round, loadBefore, results: byScenario });
     }
-    const servers = {};
+    const described = {};
     for (const target of targets)
-      servers[target.kind] = {
+      described[target.kind] = {
         label: target.label,
         facts: { ...target.facts, signingKeys: await signingKeys(target) },
       };
-    return { peers, keycloakVersion: KC_VERSION, runDir, servers, rounds: results };
+    return { peers, keycloakVersion: KC_VERSION, runDir, servers: described, rounds: results };
   } finally {
     await stopAll();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    await halted;
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

@@ -65,13 +65,13 @@ async function createClients(adminOrigin) {
 }
 
 /**
- * @param {{ runDir: string, users: number }} options
+ * @param {import('./processes.mjs').PeerRun} run
  * @returns {Promise<import('./scenarios.mjs').PeerTarget>}
  */
-export async function startHydra({ runDir, users: count }) {
+export async function startHydra({ runDir, users: count, servers: started }) {
   const bin = join(PEERS_HOME, 'bin', 'hydra');
   const { version, go } = buildInfo(bin);
-  const pg = await startPostgres({ runDir });
+  const pg = await startPostgres({ runDir, servers: started });
   const [port, adminPort, appPort] = [await freePort(), await freePort(), await freePort()];
   const origin = `http://127.0.0.1:${port}`;
   const adminOrigin = `http://127.0.0.1:${adminPort}`;
@@ -108,11 +108,13 @@ export async function startHydra({ runDir, users: count }) {
     const hydra = startServer('hydra', bin, ['serve', 'all', '--dev', '--sqa-opt-out'], {
       env,
       logFile: join(runDir, 'hydra.log'),
+      servers: started,
     });
     servers.push(hydra);
     const app = startServer('hydra-login-consent', NODE, ['--disable-warning=ExperimentalWarning', LOGIN_APP], {
       env: { PORT: String(appPort), HYDRA_ADMIN: adminOrigin, USERS: JSON.stringify(users) },
       logFile: join(runDir, 'hydra-login-consent.log'),
+      servers: started,
     });
     servers.push(app);
     await waitUntil('Hydra', hydra, () => answers(`${adminOrigin}/health/ready`), 120_000);

@@ -44,10 +44,10 @@ function fillForm(html, user) {
 }
 
 /**
- * @param {{ runDir: string, users: number }} options
+ * @param {import('./processes.mjs').PeerRun} run
  * @returns {Promise<import('./scenarios.mjs').PeerTarget>}
  */
-export async function startKeycloak({ runDir, users }) {
+export async function startKeycloak({ runDir, users, servers }) {
   const home = join(PEERS_HOME, 'keycloak', `keycloak-${KC_VERSION}`);
   const javaHome = readFileSync(join(PEERS_HOME, 'keycloak', 'java-home'), 'utf8').trim();
   const port = await freePort();
@@ -68,6 +68,7 @@ export async function startKeycloak({ runDir, users }) {
     {
       cwd: home,
       logFile: join(runDir, 'keycloak.log'),
+      servers,
       env: {
         JAVA_HOME: javaHome,
         KC_BOOTSTRAP_ADMIN_USERNAME: admin.user,

@@ -24,8 +24,8 @@ function asPostgres(command, args) {
     : { command, args };
 }
 
-/** @param {{ runDir: string }} options */
-export async function startPostgres({ runDir }) {
+/** @param {{ runDir: string, servers: Set<import('./processes.mjs').Server> }} run */
+export async function startPostgres({ runDir, servers }) {
   const { dir, version } = binaries();
   // In the temp dir rather than the cache: the `postgres` user cannot enter root's home.
   const data = await tempDir('signet-bench-postgres-');
@@ -49,7 +49,10 @@ export async function startPostgres({ runDir }) {
     String(port),
     ...settings.flatMap((s) => ['-c', s]),
   ]);
-  const server = startServer('postgres', postgres.command, postgres.args, { logFile: join(runDir, 'postgres.log') });
+  const server = startServer('postgres', postgres.command, postgres.args, {
+    logFile: join(runDir, 'postgres.log'),
+    servers,
+  });
   const stop = async () => {
     // SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to leave).
     await stopServer(server, 'SIGINT');

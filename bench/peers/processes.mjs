@@ -21,13 +21,19 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 
 /**
+ * What one side-by-side run shares with the servers it starts: where their logs go, how many users
+ * each gets, and every process started so far (an interrupted run stops those still starting too).
+ * @typedef {{ runDir: string, users: number, servers: Set<Server> }} PeerRun
+ */
+
+/**
  * @param {string} name
  * @param {string} command
  * @param {string[]} args
- * @param {{ env?: Record<string, string>, cwd?: string, logFile: string }} options
+ * @param {{ env?: Record<string, string>, cwd?: string, logFile: string, servers: Set<Server> }} options
  * @returns {Server}
  */
-export function startServer(name, command, args, { env = {}, cwd, logFile }) {
+export function startServer(name, command, args, { env = {}, cwd, logFile, servers }) {
   const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
@@ -39,7 +45,10 @@ export function startServer(name, command, args, { env = {}, cwd, logFile }) {
   child.stderr?.pipe(log);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   if (child.pid === undefined) throw new Error(`${name}: ${command} did not start`);
-  return { name, pid: child.pid, logFile, child, exited };
+  const server = { name, pid: child.pid, logFile, child, exited };
+  servers.add(server);
+  void exited.then(() => servers.delete(server));
+  return server;
 }
 
 const running = (server) => server.child.exitCode === null && server.child.signalCode === null;

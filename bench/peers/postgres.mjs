@@ -1,8 +1,8 @@
 // @ts-check
 // A private PostgreSQL cluster for Hydra (its production stores are PostgreSQL, MySQL and CockroachDB;
-// its SQLite is for development and fails under this concurrency with "database is locked"). Debian's
-// binaries, a fresh cluster in a temp dir, loopback only, durable defaults (fsync=on,
-// synchronous_commit=on): every commit is on disk before Hydra answers, as Signet's are.
+// its SQLite is for development, and the build of install.sh leaves it out). Debian's binaries, a
+// fresh cluster in a temp dir, loopback only, durable defaults (fsync=on, synchronous_commit=on): every
+// commit is on disk before Hydra answers, as Signet's are.
 
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';

@@ -9,7 +9,8 @@ import { seriousViolations } from '../support/axe.js';
 import { describeBrowser, launchChromium } from '../support/chromium.js';
 import { startCallbackServer, TOUR_VARIANTS } from '../support/page-tour.js';
 import { exchange, relyingParty, startAuthorization, type RelyingParty } from '../support/sign-in.js';
-import { startTestServer, type TestServer } from '../support/start-test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
+import { describeMongo } from '../support/stores.js';
 import { stopIfStarted } from '../support/teardown.js';
 import {
   addVirtualAuthenticator,
@@ -45,7 +46,8 @@ async function watchSignInRequests(page: Page): Promise<string[]> {
 const EMAIL = 'ada.passkey@example.test';
 const PASSWORD = 'a lantern by the ferry landing';
 
-describeBrowser('passkeys in Chromium', () => {
+/** The whole walk, on one store: the flows must hold on both. */
+function passkeysInChromium(store: StoreKind): void {
   let browser: Browser | undefined;
   let server: TestServer | undefined;
   let callback: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
@@ -64,7 +66,7 @@ describeBrowser('passkeys in Chromium', () => {
 
   beforeAll(async () => {
     // A domain as the issuer's host: WebAuthn refuses IP addresses, and localhost is a secure context.
-    server = await startTestServer({ store: 'sqlite', issuerHost: 'localhost' });
+    server = await startTestServer({ store, issuerHost: 'localhost' });
     await server.signet.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Ada', emailVerified: true });
     callback = await startCallbackServer();
     const client = await server.signet.clients.create({ name: 'Ferry', redirectUris: [callback.redirectUri] });
@@ -251,4 +253,9 @@ describeBrowser('passkeys in Chromium', () => {
     },
     TIMEOUT,
   );
-});
+}
+
+describeBrowser('passkeys in Chromium, on SQLite', () => passkeysInChromium('sqlite'));
+describeMongo('passkeys in Chromium, on MongoDB', () =>
+  describeBrowser('passkeys in Chromium, on MongoDB', () => passkeysInChromium('mongodb')),
+);

@@ -257,6 +257,8 @@ export function passkeysSuite(store: StoreKind): void {
     });
     const page = await browser.follow(posted.location ?? '');
     expect(page.body).toContain('/two-step/passkey');
+    // No app on this account: the code field is for a recovery code, and says so.
+    expect(page.body).toContain('<label for="code">Recovery code</label>');
     const action = formAction(page.body, '/two-step/passkey');
     const options = await optionsAt(browser, action, csrfFrom(page.body));
     expect(options.allowCredentials?.map((c) => c.id)).toEqual([credential.id]);

@@ -73,10 +73,13 @@ export async function renderCodePage(
 ): Promise<void> {
   const t = steps.translate(steps.language(ctx, interaction));
   const passkeys = (await steps.deps.passkeys?.has(accountId)) ?? false;
+  // An account with passkeys and no app types a recovery code there, if anything.
+  const apps = passkeys ? ((await steps.deps.twoStep?.factors.summary(accountId))?.apps.length ?? 0) : 1;
   await steps.renderFor(ctx, interaction, 'two-step/verify', {
     title: t('two-step:title'),
     error,
     passkeys,
+    codesOnly: apps === 0,
     passkeyOnly: passkeys && (await passkeyOnly(steps, interaction, accountId)),
     passkeyForms: passkeys,
   });

@@ -10,8 +10,14 @@ export interface ProfileChanges {
   name?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  middleName?: string | null;
+  nickname?: string | null;
   preferredUsername?: string | null;
+  profile?: string | null;
   picture?: string | null;
+  website?: string | null;
+  gender?: string | null;
+  birthdate?: string | null;
   locale?: string | null;
   zoneinfo?: string | null;
 }
@@ -26,15 +32,48 @@ function username(value: string): string {
   return v;
 }
 
-/** Relying parties load it into their pages: https only, so it cannot be a mixed-content or local URL. */
-function picture(value: string): string {
-  const url = URL.parse(value);
-  if (!url || url.protocol !== 'https:' || value.length > MAX_URL_LENGTH || url.username || url.password) {
-    throw new ValidationError(
-      `picture must be an https URL of at most ${MAX_URL_LENGTH} characters, without credentials`,
-    );
+/**
+ * Relying parties load the picture into their pages and link the profile page and the web site from
+ * theirs: https only, so none can be mixed content, a downgraded link, a local URL or a script.
+ */
+function httpsUrl(label: string): (value: string) => string {
+  return (value) => {
+    const url = URL.parse(value);
+    if (!url || url.protocol !== 'https:' || value.length > MAX_URL_LENGTH || url.username || url.password) {
+      throw new ValidationError(
+        `${label} must be an https URL of at most ${MAX_URL_LENGTH} characters, without credentials`,
+      );
+    }
+    return url.href;
+  };
+}
+
+const MAX_GENDER_LENGTH = 64;
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/** Free text (OIDC Core 5.1 names female and male, and allows any other), one line of visible characters. */
+function gender(value: string): string {
+  const v = value.normalize('NFC').replace(/\s+/g, ' ');
+  if (v.length > MAX_GENDER_LENGTH || CONTROL.test(v)) {
+    throw new ValidationError(`gender must be at most ${MAX_GENDER_LENGTH} characters, without control characters`);
   }
-  return url.href;
+  return v;
+}
+
+/**
+ * OIDC Core 5.1's birthdate: YYYY-MM-DD, the year alone, or 0000-MM-DD for a person who keeps the
+ * year to themselves. A day that does not exist (02-30, or 02-29 of a common year) is refused.
+ */
+function birthdate(value: string): string {
+  const m = /^(\d{4})(?:-(\d{2})-(\d{2}))?$/.exec(value);
+  const [year, month, day] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+  if (m && m[2] === undefined && year > 0) return value;
+  // Year 0000 is a leap year of the proleptic Gregorian calendar: a withheld year allows 02-29.
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (m && m[2] !== undefined && real) return value;
+  throw new ValidationError('birthdate must be a real date as YYYY-MM-DD, a year as YYYY, or 0000-MM-DD');
 }
 
 /** A BCP 47 tag in its canonical form (OIDC Core 5.1 locale), e.g. en-US. */
@@ -71,8 +110,14 @@ function personName(value: string, label: string): string | undefined {
 const PARSERS: Record<Exclude<keyof ProfileChanges, 'name'>, (value: string) => string | undefined> = {
   givenName: (v) => personName(v, 'given name'),
   familyName: (v) => personName(v, 'family name'),
+  middleName: (v) => personName(v, 'middle name'),
+  nickname: (v) => personName(v, 'nickname'),
   preferredUsername: username,
-  picture,
+  profile: httpsUrl('profile page'),
+  picture: httpsUrl('picture'),
+  website: httpsUrl('website'),
+  gender,
+  birthdate,
   locale,
   zoneinfo,
 };

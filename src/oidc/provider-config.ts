@@ -1,4 +1,5 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { PROFILE_CLAIMS } from '../accounts/claims.js';
 import type { OidcAccount } from '../accounts/find-account.js';
 import type { Config } from '../config/schema.js';
 import type { OidcRecordStore } from '../storage/store.js';
@@ -70,7 +71,7 @@ const CLAIMS: Configuration['claims'] = {
   openid: ['sub', 'amr'],
   email: ['email', 'email_verified'],
   // OIDC Core 5.4: the standard profile claims an account can hold (claims.ts).
-  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
+  profile: [...PROFILE_CLAIMS],
   acr: null,
   sid: null,
   auth_time: null,

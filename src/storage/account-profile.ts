@@ -3,8 +3,14 @@ import type { AccountProfile } from './store.js';
 const FIELDS = [
   'givenName',
   'familyName',
+  'middleName',
+  'nickname',
   'preferredUsername',
+  'profile',
   'picture',
+  'website',
+  'gender',
+  'birthdate',
   'locale',
   'zoneinfo',
 ] as const satisfies ReadonlyArray<keyof AccountProfile>;

@@ -70,8 +70,14 @@ const accountSchema = z.strictObject({
     .strictObject({
       givenName: z.string().min(1),
       familyName: z.string().min(1),
+      middleName: z.string().min(1),
+      nickname: z.string().min(1),
       preferredUsername: z.string().min(1),
+      profile: z.string().min(1),
       picture: z.string().min(1),
+      website: z.string().min(1),
+      gender: z.string().min(1),
+      birthdate: z.string().min(1),
       locale: z.string().min(1),
       zoneinfo: z.string().min(1),
     })

@@ -1,7 +1,7 @@
 // The claims an account releases: email_verified is what the store holds about the address, never assumed.
 
 import { describe, expect, test } from '@jest/globals';
-import { accountClaims } from '../../src/accounts/claims.js';
+import { accountClaims, PROFILE_CLAIMS } from '../../src/accounts/claims.js';
 import type { AccountRecord } from '../../src/storage/store.js';
 
 const UPDATED = Date.UTC(2030, 0, 1, 12, 0, 0, 500);
@@ -40,5 +40,51 @@ describe('accountClaims', () => {
       email_verified: false,
       updated_at: Math.floor(UPDATED / 1000),
     });
+  });
+
+  test('every profile claim set is released under its claim name, and none unset', () => {
+    const claims = accountClaims(
+      account({
+        profile: {
+          givenName: 'Ada',
+          familyName: 'Lovelace',
+          middleName: 'Augusta',
+          nickname: 'Countess',
+          preferredUsername: 'ada',
+          profile: 'https://people.example.com/ada',
+          picture: 'https://pics.example.com/ada.png',
+          website: 'https://ada.example.org/',
+          gender: 'female',
+          birthdate: '0000-12-10',
+          zoneinfo: 'Europe/London',
+          locale: 'en-GB',
+        },
+      }),
+    );
+    expect(claims).toEqual({
+      sub: 'acc-1',
+      email: 'ada@example.com',
+      email_verified: true,
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      middle_name: 'Augusta',
+      nickname: 'Countess',
+      preferred_username: 'ada',
+      profile: 'https://people.example.com/ada',
+      picture: 'https://pics.example.com/ada.png',
+      website: 'https://ada.example.org/',
+      gender: 'female',
+      birthdate: '0000-12-10',
+      zoneinfo: 'Europe/London',
+      locale: 'en-GB',
+      updated_at: Math.floor(UPDATED / 1000),
+    });
+    // Every claim of the profile scope (OIDC Core 5.4) but name and updated_at comes from the stored profile.
+    expect(Object.keys(claims).filter((c) => !(PROFILE_CLAIMS as readonly string[]).includes(c))).toEqual([
+      'sub',
+      'email',
+      'email_verified',
+    ]);
   });
 });

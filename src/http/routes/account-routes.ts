@@ -9,7 +9,7 @@ import { checkCsrf, csrfToken } from '../middleware/csrf.js';
 import { formBody } from '../middleware/form-body.js';
 import { noStore } from '../middleware/no-store.js';
 import { requestOrigin } from '../request-info.js';
-import { PROFILE_FIELDS, revokeView, type ProfileForm } from '../view-models/account-view.js';
+import { PROFILE_FIELDS, profileChanges, revokeView, type ProfileForm } from '../view-models/account-view.js';
 import { wayBack } from '../view-models/logout-view.js';
 import { sayReason } from '../view-models/validation-text.js';
 import { emailRoutes } from './account-email-routes.js';
@@ -151,19 +151,7 @@ async function updateProfile(page: AccountPage, ctx: Context): Promise<void> {
   const session = page.guard.signedIn(ctx);
   const form: ProfileForm = profileInput.read(ctx).body;
   try {
-    await page.deps.security.updateProfile(
-      session.account,
-      {
-        name: form.name,
-        givenName: form.given_name,
-        familyName: form.family_name,
-        preferredUsername: form.preferred_username,
-        picture: form.picture,
-        locale: form.locale,
-        zoneinfo: form.zoneinfo,
-      },
-      via(ctx),
-    );
+    await page.deps.security.updateProfile(session.account, profileChanges(form), via(ctx));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     // Nothing was saved: the page comes back with what was typed and what is wrong with it.

@@ -1,5 +1,7 @@
 import type { AppSummary, SessionSummary } from '../../accounts/account-overview.js';
-import type { AccountRecord, AuditEvent } from '../../storage/store.js';
+import { PROFILE_CLAIM_FIELDS, PROFILE_CLAIMS, type ProfileClaim } from '../../accounts/claims.js';
+import type { ProfileChanges } from '../../accounts/profile.js';
+import type { AccountProfile, AccountRecord, AuditEvent } from '../../storage/store.js';
 import type { FactorSummary, FactorsSummary } from '../../factors/factors.js';
 import { apiViews, scopeViews, type ApiView, type ScopeView } from './interaction-view.js';
 import { timeView, type TimeView } from './time-view.js';
@@ -10,29 +12,25 @@ export type PasswordField =
   'current_password' | 'new_password' | 'confirm_password' | 'factor_password' | 'passkey_password';
 
 /** The profile form's fields, named as the claims they become (OIDC Core 5.1); '' is "not set". */
-export const PROFILE_FIELDS = [
-  'name',
-  'given_name',
-  'family_name',
-  'preferred_username',
-  'picture',
-  'locale',
-  'zoneinfo',
-] as const;
+export const PROFILE_FIELDS = PROFILE_CLAIMS.filter(
+  (claim): claim is Exclude<ProfileClaim, 'updated_at'> => claim !== 'updated_at',
+);
 export type ProfileForm = Record<(typeof PROFILE_FIELDS)[number], string>;
+
+const KEPT_CLAIMS = Object.entries(PROFILE_CLAIM_FIELDS) as Array<
+  [keyof typeof PROFILE_CLAIM_FIELDS, keyof AccountProfile]
+>;
 
 /** What the form shows: the account's claims, or what the person typed when it was refused. */
 export function profileForm(account: AccountRecord): ProfileForm {
   const p = account.profile ?? {};
-  return {
-    name: account.name ?? '',
-    given_name: p.givenName ?? '',
-    family_name: p.familyName ?? '',
-    preferred_username: p.preferredUsername ?? '',
-    picture: p.picture ?? '',
-    locale: p.locale ?? '',
-    zoneinfo: p.zoneinfo ?? '',
-  };
+  const kept = Object.fromEntries(KEPT_CLAIMS.map(([claim, field]) => [claim, p[field] ?? '']));
+  return { ...(kept as Omit<ProfileForm, 'name'>), name: account.name ?? '' };
+}
+
+/** The form as changes to the account: every field given, so an emptied one is cleared. */
+export function profileChanges(form: ProfileForm): ProfileChanges {
+  return { ...Object.fromEntries(KEPT_CLAIMS.map(([claim, field]) => [field, form[claim]])), name: form.name };
 }
 
 export type AccountView = {

@@ -1,24 +1,10 @@
+import { PROFILE_CLAIMS } from '../../accounts/claims.js';
 import type { ApiAccess } from '../../consent/access-description.js';
 import { type Translate } from '../../i18n/translator.js';
 
 /** Scopes and claims with a sentence of their own in the scopes namespace; any other gets the general one. */
 const KNOWN_SCOPES = new Set(['openid', 'email', 'profile', 'offline_access']);
-const KNOWN_CLAIMS = new Set([
-  'sub',
-  'email',
-  'email_verified',
-  'name',
-  'given_name',
-  'family_name',
-  'preferred_username',
-  'picture',
-  'locale',
-  'zoneinfo',
-  'updated_at',
-  'acr',
-  'amr',
-  'auth_time',
-]);
+const KNOWN_CLAIMS = new Set<string>(['sub', 'email', 'email_verified', ...PROFILE_CLAIMS, 'acr', 'amr', 'auth_time']);
 
 export interface ScopeView {
   name: string;

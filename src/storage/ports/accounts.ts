@@ -5,9 +5,19 @@
 export interface AccountProfile {
   givenName?: string;
   familyName?: string;
+  middleName?: string;
+  nickname?: string;
   preferredUsername?: string;
+  /** An https URL of the person's profile page. */
+  profile?: string;
   /** An https URL of a picture of the person. */
   picture?: string;
+  /** An https URL of the person's web page or blog. */
+  website?: string;
+  /** Free text; `female` and `male` are the values OIDC Core 5.1 defines. */
+  gender?: string;
+  /** YYYY-MM-DD, YYYY alone, or 0000-MM-DD when the year is withheld (OIDC Core 5.1). */
+  birthdate?: string;
   /** A BCP 47 language tag, e.g. en-US. */
   locale?: string;
   /** An IANA time zone, e.g. Europe/Paris. */

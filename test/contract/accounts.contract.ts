@@ -2,7 +2,7 @@
 
 import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
 import { DuplicateError } from '../../src/errors.js';
-import type { AccountRecord, Store } from '../../src/storage/store.js';
+import type { AccountProfile, AccountRecord, Store } from '../../src/storage/store.js';
 import type { StoreFactory } from '../support/stores.js';
 
 const T0 = Date.UTC(2030, 0, 1);
@@ -133,11 +133,17 @@ export function accountsContract(factory: StoreFactory): void {
     const PROFILE = {
       givenName: 'Alice',
       familyName: 'Ærø',
+      middleName: 'Astrid',
+      nickname: 'Ali',
       preferredUsername: 'alice',
+      profile: 'https://people.example.com/alice',
       picture: 'https://pics.example.com/a.png',
+      website: 'https://alice.example.org/',
+      gender: 'female',
+      birthdate: '1990',
       locale: 'nb-NO',
       zoneinfo: 'Europe/Oslo',
-    };
+    } satisfies Required<AccountProfile>;
 
     test('a profile given at creation round-trips; an account without one has none', async () => {
       await store.accounts.create(account({ profile: PROFILE }));

@@ -6,6 +6,7 @@
 import { describe, test, expect, beforeEach, afterEach } from '@jest/globals';
 import {
   KEY_KINDS,
+  type AccountProfile,
   type AccountRecord,
   type AuditEvent,
   type KeyRecord,
@@ -43,6 +44,22 @@ function key(kid: string, kind: KeyRecord['kind'], createdAt: number): KeyRecord
   };
 }
 
+/** Every field a profile holds, so a store that drops one fails the round trip. */
+const PROFILE = {
+  givenName: 'Ærø',
+  familyName: 'Lovelace',
+  middleName: 'Augusta',
+  nickname: 'Countess',
+  preferredUsername: 'ada',
+  profile: 'https://people.example.com/ada',
+  picture: 'https://pics.example.com/ada.png',
+  website: 'https://ada.example.org/',
+  gender: 'female',
+  birthdate: '0000-12-10',
+  locale: 'en-GB',
+  zoneinfo: 'Europe/London',
+} satisfies Required<AccountProfile>;
+
 function account(id: string, email: string): AccountRecord {
   return {
     id,
@@ -53,7 +70,7 @@ function account(id: string, email: string): AccountRecord {
     emailVerified: id !== 'acc-2',
     createdAt: START - 5 * HOUR,
     updatedAt: START - HOUR,
-    ...(id === 'acc-1' ? { profile: { givenName: 'Ærø', locale: 'en-GB' } } : {}),
+    ...(id === 'acc-1' ? { profile: PROFILE } : {}),
   };
 }
 

@@ -23,8 +23,14 @@ const FULL_PROFILE = {
   name: 'Ada Lovelace',
   given_name: 'Ada',
   family_name: 'Lovelace',
+  middle_name: 'Augusta',
+  nickname: 'Countess',
   preferred_username: 'ada',
+  profile: 'https://people.example.com/ada',
   picture: 'https://images.example.com/ada.png',
+  website: 'https://ada.example.org/',
+  gender: 'female',
+  birthdate: '0000-12-10',
   locale: 'en-GB',
   zoneinfo: 'Europe/London',
 };
@@ -63,14 +69,21 @@ export function accountSelfServiceSuite(store: StoreKind): void {
     const page = await browser.follow(saved.location ?? '');
     expect(page.body).toContain('Your profile was saved.');
     expect(page.body).toContain('value="Europe/London"');
+    expect(page.body).toContain('value="0000-12-10"');
 
     const stored = await server.signet.accounts.findById(accountId);
     expect(stored?.name).toBe('Ada Lovelace');
     expect(stored?.profile).toEqual({
       givenName: 'Ada',
       familyName: 'Lovelace',
+      middleName: 'Augusta',
+      nickname: 'Countess',
       preferredUsername: 'ada',
+      profile: 'https://people.example.com/ada',
       picture: 'https://images.example.com/ada.png',
+      website: 'https://ada.example.org/',
+      gender: 'female',
+      birthdate: '0000-12-10',
       locale: 'en-GB',
       zoneinfo: 'Europe/London',
     });
@@ -86,18 +99,20 @@ export function accountSelfServiceSuite(store: StoreKind): void {
     const [event] = await server.signet.audit.list({ limit: 1, types: ['account.updated'], accountId });
     expect(event?.details).toMatchObject({
       via: 'account-page',
-      fields: expect.arrayContaining(['givenName', 'zoneinfo']),
+      fields: expect.arrayContaining(['givenName', 'zoneinfo', 'gender', 'birthdate']),
     });
     expect(JSON.stringify(event)).not.toContain('Lovelace');
+    expect(JSON.stringify(event)).not.toContain('12-10');
   });
 
   test('an empty field removes the claim; the others stay', async () => {
     const { browser, accountId, csrf } = await onAccountPage();
     expect((await save(browser, { csrf, ...FULL_PROFILE })).status).toBe(303);
-    expect((await save(browser, { csrf, ...FULL_PROFILE, picture: '', locale: '' })).status).toBe(303);
+    const emptied = { picture: '', locale: '', gender: '', birthdate: '' };
+    expect((await save(browser, { csrf, ...FULL_PROFILE, ...emptied })).status).toBe(303);
     const stored = await server.signet.accounts.findById(accountId);
-    expect(stored?.profile).not.toHaveProperty('picture');
-    expect(stored?.profile).not.toHaveProperty('locale');
+    for (const field of Object.keys(emptied)) expect(stored?.profile).not.toHaveProperty(field);
+    expect(stored?.profile?.website).toBe('https://ada.example.org/');
     expect(stored?.profile?.zoneinfo).toBe('Europe/London');
   });
 
@@ -111,6 +126,12 @@ export function accountSelfServiceSuite(store: StoreKind): void {
       ['zoneinfo', 'Mars/Olympus_Mons', 'zoneinfo must be an IANA time zone'],
       ['preferred_username', 'ada lovelace', 'preferred username must be at most 64 visible characters'],
       ['given_name', 'x'.repeat(500), 'given name must be at most'],
+      ['middle_name', 'x'.repeat(500), 'middle name must be at most 100 characters'],
+      ['nickname', 'x'.repeat(500), 'nickname must be at most 100 characters'],
+      ['profile', 'http://people.example.com/ada', 'profile page must be an https URL'],
+      ['website', 'javascript:alert(1)', 'website must be an https URL'],
+      ['gender', 'x'.repeat(65), 'gender must be at most 64 characters, without control characters'],
+      ['birthdate', '1815-02-29', 'birthdate must be a real date as YYYY-MM-DD, a year as YYYY, or 0000-MM-DD'],
     ] as const) {
       const refused = await save(browser, { csrf, ...FULL_PROFILE, family_name: 'Byron', [field]: value });
       expect(refused.status).toBe(400);

@@ -454,8 +454,14 @@ export function conformanceSuite(store: StoreKind): void {
         expect.arrayContaining([
           'given_name',
           'family_name',
+          'middle_name',
+          'nickname',
           'preferred_username',
+          'profile',
           'picture',
+          'website',
+          'gender',
+          'birthdate',
           'locale',
           'zoneinfo',
           'updated_at',
@@ -469,8 +475,14 @@ export function conformanceSuite(store: StoreKind): void {
         name: 'Ada Lovelace',
         givenName: 'Ada',
         familyName: 'Lovelace',
+        middleName: 'Augusta',
+        nickname: 'Countess',
         preferredUsername: 'ada',
+        profile: 'https://people.example.com/ada',
         picture: 'https://pics.example.com/ada.png',
+        website: 'https://ada.example.org',
+        gender: 'female',
+        birthdate: '1815-12-10',
         locale: 'en-gb',
         zoneinfo: 'Europe/London',
       });
@@ -483,21 +495,72 @@ export function conformanceSuite(store: StoreKind): void {
         name: 'Ada Lovelace',
         given_name: 'Ada',
         family_name: 'Lovelace',
+        middle_name: 'Augusta',
+        nickname: 'Countess',
         preferred_username: 'ada',
+        profile: 'https://people.example.com/ada',
         picture: 'https://pics.example.com/ada.png',
+        website: 'https://ada.example.org/',
+        gender: 'female',
+        birthdate: '1815-12-10',
         locale: 'en-GB',
         zoneinfo: 'Europe/London',
         updated_at: Math.floor(updated.updatedAt / 1000),
       });
 
       // Cleared fields are gone; the rest stays.
-      await server.signet.accounts.updateProfile(other.id, { picture: null, zoneinfo: '' });
+      await server.signet.accounts.updateProfile(other.id, {
+        picture: null,
+        zoneinfo: '',
+        birthdate: null,
+        gender: '',
+      });
       const second = await pkceRequest(strict, { scope: 'openid profile' });
       const again = await authorize(browser, start(second.url), other.email, PASSWORD);
       const after = await userinfo((await redeem(strict, again, second.pkce)).accessToken);
       expect(after).not.toHaveProperty('picture');
       expect(after).not.toHaveProperty('zoneinfo');
-      expect(after).toMatchObject({ given_name: 'Ada', locale: 'en-GB' });
+      expect(after).not.toHaveProperty('birthdate');
+      expect(after).not.toHaveProperty('gender');
+      expect(after).toMatchObject({ given_name: 'Ada', locale: 'en-GB', nickname: 'Countess' });
+    });
+
+    test('asked for by the claims parameter, the newer profile claims are named at consent and put in the id_token', async () => {
+      const other = await server.signet.accounts.create({
+        email: `q-${randomBytes(3).toString('hex')}@example.com`,
+        password: PASSWORD,
+      });
+      await server.signet.accounts.updateProfile(other.id, {
+        nickname: 'Countess',
+        website: 'https://ada.example.org/',
+        birthdate: '0000-12-10',
+      });
+      const claims = JSON.stringify({ id_token: { nickname: null, website: null, birthdate: null, gender: null } });
+      const browser = new BrowserSession(server.issuer);
+      const request = await pkceRequest(strict, { scope: 'openid', claims });
+      const login = await browser.follow(request.url);
+      const loggedIn = await browser.request(
+        new URL(/action="([^"]*\/login)"/.exec(login.body)?.[1] ?? '', server.issuer).toString(),
+        {
+          form: {
+            email: other.email,
+            password: PASSWORD,
+            csrf: /name="csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? '',
+          },
+        },
+      );
+      const consent = await browser.follow(loggedIn.location ?? '');
+      for (const words of ['Your nickname', 'Your website', 'Your birthday', 'Your gender']) {
+        expect(consent.body).toContain(words);
+      }
+      const callback = await authorize(browser, start(consent.url), other.email, PASSWORD);
+      const { idToken } = await redeem(strict, callback, request.pkce);
+      expect(idToken).toMatchObject({
+        nickname: 'Countess',
+        website: 'https://ada.example.org/',
+        birthdate: '0000-12-10',
+      });
+      expect(idToken).not.toHaveProperty('gender');
     });
 
     test('bad profile values are refused and nothing is written', async () => {
@@ -510,6 +573,13 @@ export function conformanceSuite(store: StoreKind): void {
         { zoneinfo: '+01:00' },
         { preferredUsername: 'two words' },
         { givenName: 'x'.repeat(101), familyName: 'Fine' },
+        { middleName: 'x'.repeat(101) },
+        { nickname: 'x'.repeat(101), givenName: 'Fine' },
+        { profile: 'http://people.example.com/ada' },
+        { website: 'ftp://ada.example.org/' },
+        { gender: 'fe\nmale\u0000' },
+        { birthdate: '1815-02-29' },
+        { birthdate: '1815-12' },
       ]) {
         await expect(server.signet.accounts.updateProfile(accountId, changes)).rejects.toThrow(ValidationError);
       }

@@ -26,7 +26,19 @@ describe('export account lines', () => {
   });
 
   test('the profile is written and read back; an account without one has none', () => {
-    const withProfile = { ...account, profile: { givenName: 'Ada', locale: 'en-GB' } };
+    const withProfile = {
+      ...account,
+      profile: {
+        givenName: 'Ada',
+        middleName: 'Augusta',
+        nickname: 'Countess',
+        profile: 'https://people.example.com/ada',
+        website: 'https://ada.example.org/',
+        gender: 'female',
+        birthdate: '0000-12-10',
+        locale: 'en-GB',
+      },
+    };
     expect(JSON.parse(toLine({ account: withProfile }))).toMatchObject({ account: { profile: withProfile.profile } });
     expect(reread(toLine({ account: withProfile }))).toEqual({ account: withProfile });
     expect(JSON.parse(toLine({ account }))).not.toHaveProperty('account.profile');

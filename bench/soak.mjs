@@ -33,7 +33,8 @@ export function soakOptions(env = process.env) {
     workers: Number(env.SOAK_WORKERS ?? 1),
     maxGrowthMiB: Number(env.SOAK_MAX_GROWTH_MIB ?? 10),
     // Concurrent loops per kind of request: every kind at once, none alone able to starve the others.
-    mix: { login: 4, refresh_token: 4, userinfo: 4, introspection: 4, client_credentials: 4 },
+    // The code flows also keep the access tokens of userinfo and introspection younger than their 10 minutes.
+    mix: { login: 4, authorization_code: 2, refresh_token: 4, userinfo: 4, introspection: 4, client_credentials: 4 },
   };
 }
 
@@ -86,7 +87,7 @@ async function prepare(target, http, mix) {
     const code = await authorize(new Browser(http), authorizePath(target.web.id, offline), target.users[i % 4]);
     chains.push((await exchangeCode(http, target.web, code)).json.refresh_token);
   }
-  return { accessTokens, chains };
+  return { browsers, accessTokens, chains };
 }
 
 /** One request of each kind, as a closed-loop operation: true for a success, a message for a failure. */
@@ -94,12 +95,24 @@ function operations(target, http, prepared) {
   const web = { authorization: basic(target.web.id, target.web.secret) };
   const service = { authorization: basic(target.service.id, target.service.secret) };
   let next = 0;
+  let minted = 0;
   const token = () => prepared.accessTokens[next++ % prepared.accessTokens.length];
   const outcome = (res, ok) => (ok ? true : `${res.status}: ${res.body.slice(0, 200)}`);
   return {
     login: async () => {
       const user = target.users[next++ % target.users.length];
       return (await authorize(new Browser(http), authorizePath(target.web.id), user)).length > 0;
+    },
+    authorization_code: async () => {
+      const browser = prepared.browsers[next++ % prepared.browsers.length];
+      const res = await exchangeCode(
+        http,
+        target.web,
+        await authorize(browser, authorizePath(target.web.id), target.users[0]),
+      );
+      if (res.json?.access_token)
+        prepared.accessTokens[minted++ % prepared.accessTokens.length] = res.json.access_token;
+      return outcome(res, res.status === 200 && Boolean(res.json?.id_token));
     },
     refresh_token: async (/** @type {number} */ i) => {
       const form = { grant_type: 'refresh_token', refresh_token: prepared.chains[i] };

@@ -192,7 +192,8 @@ export function checkClientPolicy(metadata: Record<string, unknown>, options: Cl
   for (const uri of checkArray('request_uris', metadata.request_uris, 'invalid_client_metadata', MAX_REQUEST_URIS)) {
     if (typeof uri !== 'string' || uri.length > 512)
       throw new ClientPolicyError('invalid_client_metadata', 'request_uris must be URLs of at most 512 characters');
-    checkServerFetched('request_uris', uri, options, true);
+    // A fragment (OIDC Core 6.2: the object's hash) is the client's note, never part of what is fetched.
+    checkServerFetched('request_uris', uri.split('#')[0], options, true);
   }
   for (const grant of checkArray('grant_types', metadata.grant_types, 'invalid_client_metadata')) {
     if (typeof grant !== 'string' || !ALLOWED_GRANT_TYPES.has(grant)) {

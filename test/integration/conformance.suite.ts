@@ -679,7 +679,8 @@ export function conformanceSuite(store: StoreKind): void {
 
     test('a registered request_uri is fetched and its signed object is the request; discovery says so', async () => {
       const path = `/ro-${randomBytes(4).toString('hex')}.jwt`;
-      const { rp, sign } = await publisher([path]);
+      // Registered with a fragment, as OIDC Core 6.2 suggests for the object's hash.
+      const { rp, sign } = await publisher([`${path}#registered-hash`]);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       served.set(

@@ -133,7 +133,9 @@ export async function rotateKeys(
   const created: KeyRecord[] = [];
   for (const alg of algs) {
     for (const old of existing.filter((k) => k.alg === alg && keyState(k, existing, now) !== 'retired')) {
-      const retiresAt = activatesAt + plan.retireAfterMs;
+      // A key still waiting that would not sign before the new one never will: it signed nothing, so it
+      // retires as the new key takes over rather than staying "next" past its own retirement.
+      const retiresAt = old.activatesAt >= activatesAt ? activatesAt : activatesAt + plan.retireAfterMs;
       if (old.retiresAt === null || old.retiresAt > retiresAt) await store.update(old.kid, { retiresAt });
     }
     const key = fresh(plan.kind, alg, now, activatesAt, sealer);

@@ -74,6 +74,27 @@ export function keyRotationSuite(store: StoreKind): void {
     }
   });
 
+  test('a key still waiting when another rotation makes a newer one current at once retires then: it never signs', async () => {
+    const clock = manualClock(Date.now());
+    const env = { KEY_ACTIVATION_DELAY: '120', KEY_REFRESH_INTERVAL: '60', KEY_ENCRYPTION_SECRET: SECRET_A };
+    const server = await startTestServer({ store, env, overrides: { clock: clock.now } });
+    try {
+      const [waiting] = (await server.signet.keyAdmin.rotate('signing')).filter((k) => k.alg === 'RS256');
+      const [immediate] = (await server.signet.keyAdmin.rotate('signing', { now: true })).filter(
+        (k) => k.alg === 'RS256',
+      );
+      const listed = await server.signet.keyAdmin.list();
+      expect(listed.find((k) => k.kid === immediate?.kid)?.state).toBe('current');
+      const superseded = listed.find((k) => k.kid === waiting?.kid);
+      expect(superseded?.state).toBe('retired');
+      // Even after its own activation time it stays retired.
+      clock.advance(180_000);
+      expect((await server.signet.keyAdmin.list()).find((k) => k.kid === waiting?.kid)?.state).toBe('retired');
+    } finally {
+      await server.destroy();
+    }
+  });
+
   test('cookie keys rotate the same way: sessions signed with the old key stay valid', async () => {
     const clock = manualClock(Date.now());
     const env = { KEY_ACTIVATION_DELAY: '120', KEY_REFRESH_INTERVAL: '60' };

@@ -14,7 +14,7 @@ import { loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './errors.js';
 import { isPreparer, prepareInChild, PREPARED_MESSAGE, type PreparedMessage } from './cluster/prepare.js';
-import { memoryRestart } from './cluster/memory-settings.js';
+import { memorySettings } from './cluster/memory-settings.js';
 import { startReport, type StartFacts } from './observability/start-report.js';
 
 // The only reader of process.env and the only caller of process.exit.
@@ -22,7 +22,6 @@ import { startReport, type StartFacts } from './observability/start-report.js';
 const DRAIN_TIMEOUT_MS = 25_000;
 
 async function main(): Promise<void> {
-  restartWithMemorySettings();
   let config;
   try {
     config = loadConfig(process.env);
@@ -38,18 +37,20 @@ async function main(): Promise<void> {
   if (isPreparer(process.env)) return prepare(config, logStream);
   if (cluster.isWorker) return serve(config, true, logStream);
   if (config.workers > 1) return supervise(config, logStream);
+  restartWithMemorySettings();
   return serve(config, false, logStream);
 }
 
 /**
- * Once, before anything else runs: the same program again in this process (same pid, same stdio), with
- * the start-only settings that keep its memory small (cluster/memory-settings.ts). Workers inherit them.
+ * WORKERS=1, before it serves: the same program again in this process (same pid, same stdio), with the
+ * start-only settings that keep its memory small (cluster/memory-settings.ts). Not where there is no execve.
  */
 function restartWithMemorySettings(): void {
-  if (cluster.isWorker || process.platform === 'win32' || !process.execve) return;
-  const restart = memoryRestart(process.env, process.execArgv);
-  if (restart)
-    process.execve(process.execPath, [process.execPath, ...restart.execArgv, ...process.argv.slice(1)], restart.env);
+  if (process.platform === 'win32' || !process.execve) return;
+  const settings = memorySettings(process.env, process.execArgv);
+  if (!settings) return;
+  const argv = [process.execPath, ...settings.execArgv, ...process.argv.slice(1)];
+  process.execve(process.execPath, argv, { ...process.env, ...settings.env });
 }
 
 /** Logs for people (LOG_FORMAT=pretty, or a terminal): loaded only then, JSON lines stay the default. */
@@ -184,7 +185,15 @@ async function supervise(config: Readonly<Config>, logStream: DestinationStream 
   // child that exits when done (cluster/prepare.ts): this process only supervises and stays small.
   const facts = await prepareInChild();
 
-  const supervisor = superviseWorkers({ workers: config.workers, logger, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+  // The workers start with the settings that keep a serving process small; this one needs none of them.
+  const settings = memorySettings(process.env, process.execArgv);
+  if (settings) cluster.setupPrimary({ execArgv: settings.execArgv });
+  const supervisor = superviseWorkers({
+    workers: config.workers,
+    logger,
+    drainTimeoutMs: DRAIN_TIMEOUT_MS,
+    ...(settings ? { workerEnv: settings.env } : {}),
+  });
   // Handlers first: workers answer /healthz before `ready` settles, so a signal may come that early.
   process.on('SIGHUP', () => {
     supervisor.rollingRestart().catch((err: unknown) => logger.error({ err }, 'rolling restart failed'));

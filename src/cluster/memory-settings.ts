@@ -4,9 +4,9 @@
 // is alive, and glibc keeps the 19 MiB of the last argon2 hashes in its arenas: a process whose live
 // heap is about 35 MiB sits at 400 MiB under load.
 //
-// The first Signet process therefore starts itself again, once, in place (same pid, same stdio), with
-// these settings; cluster workers and the preparer inherit them from the primary. An operator's own
-// value of any of them is kept as given.
+// A single Signet process (WORKERS=1) therefore starts itself again, once, in place (same pid, same
+// stdio), with these settings; a cluster primary, which only supervises, keeps its own and starts its
+// workers with them. An operator's own value of any of them is kept as given.
 
 /** Set in the environment once the settings are applied; an operator may set it to skip them entirely. */
 export const MEMORY_SETTINGS_ENV = 'SIGNET_MEMORY_SETTINGS';
@@ -36,25 +36,24 @@ const MALLOC_ENV: Readonly<Record<string, string>> = {
   ].join(':'),
 };
 
-export interface Restart {
-  /** Node's own options for the restarted process: ours first, then the ones it was started with. */
+export interface MemorySettings {
+  /** Node's own options for the serving process: ours first, then the ones this one was started with. */
   execArgv: string[];
+  /** Added to the environment (never replacing an operator's value). */
   env: Record<string, string>;
 }
 
 const flagName = (flag: string): string => flag.split('=')[0]?.replaceAll('_', '-') ?? flag;
 
 /**
- * What this process must be restarted with, or undefined when it already runs with the settings (it
- * was restarted, it is a worker of a primary that was, or the operator set MEMORY_SETTINGS_ENV).
+ * What a serving process needs to be started with, or undefined when this one already runs with the
+ * settings (it was restarted, it is a worker, or the operator set MEMORY_SETTINGS_ENV).
  */
-export function memoryRestart(env: NodeJS.ProcessEnv, execArgv: readonly string[]): Restart | undefined {
+export function memorySettings(env: NodeJS.ProcessEnv, execArgv: readonly string[]): MemorySettings | undefined {
   if (env[MEMORY_SETTINGS_ENV] !== undefined) return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName));
   const flags = V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
-  const merged: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
-  for (const [key, value] of Object.entries(MALLOC_ENV)) merged[key] ??= value;
-  merged[MEMORY_SETTINGS_ENV] = 'applied';
-  return { execArgv: [...flags, ...execArgv], env: merged };
+  const added: Record<string, string> = { [MEMORY_SETTINGS_ENV]: 'applied' };
+  for (const [key, value] of Object.entries(MALLOC_ENV)) if (env[key] === undefined) added[key] = value;
+  return { execArgv: [...flags, ...execArgv], env: added };
 }

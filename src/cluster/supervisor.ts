@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Longest a worker may take to drain before it is killed. */
   drainTimeoutMs: number;
+  /** Added to each worker's environment. */
+  workerEnv?: Record<string, string>;
 }
 
 export interface Supervisor {
@@ -31,6 +33,7 @@ const CRASH_BACKOFF_MS = [500, 1_000, 2_000, 5_000, 10_000];
 interface Pool {
   readonly logger: Logger;
   readonly drainTimeoutMs: number;
+  readonly workerEnv: Record<string, string> | undefined;
   /** Workers told to go (rolling restart): their exit is expected, not a crash. */
   readonly retiring: Set<Worker>;
   stopping: boolean;
@@ -84,7 +87,7 @@ function listening(pool: Pool, worker: Worker): Promise<void> {
 
 /** Starts a worker that is replaced if it crashes, after a backoff that grows while crashes repeat. */
 function fork(pool: Pool): Worker {
-  const worker = cluster.fork();
+  const worker = cluster.fork(pool.workerEnv);
   worker.once('listening', () => {
     pool.crashes = 0;
   });
@@ -151,6 +154,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
   const pool: Pool = {
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
+    workerEnv: options.workerEnv,
     retiring: new Set(),
     stopping: false,
     crashes: 0,

@@ -143,7 +143,7 @@ describe('ClientAdmin and initial access tokens write their own audit events (em
       {
         type: 'initial_access_token.issued',
         clientId: null,
-        details: { via: 'cli', id: issued.id, expires_at: issued.expires_at, max_uses: 2 },
+        details: { via: 'cli', id: issued.id, expires_at: issued.expires_at, max_uses: 2, pkce: 'required' },
         at: NOW,
       },
       { type: 'initial_access_token.revoked', clientId: null, details: { via: 'cli', id: issued.id }, at: NOW },

@@ -16,10 +16,11 @@
 //   BENCH_NO_REPORT=1            keep BENCHMARKS.md as it is (results JSON only)
 //   BENCH_ONLY=startup           only the "first ten minutes" section (npm start and CLI times), updated in place
 //   BENCH_ONLY=store-ops         only the "store operations per request" section (counts, no rates), updated in place
+//   BENCH_ONLY=soak              only the ten-minute memory soak (bench/soak.mjs; SOAK_* knobs), its section updated in place
 //   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
 //                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
 import { cannon } from './lib/load.mjs';
@@ -33,6 +34,7 @@ import { writeReport } from './report.mjs';
 import { writeStoreOpsSection } from './lib/store-ops-report.mjs';
 import { comparePeers } from './peers/compare.mjs';
 import { peersSection, readPeersSection, writePeersSection } from './peers/report.mjs';
+import { runSoak, soakOptions, writeSoakSection } from './soak.mjs';
 
 const env = process.env;
 const list = (value, fallback) =>
@@ -205,6 +207,13 @@ async function lookupScaling(store, ferret) {
   return points;
 }
 
+/** Every "## Memory…" section of the report as it stands, in order, or '' when there is none. */
+async function memorySections(path) {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const sections = text.split(/\n(?=## )/).filter((part) => part.startsWith('## Memory'));
+  return sections.map((part) => `${part.trimEnd()}\n`).join('\n');
+}
+
 async function main() {
   if (env.BENCH_ONLY === 'startup') {
     const startup = await measureStartup(log);
@@ -214,6 +223,12 @@ async function main() {
   }
   if (env.BENCH_ONLY === 'store-ops') {
     await storeOpsOnly();
+    return;
+  }
+  if (env.BENCH_ONLY === 'soak') {
+    const soak = await runSoak(soakOptions(env), log);
+    if (env.BENCH_NO_REPORT !== '1') await writeSoakSection(soak);
+    log(`soak: ${soak.passed ? 'PASS' : 'FAIL'}; results: ${soak.file}`);
     return;
   }
   if (env.BENCH_PEERS) {
@@ -259,8 +274,11 @@ async function main() {
     const report = join(ROOT, 'BENCHMARKS.md');
     // This run measured no peers: their section, from a run of its own, stays as it was.
     const peers = await readPeersSection(report);
+    const memory = await memorySections(report);
     await writeReport(results, report, relative(ROOT, file));
     if (peers) await writePeersSection(peers, report);
+    // The memory sections come from runs of their own (bench/soak.mjs and the memory study): kept as they were.
+    if (memory) await writeFile(report, `${(await readFile(report, 'utf8')).trimEnd()}\n\n${memory}`);
     log('BENCHMARKS.md rewritten');
   }
 }

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { isoCBOR } from '@simplewebauthn/server/helpers';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -39,6 +40,23 @@ function challengeOf(clientDataJSON: string): string | undefined {
   }
 }
 
+/** A fresh P-256 public key in COSE form (RFC 9053), as an authenticator would register one. */
+function decoyPublicKey(): Uint8Array<ArrayBuffer> {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  const coordinate = (value: string | undefined) => new Uint8Array(Buffer.from(value ?? '', 'base64url'));
+  return new Uint8Array(
+    isoCBOR.encode(
+      new Map<number, number | Uint8Array>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, coordinate(jwk.x)],
+        [-3, coordinate(jwk.y)],
+      ]),
+    ),
+  );
+}
+
 export interface PasskeysDeps {
   records: OidcRecordStore;
   factors: Factors;
@@ -63,9 +81,12 @@ export class Passkeys {
   private readonly store: FactorRecords;
   private readonly origin: string;
   private readonly rpId: string;
+  /** A key no authenticator holds, and a challenge never issued: what an unknown passkey is checked against. */
+  private readonly decoy: { publicKey: Uint8Array<ArrayBuffer>; challenge: string };
 
   constructor(private readonly deps: PasskeysDeps) {
     this.store = new FactorRecords(deps.records);
+    this.decoy = { publicKey: decoyPublicKey(), challenge: randomBytes(32).toString('base64url') };
     const issuer = new URL(deps.issuer);
     this.origin = issuer.origin;
     this.rpId = issuer.hostname;
@@ -156,25 +177,32 @@ export class Passkeys {
   /** The browser's answer to signInOptions: whose passkey signed, or undefined for any failure. */
   async verify(binding: string, response: AuthenticationResponseJSON): Promise<PasskeyProof | undefined> {
     const ceremony = await this.take(binding, response.response.clientDataJSON);
-    const passkey = ceremony ? await this.store.passkey(passkeyRecordId(response.id)) : undefined;
-    if (!ceremony || !passkey) return undefined;
-    if (ceremony.accountId !== undefined && ceremony.accountId !== passkey.accountId) return undefined;
+    const found = ceremony ? await this.store.passkey(passkeyRecordId(response.id)) : undefined;
     const handle = response.response.userHandle;
-    if (handle && Buffer.from(handle, 'base64url').toString() !== passkey.accountId) return undefined;
+    const usable =
+      found !== undefined &&
+      (ceremony?.accountId === undefined || ceremony.accountId === found.accountId) &&
+      (!handle || Buffer.from(handle, 'base64url').toString() === found.accountId);
+    // An unknown or unusable passkey is checked against a decoy key all the same, so that the answer
+    // takes as long as a known passkey's with a bad signature: its timing tells nothing either.
+    const passkey = usable ? found : undefined;
     const verified = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: ceremony.challenge,
+      expectedChallenge: ceremony?.challenge ?? this.decoy.challenge,
       expectedOrigin: this.origin,
       expectedRPID: this.rpId,
-      requireUserVerification: ceremony.accountId === undefined,
-      credential: {
-        id: passkey.credentialId,
-        publicKey: Buffer.from(passkey.publicKey, 'base64url'),
-        counter: passkey.counter,
-        transports: passkey.transports,
-      },
+      requireUserVerification: ceremony?.accountId === undefined,
+      credential: passkey
+        ? {
+            id: passkey.credentialId,
+            publicKey: Buffer.from(passkey.publicKey, 'base64url'),
+            counter: passkey.counter,
+            transports: passkey.transports,
+          }
+        : { id: response.id, publicKey: this.decoy.publicKey, counter: 0 },
       // A counter that went backwards (a cloned authenticator) makes the library throw: refused alike.
     }).catch(() => undefined);
+    if (!passkey) return undefined;
     if (!verified?.verified) return undefined;
     const { newCounter, credentialBackedUp } = verified.authenticationInfo;
     await this.store.savePasskey({

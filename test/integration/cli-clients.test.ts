@@ -573,10 +573,16 @@ function cliClientsSuite(kind: StoreKind): void {
     let expiring: { initial_access_token: string; expires_at: string };
     const iatCreate = async (...args: string[]) => {
       const out = jsonLine(await cli('iat', 'create', ...args));
-      expect(Object.keys(out).sort()).toEqual(['expires_at', 'id', 'initial_access_token', 'max_uses']);
+      expect(Object.keys(out).sort()).toEqual(['expires_at', 'id', 'initial_access_token', 'max_uses', 'pkce']);
       expect(out.initial_access_token).toEqual(expect.stringMatching(/^[\w-]{32,}$/));
       secrets.push(String(out.initial_access_token));
-      return out as { id: string; initial_access_token: string; expires_at: string | null; max_uses: number | null };
+      return out as {
+        id: string;
+        initial_access_token: string;
+        expires_at: string | null;
+        max_uses: number | null;
+        pkce: string;
+      };
     };
 
     beforeAll(async () => {
@@ -641,6 +647,7 @@ function cliClientsSuite(kind: StoreKind): void {
           expires_at: two.expires_at,
           max_uses: 2,
           uses_left: 0,
+          pkce: 'required',
         });
         expect(tokens).toContainEqual({
           id: three.id,
@@ -648,6 +655,7 @@ function cliClientsSuite(kind: StoreKind): void {
           expires_at: null,
           max_uses: 3,
           uses_left: 0,
+          pkce: 'required',
         });
         for (const secret of secrets) expect(JSON.stringify(listed)).not.toContain(secret);
       },
@@ -665,6 +673,7 @@ function cliClientsSuite(kind: StoreKind): void {
           expires_at: null,
           max_uses: 5,
           uses_left: 5,
+          pkce: 'required',
         });
         expect((await register(one.initial_access_token)).status).toBe(201);
         const after = jsonLine(await cli('iat', 'list')).initial_access_tokens as Array<Record<string, unknown>>;
@@ -690,6 +699,10 @@ function cliClientsSuite(kind: StoreKind): void {
         for (const value of ['0', '-1', 'two', '2.5', '', '1001'])
           expectOneLineError(await cli('iat', 'create', '--max-uses', value), /max-uses/);
         expectOneLineError(await cli('iat', 'create', '--uses', '2'), /uses/);
+        expectOneLineError(await cli('iat', 'create', '--pkce', 'sometimes'), /pkce/);
+        // A valid one says what it grants: an exemption from PKCE for the confidential clients it registers.
+        expect((await iatCreate('--pkce', 'optional')).pkce).toBe('optional');
+        expect((await iatCreate()).pkce).toBe('required');
       },
       TIMEOUT,
     );

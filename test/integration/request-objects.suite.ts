@@ -97,10 +97,11 @@ export function requestObjectsSuite(store: StoreKind): void {
     return /invalid_request_object|request_uri_not_supported|invalid_request/.exec(res.body)?.[0] ?? res.body;
   };
 
-  test('discovery says what is taken: signed request objects with asymmetric algs, no request_uri', async () => {
+  test('discovery says what is taken: signed request objects with asymmetric algs, request_uri only registered', async () => {
     const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Json;
     expect(meta.request_parameter_supported).toBe(true);
-    expect(meta.request_uri_parameter_supported).toBe(false);
+    expect(meta.request_uri_parameter_supported).toBe(true);
+    expect(meta.require_request_uri_registration).toBe(true);
     // Optional for a client; but when one is sent, it is signed (no `none` among the algs).
     expect(meta.require_signed_request_object).not.toBe(true);
     const algs = meta.request_object_signing_alg_values_supported as string[];
@@ -153,13 +154,15 @@ export function requestObjectsSuite(store: StoreKind): void {
     expect(await refusal(authorizationUrl(forged))).toMatch(/invalid_request_object|invalid_request/);
   });
 
-  test('request_uri is refused as unsupported', async () => {
+  test('a request_uri the client did not register is refused, and never fetched', async () => {
     const url = new URL(`${server.issuer}/auth`);
     url.searchParams.set('client_id', rp.clientId);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('scope', 'openid');
     url.searchParams.set('request_uri', 'https://rp.example.com/request.jwt');
-    expect(await refusal(url.toString())).toBe('request_uri_not_supported');
+    const res = await new BrowserSession(server.issuer).follow(url.toString());
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('the client did not register it (request_uris)');
   });
 
   test('registration refuses a symmetric or absent request object alg, since secrets are stored hashed', async () => {

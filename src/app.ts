@@ -17,6 +17,7 @@ import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { Clock, Store } from './storage/store.js';
 import { guardStore, type GuardedStore } from './storage/store-guard.js';
 import { AccessRevoker } from './tokens/revocation.js';
+import { lazily } from './util/lazily.js';
 
 export type { AppOverrides, OidcParts, SignetApp, SignetCore } from './app-types.js';
 
@@ -31,12 +32,6 @@ export async function openStore(config: Readonly<Config>, clock: Clock): Promise
   // Loaded only when used: the MongoDB driver is a large share of what a start (or a CLI call) would load.
   const { openMongoStore } = await import('./storage/mongo/mongo-store.js');
   return openMongoStore({ uri: config.store.uri, clock });
-}
-
-/** A part built at its first use, once; `built` tells whether anyone asked for it. */
-function lazily<T>(build: () => Promise<T>): { get: () => Promise<T>; built: () => Promise<T> | undefined } {
-  let made: Promise<T> | undefined;
-  return { get: () => (made ??= build()), built: () => made };
 }
 
 /** Runs `work` at the first call; every later call gets the same promise. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import QRCode from 'qrcode';
 import { actedBy, AUDIT, type Actor, type AuditLog, type AuditType } from '../audit/audit-log.js';
 import type { Language } from '../i18n/translator.js';
 import type { KeySealer } from '../keys/key-encryption.js';
@@ -227,6 +226,8 @@ export class Factors {
 
   private async enrollment(account: AccountRecord, factorId: string, secret: string): Promise<Enrollment> {
     const uri = totpUri(secret, new URL(this.deps.issuer).host, account.email);
+    // Loaded at the first enrollment rather than at start: only this page draws QR codes.
+    const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     return { factorId, secret, uri, qrSvg };
   }

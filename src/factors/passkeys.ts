@@ -1,16 +1,12 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { isoCBOR } from '@simplewebauthn/server/helpers';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AccountRecord, Clock, OidcPayload, OidcRecordStore } from '../storage/store.js';
+import { lazily } from '../util/lazily.js';
 import { FactorRecords, passkeyRecordId, type PasskeyRecord } from './factor-records.js';
 import { FACTOR_NAME_MAX, type FactorActor, type Factors } from './factors.js';
 
@@ -40,8 +36,21 @@ function challengeOf(clientDataJSON: string): string | undefined {
   }
 }
 
+/**
+ * SimpleWebAuthn with its ASN.1, X.509 and CBOR stack: about 5 MiB of heap and as much compiled code,
+ * which a process serving only tokens never needs. Loaded at the first passkey ceremony instead of at start.
+ */
+async function loadWebAuthn() {
+  const [server, helpers] = await Promise.all([
+    import('@simplewebauthn/server'),
+    import('@simplewebauthn/server/helpers'),
+  ]);
+  return { ...server, isoCBOR: helpers.isoCBOR };
+}
+type WebAuthn = Awaited<ReturnType<typeof loadWebAuthn>>;
+
 /** A fresh P-256 public key in COSE form (RFC 9053), as an authenticator would register one. */
-function decoyPublicKey(): Uint8Array<ArrayBuffer> {
+function decoyPublicKey({ isoCBOR }: WebAuthn): Uint8Array<ArrayBuffer> {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
   const coordinate = (value: string | undefined) => new Uint8Array(Buffer.from(value ?? '', 'base64url'));
   return new Uint8Array(
@@ -81,12 +90,15 @@ export class Passkeys {
   private readonly store: FactorRecords;
   private readonly origin: string;
   private readonly rpId: string;
+  private readonly webAuthn = lazily(loadWebAuthn);
   /** A key no authenticator holds, and a challenge never issued: what an unknown passkey is checked against. */
-  private readonly decoy: { publicKey: Uint8Array<ArrayBuffer>; challenge: string };
+  private readonly decoy = lazily(async () => ({
+    publicKey: decoyPublicKey(await this.webAuthn.get()),
+    challenge: randomBytes(32).toString('base64url'),
+  }));
 
   constructor(private readonly deps: PasskeysDeps) {
     this.store = new FactorRecords(deps.records);
-    this.decoy = { publicKey: decoyPublicKey(), challenge: randomBytes(32).toString('base64url') };
     const issuer = new URL(deps.issuer);
     this.origin = issuer.origin;
     this.rpId = issuer.hostname;
@@ -99,6 +111,7 @@ export class Passkeys {
     name: string,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.passkeysOf(account.id);
+    const { generateRegistrationOptions } = await this.webAuthn.get();
     const options = await generateRegistrationOptions({
       rpName: this.rpId,
       rpID: this.rpId,
@@ -132,6 +145,7 @@ export class Passkeys {
   ): Promise<{ recoveryCodes: string[] | null } | undefined> {
     const ceremony = await this.take(binding, response.response.clientDataJSON);
     if (ceremony?.accountId !== account.id) return undefined;
+    const { verifyRegistrationResponse } = await this.webAuthn.get();
     const verified = await verifyRegistrationResponse({
       response,
       expectedChallenge: ceremony.challenge,
@@ -164,6 +178,7 @@ export class Passkeys {
    */
   async signInOptions(binding: string, accountId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allow = accountId ? await this.passkeysOf(accountId) : [];
+    const { generateAuthenticationOptions } = await this.webAuthn.get();
     const options = await generateAuthenticationOptions({
       rpID: this.rpId,
       userVerification: accountId ? 'preferred' : 'required',
@@ -186,9 +201,11 @@ export class Passkeys {
     // An unknown or unusable passkey is checked against a decoy key all the same, so that the answer
     // takes as long as a known passkey's with a bad signature: its timing tells nothing either.
     const passkey = usable ? found : undefined;
+    const { verifyAuthenticationResponse } = await this.webAuthn.get();
+    const decoy = await this.decoy.get();
     const verified = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: ceremony?.challenge ?? this.decoy.challenge,
+      expectedChallenge: ceremony?.challenge ?? decoy.challenge,
       expectedOrigin: this.origin,
       expectedRPID: this.rpId,
       requireUserVerification: ceremony?.accountId === undefined,
@@ -199,7 +216,7 @@ export class Passkeys {
             counter: passkey.counter,
             transports: passkey.transports,
           }
-        : { id: response.id, publicKey: this.decoy.publicKey, counter: 0 },
+        : { id: response.id, publicKey: decoy.publicKey, counter: 0 },
       // A counter that went backwards (a cloned authenticator) makes the library throw: refused alike.
     }).catch(() => undefined);
     if (!passkey) return undefined;

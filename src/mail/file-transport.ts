@@ -1,10 +1,10 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { OutboxRecord } from '../storage/store.js';
 import { compose } from './compose.js';
 import type { MailTransport } from './transport.js';
+import { lazily } from '../util/lazily.js';
 
 /** The file name of one message: sorts by enqueue time, and the same at every attempt. */
 export function emlName(message: Pick<OutboxRecord, 'id' | 'createdAt'>): string {
@@ -26,12 +26,16 @@ function codeOf(text: string): string | undefined {
 }
 
 export function fileTransport(dir: string, from: string, logger: Logger): MailTransport {
-  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // nodemailer is loaded with the first message, not at start (see smtp-transport.ts).
+  const builder = lazily(async () => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  });
   return {
     kind: 'files',
     async send(message: OutboxRecord, signal: AbortSignal) {
       signal.throwIfAborted();
-      const built = await builder.sendMail(compose(message, from));
+      const built = await (await builder.get()).sendMail(compose(message, from));
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, emlName(message));
       const partial = `${file}.partial`;
@@ -43,6 +47,6 @@ export function fileTransport(dir: string, from: string, logger: Logger): MailTr
         `mail written to ${file} (no SMTP_URL): ${message.subject}${code ? ` (code ${code})` : ''}`,
       );
     },
-    close: () => builder.close(),
+    close: () => void builder.built()?.then((made) => made.close()),
   };
 }

@@ -1,5 +1,5 @@
-import nodemailer from 'nodemailer';
 import type { OutboxRecord } from '../storage/store.js';
+import { lazily } from '../util/lazily.js';
 import { compose } from './compose.js';
 import type { MailTransport } from './transport.js';
 
@@ -17,20 +17,24 @@ export interface SmtpTransportOptions {
  * whenever the server offers it (nodemailer's default); smtps:// is TLS from the first byte.
  */
 export function smtpTransport(options: SmtpTransportOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    url: options.url,
-    connectionTimeout: options.phaseTimeoutMs,
-    greetingTimeout: options.phaseTimeoutMs,
-    socketTimeout: options.phaseTimeoutMs,
-    dnsTimeout: options.phaseTimeoutMs,
+  // nodemailer (about 5 MiB of heap) is loaded with the first message, not at start: most processes send none.
+  const transporter = lazily(async () => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      url: options.url,
+      connectionTimeout: options.phaseTimeoutMs,
+      greetingTimeout: options.phaseTimeoutMs,
+      socketTimeout: options.phaseTimeoutMs,
+      dnsTimeout: options.phaseTimeoutMs,
+    });
   });
   return {
     kind: 'smtp',
     async send(message: OutboxRecord, signal: AbortSignal) {
       // The whole send is bounded too, so it always ends (and is recorded) well within its claim's lease.
       const bounded = AbortSignal.any([signal, AbortSignal.timeout(2 * options.phaseTimeoutMs)]);
-      await transporter.sendMail({ ...compose(message, options.from), signal: bounded });
+      await (await transporter.get()).sendMail({ ...compose(message, options.from), signal: bounded });
     },
-    close: () => transporter.close(),
+    close: () => void transporter.built()?.then((made) => made.close()),
   };
 }

@@ -103,19 +103,27 @@ export function cpuSecondsOf(pid) {
 
 /**
  * Watches the server while a scenario runs: its RSS every `intervalMs` (the peak is what a sizing
- * needs) and the CPU time it used (per request, it does not depend on what else the machine runs).
+ * needs; the median is the steady size under the load) and the CPU time it used (per request, it does
+ * not depend on what else the machine runs).
  */
 export function watchProcess(pid, intervalMs = 100) {
-  let peak = memoryOf(pid).rss;
-  const cpuStart = cpuSecondsOf(pid);
-  const timer = setInterval(() => {
+  const samples = [];
+  const sample = () => {
     const { rss } = memoryOf(pid);
-    if (rss > peak || !(peak >= 0)) peak = rss;
-  }, intervalMs);
+    if (Number.isFinite(rss)) samples.push(rss);
+  };
+  sample();
+  const cpuStart = cpuSecondsOf(pid);
+  const timer = setInterval(sample, intervalMs);
   return () => {
     clearInterval(timer);
-    const { rss } = memoryOf(pid);
-    return { rssPeakBytes: Math.max(peak, Number.isFinite(rss) ? rss : 0), cpuSeconds: cpuSecondsOf(pid) - cpuStart };
+    sample();
+    const sorted = [...samples].sort((a, b) => a - b);
+    return {
+      rssPeakBytes: sorted.at(-1) ?? NaN,
+      rssMedianBytes: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      cpuSeconds: cpuSecondsOf(pid) - cpuStart,
+    };
   };
 }
 

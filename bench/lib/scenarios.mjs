@@ -228,13 +228,21 @@ async function measured(target, o, run) {
   // The generator shares the machine's cores with the server: its own cost is reported too.
   const generatorCpu = process.cpuUsage();
   const result = o.around ? await o.around(target, () => run(o.durationS)) : await run(o.durationS);
-  const { rssPeakBytes, cpuSeconds } = stop();
+  const { rssPeakBytes, rssMedianBytes, cpuSeconds } = stop();
   const { user, system } = process.cpuUsage(generatorCpu);
-  const storeOps = storeOpsBetween(countsBefore, await settledCounts(target));
+  const countsAfter = await settledCounts(target);
+  const storeOps = storeOpsBetween(countsBefore, countsAfter);
   const perOk = (seconds) => (result.ok ? (seconds * 1000) / result.ok : NaN);
+  // Only Signet reports its collections (in /metrics); the bare providers' adapters count store calls alone.
+  const gcSeconds =
+    countsBefore.gcSeconds !== undefined && countsAfter.gcSeconds !== undefined
+      ? countsAfter.gcSeconds - countsBefore.gcSeconds
+      : NaN;
   return {
     ...result,
     rssPeakBytes,
+    rssMedianBytes,
+    gcMsPer1000Ok: perOk(gcSeconds) * 1000,
     serverCpuSeconds: cpuSeconds,
     serverCpuMsPerOk: perOk(cpuSeconds),
     generatorCpuMsPerOk: perOk((user + system) / 1e6),

@@ -26,13 +26,18 @@ const READ_METHODS = new Set([
 export const isBackground = (name) => BACKGROUND.some((re) => re.test(name));
 export const isRead = (name) => READ_METHODS.has(name.slice(name.indexOf('.') + 1));
 
-const SERIES = /^(signet_store_operation_duration_seconds_count|signet_http_requests_total)\{([^}]*)\} (\S+)$/;
+const SERIES =
+  /^(signet_store_operation_duration_seconds_count|signet_http_requests_total|signet_nodejs_gc_duration_seconds_sum)\{([^}]*)\} (\S+)$/;
 
-/** The counters a Signet /metrics text holds: store calls by operation, and requests other than scrapes. */
+/**
+ * The counters a Signet /metrics text holds: store calls by operation, requests other than scrapes, and
+ * the seconds V8 has spent collecting garbage (prom-client's default series, every kind of collection).
+ */
 export function parseSignetMetrics(text) {
   /** @type {Record<string, number>} */
   const operations = {};
   let requests = 0;
+  let gcSeconds = 0;
   for (const line of text.split('\n')) {
     const m = SERIES.exec(line);
     if (!m) continue;
@@ -40,11 +45,13 @@ export function parseSignetMetrics(text) {
     const value = Number(m[3]);
     if (m[1] === 'signet_http_requests_total') {
       if (labels.route !== '/metrics') requests += value;
+    } else if (m[1] === 'signet_nodejs_gc_duration_seconds_sum') {
+      gcSeconds += value;
     } else if (labels.operation) {
       operations[labels.operation] = (operations[labels.operation] ?? 0) + value;
     }
   }
-  return { requests, operations };
+  return { requests, operations, gcSeconds };
 }
 
 /** One reading of a target's counters. */
@@ -56,7 +63,7 @@ export async function readCounts(target) {
   }
   const res = await fetch(`${target.origin}/__bench/store-ops`);
   if (!res.ok) throw new Error(`/__bench/store-ops answered ${res.status}`);
-  return /** @type {{ requests: number, operations: Record<string, number> }} */ (await res.json());
+  return /** @type {{ requests: number, operations: Record<string, number>, gcSeconds?: number }} */ (await res.json());
 }
 
 /**

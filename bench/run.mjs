@@ -18,7 +18,8 @@
 //   BENCH_ONLY=store-ops         only the "store operations per request" section (counts, no rates), updated in place
 //   BENCH_ONLY=soak              only the ten-minute memory soak (bench/soak.mjs; SOAK_* knobs), its section updated in place
 //   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
-//                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers
+//                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers;
+//                                BENCH_PEERS_SIGNET_WORKERS (default one per core, as npm start) Signet's WORKERS
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';

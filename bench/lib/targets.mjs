@@ -17,11 +17,12 @@ function storeEnv(store, ferret, dataDir, label) {
 }
 
 /**
- * Signet with WORKERS=1 (one process, one event loop: the per-core figure). Codes live 600 s (the
+ * Signet with WORKERS=1 (one process, one event loop: the per-core figure), unless `workers` says
+ * otherwise (the side-by-side run with the peers runs it as `npm start` does, one worker per core). Codes live 600 s (the
  * maximum allowed) so that the codes produced before the exchange scenario are still valid when it
  * runs; that changes no code path. `root` may point at another checkout's build, to compare a change.
  */
-export async function startSignet({ store, ferret, users = 4, env: extraEnv = {}, root = ROOT }) {
+export async function startSignet({ store, ferret, users = 4, env: extraEnv = {}, root = ROOT, workers = 1 }) {
   const port = await freePort();
   const dataDir = await tempDir('signet-bench-');
   const origin = `http://127.0.0.1:${port}`;
@@ -29,7 +30,7 @@ export async function startSignet({ store, ferret, users = 4, env: extraEnv = {}
     PORT: String(port),
     ISSUER: origin,
     LOG_LEVEL: 'silent',
-    WORKERS: '1',
+    WORKERS: String(workers),
     KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     AUTHORIZATION_CODE_TTL: '600',
     DEMO: 'false',

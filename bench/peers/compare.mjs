@@ -114,6 +114,7 @@ export async function comparePeers({ peers, rounds, scenarios, options, log }) {
     for (const target of targets)
       described[target.kind] = {
         label: target.label,
+        ...(target.workers ? { workers: target.workers } : {}),
         facts: { ...target.facts, signingKeys: await signingKeys(target) },
       };
     return { peers, keycloakVersion: KC_VERSION, runDir, servers: described, rounds: results };

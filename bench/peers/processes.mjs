@@ -141,26 +141,40 @@ const rssOf = (pid) => {
 
 /**
  * The tree's summed memory (RSS, or PSS for a tree sharing memory) sampled every `intervalMs` for its
- * peak, and the CPU time its processes used in the window (also those that started during it).
+ * peak and its median (the steady size under the load), the same for its largest process (a cluster's
+ * busiest worker), and the CPU time its processes used in the window (also those that started during it).
  * @param {number} root
  * @param {{ intervalMs?: number, memory?: 'rss' | 'pss' }} [options]
  */
 export function watchTree(root, { intervalMs = 100, memory = 'rss' } = {}) {
   const size = memory === 'pss' ? pssOf : rssOf;
   const cpuAtStart = new Map(processTree(root).map((pid) => [pid, cpuSecondsOf(pid)]));
-  const total = () => processTree(root).reduce((sum, pid) => sum + size(pid), 0);
-  let peak = total();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, total());
-  }, intervalMs);
+  /** @type {number[]} */
+  const totals = [];
+  /** @type {number[]} */
+  const largest = [];
+  const sample = () => {
+    const sizes = processTree(root).map(size);
+    totals.push(sizes.reduce((sum, v) => sum + v, 0));
+    largest.push(Math.max(0, ...sizes));
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   return () => {
     clearInterval(timer);
-    peak = Math.max(peak, total());
+    sample();
     let cpuSeconds = 0;
     for (const pid of processTree(root)) {
       const now = cpuSecondsOf(pid);
       if (Number.isFinite(now)) cpuSeconds += now - (cpuAtStart.get(pid) ?? 0);
     }
-    return { rssPeakBytes: peak, cpuSeconds };
+    return {
+      rssPeakBytes: Math.max(...totals),
+      rssMedianBytes: median(totals),
+      largestPeakBytes: Math.max(...largest),
+      largestMedianBytes: median(largest),
+      cpuSeconds,
+    };
   };
 }

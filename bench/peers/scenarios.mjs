@@ -16,7 +16,7 @@ import { watchTree } from './processes.mjs';
 /**
  * @typedef {import('./browser.mjs').User} User
  * @typedef {{
- *   kind: string, label: string, origin: string, pid: number,
+ *   kind: string, label: string, origin: string, pid: number, workers?: number,
  *   helpers: Array<{ name: string, pid: number }>,
  *   paths: { authorize: string, token: string, userinfo: string, discovery: string },
  *   introspection: { origin: string, path: string, authenticated: boolean },
@@ -230,13 +230,16 @@ async function measured(target, o, run) {
   const helpers = target.helpers.map((h) => ({ name: h.name, stop: watchTree(h.pid, { memory: 'pss' }) }));
   const generatorCpu = process.cpuUsage();
   const result = await run(o.durationS);
-  const { rssPeakBytes, cpuSeconds } = stop();
+  const { rssPeakBytes, rssMedianBytes, largestPeakBytes, largestMedianBytes, cpuSeconds } = stop();
   const used = helpers.map((h) => ({ name: h.name, ...h.stop() }));
   const { user, system } = process.cpuUsage(generatorCpu);
   const perOk = (seconds) => (result.ok ? (seconds * 1000) / result.ok : NaN);
   return {
     ...result,
     rssPeakBytes,
+    rssMedianBytes,
+    largestProcessPeakBytes: largestPeakBytes,
+    largestProcessMedianBytes: largestMedianBytes,
     serverCpuMsPerOk: perOk(cpuSeconds),
     helpersCpuMsPerOk: Object.fromEntries(used.map((h) => [h.name, perOk(h.cpuSeconds)])),
     helpersPssPeakBytes: Object.fromEntries(used.map((h) => [h.name, h.rssPeakBytes])),

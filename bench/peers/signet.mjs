@@ -1,8 +1,10 @@
 // @ts-check
-// Signet in the side-by-side run: started exactly as `npm run bench` starts it (bench/lib/targets.mjs:
-// WORKERS=1, a fresh SQLite DATA_DIR, set up through the admin CLI), described for the walk and the
-// report like the peers are.
+// Signet in the side-by-side run: started as `npm run bench` starts it (bench/lib/targets.mjs: a fresh
+// SQLite DATA_DIR, set up through the admin CLI), but in the shape `npm start` gives it by default, one
+// worker per core, as the peers use every core too (BENCH_PEERS_SIGNET_WORKERS=1 for one process).
+// Described for the walk and the report like the peers are.
 
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { csrfFrom, formAction, hiddenFields } from '../../test/support/user-agent.ts';
@@ -35,12 +37,16 @@ function fillForm(html, user) {
 
 /** @returns {Promise<import('./scenarios.mjs').PeerTarget>} */
 export async function startSignetPeer() {
-  const signet = await startSignet({ store: 'sqlite', ferret: undefined });
+  const workers = Number(process.env.BENCH_PEERS_SIGNET_WORKERS ?? availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error('BENCH_PEERS_SIGNET_WORKERS must be a whole number ≥ 1');
+  const signet = await startSignet({ store: 'sqlite', ferret: undefined, workers });
   const passwordHash = storedHash(signet.dataDir);
   if (signet.pid === undefined) throw new Error('Signet started without a pid');
   return {
     kind: 'signet',
     label: 'Signet',
+    workers,
     origin: signet.origin,
     pid: signet.pid,
     helpers: [],
@@ -54,7 +60,10 @@ export async function startSignetPeer() {
     users: signet.users,
     fillForm,
     facts: {
-      server: `Signet (Node ${process.versions.node}, WORKERS=1: one process, one event loop)`,
+      server:
+        workers === 1
+          ? `Signet (Node ${process.versions.node}, WORKERS=1: one process, one event loop)`
+          : `Signet (Node ${process.versions.node}, WORKERS=${workers}: a supervising primary and ${workers} workers, one event loop each, as \`npm start\` runs by default on ${availableParallelism()} cores)`,
       store:
         'embedded SQLite (node:sqlite), WAL, synchronous=FULL, group commit: every write on disk before the answer',
       passwordHash,

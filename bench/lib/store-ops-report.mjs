@@ -19,6 +19,11 @@ const count = (v) => (Number.isFinite(v) ? (Math.round(v * 100) / 100).toFixed(2
 const signed = (v) => (Number.isFinite(v) ? `${v > 0.005 ? '+' : ''}${count(v)}` : '—');
 const ops = (r) => r?.storeOps;
 
+/** What each endpoint is held to: at most this many operations per request more than the bare provider with stored clients. */
+export const MAX_ADDED = 1;
+const verdict = (added) =>
+  !Number.isFinite(added) ? '—' : added <= MAX_ADDED + 0.005 ? 'met' : `**not met** (${signed(added - MAX_ADDED)})`;
+
 /** Where Signet's operations differ from those of the bare provider whose clients are in the store. */
 function added(signet, bare) {
   if (!bare) return '—';
@@ -53,7 +58,7 @@ function summaryRows(byServer) {
     if (!s) continue;
     const cells = (o) => (o ? [count(o.reads), count(o.writes), count(o.total)] : ['—', '—', '—']);
     rows.push(
-      `| ${name} | ${cells(s).join(' | ')} | ${cells(b).join(' | ')} | ${signed(s.total - (b?.total ?? NaN))} | ${count(c?.total)} | ${signed(s.total - (c?.total ?? NaN))} | ${added(s, c)} |`,
+      `| ${name} | ${cells(s).join(' | ')} | ${cells(b).join(' | ')} | ${signed(s.total - (b?.total ?? NaN))} | ${count(c?.total)} | ${signed(s.total - (c?.total ?? NaN))} | ${verdict(s.total - (c?.total ?? NaN))} | ${added(s, c)} |`,
     );
   }
   return rows;
@@ -102,6 +107,12 @@ export function storeOpsSection(results) {
     'reads a presented value once per request when oidc-provider tries it as several token models at once',
     '(introspection without `token_type_hint`); the bare providers keep a plain adapter, one read per lookup.',
     '',
+    `Held to: no endpoint makes more than ${MAX_ADDED} operation per request more than the bare provider with clients in`,
+    'store. Where Signet makes more, the three above add up: the throttle read, the audit write and the account (or the',
+    'resource server). Bringing them to one would take a cache of client and resource-server metadata that every node',
+    'drops when an operator changes a client (never the tokens, which revocation must reach at once), and the audit',
+    'event written in the same store call as the token it records, on both stores; neither is built yet.',
+    '',
   ];
   for (const [store, byServer] of Object.entries(results.stores ?? {})) {
     const summary = summaryRows(byServer);
@@ -109,8 +120,8 @@ export function storeOpsSection(results) {
     lines.push(
       `### ${STORE_NAMES[store] ?? store}`,
       '',
-      '| scenario | Signet reads | writes | total | bare reads | writes | total | Signet − bare | bare, clients in store: total | Signet − it | by operation |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      `| scenario | Signet reads | writes | total | bare reads | writes | total | Signet − bare | bare, clients in store: total | Signet − it | at most +${MAX_ADDED} | by operation |`,
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
       ...summary,
       '',
       ...perFlow(byServer),

@@ -36,8 +36,7 @@ export async function openStore(config: Readonly<Config>, clock: Clock): Promise
 
 /** Runs `work` at the first call; every later call gets the same promise. */
 function once(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= work());
+  return lazily(work).get;
 }
 
 /** Every line logged while serving a request carries its id, the provider's event listeners included. */

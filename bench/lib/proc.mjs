@@ -101,6 +101,11 @@ export function cpuSecondsOf(pid) {
   }
 }
 
+/** The middle value of `values` (the upper one of the two middles), or NaN when there is none. */
+export function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+}
+
 /**
  * Watches the server while a scenario runs: its RSS every `intervalMs` (the peak is what a sizing
  * needs; the median is the steady size under the load) and the CPU time it used (per request, it does
@@ -118,10 +123,9 @@ export function watchProcess(pid, intervalMs = 100) {
   return () => {
     clearInterval(timer);
     sample();
-    const sorted = [...samples].sort((a, b) => a - b);
     return {
-      rssPeakBytes: sorted.at(-1) ?? NaN,
-      rssMedianBytes: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      rssPeakBytes: samples.length ? Math.max(...samples) : NaN,
+      rssMedianBytes: median(samples),
       cpuSeconds: cpuSecondsOf(pid) - cpuStart,
     };
   };

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSecondsOf, memoryOf } from '../lib/proc.mjs';
+import { cpuSecondsOf, median, memoryOf } from '../lib/proc.mjs';
 
 /** The cache the peers are installed in (bench/peers/install.sh), outside the repository. */
 export const PEERS_HOME =
@@ -160,7 +160,6 @@ export function watchTree(root, { intervalMs = 100, memory = 'rss' } = {}) {
   };
   sample();
   const timer = setInterval(sample, intervalMs);
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   return () => {
     clearInterval(timer);
     sample();

@@ -12,13 +12,14 @@
 //   SOAK_NO_REPORT=1         write the results JSON only, leave BENCHMARKS.md as it is
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
 import { closedLoop, percentile } from './lib/load.mjs';
 import { machineFacts } from './lib/machine.mjs';
 import { memoryOf, ROOT } from './lib/proc.mjs';
+import { replaceSection } from './lib/report-section.mjs';
 import { startSignet } from './lib/targets.mjs';
 
 const MiB = 2 ** 20;
@@ -301,13 +302,8 @@ export function soakSection(r) {
   ];
 }
 
-export async function writeSoakSection(result, path = join(ROOT, 'BENCHMARKS.md')) {
-  const text = await readFile(path, 'utf8');
-  const section = soakSection(result).join('\n');
-  const at = text.indexOf(SOAK_HEADING);
-  if (at < 0) return writeFile(path, `${text.trimEnd()}\n\n${section}`);
-  const next = text.indexOf('\n## ', at + SOAK_HEADING.length);
-  return writeFile(path, `${text.slice(0, at)}${section}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`);
+export function writeSoakSection(result, path = join(ROOT, 'BENCHMARKS.md')) {
+  return replaceSection(path, SOAK_HEADING, soakSection(result));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -5,10 +5,10 @@
 //   BENCH_ONLY=startup npm run bench      (updates only this section of BENCHMARKS.md)
 
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { freePort, removeDir, ROOT, tempDir } from './proc.mjs';
+import { replaceSection } from './report-section.mjs';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 export const STARTUP_HEADING = '## First ten minutes: start and CLI';
@@ -186,11 +186,6 @@ export function startupSection(s) {
 }
 
 /** Replaces this section of BENCHMARKS.md (or adds it at the end), leaving every other section as it was. */
-export async function writeStartupSection(result, path = join(ROOT, 'BENCHMARKS.md')) {
-  const text = await readFile(path, 'utf8');
-  const section = startupSection(result).join('\n');
-  const at = text.indexOf(STARTUP_HEADING);
-  if (at < 0) return writeFile(path, `${text.trimEnd()}\n\n${section}`);
-  const next = text.indexOf('\n## ', at + STARTUP_HEADING.length);
-  return writeFile(path, `${text.slice(0, at)}${section}${next < 0 ? '' : text.slice(next + 1)}`);
+export function writeStartupSection(result, path = join(ROOT, 'BENCHMARKS.md')) {
+  return replaceSection(path, STARTUP_HEADING, startupSection(result));
 }

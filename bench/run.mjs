@@ -17,6 +17,8 @@
 //   BENCH_ONLY=startup           only the "first ten minutes" section (npm start and CLI times), updated in place
 //   BENCH_ONLY=store-ops         only the "store operations per request" section (counts, no rates), updated in place
 //   BENCH_ONLY=soak              only the ten-minute memory soak (bench/soak.mjs; SOAK_* knobs), its section updated in place
+//   BENCH_ONLY=cpu               only "where a request's CPU goes": Signet and the bare provider profiled
+//                                (--cpu-prof) on BENCH_SCENARIOS (default introspection, userinfo, code exchange)
 //   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
 //                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers;
 //                                BENCH_PEERS_SIGNET_WORKERS (default one per core, as npm start) Signet's WORKERS
@@ -25,6 +27,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
 import { cannon } from './lib/load.mjs';
+import { CPU_HEADING, CPU_SCENARIOS, measureCpuBreakdown, writeCpuSection } from './lib/cpu-breakdown.mjs';
 import { machineFacts } from './lib/machine.mjs';
 import { lastJsonLine, ROOT, runNode, startFerretDb, watchProcess } from './lib/proc.mjs';
 import { runScenario, SCENARIO_NAMES } from './lib/scenarios.mjs';
@@ -208,10 +211,12 @@ async function lookupScaling(store, ferret) {
   return points;
 }
 
-/** Every "## Memory…" section of the report as it stands, in order, or '' when there is none. */
-async function memorySections(path) {
+/** Every section made by a run of its own ("## Memory…", the CPU breakdown) as it stands, in order, or ''. */
+async function ownRunSections(path) {
   const text = await readFile(path, 'utf8').catch(() => '');
-  const sections = text.split(/\n(?=## )/).filter((part) => part.startsWith('## Memory'));
+  const sections = text
+    .split(/\n(?=## )/)
+    .filter((part) => part.startsWith('## Memory') || part.startsWith(CPU_HEADING));
   return sections.map((part) => `${part.trimEnd()}\n`).join('\n');
 }
 
@@ -224,6 +229,12 @@ async function main() {
   }
   if (env.BENCH_ONLY === 'store-ops') {
     await storeOpsOnly();
+    return;
+  }
+  if (env.BENCH_ONLY === 'cpu') {
+    const scenarios = env.BENCH_SCENARIOS ? options.scenarios : CPU_SCENARIOS;
+    const cpu = await measureCpuBreakdown({ scenarios, options, log });
+    if (env.BENCH_NO_REPORT !== '1') await writeCpuSection(cpu);
     return;
   }
   if (env.BENCH_ONLY === 'soak') {
@@ -275,11 +286,11 @@ async function main() {
     const report = join(ROOT, 'BENCHMARKS.md');
     // This run measured no peers: their section, from a run of its own, stays as it was.
     const peers = await readPeersSection(report);
-    const memory = await memorySections(report);
+    const ownRuns = await ownRunSections(report);
     await writeReport(results, report, relative(ROOT, file));
     if (peers) await writePeersSection(peers, report);
-    // The memory sections come from runs of their own (bench/soak.mjs and the memory study): kept as they were.
-    if (memory) await writeFile(report, `${(await readFile(report, 'utf8')).trimEnd()}\n\n${memory}`);
+    // Sections from runs of their own (the soak, the memory study, the CPU breakdown): kept as they were.
+    if (ownRuns) await writeFile(report, `${(await readFile(report, 'utf8')).trimEnd()}\n\n${ownRuns}`);
     log('BENCHMARKS.md rewritten');
   }
 }

@@ -151,7 +151,7 @@ const SHORTFALL_REASONS = {
 
 const MEMORY_REASON = {
   tokens:
-    'V8 settings that bring a token-serving process under the limit exist (a young generation of 2 × 8 MiB with the old generation grown by 30%, or `--optimize-for-size`), but measured on this machine they cost 5–25% more CPU per request, a loss of throughput (see "Memory"); an operator who prefers the memory can give them to `node` (`--max-semi-space-size=8` also in NODE_OPTIONS), and Signet keeps them as given.',
+    "About 55 MiB of a worker is `node` itself (its code and ICU's data, in the page cache and shared between processes) and 32 MiB V8's young generation; Signet's live heap is 29 MiB (see \"Memory\"). V8 settings that bring a token-serving process under the limit exist (a young generation of 2 × 8 MiB with the old generation grown by 30%, or `--optimize-for-size`), but measured on this machine they cost more CPU per request, collecting more often, a loss of throughput; an operator who prefers the memory can give them to `node` (`--max-semi-space-size=8` also in NODE_OPTIONS), and Signet keeps them as given.",
   login:
     'A login keeps one argon2id hash of 19 MiB (the OWASP minimum Signet keeps) in memory per hashing slot, one per core, while it verifies: under the login load every slot is busy, on top of what the process holds otherwise.',
 };
@@ -231,7 +231,15 @@ function goalsSection(run) {
     shortfalls.push(`- **Memory**: a worker's steady RSS is over ${GOALS.rssMiB} MiB in ${listed}. Why: ${why}`);
   }
   lines.push('');
-  if (shortfalls.length) lines.push('Where Signet falls short, by how much, and why:', '', ...shortfalls, '');
+  if (shortfalls.length)
+    lines.push(
+      'Where Signet falls short, by how much, and why:',
+      '',
+      ...shortfalls,
+      '',
+      "How much of each endpoint's CPU per request is Signet's own code, its store calls and oidc-provider, beside the bare provider: \"Where a request's CPU goes\" (`BENCH_ONLY=cpu npm run bench`).",
+      '',
+    );
   else lines.push('Every goal is met in this round.', '');
   return lines;
 }

@@ -5,7 +5,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -65,13 +65,14 @@ export async function launchFerretDb(binary: string, dir: string, port: number):
       `--state-dir=${dir}`,
       '--debug-addr=127.0.0.1:0',
       '--telemetry=disable',
-      '--log-level=error',
+      // Info, for the line that says the listener is up: waiting for it needs no polling.
+      '--log-level=info',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = captureOutput(child);
   try {
-    await waitForPort(port, child, READY_TIMEOUT_MS);
+    await waitForListening(port, child, READY_TIMEOUT_MS);
   } catch (err) {
     await kill(child);
     throw new Error(`ferretdb (${binary}) did not start: ${(err as Error).message}\n--- its output ---\n${output()}`, {
@@ -127,32 +128,35 @@ function captureOutput(child: ChildProcess): () => string {
   return () => text || '(no output)';
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  while (Date.now() < deadline) {
-    if (spawnError) throw spawnError;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`exited early (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    if (await canConnect(port)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port 127.0.0.1:${port} not accepting connections after ${timeoutMs} ms`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
+/**
+ * Resolves when FerretDB logs that its listener is up (it logs that once the socket listens), rejects
+ * when it exits or cannot be spawned first, or after `timeoutMs`.
+ */
+function waitForListening(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const line = `Listening on TCP 127.0.0.1:${port}`;
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const settle = (err?: Error): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', settle);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      // Only the tail can still hold a line cut in two by a chunk boundary.
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (seen.includes(line)) settle();
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      settle(new Error(`exited early (code ${code}, signal ${signal})`));
+    const timer = setTimeout(() => settle(new Error(`no "${line}" after ${timeoutMs} ms`)), timeoutMs);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', settle);
   });
 }
 

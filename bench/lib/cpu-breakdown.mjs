@@ -196,9 +196,9 @@ export function cpuSection(r) {
     "Each server's main-thread samples in the measured window, sorted by what they were doing and divided by the requests",
     'it answered: Signet beside the bare oidc-provider that reads its clients from the store (the fair baseline of "Store',
     'operations per request"). A sample counts for the first line below that it matches, looking at every frame that',
-    'called it for the first five lines and at the running function alone for the rest. "Other threads" is the',
+    'called it for lines two to five and at the running function alone for the rest. "Other threads" is the',
     "process's whole CPU (from /proc) less its sampled main thread: V8's compiler and collector helpers, libuv's pool. The",
-    'profiler slows both servers alike by a few percent.',
+    "profiler adds to both servers' CPU: compare the two columns with each other, not with the figures elsewhere here.",
     '',
   ];
   for (const [name, pair] of Object.entries(r.byScenario)) {

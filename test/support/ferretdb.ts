@@ -146,9 +146,10 @@ function waitForListening(port: number, child: ChildProcess, timeoutMs: number):
       else resolve();
     };
     const onData = (chunk: Buffer): void => {
-      // Only the tail can still hold a line cut in two by a chunk boundary.
-      seen = (seen + chunk.toString('utf8')).slice(-4096);
-      if (seen.includes(line)) settle();
+      const text = seen + chunk.toString('utf8');
+      if (text.includes(line)) settle();
+      // Kept: just enough of the tail to find the line when a chunk boundary cuts it in two.
+      else seen = text.slice(-line.length);
     };
     const onExit = (code: number | null, signal: string | null): void =>
       settle(new Error(`exited early (code ${code}, signal ${signal})`));

@@ -49,7 +49,7 @@ const Adapter = createAdapterClass(
   new RefreshPolicy({ clock: Date.now, leeway: 0 }),
   // A plain adapter, one store read per lookup the provider asks for, as any bare provider's: Signet's
   // sparing of reads within a request (src/tokens/token-lookups.ts) is Signet's work, not the provider's.
-  new RequestTokenLookups(() => undefined),
+  { lookups: new RequestTokenLookups(() => undefined) },
 );
 
 // The same kind of signing key Signet's id_tokens use by default (RS256, 2048 bits).

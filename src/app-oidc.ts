@@ -7,6 +7,7 @@ import { Views } from './http/views.js';
 import type { LoadedKeys } from './keys/key-manager.js';
 import type { Metrics } from './observability/metrics.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { ClientCache } from './oidc/client-cache.js';
 import { createProvider } from './oidc/create-provider.js';
 import { FactorRecords } from './factors/factor-records.js';
 import { ProviderHost } from './oidc/provider-host.js';
@@ -18,6 +19,18 @@ import { RefreshPolicy } from './tokens/refresh-policy.js';
 /** Schedules back-channel logout retries (default: a timer after each backoff delay). */
 type RetryLater = (run: () => void, delayMs: number) => void;
 
+/** The adapter oidc-provider stores through, and the client cache it reads clients through. */
+function buildAdapter({ config, clock, secrets, store, logger }: CoreServices) {
+  const clientCache = new ClientCache({
+    records: store.oidc,
+    clock,
+    intervalMs: config.clientRefreshInterval * 1000,
+    logger,
+  });
+  const refresh = new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway });
+  return { Adapter: createAdapterClass(store.oidc, secrets, refresh, { clients: clientCache }), clientCache };
+}
+
 export async function buildOidcParts(
   core: CoreServices,
   retryLater: RetryLater | undefined,
@@ -28,11 +41,7 @@ export async function buildOidcParts(
   const demo = config.demo ? demoClient(config.issuer, keys.pepper, secrets) : undefined;
   const views = new Views(clock);
   const factorRecords = new FactorRecords(store.oidc);
-  const Adapter = createAdapterClass(
-    store.oidc,
-    secrets,
-    new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway }),
-  );
+  const { Adapter, clientCache } = buildAdapter(core);
   const buildProvider = (current: LoadedKeys) =>
     createProvider({
       config,
@@ -73,5 +82,5 @@ export async function buildOidcParts(
     core.audit,
     clock,
   );
-  return { host, buildProvider, views, account, demo, clients };
+  return { host, buildProvider, views, account, demo, clients, clientCache };
 }

@@ -7,6 +7,7 @@ import type { AccountService } from './accounts/account-service.js';
 import type { PasswordParams } from './accounts/password.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { ClientAdmin } from './clients/client-admin.js';
+import type { ClientCache } from './oidc/client-cache.js';
 import type { ClientSecretHasher } from './clients/client-secret.js';
 import type { FirstPartyClient } from './clients/first-party-clients.js';
 import type { Config } from './config/schema.js';
@@ -47,6 +48,8 @@ export interface SignetApp {
   readonly provider: Provider;
   /** Re-reads the key store now instead of at the next interval. */
   refreshKeys(): Promise<void>;
+  /** Re-reads the client change counter now instead of at the next interval. */
+  refreshClients(): Promise<void>;
   keyAdmin: KeyAdmin;
   store: Store;
   accounts: AccountService;
@@ -72,6 +75,8 @@ export interface OidcParts {
   account: FirstPartyClient;
   demo: FirstPartyClient | undefined;
   clients: ClientAdmin;
+  /** Client registrations kept between requests; inert until a serving process starts it (app-upkeep.ts). */
+  clientCache: ClientCache;
 }
 
 /**

@@ -166,7 +166,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       rereadKeys: () => upkeep.keys.onDemand(),
       internalOrigin: () => internalOrigin,
     });
-    const upkeep = startUpkeep(core, oidc, app, overrides.sweepIntervalMs);
+    const upkeep = await startUpkeep(core, oidc, app, overrides.sweepIntervalMs);
     mail.start();
     return {
       ...pick(core, ['config', 'keyAdmin', 'store', 'accounts', 'secrets', 'audit', 'security', 'logger']),
@@ -175,6 +175,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         return oidc.host.current;
       },
       refreshKeys: upkeep.keys.refresh,
+      refreshClients: upkeep.refreshClients,
       clients: oidc.clients,
       mail: mail.service,
       async listen(port = config.port, bindHost?: string) {

@@ -7,8 +7,11 @@
 // operation) and every request (signet_http_requests_total); the bare provider counts its adapter's
 // store calls under the same names, and its requests, at GET /__bench/store-ops (baseline-server.mjs).
 
-/** Work no request asks for (key re-reads, the mail outbox, sweeps, probes): shown apart, never per request. */
-const BACKGROUND = [/^keys\./, /^outbox\./, /^ping$/, /\.sweep/];
+/**
+ * Work no request asks for (key re-reads, the client change counter a node re-reads every second, the
+ * mail outbox, sweeps, probes): shown apart, never per request.
+ */
+const BACKGROUND = [/^keys\./, /^outbox\./, /^ping$/, /\.sweep/, /\.clientChanges$/];
 
 /** Store methods that only read; every other one writes (upsert, consume, destroy, append, recordFailure…). */
 const READ_METHODS = new Set([

@@ -142,6 +142,7 @@ function toConfig(e: RawEnv, issuer: string, keyEncryptionSecret: string | undef
     ...(keyEncryptionSecret ? { keyEncryptionSecret } : {}),
     ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS ? { previousKeyEncryptionSecret: e.KEY_ENCRYPTION_SECRET_PREVIOUS } : {}),
     keys: { activationDelay: e.KEY_ACTIVATION_DELAY, refreshInterval: e.KEY_REFRESH_INTERVAL },
+    clientRefreshInterval: e.CLIENT_REFRESH_INTERVAL,
     trustProxy: e.TRUST_PROXY,
     outboundAllowedHosts: e.OUTBOUND_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,

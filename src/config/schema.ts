@@ -27,6 +27,15 @@ export const envSchema = z.object({
   KEY_ACTIVATION_DELAY: seconds(3600),
   KEY_REFRESH_INTERVAL: seconds(60).pipe(z.number().max(3600, 'must be at most 3600')),
   /**
+   * Seconds between each node's re-reads of the store's client change counter: how late a client changed
+   * elsewhere (another node, the CLI) can be served as it was. 0 keeps no client in memory.
+   */
+  CLIENT_REFRESH_INTERVAL: z.coerce
+    .number()
+    .min(0, 'must be 0 or more')
+    .max(60, 'must be at most 60: a changed or deleted client must stop working soon')
+    .default(1),
+  /**
    * How many proxies in front of Signet append to X-Forwarded-For: `true` is one hop, a number is that
    * many. The client address is the one the outermost trusted proxy saw, never what the client wrote.
    */
@@ -135,6 +144,8 @@ export interface Config {
     /** Seconds between each node's re-reads of the key store. */
     refreshInterval: number;
   };
+  /** Seconds between each node's re-reads of the client change counter; 0: clients are read on every request. */
+  clientRefreshInterval: number;
   /** Proxy hops trusted for X-Forwarded-*: 0 ignores them, 1 is a single TLS-terminating proxy. */
   trustProxy: number;
   /** Server-side fetches (jwks_uri, back-channel logout) may reach these hosts whatever they resolve to. */

@@ -4,6 +4,7 @@ import { OIDC_MODELS, type OidcModel, type OidcPayload, type OidcRecordStore } f
 import type { RefreshPolicy } from '../tokens/refresh-policy.js';
 import { RequestTokenLookups } from '../tokens/token-lookups.js';
 import type { ClientSecretHasher } from '../clients/client-secret.js';
+import type { ClientCache } from './client-cache.js';
 
 function asModel(name: string): OidcModel {
   if (!(OIDC_MODELS as readonly string[]).includes(name)) throw new Error(`unknown oidc-provider model ${name}`);
@@ -57,21 +58,39 @@ function storedPayload(
   return stored;
 }
 
+export interface AdapterReads {
+  /** Spares the reads one request would make of a value it has already found; by default it follows the provider's own request. */
+  lookups?: RequestTokenLookups;
+  /** Keeps client registrations between requests; without it every client lookup reads the store. */
+  clients?: ClientCache;
+}
+
+/** Record reads, a client's through the cache when there is one, and what a write tells the cache. */
+function storeReads(records: OidcRecordStore, { lookups, clients }: AdapterReads) {
+  return {
+    lookups: lookups ?? new RequestTokenLookups(() => Provider.ctx),
+    read: (model: OidcModel, key: string) =>
+      model === 'Client' && clients ? clients.find(key, () => records.find(model, key)) : records.find(model, key),
+    wrote: (model: OidcModel) => {
+      if (model === 'Client') clients?.changed();
+    },
+  };
+}
+
 /**
  * Builds the Adapter class oidc-provider instantiates per model. It only translates: storage semantics
  * (expiry, atomic consume) belong to the store; client secrets are hashed here because the store must
- * never see one in the clear. `lookups` spares the reads one request would make of a value it has
- * already found (token-lookups.ts); by default it follows the provider's own request.
+ * never see one in the clear. What `reads` holds spares store reads (token-lookups.ts, client-cache.ts).
  */
 export function createAdapterClass(
   records: OidcRecordStore,
   secrets: ClientSecretHasher,
   refresh: RefreshPolicy,
-  lookups = new RequestTokenLookups(() => Provider.ctx),
+  reads: AdapterReads = {},
 ) {
+  const { lookups, read, wrote } = storeReads(records, reads);
   return class StoreAdapter implements Adapter {
     private readonly model: OidcModel;
-
     private readonly hashed: boolean;
 
     constructor(name: string) {
@@ -86,11 +105,12 @@ export function createAdapterClass(
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       const stored = storedPayload(this.model, this.hashed, payload, secrets);
       await records.upsert(this.model, this.key(id), stored, expiresIn && expiresIn > 0 ? expiresIn : undefined);
+      wrote(this.model);
     }
 
     find(id: string): Promise<AdapterPayload | undefined> {
       return lookups.find(this.model, this.key(id), async () => {
-        const found = await records.find(this.model, this.key(id));
+        const found = await read(this.model, this.key(id));
         if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
         return found && this.hashed ? { ...found, jti: id } : found;
       });
@@ -109,13 +129,12 @@ export function createAdapterClass(
       // oidc-provider checks `consumed` before calling us, but two parallel requests can both pass
       // that check; the store's conditional write picks one winner and the rest are refused here
       // (for refresh tokens, a lost race: invalid_grant with the grant kept, see refresh-policy.ts).
-      if (!first && CONSUMABLE.has(this.model)) {
-        throw new errors.InvalidGrant('grant was already used');
-      }
+      if (!first && CONSUMABLE.has(this.model)) throw new errors.InvalidGrant('grant was already used');
     }
 
     async destroy(id: string): Promise<void> {
       await records.destroy(this.model, this.key(id));
+      wrote(this.model);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

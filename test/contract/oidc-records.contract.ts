@@ -611,4 +611,29 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       expect(await store.oidc.find('AccessToken', 'live-1')).toBeDefined();
     });
   });
+
+  describe('clientChanges', () => {
+    test('moves with every write or removal of a client, and with nothing else', async () => {
+      const marks: number[] = [await store.oidc.clientChanges()];
+      const moved = async () => {
+        const mark = await store.oidc.clientChanges();
+        const changed = mark !== marks.at(-1);
+        marks.push(mark);
+        return changed;
+      };
+      await store.oidc.upsert('AccessToken', 'at-1', { kind: 'AccessToken', clientId: 'c-1' }, 60);
+      await store.oidc.upsert('Grant', 'g-1', { kind: 'Grant', clientId: 'c-1' }, 60);
+      await store.oidc.destroy('AccessToken', 'at-1');
+      expect(await moved()).toBe(false);
+
+      await store.oidc.upsert('Client', 'c-1', { client_id: 'c-1' });
+      expect(await moved()).toBe(true);
+      await store.oidc.upsert('Client', 'c-1', { client_id: 'c-1', client_name: 'Renamed' });
+      expect(await moved()).toBe(true);
+      await store.oidc.destroy('Client', 'c-1');
+      expect(await moved()).toBe(true);
+      // Never back to a value a node may still hold from before.
+      expect(new Set(marks.slice(1)).size).toBe(marks.length - 1);
+    });
+  });
 }

@@ -74,7 +74,8 @@ function cliClientsSuite(kind: StoreKind): void {
     delete env.MONGODB_URI;
     delete env.INITIAL_ACCESS_TOKEN;
     if (kind === 'mongodb') env.MONGODB_URI = mongoTestUri(mongoDb);
-    // The server runs on the CLI's store all along: what the CLI writes must take effect at once.
+    // The server runs on the CLI's store all along: what the CLI writes takes effect at the server's next
+    // re-read of the client change counter (every CLIENT_REFRESH_INTERVAL), which the tests ask for at once.
     server = await startTestServer({
       store: kind,
       dataDir,
@@ -353,7 +354,7 @@ function cliClientsSuite(kind: StoreKind): void {
     );
 
     test(
-      'rotate-secret: prints a new secret once; the old one fails with 401 invalid_client at once, the new one works',
+      'rotate-secret: prints a new secret once; the old one fails with 401 invalid_client from the next client re-read, the new one works',
       async () => {
         const grant = (secret: string) =>
           post('/token', basic(svc.client_id, secret), {
@@ -364,6 +365,7 @@ function cliClientsSuite(kind: StoreKind): void {
         expect((await grant(svc.client_secret)).status).toBe(200);
 
         const rotated = jsonLine(await cli('client', 'rotate-secret', '--client-id', svc.client_id));
+        await server.signet.refreshClients();
         expect(Object.keys(rotated).sort()).toEqual(['client_id', 'client_secret']);
         expect(rotated.client_id).toBe(svc.client_id);
         const fresh = String(rotated.client_secret);
@@ -377,6 +379,7 @@ function cliClientsSuite(kind: StoreKind): void {
         expect((await grant(fresh)).status).toBe(200);
         // The resource server's own secret can be rotated the same way (introspection authenticates with it).
         const apiRotated = jsonLine(await cli('client', 'rotate-secret', '--client-id', api.client_id));
+        await server.signet.refreshClients();
         secrets.push(String(apiRotated.client_secret));
         expect(
           (await post('/token/introspection', basic(api.client_id, api.client_secret), { token: 'x' })).status,
@@ -447,7 +450,7 @@ function cliClientsSuite(kind: StoreKind): void {
     );
 
     test(
-      'update replaces the given fields, is checked like create, audited, and the running server sees it at once',
+      'update replaces the given fields, is checked like create, audited, and the running server sees it from its next client re-read',
       async () => {
         const web = await createClient(
           '--name',
@@ -478,6 +481,7 @@ function cliClientsSuite(kind: StoreKind): void {
           post_logout_redirect_uris: ['https://rp.example.com/bye'],
           token_endpoint_auth_method: 'client_secret_basic',
         });
+        await server.signet.refreshClients();
         const loaded = await server.signet.provider.Client.find(web.client_id);
         expect(loaded?.clientName).toBe('After');
         expect(loaded?.redirectUris).toEqual(['https://rp.example.com/a', 'http://127.0.0.1:9000/cb']);
@@ -493,6 +497,7 @@ function cliClientsSuite(kind: StoreKind): void {
           ),
         );
         expect(logout).toEqual({ client_id: web.client_id, updated: ['post_logout_redirect_uris'] });
+        await server.signet.refreshClients();
         expect((await server.signet.provider.Client.find(web.client_id))?.postLogoutRedirectUris).toEqual([
           'https://rp.example.com/later',
         ]);

@@ -35,7 +35,7 @@ function adapters() {
     countedRecords(store.oidc),
     new ClientSecretHasher(randomBytes(32)),
     new RefreshPolicy({ clock: Date.now, leeway: 0 }),
-    new RequestTokenLookups(() => request),
+    { lookups: new RequestTokenLookups(() => request) },
   );
   return {
     access: new Adapter('AccessToken'),

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { markChanged, readMark } from './change-marks.js';
 import { isDuplicateKey } from './duplicate-key.js';
 import { isLive, liveFilter } from './live.js';
 import { decodePayload, encodePayload, type StoredPayload } from './payload-codec.js';
@@ -52,6 +53,7 @@ export class MongoOidcRecords implements OidcRecordStore {
         { upsert: true },
       ),
     );
+    await markChanged(this.db, model);
   }
 
   async find(model: RecordModel, id: string): Promise<OidcPayload | undefined> {
@@ -93,10 +95,12 @@ export class MongoOidcRecords implements OidcRecordStore {
 
   async destroy(model: RecordModel, id: string): Promise<void> {
     await collectionFor(this.db, model).deleteOne({ _id: id });
+    await markChanged(this.db, model);
   }
 
   async revokeByGrantId(model: RecordModel, grantId: string): Promise<void> {
     await collectionFor(this.db, model).deleteMany({ 'payload.grantId': grantId });
+    await markChanged(this.db, model);
   }
 
   async findByAccount(model: RecordModel, accountId: string, clientId?: string, limit = 200): Promise<StoredRecord[]> {
@@ -134,6 +138,10 @@ export class MongoOidcRecords implements OidcRecordStore {
     }
     await this.db.collection<ConsumedClaim>(CLAIMS).deleteMany({ expiresAt: { $ne: null, $lte: cutoff } });
     return removed;
+  }
+
+  clientChanges(): Promise<number> {
+    return readMark(this.db, 'Client');
   }
 
   private async findOne(model: RecordModel, filter: object): Promise<OidcPayload | undefined> {

@@ -12,6 +12,7 @@ import {
 import { exportInOrder, writeItem, type TransferSink, type TransferSource } from '../transfer-order.js';
 import { storedProfile } from '../account-profile.js';
 import { readDetails, toAuditDocument } from './audit.js';
+import { markChanged } from './change-marks.js';
 import { MongoKeys } from './keys.js';
 import { CLAIMS, collectionFor, type OidcDocument } from './oidc-records.js';
 import { liveFilter } from './live.js';
@@ -61,6 +62,9 @@ export class MongoTransfer implements TransferStore {
       if (pending.docs.length >= BATCH) await flush();
     }
     await flush();
+    // Imported clients reach nodes already serving this store (an import starts on an empty one, but
+    // a node may have started beside it).
+    await markChanged(this.db, 'Client');
   }
 
   async occupancy(): Promise<StoreOccupancy> {

@@ -81,4 +81,10 @@ export interface OidcRecordStore {
   list(model: RecordModel, limit: number): Promise<Array<{ id: string; payload: OidcPayload }>>;
   /** Removes expired records; returns how many. Backends with TTL indexes may do little here. */
   sweepExpired(): Promise<number>;
+  /**
+   * A number that moves whenever a Client record is written or removed, by any process on this store
+   * (a serving node, another node, the CLI, an import): what lets a node keep clients in memory and
+   * know when to drop them. Only inequality means anything; 0 before any client was ever written.
+   */
+  clientChanges(): Promise<number>;
 }

@@ -133,6 +133,23 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       UPDATE accounts SET email_verified = 1;
     `,
   },
+  {
+    version: 8,
+    // Nodes keep clients in memory (oidc/client-cache.ts) and re-read this counter to learn when to drop
+    // them. Triggers, not the code that writes, move it: every writer of a client (a node, the CLI, an
+    // import, a sweep) moves it in the same transaction as its write.
+    sql: `
+      CREATE TABLE change_marks (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO change_marks (name, value) VALUES ('Client', 0);
+      CREATE TRIGGER change_marks_client_insert AFTER INSERT ON oidc_records WHEN NEW.model = 'Client'
+        BEGIN UPDATE change_marks SET value = value + 1 WHERE name = 'Client'; END;
+      CREATE TRIGGER change_marks_client_update AFTER UPDATE ON oidc_records
+        WHEN NEW.model = 'Client' OR OLD.model = 'Client'
+        BEGIN UPDATE change_marks SET value = value + 1 WHERE name = 'Client'; END;
+      CREATE TRIGGER change_marks_client_delete AFTER DELETE ON oidc_records WHEN OLD.model = 'Client'
+        BEGIN UPDATE change_marks SET value = value + 1 WHERE name = 'Client'; END;
+    `,
+  },
 ];
 
 export interface Migration {

@@ -109,6 +109,14 @@ export class SqliteOidcRecords implements OidcRecordStore {
     return Number(changes);
   }
 
+  clientChanges(): Promise<number> {
+    return this.sql.read(() => {
+      const row = this.sql.statement("SELECT value FROM change_marks WHERE name = 'Client'").get() as
+        { value: number } | undefined;
+      return row?.value ?? 0;
+    });
+  }
+
   private findBy(
     model: RecordModel,
     column: 'id' | 'uid' | 'user_code',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditEvent, AuditQuery, AuditStore, Clock } from '../storage/store.js';
+import { AuditBatch } from './audit-batch.js';
 
 /** The names of security events: one vocabulary for the log, the CLI and the account page. */
 export const AUDIT = {
@@ -80,12 +81,14 @@ export function actedBy(
 }
 
 /**
- * Writes every security event to the append-only audit store and to the structured log. Ids sort by
- * time (then by a per-process sequence), so events of the same millisecond keep their order.
+ * Writes every security event to the append-only audit store (the events of concurrent requests together,
+ * audit-batch.ts) and to the structured log. Ids sort by time (then by a per-process sequence), so events
+ * of the same millisecond keep their order.
  */
 export class AuditLog {
   /** Orders the events one process writes within the same millisecond. */
   private sequence = 0;
+  private readonly batch: AuditBatch;
 
   constructor(
     private readonly store: AuditStore,
@@ -95,7 +98,9 @@ export class AuditLog {
     private readonly onRecorded: (type: AuditType) => void = () => undefined,
     /** The request being served, if any: the trail and the request logs then point at each other. */
     private readonly requestId: () => string | undefined = () => undefined,
-  ) {}
+  ) {
+    this.batch = new AuditBatch(store);
+  }
 
   async record(type: AuditType, fields: AuditFields = {}): Promise<AuditEvent> {
     const at = this.clock();
@@ -110,7 +115,7 @@ export class AuditLog {
       userAgent: fields.userAgent?.slice(0, 512) ?? null,
       details: requestId ? { ...fields.details, request_id: requestId } : (fields.details ?? {}),
     };
-    await this.store.append(event);
+    await this.batch.append(event);
     this.onRecorded(type);
     this.logger.info({ audit: event }, type);
     return event;

@@ -64,7 +64,7 @@ export function auditContract(factory: StoreFactory): void {
           [`clé ${text}`]: text,
         },
       });
-      await store.audit.append(event);
+      await store.audit.append([event]);
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([event]);
     });
 
@@ -79,7 +79,7 @@ export function auditContract(factory: StoreFactory): void {
           'nul\u0000': '',
         },
       });
-      await store.audit.append(event);
+      await store.audit.append([event]);
       expect(await store.audit.list({ accountId: 'acc-1', limit: 10 })).toStrictEqual([event]);
     });
 
@@ -92,7 +92,7 @@ export function auditContract(factory: StoreFactory): void {
         userAgent: null,
         details: {},
       });
-      await store.audit.append(event);
+      await store.audit.append([event]);
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([event]);
     });
 
@@ -103,14 +103,14 @@ export function auditContract(factory: StoreFactory): void {
           list: Array.from({ length: 1_000 }, (_, i) => i),
         },
       });
-      await store.audit.append(event);
+      await store.audit.append([event]);
       expect(await store.audit.list({ limit: 1 })).toStrictEqual([event]);
     });
 
     test('list returns copies: changing a listed or appended event does not change the store', async () => {
       const event = auditEvent({ details: { nested: { n: 1 } } });
       const original = structuredClone(event);
-      await store.audit.append(event);
+      await store.audit.append([event]);
       (event.details.nested as { n: number }).n = 2;
       const [listed] = await store.audit.list({ limit: 1 });
       expect(listed).toStrictEqual(original);
@@ -119,33 +119,59 @@ export function auditContract(factory: StoreFactory): void {
       expect(await store.audit.list({ limit: 1 })).toStrictEqual([original]);
     });
 
+    test('several events go in one call, in order; an empty call writes nothing', async () => {
+      await store.audit.append([]);
+      await store.audit.append([
+        auditEvent({ id: 'ev-a', at: T0 }),
+        auditEvent({ id: 'ev-b', at: T0 + 1 }),
+        auditEvent({ id: 'ev-c', at: T0 + 2 }),
+      ]);
+      expect(ids(await store.audit.list({ limit: 10 }))).toEqual(['ev-c', 'ev-b', 'ev-a']);
+    });
+
+    test('a call holding a taken id rejects, and the event that holds the id is unchanged', async () => {
+      const first = auditEvent({ id: 'ev-taken', type: 'login.success' });
+      await store.audit.append([first]);
+      await expect(
+        store.audit.append([
+          auditEvent({ id: 'ev-taken', at: T0 + 1, type: 'login.failure', details: { forged: true } }),
+        ]),
+      ).rejects.toThrow();
+      await expect(
+        store.audit.append([auditEvent({ id: 'ev-new', at: T0 + 2 }), auditEvent({ id: 'ev-taken', at: T0 + 3 })]),
+      ).rejects.toThrow();
+      expect((await store.audit.list({ limit: 10 })).find((e) => e.id === 'ev-taken')).toStrictEqual(first);
+    });
+
     test('an id cannot be appended twice; the first event is kept', async () => {
       const first = auditEvent({ id: 'ev-dup', type: 'login.success' });
-      await store.audit.append(first);
-      await expect(store.audit.append(first)).rejects.toThrow();
+      await store.audit.append([first]);
+      await expect(store.audit.append([first])).rejects.toThrow();
       await expect(
-        store.audit.append(auditEvent({ id: 'ev-dup', at: T0 + 1, type: 'login.failure', details: { forged: true } })),
+        store.audit.append([
+          auditEvent({ id: 'ev-dup', at: T0 + 1, type: 'login.failure', details: { forged: true } }),
+        ]),
       ).rejects.toThrow();
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([first]);
       // and the store still takes new events afterwards
-      await store.audit.append(auditEvent({ id: 'ev-next', at: T0 + 2 }));
+      await store.audit.append([auditEvent({ id: 'ev-next', at: T0 + 2 })]);
       expect(ids(await store.audit.list({ limit: 10 }))).toEqual(['ev-next', 'ev-dup']);
     });
   });
 
   describe('order', () => {
     test('newest first by at, whatever the insertion order', async () => {
-      await store.audit.append(auditEvent({ id: 'ev-mid', at: T0 + 1_000 }));
-      await store.audit.append(auditEvent({ id: 'ev-new', at: T0 + 2_000 }));
-      await store.audit.append(auditEvent({ id: 'ev-old', at: T0 }));
-      await store.audit.append(auditEvent({ id: 'ev-older', at: T0 - 86_400_000 }));
+      await store.audit.append([auditEvent({ id: 'ev-mid', at: T0 + 1_000 })]);
+      await store.audit.append([auditEvent({ id: 'ev-new', at: T0 + 2_000 })]);
+      await store.audit.append([auditEvent({ id: 'ev-old', at: T0 })]);
+      await store.audit.append([auditEvent({ id: 'ev-older', at: T0 - 86_400_000 })]);
       expect(ids(await store.audit.list({ limit: 10 }))).toEqual(['ev-new', 'ev-mid', 'ev-old', 'ev-older']);
     });
 
     test('events with the same at come by id, descending (AuditLog makes ids that sort by time)', async () => {
       // No global insertion order exists across nodes; the id is the tie-breaker on every backend.
-      for (const id of ['ev-b', 'ev-c', 'ev-a']) await store.audit.append(auditEvent({ id, at: T0 }));
-      await store.audit.append(auditEvent({ id: 'ev-0', at: T0 + 1 }));
+      for (const id of ['ev-b', 'ev-c', 'ev-a']) await store.audit.append([auditEvent({ id, at: T0 })]);
+      await store.audit.append([auditEvent({ id: 'ev-0', at: T0 + 1 })]);
       expect(ids(await store.audit.list({ limit: 10 }))).toEqual(['ev-0', 'ev-c', 'ev-b', 'ev-a']);
       expect(ids(await store.audit.list({ limit: 2 }))).toEqual(['ev-0', 'ev-c']);
     });
@@ -169,7 +195,7 @@ export function auditContract(factory: StoreFactory): void {
         auditEvent({ id: 'a1-logout', at: T0 + 3_000, type: 'logout', accountId: 'acc-1', clientId: null }),
         auditEvent({ id: 'anon-fail-2', at: T0 + 4_000, type: 'login.failure', accountId: null }),
       ];
-      for (const e of events) await store.audit.append(e);
+      for (const e of events) await store.audit.append([e]);
     });
 
     test('without filters lists every event, those without an account included', async () => {

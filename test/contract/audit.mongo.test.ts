@@ -27,7 +27,7 @@ describeMongo('AuditStore on MongoDB: events an earlier version wrote', () => {
         at: old.at + 1,
         details: { resources: { 'https://api-x.example': ['read'] } },
       });
-      await store.audit.append(current);
+      await store.audit.append([current]);
       expect(await store.audit.list({ limit: 10 })).toStrictEqual([current, old]);
       const exported: TransferItem[] = [];
       for await (const item of store.transfer.exportAll()) exported.push(item);

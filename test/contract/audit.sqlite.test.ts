@@ -16,8 +16,8 @@ describe('AuditStore on SQLite: the database refuses to change or remove audit e
 
   beforeEach(async () => {
     fixture = await openSqliteFixture();
-    await fixture.store.audit.append(first);
-    await fixture.store.audit.append(second);
+    await fixture.store.audit.append([first]);
+    await fixture.store.audit.append([second]);
     raw = new DatabaseSync(join(fixture.dataDir, 'signet.db'));
     raw.exec('PRAGMA busy_timeout = 5000');
   });
@@ -89,7 +89,7 @@ describe('AuditStore on SQLite: the database refuses to change or remove audit e
 
   test('appending through the store still works next to the raw connection', async () => {
     const third = auditEvent({ id: 'ev-3', at: 3_000 });
-    await fixture.store.audit.append(third);
+    await fixture.store.audit.append([third]);
     expect(await fixture.store.audit.list({ limit: 10 })).toStrictEqual([third, second, first]);
   });
 });

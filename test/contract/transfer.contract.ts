@@ -151,8 +151,8 @@ async function populate(store: Store, clock: ManualClock): Promise<void> {
     24 * 3600,
   );
   await store.oidc.upsert('AppSession', 'app-1', { accountId: 'acc-1', tokens: { id_token: 'eyJ...' } }, 3600);
-  await store.audit.append(event('ev-1', START - 2 * HOUR));
-  await store.audit.append(event('ev-2', START - HOUR));
+  await store.audit.append([event('ev-1', START - 2 * HOUR)]);
+  await store.audit.append([event('ev-2', START - HOUR)]);
   clock.advance(2000); // the authorization code has expired by now
 }
 
@@ -401,7 +401,7 @@ export function transferContract(source: StoreFactory, target: StoreFactory): vo
           '$weird.key': { 'a.b': 1 },
         },
       };
-      await from.audit.append(consented);
+      await from.audit.append([consented]);
       await from.oidc.upsert(
         'RefreshToken',
         'sha256.rt-dots',

@@ -29,8 +29,9 @@ export class MongoAudit implements AuditStore {
     this.col = db.collection<AuditDocument>('audit_events');
   }
 
-  async append(event: AuditEvent): Promise<void> {
-    await this.col.insertOne(toAuditDocument(event));
+  async append(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.col.insertMany(events.map(toAuditDocument), { ordered: true });
   }
 
   async list(q: AuditQuery): Promise<AuditEvent[]> {

@@ -21,7 +21,12 @@ export interface AuditQuery {
 
 /** Append-only: there is deliberately no update or delete. */
 export interface AuditStore {
-  append(event: AuditEvent): Promise<void>;
+  /**
+   * Appends the events, in order, in one store call: on SQLite in one transaction (all or none), on
+   * MongoDB in one ordered insert (a failure keeps the events before the one that failed). Rejects when
+   * any could not be written, an id already taken included.
+   */
+  append(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
 }

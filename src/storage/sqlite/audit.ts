@@ -29,8 +29,12 @@ export function toEvent(r: Row): AuditEvent {
 export class SqliteAudit implements AuditStore {
   constructor(private readonly sql: SqliteWriter) {}
 
-  async append(e: AuditEvent): Promise<void> {
-    await this.sql.write(() => this.sql.statement(INSERT_AUDIT).run(auditColumns(e)));
+  async append(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.sql.write(() => {
+      const insert = this.sql.statement(INSERT_AUDIT);
+      for (const e of events) insert.run(auditColumns(e));
+    });
   }
 
   list(q: AuditQuery): Promise<AuditEvent[]> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock, ThrottleState, ThrottleStore } from '../storage/store.js';
 import { normalizeEmail } from '../accounts/email.js';
+import { ThrottleReads } from './throttle-reads.js';
 
 /**
  * How many failures a key may have in its window before each further attempt must wait, and how
@@ -65,15 +66,19 @@ export function retryAt(state: ThrottleState | undefined, policy: ThrottlePolicy
 }
 
 export class Throttle {
+  private readonly reads: ThrottleReads;
+
   constructor(
     private readonly store: ThrottleStore,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.reads = new ThrottleReads(store);
+  }
 
   /** Before any work: how long the caller must still wait (the longest of all its keys). */
   async check(keys: readonly ThrottleKey[]): Promise<ThrottleCheck> {
     const now = this.clock();
-    const states = await this.store.get(
+    const states = await this.reads.get(
       keys.map(({ key, policy }) => ({ key, windowMs: policy.windowMs })),
       now,
     );

@@ -39,6 +39,7 @@ export class ClientCache {
   /** Moves with every drop, so a read that started before a drop does not put back what it found. */
   private generation = 0;
   private mark: number | undefined;
+  private unreadable = false;
   private active = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxAgeMs: number;
@@ -71,6 +72,8 @@ export class ClientCache {
     if (!this.active) return;
     try {
       const mark = await this.opts.records.clientChanges();
+      if (this.unreadable) this.opts.logger.info('client change counter readable again; clients kept in memory');
+      this.unreadable = false;
       if (mark !== this.mark) {
         this.drop();
         this.mark = mark;
@@ -79,7 +82,10 @@ export class ClientCache {
       // Without the counter, nothing kept can be vouched for: every lookup reads the store until it answers.
       this.drop();
       this.mark = undefined;
-      this.opts.logger.warn({ err }, 'client change counter unreadable; clients are read from the store');
+      // Once per outage, not once per interval.
+      if (!this.unreadable)
+        this.opts.logger.warn({ err }, 'client change counter unreadable; clients are read from the store');
+      this.unreadable = true;
     }
     if (this.running()) this.timer = this.schedule(() => void this.refresh(), this.opts.intervalMs);
   }

@@ -115,7 +115,7 @@ const SHORTFALL_REASONS = {
     keycloak:
       "Keycloak's access tokens are JWTs: its introspection verifies a signature and finds the session in its in-memory cache. Signet's tokens are opaque and read from the store on every call, so that a revoked token is inactive the moment it is revoked, and it reads the account, so that a disabled account's tokens are inactive at once.",
     hydra:
-      "Hydra answers introspection on its admin port without authenticating the caller (its admin API is meant to sit on a private network) and reads one token row. Signet authenticates the calling resource server on every call (the client-authentication throttle, a store read, and the secret's HMAC) and reads the account, so that a disabled account's tokens are inactive at once.",
+      "Hydra answers introspection on its admin port without authenticating the caller (its admin API is meant to sit on a private network) and reads one token row. Signet authenticates the calling resource server on every call (the client-authentication throttle, read together with the concurrent calls' in one store call, and the secret's HMAC; the registration itself is kept in memory) and reads the account, so that a disabled account's tokens are inactive at once.",
   },
   userinfo: {
     keycloak:

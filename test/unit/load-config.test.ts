@@ -139,4 +139,15 @@ describe('loadConfig', () => {
       true,
     );
   });
+
+  test('clients are re-read every second by default; 0 turns the cache off; more than a minute is refused', () => {
+    expect(loadConfig({}).clientRefreshInterval).toBe(1);
+    expect(loadConfig({ CLIENT_REFRESH_INTERVAL: '0' }).clientRefreshInterval).toBe(0);
+    expect(loadConfig({ CLIENT_REFRESH_INTERVAL: '0.25' }).clientRefreshInterval).toBe(0.25);
+    for (const bad of ['61', '-1', 'soon']) {
+      expect(problems({ CLIENT_REFRESH_INTERVAL: bad }).some((p) => p.startsWith('CLIENT_REFRESH_INTERVAL:'))).toBe(
+        true,
+      );
+    }
+  });
 });

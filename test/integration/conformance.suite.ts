@@ -293,6 +293,8 @@ export function conformanceSuite(store: StoreKind): void {
         expect(jsonLine(await runCli(['client', 'show', '--client-id', clientId], cliEnv))).toMatchObject({
           pkce: 'required',
         });
+        // The running server applies a CLI change at its next re-read of its clients, asked for here at once.
+        await server.signet.refreshClients();
         const refused = await new BrowserSession(server.issuer).follow(plainRequest(rp).url);
         expect(new URL(refused.location ?? '').searchParams.get('error')).toBe('invalid_request');
 

@@ -26,6 +26,7 @@ function buildAdapter({ config, clock, secrets, store, logger }: CoreServices) {
     clock,
     intervalMs: config.clientRefreshInterval * 1000,
     logger,
+    storeUp: () => store.up,
   });
   const refresh = new RefreshPolicy({ clock, leeway: config.refreshReuseLeeway });
   return { Adapter: createAdapterClass(store.oidc, secrets, refresh, { clients: clientCache }), clientCache };

@@ -12,6 +12,11 @@ export interface ClientCacheOptions {
   maxAgeMs?: number;
   /** Entries kept at most; the oldest go first. */
   maxEntries?: number;
+  /**
+   * Whether the store answers now. While it does not, nothing kept is served: a node cut off from its
+   * store cannot know what changed meanwhile, and a request then fails as every other store read does.
+   */
+  storeUp?: () => boolean;
 }
 
 interface Entry {
@@ -93,6 +98,10 @@ export class ClientCache {
   /** `id`'s registration, from memory when this node holds a fresh one, else from `read`. */
   async find(id: string, read: () => Promise<OidcPayload | undefined>): Promise<OidcPayload | undefined> {
     if (!this.active || this.mark === undefined) return read();
+    if (this.opts.storeUp && !this.opts.storeUp()) {
+      this.drop();
+      return read();
+    }
     const now = this.opts.clock();
     const kept = this.entries.get(id);
     if (kept && now - kept.at < this.maxAgeMs) return structuredClone(kept.payload);

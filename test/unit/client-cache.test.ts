@@ -125,6 +125,25 @@ describe('ClientCache', () => {
     expect(reads).toBe(3);
   });
 
+  test('while the store is down nothing kept is served, and nothing kept before is served after', async () => {
+    let up = true;
+    cache = new ClientCache({
+      records: store.oidc,
+      clock: clock.now,
+      intervalMs: 3_600_000,
+      logger: pino({ level: 'silent' }),
+      storeUp: () => up,
+    });
+    await cache.start();
+    await cache.find('c-1', read('c-1'));
+    up = false;
+    await cache.find('c-1', read('c-1'));
+    up = true;
+    await store.oidc.upsert('Client', 'c-1', { client_id: 'c-1', client_name: 'Changed meanwhile' });
+    expect((await cache.find('c-1', read('c-1')))?.client_name).toBe('Changed meanwhile');
+    expect(reads).toBe(3);
+  });
+
   test('an interval of 0 keeps nothing', async () => {
     cache = make({ intervalMs: 0 });
     await cache.start();

@@ -5,7 +5,7 @@ import { VIEWS_DIR } from '../views.js';
  * Copy-paste snippets for /button, with this issuer filled in. Shown escaped (they are text), and run
  * as written by test/integration/snippets.test.ts against a live Signet, over http and https. The code
  * itself is the relying party's, not Signet's: it lives as text in views/snippets/, where `{{issuer}}`,
- * `{{appUrl}}` and `{{discovery}}` are filled in here.
+ * `{{appUrl}}` and `{{insecure}}` are filled in here.
  */
 
 export interface SnippetFile {
@@ -27,30 +27,25 @@ export interface ButtonSnippets {
   nextRedirectUri: string;
 }
 
-/** The Next.js files: where each goes, its template, and how its discovery call names the client. */
+/** The Next.js files: where each goes, its template, and how far in its discovery call sits. */
 const NEXT_FILES = [
-  {
-    path: 'app/api/auth/signet.ts',
-    template: 'next-signet.ts',
-    client: ['process.env.CLIENT_ID!', 'process.env.CLIENT_SECRET'],
-  },
-  { path: 'app/api/auth/login/route.ts', template: 'next-login.ts', client: undefined },
-  { path: 'app/api/auth/callback/route.ts', template: 'next-callback.ts', client: undefined },
+  { path: 'app/api/auth/signet.ts', template: 'next-signet.ts', indent: '  ' },
+  { path: 'app/api/auth/login/route.ts', template: 'next-login.ts', indent: '' },
+  { path: 'app/api/auth/callback/route.ts', template: 'next-callback.ts', indent: '' },
 ] as const;
 
 /**
- * The discovery call for this issuer. openid-client refuses plain http (OAUTH_HTTP_REQUEST_FORBIDDEN)
- * unless allowed per call; only a development issuer speaks http, so only its snippet allows it, and
- * says why, so nobody carries the option into production.
+ * What the discovery call adds for this issuer. openid-client refuses plain http
+ * (OAUTH_HTTP_REQUEST_FORBIDDEN) unless allowed per call; only a development issuer speaks http, so only
+ * its snippet allows it, and says why, so nobody carries the option into production.
  */
-function discovery(issuer: string, clientId: string, clientSecret: string): string {
-  if (new URL(issuer).protocol === 'https:')
-    return `oidc.discovery(new URL('${issuer}'), ${clientId}, ${clientSecret})`;
-  return `oidc.discovery(new URL('${issuer}'), ${clientId}, ${clientSecret}, undefined, {
+function insecureOption(issuer: string, indent: string): string {
+  if (new URL(issuer).protocol === 'https:') return '';
+  return `, undefined, {
   // This issuer speaks http (a development Signet), which openid-client refuses unless allowed here.
   // An https issuer (production) needs no option: never carry this one there.
   execute: [oidc.allowInsecureRequests],
-})`;
+}`.replaceAll('\n', `\n${indent}`);
 }
 
 /** The app's own URL while developing goes with the issuer: http beside an http issuer, https in production. */
@@ -71,18 +66,14 @@ function filled(name: string, values: Readonly<Record<string, string>>): string 
 /** Built once per app (the route keeps them): the templates are read from disk each time this runs. */
 export function buttonSnippets(issuer: string): ButtonSnippets {
   const appUrl = defaultAppUrl(issuer);
-  const nextFiles = NEXT_FILES.map(({ path, template, client }) => ({
+  // A call that sits one level in (inside signet()) takes its option's lines one level in with it.
+  const nextFiles = NEXT_FILES.map(({ path, template, indent }) => ({
     path,
-    code: filled(template, {
-      issuer,
-      appUrl,
-      // The call sits one level in, inside signet(): its own lines go one level in with it.
-      ...(client ? { discovery: discovery(issuer, ...client).replaceAll('\n', '\n  ') } : {}),
-    }),
+    code: filled(template, { issuer, appUrl, insecure: insecureOption(issuer, indent) }),
   }));
   return {
     html: filled('button.html', { issuer }),
-    node: filled('server.mjs', { issuer, appUrl, discovery: discovery(issuer, 'CLIENT_ID', 'CLIENT_SECRET') }),
+    node: filled('server.mjs', { issuer, appUrl, insecure: insecureOption(issuer, '') }),
     next: nextFiles.map((file) => file.code).join('\n\n'),
     nextFiles,
     register: `npm run --silent cli -- client create --name "My App" --redirect-uri ${appUrl}/callback`,

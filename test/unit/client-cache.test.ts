@@ -13,7 +13,7 @@ describe('ClientCache', () => {
   let cache: ClientCache;
   let reads: number;
 
-  const make = (opts: { intervalMs?: number; maxAgeMs?: number; maxEntries?: number } = {}) =>
+  const make = (opts: { intervalMs?: number; maxAgeMs?: number; maxEntries?: number; storeUp?: () => boolean } = {}) =>
     new ClientCache({
       records: store.oidc,
       clock: clock.now,
@@ -21,6 +21,7 @@ describe('ClientCache', () => {
       logger: pino({ level: 'silent' }),
       ...(opts.maxAgeMs === undefined ? {} : { maxAgeMs: opts.maxAgeMs }),
       ...(opts.maxEntries === undefined ? {} : { maxEntries: opts.maxEntries }),
+      ...(opts.storeUp === undefined ? {} : { storeUp: opts.storeUp }),
     });
   const read = (id: string) => async () => {
     reads++;
@@ -127,13 +128,7 @@ describe('ClientCache', () => {
 
   test('while the store is down nothing kept is served, and nothing kept before is served after', async () => {
     let up = true;
-    cache = new ClientCache({
-      records: store.oidc,
-      clock: clock.now,
-      intervalMs: 3_600_000,
-      logger: pino({ level: 'silent' }),
-      storeUp: () => up,
-    });
+    cache = make({ storeUp: () => up });
     await cache.start();
     await cache.find('c-1', read('c-1'));
     up = false;

@@ -51,7 +51,6 @@ export class TurnBatch<I, O> {
     this.scheduled = false;
     const batch = this.waiting;
     this.waiting = [];
-    if (batch.length === 0) return;
     this.running = true;
     try {
       const answers = await this.run(batch.map((w) => w.item));

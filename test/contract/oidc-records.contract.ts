@@ -635,5 +635,14 @@ export function oidcRecordsContract(factory: StoreFactory): void {
       // Never back to a value a node may still hold from before.
       expect(new Set(marks.slice(1)).size).toBe(marks.length - 1);
     });
+
+    test('concurrent first writes of clients on a fresh store all succeed and move the mark', async () => {
+      const before = await store.oidc.clientChanges();
+      const ids = Array.from({ length: 12 }, (_, i) => `c-${i}`);
+      await Promise.all(ids.map((id) => store.oidc.upsert('Client', id, { client_id: id })));
+      expect(await store.oidc.clientChanges()).not.toBe(before);
+      await Promise.all(ids.map((id) => store.oidc.destroy('Client', id)));
+      expect(await store.oidc.list('Client', 100)).toEqual([]);
+    });
   });
 }

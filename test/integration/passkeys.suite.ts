@@ -20,6 +20,7 @@ import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { assert, createCredential, type SoftCredential } from '../support/soft-authenticator.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { pairedGap, timingTolerance } from '../support/timing.js';
 
 const PASSWORD = 'a lantern by the ferry landing';
 
@@ -205,15 +206,13 @@ export function passkeysSuite(store: StoreKind): void {
     };
     await attempt('unknown');
     times.unknown.length = 0;
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       await attempt('unknown');
       await attempt('known');
     }
     expect(statuses).toEqual(new Set([400]));
     expect(pages.size).toBe(1);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    const m = { known: median(times.known), unknown: median(times.unknown) };
-    expect(Math.abs(m.known - m.unknown)).toBeLessThan(Math.max(0.35 * Math.min(m.known, m.unknown), 10));
+    expect(Math.abs(pairedGap(times.known, times.unknown))).toBeLessThan(timingTolerance(times.known, times.unknown));
   });
 
   test('throttled per address: ten failures are free, then 429 with Retry-After', async () => {

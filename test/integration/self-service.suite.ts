@@ -18,6 +18,7 @@ import {
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/start-test-server.js';
 import { stopIfStarted } from '../support/teardown.js';
+import { pairedGap, timingTolerance } from '../support/timing.js';
 
 const PASSWORD = 'a quiet harbour at dawn';
 
@@ -170,7 +171,7 @@ export function selfServiceSuite(store: StoreKind): void {
     });
 
     test('known and unknown addresses: same status, same page, same timing', async () => {
-      const rounds = 8;
+      const rounds = 9;
       const known: string[] = [];
       for (let i = 0; i < rounds; i++)
         known.push((await server.signet.accounts.create({ email: fresh('known'), password: PASSWORD })).email);
@@ -197,9 +198,7 @@ export function selfServiceSuite(store: StoreKind): void {
         await attempt('known', known[i] ?? '');
       }
       expect(new Set([...pages.known, ...pages.unknown]).size).toBe(1);
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-      const m = { known: median(times.known), unknown: median(times.unknown) };
-      expect(Math.abs(m.known - m.unknown)).toBeLessThan(Math.max(0.35 * Math.min(m.known, m.unknown), 10));
+      expect(Math.abs(pairedGap(times.known, times.unknown))).toBeLessThan(timingTolerance(times.known, times.unknown));
     });
 
     test('three codes to one address, then a wait (429, Retry-After) — for an unknown address exactly as for a known one', async () => {
@@ -307,7 +306,7 @@ export function selfServiceSuite(store: StoreKind): void {
     });
 
     test('known and unknown addresses: same timing', async () => {
-      const rounds = 8;
+      const rounds = 9;
       const known: string[] = [];
       for (let i = 0; i < rounds; i++)
         known.push((await server.signet.accounts.create({ email: fresh('rk'), password: PASSWORD })).email);
@@ -327,9 +326,7 @@ export function selfServiceSuite(store: StoreKind): void {
         times.unknown.push(await time(fresh('ru')));
         times.known.push(await time(known[i] ?? ''));
       }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-      const m = { known: median(times.known), unknown: median(times.unknown) };
-      expect(Math.abs(m.known - m.unknown)).toBeLessThan(Math.max(0.35 * Math.min(m.known, m.unknown), 10));
+      expect(Math.abs(pairedGap(times.known, times.unknown))).toBeLessThan(timingTolerance(times.known, times.unknown));
     });
 
     test('throttled per address and CSRF-bound like sign-up', async () => {

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditStore } from '../storage/store.js';
-import { TurnBatch, type NextTurn } from '../util/turn-batch.js';
+import { TurnBatch } from '../util/turn-batch.js';
 
 /**
  * Group commit for the audit trail. A busy server records an event for nearly every token it issues, and
@@ -17,15 +17,11 @@ import { TurnBatch, type NextTurn } from '../util/turn-batch.js';
 export class AuditBatch {
   private readonly batch: TurnBatch<AuditEvent, undefined>;
 
-  constructor(store: AuditStore, nextTurn?: NextTurn) {
-    this.batch = new TurnBatch(
-      async (events) => {
-        await store.append(events);
-        return events.map(() => undefined);
-      },
-      true,
-      nextTurn,
-    );
+  constructor(store: AuditStore) {
+    this.batch = new TurnBatch(async (events) => {
+      await store.append(events);
+      return events.map(() => undefined);
+    }, true);
   }
 
   append(event: AuditEvent): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ThrottleQuery, ThrottleState, ThrottleStore } from '../storage/store.js';
-import { TurnBatch, type NextTurn } from '../util/turn-batch.js';
+import { TurnBatch } from '../util/turn-batch.js';
 
 export interface ThrottleRead {
   queries: readonly ThrottleQuery[];
@@ -21,8 +21,8 @@ const idOf = (q: ThrottleQuery) => `${q.windowMs}:${q.key}`;
 export class ThrottleReads {
   private readonly batch: TurnBatch<ThrottleRead, States>;
 
-  constructor(store: Pick<ThrottleStore, 'get'>, nextTurn?: NextTurn) {
-    this.batch = new TurnBatch((reads) => readTogether(store, reads), false, nextTurn);
+  constructor(store: Pick<ThrottleStore, 'get'>) {
+    this.batch = new TurnBatch((reads) => readTogether(store, reads), false);
   }
 
   get(queries: readonly ThrottleQuery[], now: number): Promise<States> {

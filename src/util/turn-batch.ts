@@ -6,11 +6,6 @@ interface Waiting<I, O> {
   reject(err: unknown): void;
 }
 
-/** Runs `run` on the next turn of the event loop (tests may step it by hand). */
-export type NextTurn = (run: () => void) => void;
-
-const setImmediateTurn: NextTurn = (run) => setImmediate(run);
-
 /**
  * Items handed in by concurrent requests during one turn of the event loop, taken in one call on the
  * next turn: on a networked store, one round trip for what would otherwise be one each. `run` gets the
@@ -23,16 +18,13 @@ export class TurnBatch<I, O> {
   private waiting: Array<Waiting<I, O>> = [];
   private running = false;
   private scheduled = false;
-  private readonly nextTurn: NextTurn;
+  // One call serves many requests: bound here, it runs outside the context of whichever one came first.
+  private readonly nextTurn = AsyncResource.bind((run: () => void) => void setImmediate(run));
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
     private readonly oneAtATime: boolean,
-    nextTurn: NextTurn = setImmediateTurn,
-  ) {
-    // One call serves many requests: bound here, it runs outside the context of whichever one came first.
-    this.nextTurn = AsyncResource.bind(nextTurn);
-  }
+  ) {}
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

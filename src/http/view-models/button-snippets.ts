@@ -27,11 +27,11 @@ export interface ButtonSnippets {
   nextRedirectUri: string;
 }
 
-/** The Next.js files: where each goes, its template, and how far in its discovery call sits. */
+/** The Next.js files: where each goes, and its template. */
 const NEXT_FILES = [
-  { path: 'app/api/auth/signet.ts', template: 'next-signet.ts', indent: '  ' },
-  { path: 'app/api/auth/login/route.ts', template: 'next-login.ts', indent: '' },
-  { path: 'app/api/auth/callback/route.ts', template: 'next-callback.ts', indent: '' },
+  { path: 'app/api/auth/signet.ts', template: 'next-signet.ts' },
+  { path: 'app/api/auth/login/route.ts', template: 'next-login.ts' },
+  { path: 'app/api/auth/callback/route.ts', template: 'next-callback.ts' },
 ] as const;
 
 /**
@@ -39,13 +39,13 @@ const NEXT_FILES = [
  * (OAUTH_HTTP_REQUEST_FORBIDDEN) unless allowed per call; only a development issuer speaks http, so only
  * its snippet allows it, and says why, so nobody carries the option into production.
  */
-function insecureOption(issuer: string, indent: string): string {
+function insecureOption(issuer: string): string {
   if (new URL(issuer).protocol === 'https:') return '';
   return `, undefined, {
   // This issuer speaks http (a development Signet), which openid-client refuses unless allowed here.
   // An https issuer (production) needs no option: never carry this one there.
   execute: [oidc.allowInsecureRequests],
-}`.replaceAll('\n', `\n${indent}`);
+}`;
 }
 
 /** The app's own URL while developing goes with the issuer: http beside an http issuer, https in production. */
@@ -53,27 +53,28 @@ function defaultAppUrl(issuer: string): string {
   return new URL(issuer).protocol === 'https:' ? 'https://app.example.com' : 'http://localhost:8080';
 }
 
-/** views/snippets/`name`.txt with its placeholders filled in; one the values lack is a bug here. */
+/**
+ * views/snippets/`name`.txt with its placeholders filled in; one the values lack is a bug here. A value
+ * of several lines continues at the indentation of the line its placeholder sits on.
+ */
 function filled(name: string, values: Readonly<Record<string, string>>): string {
   const template = readFileSync(`${VIEWS_DIR}snippets/${name}.txt`, 'utf8').replace(/\n$/, '');
-  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string, at: number) => {
     const value = values[key];
     if (value === undefined) throw new Error(`snippet ${name}: nothing to fill {{${key}}} with`);
-    return value;
+    const line = template.slice(template.lastIndexOf('\n', at) + 1, at);
+    return value.replaceAll('\n', `\n${/^\s*/.exec(line)?.[0] ?? ''}`);
   });
 }
 
 /** Built once per app (the route keeps them): the templates are read from disk each time this runs. */
 export function buttonSnippets(issuer: string): ButtonSnippets {
   const appUrl = defaultAppUrl(issuer);
-  // A call that sits one level in (inside signet()) takes its option's lines one level in with it.
-  const nextFiles = NEXT_FILES.map(({ path, template, indent }) => ({
-    path,
-    code: filled(template, { issuer, appUrl, insecure: insecureOption(issuer, indent) }),
-  }));
+  const values = { issuer, appUrl, insecure: insecureOption(issuer) };
+  const nextFiles = NEXT_FILES.map(({ path, template }) => ({ path, code: filled(template, values) }));
   return {
     html: filled('button.html', { issuer }),
-    node: filled('server.mjs', { issuer, appUrl, insecure: insecureOption(issuer, '') }),
+    node: filled('server.mjs', values),
     next: nextFiles.map((file) => file.code).join('\n\n'),
     nextFiles,
     register: `npm run --silent cli -- client create --name "My App" --redirect-uri ${appUrl}/callback`,

@@ -1,7 +1,8 @@
-// Enumeration tests ask whether two kinds of request (a known identifier and an unknown one) take the
-// same time, as an attacker timing them would see it.
+// Enumeration tests ask whether kinds of request that must look alike (a known identifier and an
+// unknown one, a wrong password and a disabled account) take the same time, as an attacker timing them
+// would see it.
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * The typical gap between two kinds of request timed in pairs, one of each back to back: the median of

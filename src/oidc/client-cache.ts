@@ -16,7 +16,7 @@ export interface ClientCacheOptions {
    * Whether the store answers now. While it does not, nothing kept is served: a node cut off from its
    * store cannot know what changed meanwhile, and a request then fails as every other store read does.
    */
-  storeUp?: () => boolean;
+  storeUp: () => boolean;
 }
 
 interface Entry {
@@ -98,7 +98,7 @@ export class ClientCache {
   /** `id`'s registration, from memory when this node holds a fresh one, else from `read`. */
   async find(id: string, read: () => Promise<OidcPayload | undefined>): Promise<OidcPayload | undefined> {
     if (!this.active || this.mark === undefined) return read();
-    if (this.opts.storeUp && !this.opts.storeUp()) {
+    if (!this.opts.storeUp()) {
       this.drop();
       return read();
     }

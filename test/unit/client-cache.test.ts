@@ -21,7 +21,7 @@ describe('ClientCache', () => {
       logger: pino({ level: 'silent' }),
       ...(opts.maxAgeMs === undefined ? {} : { maxAgeMs: opts.maxAgeMs }),
       ...(opts.maxEntries === undefined ? {} : { maxEntries: opts.maxEntries }),
-      ...(opts.storeUp === undefined ? {} : { storeUp: opts.storeUp }),
+      storeUp: opts.storeUp ?? (() => true),
     });
   const read = (id: string) => async () => {
     reads++;

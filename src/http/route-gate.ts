@@ -29,6 +29,10 @@ export function routeGate(routers: readonly Router[], allowedMethods: AllowedMet
   let everything = false;
   for (const router of routers) {
     for (const layer of router.stack) {
+      // A router's own middleware (router.use) runs only for a request one of its routes matches, so
+      // it never widens the paths the router answers; its path, under a prefix, is a regular
+      // expression (`/account(?:\/|$)`) that would otherwise read as a pattern and open the gate.
+      if (layer.methods.length === 0) continue;
       const segment = literalFirstSegment(layer.path);
       if (segment === undefined) everything = true;
       else segments.add(segment);

@@ -128,7 +128,7 @@ async function runAll(port: number, count: number, make: (i: number) => FuzzRequ
       const byStatus = tally.byLabel.get(req.label) ?? new Map<number, number>();
       byStatus.set(outcome.status, (byStatus.get(outcome.status) ?? 0) + 1);
       tally.byLabel.set(req.label, byStatus);
-      // No 5xx at all, even for methods no route knows (TRACE, PROPFIND get 405).
+      // No 5xx at all, even for methods no route knows (TRACE, PROPFIND: 405 on our pages, 404 from the provider).
       if (outcome.status >= 500) tally.offenders.push(describe(outcome.status, outcome.body));
     }
   };

@@ -41,6 +41,11 @@ function routers(): Router[] {
     ctx.body = 'healthy';
   });
   const account = new Router({ prefix: '/account' });
+  // Like the real account pages: middleware of the router's own under its prefix.
+  account.use(async (ctx, next) => {
+    await next();
+    ctx.set('x-account-middleware', 'ran');
+  });
   account.get('/', (ctx) => {
     ctx.body = 'account';
   });
@@ -56,7 +61,9 @@ describe('routeGate', () => {
     const res = await fetch(`${origin}/healthz`);
     expect(await res.text()).toBe('healthy');
     expect(res.headers.get('x-entered')).toBe('yes');
-    expect(await (await fetch(`${origin}/account`)).text()).toBe('account');
+    const account = await fetch(`${origin}/account`);
+    expect(await account.text()).toBe('account');
+    expect(account.headers.get('x-account-middleware')).toBe('ran');
     expect(await (await fetch(`${origin}/account/sessions/abc/end`, { method: 'POST' })).text()).toBe('ended abc');
   });
 

@@ -109,8 +109,8 @@ export function createAdapterClass(
     }
 
     find(id: string): Promise<AdapterPayload | undefined> {
-      return lookups.find(this.model, this.key(id), async () => {
-        const found = await read(this.model, this.key(id));
+      return lookups.find(this.model, this.key(id), async (key) => {
+        const found = await read(this.model, key);
         if (this.model === 'RefreshToken' && refresh.hiddenByLeeway(found)) return undefined;
         return found && this.hashed ? { ...found, jti: id } : found;
       });

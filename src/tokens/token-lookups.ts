@@ -29,10 +29,10 @@ export class RequestTokenLookups {
   /** `request`: the request being served (oidc-provider's own context), undefined outside one. */
   constructor(private readonly request: () => object | undefined) {}
 
-  /** Reads `key` as `model` with `read`, unless this request has already found it as another model. */
-  find<T>(model: OidcModel, key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  /** Reads `key` as `model` with `read` (given the key), unless this request has already found it as another model. */
+  find<T>(model: OidcModel, key: string, read: (key: string) => Promise<T | undefined>): Promise<T | undefined> {
     const request = this.request();
-    if (!request || !TRIED_TOGETHER.includes(model)) return read();
+    if (!request || !TRIED_TOGETHER.includes(model)) return read(key);
     let lookups = this.byRequest.get(request);
     if (!lookups) {
       lookups = new Map();
@@ -42,7 +42,7 @@ export class RequestTokenLookups {
     const earlier = (lookups.get(key) ?? []).filter((lookup) => lookup.model !== model);
     const result = (async () => {
       for (const lookup of earlier) if (await lookup.found) return undefined;
-      return read();
+      return read(key);
     })();
     const found = result.then(
       (value) => value !== undefined,

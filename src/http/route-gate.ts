@@ -3,7 +3,7 @@ import type { AllowedMethodsOptions } from '@koa/router';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 
-/** The first path segment of a route, or undefined when it is a pattern (then nothing can be skipped). */
+/** The first path segment of a route, or undefined when it is a pattern (which the gate refuses). */
 function literalFirstSegment(path: string | RegExp): string | undefined {
   if (typeof path !== 'string') return undefined;
   const segment = path.split('/')[1] ?? '';

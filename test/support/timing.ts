@@ -15,7 +15,7 @@ export function pairedGap(first: readonly number[], second: readonly number[]): 
   return median(first.map((t, i) => t - (second[i] ?? 0)));
 }
 
-/** How far apart two kinds may be: a third of the faster one, and never under 10 ms of loopback noise. */
+/** How far apart two kinds may be: 35% of the faster one, and never under 10 ms of loopback noise. */
 export function timingTolerance(first: readonly number[], second: readonly number[]): number {
   return Math.max(0.35 * Math.min(median(first), median(second)), 10);
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   if (isPreparer(process.env)) return prepare(config, logStream);
   if (cluster.isWorker) return serve(config, true, logStream);
   if (config.workers > 1) return supervise(config, logStream);
-  restartWithMemorySettings();
+  restartWithMemorySettings(config.memoryProfile);
   return serve(config, false, logStream);
 }
 
@@ -45,9 +45,9 @@ async function main(): Promise<void> {
  * WORKERS=1, before it serves: the same program again in this process (same pid, same stdio), with the
  * start-only settings that keep its memory small (cluster/memory-settings.ts). Not where there is no execve.
  */
-function restartWithMemorySettings(): void {
+function restartWithMemorySettings(profile: Config['memoryProfile']): void {
   if (process.platform === 'win32' || !process.execve) return;
-  const settings = memorySettings(process.env, process.execArgv);
+  const settings = memorySettings(profile, process.env, process.execArgv);
   if (!settings) return;
   const argv = [process.execPath, ...settings.execArgv, ...process.argv.slice(1)];
   process.execve(process.execPath, argv, { ...process.env, ...settings.env });
@@ -186,7 +186,7 @@ async function supervise(config: Readonly<Config>, logStream: DestinationStream 
   const facts = await prepareInChild();
 
   // The workers start with the settings that keep a serving process small; this one needs none of them.
-  const settings = memorySettings(process.env, process.execArgv);
+  const settings = memorySettings(config.memoryProfile, process.env, process.execArgv);
   if (settings) cluster.setupPrimary({ execArgv: settings.execArgv });
   const supervisor = superviseWorkers({
     workers: config.workers,

@@ -8,16 +8,29 @@
 // stdio), with these settings; a cluster primary, which only supervises, keeps its own and starts its
 // workers with them. An operator's own value of any of them is kept as given.
 
+import type { MemoryProfile } from '../config/schema.js';
+
 /** Set in the environment once the settings are applied; an operator may set it to skip them entirely. */
 export const MEMORY_SETTINGS_ENV = 'SIGNET_MEMORY_SETTINGS';
 
 /**
- * V8: a young generation of 2 × 16 MiB, where a request's objects die just as well (a request
- * allocates kilobytes); at 2 × 8 MiB the collections it adds cost measurable CPU per request. And an
- * old generation collected once it has grown by half of what survived the last collection, rather
- * than by up to four times it: the live heap of a serving process is about 35 MiB.
+ * V8, by MEMORY_PROFILE.
+ *
+ * fast (the default): a young generation of 2 × 16 MiB, where a request's objects die just as well (a
+ * request allocates kilobytes); at 2 × 8 MiB the collections it adds cost measurable CPU per request.
+ * And an old generation collected once it has grown by half of what survived the last collection,
+ * rather than by up to four times it: the live heap of a serving process is about 35 MiB.
+ *
+ * lean, for a host where memory is scarcer than CPU: a young generation of 2 × 8 MiB, an old generation
+ * collected at 30% growth, and V8's settings for small devices (smaller compiled code and caches,
+ * earlier collections). The first two alone take about 20 MiB off a token-serving process, which still
+ * sits near 150 MiB; with the third it runs in about 120 MiB, and each request costs a fifth to a half
+ * more CPU (BENCHMARKS.md measures both profiles side by side).
  */
-const V8_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
+const V8_FLAGS: Readonly<Record<MemoryProfile, readonly string[]>> = {
+  fast: ['--max-semi-space-size=16', '--heap-growing-percent=50'],
+  lean: ['--max-semi-space-size=8', '--heap-growing-percent=30', '--optimize-for-size'],
+};
 
 /**
  * glibc (elsewhere ignored): argon2 takes its 19 MiB from malloc on a libuv thread, and by default
@@ -50,10 +63,14 @@ const flagName = (flag: string): string => flag.split('=')[0]?.replaceAll('_', '
  * What a serving process needs to be started with, or undefined when this one already runs with the
  * settings (it was restarted, it is a worker, or the operator set MEMORY_SETTINGS_ENV).
  */
-export function memorySettings(env: NodeJS.ProcessEnv, execArgv: readonly string[]): MemorySettings | undefined {
+export function memorySettings(
+  profile: MemoryProfile,
+  env: NodeJS.ProcessEnv,
+  execArgv: readonly string[],
+): MemorySettings | undefined {
   if (env[MEMORY_SETTINGS_ENV] !== undefined) return undefined;
   const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName));
-  const flags = V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
+  const flags = V8_FLAGS[profile].filter((flag) => !given.has(flagName(flag)));
   const added: Record<string, string> = { [MEMORY_SETTINGS_ENV]: 'applied' };
   for (const [key, value] of Object.entries(MALLOC_ENV)) if (env[key] === undefined) added[key] = value;
   return { execArgv: [...flags, ...execArgv], env: added };

@@ -153,6 +153,7 @@ function toConfig(e: RawEnv, issuer: string, keyEncryptionSecret: string | undef
     ...(e.MAX_SESSIONS_PER_ACCOUNT ? { maxSessionsPerAccount: e.MAX_SESSIONS_PER_ACCOUNT } : {}),
     ttl: ttls(e),
     workers: e.WORKERS ?? availableParallelism(),
+    memoryProfile: e.MEMORY_PROFILE,
     signup: e.SIGNUP,
     ...(e.SIGNUP_EMAIL_DOMAINS ? { signupDomains: e.SIGNUP_EMAIL_DOMAINS } : {}),
     passwordRecovery: e.PASSWORD_RECOVERY ? e.PASSWORD_RECOVERY === 'on' : Boolean(e.SMTP_URL) || !production,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+export const MEMORY_PROFILES = ['fast', 'lean'] as const;
+export type MemoryProfile = (typeof MEMORY_PROFILES)[number];
+
 const seconds = (fallback: number) =>
   z.coerce
     .number()
@@ -76,6 +79,8 @@ export const envSchema = z.object({
   INTERACTION_TTL: seconds(600),
   /** Processes serving the one port (node:cluster); unset: one per core. */
   WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** What a serving process's V8 settings favour under load: CPU per request (fast) or resident memory (lean). */
+  MEMORY_PROFILE: z.enum(MEMORY_PROFILES).default('fast'),
   /** Whether people may create accounts themselves: closed (operator only), invite, open. */
   SIGNUP: z.enum(['closed', 'invite', 'open']).default('closed'),
   /** Comma-separated domains sign-up is limited to (example.com, example.org); unset: any. */
@@ -164,6 +169,8 @@ export interface Config {
   ttl: Ttls;
   /** Worker processes behind the one port; 1 serves from the main process itself. */
   workers: number;
+  /** The V8 settings every serving process starts with (cluster/memory-settings.ts). */
+  memoryProfile: MemoryProfile;
   signup: RawEnv['SIGNUP'];
   /** Sign-up only for addresses in these domains; undefined: any domain. */
   signupDomains?: readonly string[];

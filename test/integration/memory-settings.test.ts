@@ -104,6 +104,27 @@ describe('memory settings of a started server', () => {
   );
 
   onLinux(
+    'MEMORY_PROFILE=lean: the workers start with the smaller young generation, earlier collections, V8 for size',
+    async () => {
+      const server = await spawnServer(await freePort(), env({ WORKERS: '2', MEMORY_PROFILE: 'lean' }));
+      try {
+        const pids = workerPids(server.stdout());
+        expect(pids).toHaveLength(2);
+        for (const pid of pids) {
+          const { argv } = await startedWith(pid);
+          expect(argv).toEqual(
+            expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=30', '--optimize-for-size']),
+          );
+          expect(argv).not.toContain(SEMI);
+        }
+      } finally {
+        await server.stop('SIGTERM');
+      }
+    },
+    TIMEOUT,
+  );
+
+  onLinux(
     "an operator's young generation and empty GLIBC_TUNABLES are what runs; the rest is still added",
     async () => {
       const server = await spawnServer(

@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.ttl)).toBe(true);
   });
 
+  test('MEMORY_PROFILE: fast unless lean is asked for; anything else is refused by name', () => {
+    expect(loadConfig({}).memoryProfile).toBe('fast');
+    expect(loadConfig({ MEMORY_PROFILE: 'lean' }).memoryProfile).toBe('lean');
+    expect(problems({ MEMORY_PROFILE: 'small' }).join('\n')).toMatch(/MEMORY_PROFILE/);
+  });
+
   test('ISSUER follows PORT when unset; MONGODB_URI selects MongoDB', () => {
     const config = loadConfig({ PORT: '4100', MONGODB_URI: 'mongodb://127.0.0.1:27017/signet' });
     expect(config.issuer).toBe('http://localhost:4100');

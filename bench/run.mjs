@@ -19,6 +19,8 @@
 //   BENCH_ONLY=soak              only the ten-minute memory soak (bench/soak.mjs; SOAK_* knobs), its section updated in place
 //   BENCH_ONLY=cpu               only "where a request's CPU goes": Signet and the bare provider profiled
 //                                (--cpu-prof) on BENCH_SCENARIOS (default introspection, userinfo, code exchange)
+//   BENCH_ONLY=profiles          only "memory profiles": MEMORY_PROFILE=fast and lean side by side on BENCH_SCENARIOS
+//                                (default: all), BENCH_PROFILE_ROUNDS=2 rounds, the profiles' order swapped each round
 //   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
 //                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers;
 //                                BENCH_PEERS_SIGNET_WORKERS (default one per core, as npm start) Signet's WORKERS
@@ -29,6 +31,7 @@ import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } fr
 import { cannon } from './lib/load.mjs';
 import { CPU_HEADING, CPU_SCENARIOS, measureCpuBreakdown, writeCpuSection } from './lib/cpu-breakdown.mjs';
 import { machineFacts } from './lib/machine.mjs';
+import { measureProfiles, PROFILE_SCENARIOS, writeProfilesSection } from './lib/memory-profiles.mjs';
 import { lastJsonLine, ROOT, runNode, startFerretDb, watchProcess } from './lib/proc.mjs';
 import { runScenario, SCENARIO_NAMES } from './lib/scenarios.mjs';
 import { seededToken } from './lib/seed-ids.mjs';
@@ -235,6 +238,13 @@ async function main() {
     const scenarios = env.BENCH_SCENARIOS ? options.scenarios : CPU_SCENARIOS;
     const cpu = await measureCpuBreakdown({ scenarios, options, log });
     if (env.BENCH_NO_REPORT !== '1') await writeCpuSection(cpu);
+    return;
+  }
+  if (env.BENCH_ONLY === 'profiles') {
+    const scenarios = env.BENCH_SCENARIOS ? options.scenarios : PROFILE_SCENARIOS;
+    const rounds = Number(env.BENCH_PROFILE_ROUNDS ?? 2);
+    const profiles = await measureProfiles({ rounds, scenarios, options, log });
+    if (env.BENCH_NO_REPORT !== '1') await writeProfilesSection(profiles);
     return;
   }
   if (env.BENCH_ONLY === 'soak') {

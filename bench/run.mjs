@@ -244,7 +244,12 @@ async function main() {
     const scenarios = env.BENCH_SCENARIOS ? options.scenarios : PROFILE_SCENARIOS;
     const rounds = Number(env.BENCH_PROFILE_ROUNDS ?? 2);
     const profiles = await measureProfiles({ rounds, scenarios, options, log });
-    if (env.BENCH_NO_REPORT !== '1') await writeProfilesSection(profiles);
+    const dir = join(ROOT, 'bench', 'results');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `profiles-${profiles.startedAt.replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, `${JSON.stringify({ ...profiles, machine: await machineFacts() }, null, 2)}\n`);
+    log(`results: ${file}`);
+    if (env.BENCH_NO_REPORT !== '1') await writeProfilesSection({ ...profiles, resultsFile: relative(ROOT, file) });
     return;
   }
   if (env.BENCH_ONLY === 'soak') {

@@ -151,7 +151,7 @@ const SHORTFALL_REASONS = {
 
 const MEMORY_REASON = {
   tokens:
-    "Most of a worker is `node` itself (its code and ICU's data, shared between processes in the page cache) and V8's young generation, and far less Signet's live heap: the split is measured in \"Memory\". V8 settings that bring a token-serving process under the limit exist (a young generation of 2 × 8 MiB with the old generation grown by 30%, or `--optimize-for-size`), but measured on this machine they cost more CPU per request, collecting more often, a loss of throughput; an operator who prefers the memory can give them to `node` (`--max-semi-space-size=8` also in NODE_OPTIONS), and Signet keeps them as given.",
+    'Most of a worker is `node` itself (its code and ICU\'s data, shared between processes in the page cache) and V8\'s young generation, and far less Signet\'s live heap: the split is measured in "Memory". `MEMORY_PROFILE=lean` (a young generation of 2 × 8 MiB, the old generation collected at 30% growth, V8\'s `--optimize-for-size`) brings a token-serving process under the limit, but each request then costs more CPU, collecting more often and keeping less compiled code, a loss of throughput; both profiles are measured side by side in "Memory profiles: fast and lean", and the faster one is the default.',
   login:
     'A login keeps one argon2id hash of 19 MiB (the OWASP minimum Signet keeps) in memory per hashing slot, one per core, while it verifies: under the login load every slot is busy, on top of what the process holds otherwise.',
 };

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { freePort, spawnServer } from '../support/spawn-server.js';
+import { freePort, spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
 const TIMEOUT = 60_000;
 const SEMI = '--max-semi-space-size=16';
@@ -35,14 +35,37 @@ async function startedWith(pid: number): Promise<Started> {
   return { argv, env };
 }
 
-/** The pids the workers logged in their "worker listening" lines. */
+/** The pids the workers logged in their "worker listening" lines (whole lines only: a chunk may end mid-line). */
 function workerPids(stdout: string): number[] {
   return stdout
     .split('\n')
+    .slice(0, -1)
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { msg?: string; pid?: number })
     .filter((entry) => entry.msg === 'worker listening' && typeof entry.pid === 'number')
     .map((entry) => entry.pid as number);
+}
+
+/**
+ * The pids of `count` workers, once each has logged that it listens: the primary's start line may
+ * reach the shared stdout before a worker's own line does, so the start line alone does not say that.
+ */
+function listeningWorkers(server: SpawnedServer, count: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const pids = workerPids(server.stdout());
+      if (pids.length < count) return;
+      server.child.stdout.off('data', check);
+      resolve(pids);
+    };
+    // Registered after spawnServer's own listener, so stdout() already holds the chunk when this runs.
+    server.child.stdout.on('data', check);
+    void server.exited.then(() => {
+      server.child.stdout.off('data', check);
+      reject(new Error(`the server exited before ${count} workers listened:\n${server.stdout()}`));
+    });
+    check();
+  });
 }
 
 // /proc is Linux's; elsewhere there is nothing to read these from.
@@ -88,7 +111,7 @@ describe('memory settings of a started server', () => {
         expect(primary.argv).not.toContain(SEMI);
         expect(primary.env.has('SIGNET_MEMORY_SETTINGS')).toBe(false);
         expect(primary.env.has('GLIBC_TUNABLES')).toBe(false);
-        const pids = workerPids(server.stdout());
+        const pids = await listeningWorkers(server, 2);
         expect(pids).toHaveLength(2);
         for (const pid of pids) {
           const worker = await startedWith(pid);
@@ -108,7 +131,7 @@ describe('memory settings of a started server', () => {
     async () => {
       const server = await spawnServer(await freePort(), env({ WORKERS: '2', MEMORY_PROFILE: 'lean' }));
       try {
-        const pids = workerPids(server.stdout());
+        const pids = await listeningWorkers(server, 2);
         expect(pids).toHaveLength(2);
         for (const pid of pids) {
           const { argv } = await startedWith(pid);

@@ -68,9 +68,6 @@ function listeningWorkers(server: SpawnedServer, count: number): Promise<number[
   });
 }
 
-// /proc is Linux's; elsewhere there is nothing to read these from.
-const onLinux = process.platform === 'linux' ? test : test.skip;
-
 describe('memory settings of a started server', () => {
   let dir: string;
   let runs = 0;
@@ -83,11 +80,20 @@ describe('memory settings of a started server', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  onLinux(
+  /** A server started with `extra` in its environment, given to `check`, then stopped whatever happened. */
+  async function withServer(extra: Record<string, string>, check: (server: SpawnedServer) => Promise<void>) {
+    const server = await spawnServer(await freePort(), env(extra));
+    try {
+      await check(server);
+    } finally {
+      await server.stop('SIGTERM');
+    }
+  }
+
+  test(
     'WORKERS=1 runs again in place, same pid, with the V8 flags and the malloc tunables',
     async () => {
-      const server = await spawnServer(await freePort(), env({ WORKERS: '1' }));
-      try {
+      await withServer({ WORKERS: '1' }, async (server) => {
         const pid = server.child.pid as number;
         const { argv, env: seen } = await startedWith(pid);
         expect(argv).toEqual(expect.arrayContaining([SEMI, GROWING]));
@@ -95,18 +101,15 @@ describe('memory settings of a started server', () => {
         expect(seen.get('GLIBC_TUNABLES')).toMatch(FIRST_TUNABLE);
         // Serving, not only started: the restarted process answers.
         expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
-      } finally {
-        await server.stop('SIGTERM');
-      }
+      });
     },
     TIMEOUT,
   );
 
-  onLinux(
+  test(
     'WORKERS=2: the primary keeps Node’s defaults, each worker starts with the settings',
     async () => {
-      const server = await spawnServer(await freePort(), env({ WORKERS: '2' }));
-      try {
+      await withServer({ WORKERS: '2' }, async (server) => {
         const primary = await startedWith(server.child.pid as number);
         expect(primary.argv).not.toContain(SEMI);
         expect(primary.env.has('SIGNET_MEMORY_SETTINGS')).toBe(false);
@@ -119,18 +122,15 @@ describe('memory settings of a started server', () => {
           expect(worker.env.get('SIGNET_MEMORY_SETTINGS')).toBe('applied');
           expect(worker.env.get('GLIBC_TUNABLES')).toMatch(FIRST_TUNABLE);
         }
-      } finally {
-        await server.stop('SIGTERM');
-      }
+      });
     },
     TIMEOUT,
   );
 
-  onLinux(
+  test(
     'MEMORY_PROFILE=lean: the workers start with the smaller young generation, earlier collections, V8 for size',
     async () => {
-      const server = await spawnServer(await freePort(), env({ WORKERS: '2', MEMORY_PROFILE: 'lean' }));
-      try {
+      await withServer({ WORKERS: '2', MEMORY_PROFILE: 'lean' }, async (server) => {
         const pids = await listeningWorkers(server, 2);
         expect(pids).toHaveLength(2);
         for (const pid of pids) {
@@ -140,47 +140,39 @@ describe('memory settings of a started server', () => {
           );
           expect(argv).not.toContain(SEMI);
         }
-      } finally {
-        await server.stop('SIGTERM');
-      }
+      });
     },
     TIMEOUT,
   );
 
-  onLinux(
+  test(
     "an operator's young generation and empty GLIBC_TUNABLES are what runs; the rest is still added",
     async () => {
-      const server = await spawnServer(
-        await freePort(),
-        env({ WORKERS: '1', NODE_OPTIONS: '--max-semi-space-size=8', GLIBC_TUNABLES: '' }),
+      await withServer(
+        { WORKERS: '1', NODE_OPTIONS: '--max-semi-space-size=8', GLIBC_TUNABLES: '' },
+        async (server) => {
+          const { argv, env: seen } = await startedWith(server.child.pid as number);
+          expect(argv).not.toContain(SEMI);
+          expect(argv).toContain(GROWING);
+          expect(seen.get('NODE_OPTIONS')).toBe('--max-semi-space-size=8');
+          expect(seen.get('GLIBC_TUNABLES')).toBe('');
+          expect(seen.get('SIGNET_MEMORY_SETTINGS')).toBe('applied');
+        },
       );
-      try {
-        const { argv, env: seen } = await startedWith(server.child.pid as number);
-        expect(argv).not.toContain(SEMI);
-        expect(argv).toContain(GROWING);
-        expect(seen.get('NODE_OPTIONS')).toBe('--max-semi-space-size=8');
-        expect(seen.get('GLIBC_TUNABLES')).toBe('');
-        expect(seen.get('SIGNET_MEMORY_SETTINGS')).toBe('applied');
-      } finally {
-        await server.stop('SIGTERM');
-      }
     },
     TIMEOUT,
   );
 
-  onLinux(
-    'SIGNET_MEMORY_SETTINGS=off starts no second time and adds nothing',
+  test(
+    'SIGNET_MEMORY_SETTINGS=off adds no flag and no tunable',
     async () => {
-      const server = await spawnServer(await freePort(), env({ WORKERS: '1', SIGNET_MEMORY_SETTINGS: 'off' }));
-      try {
+      await withServer({ WORKERS: '1', SIGNET_MEMORY_SETTINGS: 'off' }, async (server) => {
         const { argv, env: seen } = await startedWith(server.child.pid as number);
         expect(argv).not.toContain(SEMI);
         expect(argv).not.toContain(GROWING);
         expect(seen.get('SIGNET_MEMORY_SETTINGS')).toBe('off');
         expect(seen.has('GLIBC_TUNABLES')).toBe(false);
-      } finally {
-        await server.stop('SIGTERM');
-      }
+      });
     },
     TIMEOUT,
   );

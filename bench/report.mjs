@@ -332,7 +332,7 @@ export function renderReport(results, resultsPath) {
     '| `BENCH_SCALE_SQLITE`, `BENCH_SCALE_MONGODB` | 10000,100000,1000000 / 1000,4000,16000 | grant counts of the scaling run |',
     "| `BENCH_SCALE_CONNECTIONS` | 8 | connections of the scaling run's introspection |",
     '| `BENCH_NO_REPORT` | unset | 1 writes only the JSON results |',
-    '| `BENCH_ONLY` | unset | `startup`: only the "first ten minutes" section; `store-ops`: only the store operations section (every scenario, no argon2id ceiling); `soak`: only the ten-minute memory soak; `cpu`: only the section on where the CPU of a request goes (introspection, userinfo and code exchange profiled, unless `BENCH_SCENARIOS` names others); `profiles`: only the memory profiles section (`MEMORY_PROFILE=fast` and `lean` side by side, `BENCH_PROFILE_ROUNDS` rounds, default 2); each rewritten in place, the rest of this file kept |',
+    '| `BENCH_ONLY` | unset | `startup`: only the "first ten minutes" section; `store-ops`: only the store operations section (every scenario, no argon2id ceiling); `soak`: only the ten-minute memory soak; `cpu`: only the section on where the CPU of a request goes (introspection, userinfo and code exchange profiled, unless `BENCH_SCENARIOS` names others); `profiles`: only the memory profiles section (`MEMORY_PROFILE=fast` and `lean` side by side, `BENCH_PROFILE_ROUNDS` rounds, default 3); each rewritten in place, the rest of this file kept |',
     '',
     `This run: ${o.durationS} s measured per scenario after ${o.warmupS} s of warm-up, ${o.connections} connections, ${o.loginConcurrency} concurrent logins.`,
     '',

@@ -20,19 +20,19 @@
 //   BENCH_ONLY=cpu               only "where a request's CPU goes": Signet and the bare provider profiled
 //                                (--cpu-prof) on BENCH_SCENARIOS (default introspection, userinfo, code exchange)
 //   BENCH_ONLY=profiles          only "memory profiles": MEMORY_PROFILE=fast and lean side by side on BENCH_SCENARIOS
-//                                (default: all), BENCH_PROFILE_ROUNDS=2 rounds, the profiles' order swapped each round
+//                                (default: all), BENCH_PROFILE_ROUNDS=3 rounds, the profiles' order swapped each round
 //   BENCH_PEERS=keycloak,hydra   only Signet beside its peers (installed by bench/peers/install.sh), that section
 //                                updated in place; BENCH_PEERS_ROUNDS=2 passes over the same servers;
 //                                BENCH_PEERS_SIGNET_WORKERS (default one per core, as npm start) Signet's WORKERS
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
 import { cannon } from './lib/load.mjs';
 import { CPU_HEADING, CPU_SCENARIOS, measureCpuBreakdown, writeCpuSection } from './lib/cpu-breakdown.mjs';
 import { machineFacts } from './lib/machine.mjs';
-import { measureProfiles, PROFILE_SCENARIOS, writeProfilesSection } from './lib/memory-profiles.mjs';
-import { lastJsonLine, ROOT, runNode, startFerretDb, watchProcess } from './lib/proc.mjs';
+import { measureProfiles, writeProfilesSection } from './lib/memory-profiles.mjs';
+import { lastJsonLine, resultsPath, ROOT, runNode, startFerretDb, watchProcess, writeResults } from './lib/proc.mjs';
 import { runScenario, SCENARIO_NAMES } from './lib/scenarios.mjs';
 import { seededToken } from './lib/seed-ids.mjs';
 import { measureStartup, writeStartupSection } from './lib/startup.mjs';
@@ -241,13 +241,9 @@ async function main() {
     return;
   }
   if (env.BENCH_ONLY === 'profiles') {
-    const scenarios = env.BENCH_SCENARIOS ? options.scenarios : PROFILE_SCENARIOS;
-    const rounds = Number(env.BENCH_PROFILE_ROUNDS ?? 2);
-    const profiles = await measureProfiles({ rounds, scenarios, options, log });
-    const dir = join(ROOT, 'bench', 'results');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `profiles-${profiles.startedAt.replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, `${JSON.stringify({ ...profiles, machine: await machineFacts() }, null, 2)}\n`);
+    const rounds = Number(env.BENCH_PROFILE_ROUNDS ?? 3);
+    const profiles = await measureProfiles({ rounds, scenarios: options.scenarios, options, log });
+    const file = await writeResults('profiles', profiles.startedAt, { ...profiles, machine: await machineFacts() });
     log(`results: ${file}`);
     if (env.BENCH_NO_REPORT !== '1') await writeProfilesSection({ ...profiles, resultsFile: relative(ROOT, file) });
     return;
@@ -290,12 +286,8 @@ async function main() {
   results.finishedAt = new Date().toISOString();
   results.machine.loadAverageAtEnd = (await import('node:os')).loadavg();
 
-  const dir = join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const json = `${JSON.stringify(results, null, 2)}\n`;
-  await writeFile(file, json);
-  await writeFile(join(dir, 'latest.json'), json);
+  const file = await writeResults('bench', results.startedAt, results);
+  await copyFile(file, join(dirname(file), 'latest.json'));
   log(`results: ${file}`);
   if (env.BENCH_NO_REPORT !== '1') {
     const report = join(ROOT, 'BENCHMARKS.md');
@@ -319,9 +311,7 @@ async function peersOnly(peers) {
   const machine = await machineFacts();
   const rounds = Number(env.BENCH_PEERS_ROUNDS ?? 2);
   const compared = await comparePeers({ peers, rounds, scenarios: options.scenarios, options, log });
-  const dir = join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `peers-${startedAt.replace(/[:.]/g, '-')}.json`);
+  const file = resultsPath('peers', startedAt);
   const results = {
     startedAt,
     command: commandLine(),
@@ -330,7 +320,7 @@ async function peersOnly(peers) {
     resultsFile: relative(ROOT, file),
     ...compared,
   };
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  await writeResults('peers', startedAt, results);
   log(`results: ${file}; servers' logs in ${compared.runDir}`);
   if (env.BENCH_NO_REPORT !== '1') {
     await writePeersSection(peersSection(results), join(ROOT, 'BENCHMARKS.md'));
@@ -353,10 +343,7 @@ async function storeOpsOnly() {
       await ferret?.stop();
     }
   }
-  const dir = join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `store-ops-${results.startedAt.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = await writeResults('store-ops', results.startedAt, results);
   log(`results: ${file}`);
   if (env.BENCH_NO_REPORT !== '1') {
     await writeStoreOpsSection(results, join(ROOT, 'BENCHMARKS.md'));

@@ -12,13 +12,12 @@
 //   SOAK_NO_REPORT=1         write the results JSON only, leave BENCHMARKS.md as it is
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorize, authorizePath, basic, Browser, exchangeCode, HttpClient } from './lib/http.mjs';
 import { closedLoop, percentile } from './lib/load.mjs';
 import { machineFacts } from './lib/machine.mjs';
-import { memoryOf, ROOT } from './lib/proc.mjs';
+import { memoryOf, ROOT, writeResults } from './lib/proc.mjs';
 import { replaceSection } from './lib/report-section.mjs';
 import { startSignet } from './lib/targets.mjs';
 
@@ -226,10 +225,7 @@ export async function runSoak(options = soakOptions(), log = (m) => process.stde
     await target.stop();
   }
   result = { startedAt: startedAt.toISOString(), options, machine: await machineFacts(), ...result };
-  const dir = join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `soak-${result.startedAt.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = await writeResults('soak', result.startedAt, result);
   log(`results: ${file}`);
   return { ...result, file };
 }

@@ -6,21 +6,13 @@
 // RSS) are then read from the same run.
 
 import { join } from 'node:path';
-import { ROOT } from './proc.mjs';
+import { median, ROOT } from './proc.mjs';
 import { replaceSection } from './report-section.mjs';
 import { runScenario } from './scenarios.mjs';
 import { startSignet } from './targets.mjs';
 
-export const PROFILES_HEADING = '## Memory profiles: fast and lean';
-export const PROFILES = /** @type {const} */ (['fast', 'lean']);
-export const PROFILE_SCENARIOS = [
-  'introspection',
-  'userinfo',
-  'client_credentials',
-  'authorization_code',
-  'refresh_token',
-  'login',
-];
+const PROFILES_HEADING = '## Memory profiles: fast and lean';
+const PROFILES = /** @type {const} */ (['fast', 'lean']);
 /** The limit BENCHMARKS.md holds a serving process's steady RSS to. */
 const RSS_LIMIT_MIB = 150;
 
@@ -29,9 +21,9 @@ const RSS_LIMIT_MIB = 150;
  */
 
 /**
- * @param {{ rounds: number, scenarios?: string[], options: { durationS: number, warmupS: number, connections: number, loginConcurrency: number, maxCodes: number }, log: (m: string) => void }} args
+ * @param {{ rounds: number, scenarios: string[], options: { durationS: number, warmupS: number, connections: number, loginConcurrency: number, maxCodes: number }, log: (m: string) => void }} args
  */
-export async function measureProfiles({ rounds, scenarios = PROFILE_SCENARIOS, options, log }) {
+export async function measureProfiles({ rounds, scenarios, options, log }) {
   const startedAt = new Date().toISOString();
   /** @type {Record<string, Record<string, Sample[]>>} scenario → profile → one sample a round */
   const samples = Object.fromEntries(scenarios.map((s) => [s, Object.fromEntries(PROFILES.map((p) => [p, []]))]));
@@ -70,16 +62,6 @@ export async function measureProfiles({ rounds, scenarios = PROFILE_SCENARIOS, o
   return { startedAt, rounds, durationS: options.durationS, connections: options.connections, samples };
 }
 
-/** @param {number[]} values */
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1
-    ? /** @type {number} */ (sorted[mid])
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 const mib = (/** @type {number} */ v) => v.toFixed(0);
 const change = (/** @type {number} */ lean, /** @type {number} */ fast) => {
   const pct = Math.round((100 * (lean - fast)) / fast);
@@ -92,7 +74,7 @@ export function profilesSection(r) {
   const lines = [
     PROFILES_HEADING,
     '',
-    `> Measured by \`BENCH_ONLY=profiles npm run bench\` (bench/lib/memory-profiles.mjs) on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: one Signet process (WORKERS=1, SQLite) per profile and round, the scenarios in turn on it (${r.durationS} s each after the warm-up, ${r.connections} connections), the two profiles taken one after the other and their order swapped every round; medians of ${r.rounds} rounds.${raw}`,
+    `> Measured by \`BENCH_ONLY=profiles npm run bench\` (bench/lib/memory-profiles.mjs) on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: one Signet process (WORKERS=1, SQLite) per profile and round, the scenarios in turn on it (${r.durationS} s each after the warm-up, ${r.connections} connections), the two profiles taken one after the other and their order swapped every round; medians of ${r.rounds} rounds (of an even count, the higher middle).${raw}`,
     '',
     '`MEMORY_PROFILE=fast` (the default): a young generation of 2 × 16 MiB, the old generation collected at 50% growth.',
     "`MEMORY_PROFILE=lean`: 2 × 8 MiB, collected at 30% growth, and V8's `--optimize-for-size` (less compiled code",

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,28 @@ export function cpuSecondsOf(pid) {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Where a run's raw results go: bench/results/<kind>-<startedAt>.json, in a gitignored directory.
+ * @param {string} kind
+ * @param {string} startedAt ISO 8601
+ */
+export function resultsPath(kind, startedAt) {
+  return join(ROOT, 'bench', 'results', `${kind}-${startedAt.replace(/[:.]/g, '-')}.json`);
+}
+
+/**
+ * Writes a run's raw results at resultsPath (the directory made when missing) and returns that path.
+ * @param {string} kind
+ * @param {string} startedAt ISO 8601
+ * @param {unknown} results
+ */
+export async function writeResults(kind, startedAt, results) {
+  const file = resultsPath(kind, startedAt);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
 }
 
 /** The middle value of `values` (the upper one of the two middles), or NaN when there is none. */

@@ -74,7 +74,7 @@ export function profilesSection(r) {
   const lines = [
     PROFILES_HEADING,
     '',
-    `> Measured by \`BENCH_ONLY=profiles npm run bench\` (bench/lib/memory-profiles.mjs) on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: one Signet process (WORKERS=1, SQLite) per profile and round, the scenarios in turn on it (${r.durationS} s each after the warm-up, ${r.connections} connections), the two profiles taken one after the other and their order swapped every round; medians of ${r.rounds} rounds (of an even count, the higher middle).${raw}`,
+    `> Measured by \`BENCH_ONLY=profiles npm run bench\` (bench/lib/memory-profiles.mjs) on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: one Signet process (WORKERS=1, SQLite) per profile and round, the scenarios in turn on it (${r.durationS} s each after the warm-up, ${r.connections} connections), the two profiles taken one after the other and their order swapped every round; medians of ${r.rounds} rounds${r.rounds % 2 === 0 ? ' (of an even count, the higher middle)' : ''}.${raw}`,
     '',
     '`MEMORY_PROFILE=fast` (the default): a young generation of 2 × 16 MiB, the old generation collected at 50% growth.',
     "`MEMORY_PROFILE=lean`: 2 × 8 MiB, collected at 30% growth, and V8's `--optimize-for-size` (less compiled code",

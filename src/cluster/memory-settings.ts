@@ -24,8 +24,8 @@ export const MEMORY_SETTINGS_ENV = 'SIGNET_MEMORY_SETTINGS';
  * lean, for a host where memory is scarcer than CPU: a young generation of 2 × 8 MiB, an old generation
  * collected at 30% growth, and V8's settings for small devices (smaller compiled code and caches,
  * earlier collections). The first two alone take about 20 MiB off a token-serving process, which still
- * sits near 150 MiB; with the third it runs in about 120 MiB, but each request costs from a quarter to
- * over twice as much CPU (BENCHMARKS.md measures both profiles side by side).
+ * sits near 150 MiB; with the third it runs in about 120 MiB, but each request costs a fifth to two
+ * thirds more CPU, and more in some runs (BENCHMARKS.md measures both profiles side by side).
  */
 const V8_FLAGS: Readonly<Record<MemoryProfile, readonly string[]>> = {
   fast: ['--max-semi-space-size=16', '--heap-growing-percent=50'],
